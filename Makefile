@@ -1,0 +1,62 @@
+# riskdesk: `make run` starts everything, `make test` runs the suite.
+# Both install what is missing first: uv (into .tools/) and the locked dependencies (into .venv/).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+BENCH ?=
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format bench install messages migrate seed check clean
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+install: $(VENV)/.installed
+
+# Compiled French catalogue; msgfmt (gettext) is used when present, else the committed .mo stays.
+messages: install
+	@if command -v msgfmt >/dev/null; then $(PY) manage.py compilemessages --ignore=.venv --ignore=.tools -v 0; \
+	else echo "gettext not installed: using the committed locale/*.mo"; fi
+
+migrate: install
+	$(PY) manage.py migrate --no-input -v 1
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: messages seed
+	@echo ""
+	@echo "  riskdesk is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops everything)"
+	@echo ""
+	HOST=$(HOST) PORT=$(PORT) exec $(VENV)/bin/honcho start -f Procfile
+
+test: messages
+	RISKDESK_ENV=test $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	RISKDESK_ENV=test $(PY) manage.py makemigrations --check --dry-run -v 1
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install
+	RISKDESK_ENV=test $(PY) -m benchmarks $(BENCH)
+
+check: install
+	$(PY) manage.py check
+
+clean:
+	rm -rf .venv .tools var

@@ -1,0 +1,42 @@
+"""The riskdesk roles and the Django permissions each one carries.
+
+A role is a Django group of the same name. `roles_sync` (run after every
+migrate) makes the groups hold exactly the permissions listed here, so the list
+below is the truth and the admin cannot drift from it for long. Later apps add
+their permissions to these lists.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    SOCIAL = "social", _("Social team")
+    LEGAL = "legal", _("Legal")
+    HR = "hr", _("Human resources")
+    MANAGER = "manager", _("Manager")
+    ADMIN = "admin", _("Administrator")
+
+
+# Every signed-in person may read the directory of people and teams
+# (accounts.backends.BaselinePermissionBackend), so roles list only the rest.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.SOCIAL: [],
+    Role.LEGAL: [],
+    Role.HR: [
+        "accounts.change_employment",
+    ],
+    Role.MANAGER: [],
+    Role.ADMIN: [
+        "accounts.add_user",
+        "accounts.change_user",
+        "accounts.change_employment",
+        "accounts.manage_roles",
+        "accounts.add_team",
+        "accounts.change_team",
+        "accounts.delete_team",
+        "riskdesk.view_auditevent",
+        "django_celery_beat.view_periodictask",
+        "django_celery_beat.change_periodictask",
+    ],
+}

@@ -1,0 +1,25 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from riskdesk.permissions import can
+
+# (label, url name, action the user needs or None)
+NAVIGATION = [
+    (_("Dashboard"), "dashboard", None),
+    (_("People"), "people_list", "user.view"),
+    (_("Teams"), "team_list", "team.view"),
+    (_("Audit log"), "audit_list", "audit.view"),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for label, url_name, action in NAVIGATION:
+        if action is None or can(user, action):
+            url = reverse(url_name)
+            current = request.path == url if url == "/" else request.path.startswith(url)
+            items.append({"label": label, "url": url, "current": current})
+    return {"nav_items": items}

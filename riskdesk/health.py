@@ -1,0 +1,53 @@
+"""The checks behind /healthz: database, broker and workers."""
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Max
+from django.utils import timezone
+
+from riskdesk.celery import app as celery_app
+from riskdesk.models import WorkerHeartbeat
+
+
+def check_database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    return {"ok": True, "vendor": connection.vendor}
+
+
+def check_broker() -> dict:
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+            transport = conn.transport_cls
+    except Exception as exc:
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    return {"ok": True, "transport": str(transport)}
+
+
+def check_workers() -> dict:
+    try:
+        last = WorkerHeartbeat.objects.aggregate(last=Max("seen_at"))["last"]
+    except Exception as exc:
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    if last is None:
+        return {"ok": False, "last_heartbeat": None, "error": "no worker heartbeat yet"}
+    age = timezone.now() - last
+    return {
+        "ok": age <= settings.HEARTBEAT_MAX_AGE,
+        "last_heartbeat": last.isoformat(),
+        "age_seconds": round(age.total_seconds(), 1),
+    }
+
+
+def health_report() -> tuple[bool, dict]:
+    checks = {
+        "database": check_database(),
+        "broker": check_broker(),
+        "workers": check_workers(),
+    }
+    return all(c["ok"] for c in checks.values()), checks

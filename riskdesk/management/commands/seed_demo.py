@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.demo import DEMO_PEOPLE, demo_email, seed_people_and_teams
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisation (idempotent: running it twice changes nothing)."
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError("seed_demo creates people with a known password: not in production")
+        created = seed_people_and_teams()
+        self.stdout.write(
+            f"Demo people and teams ready ({created['people']} people and "
+            f"{created['teams']} teams created)."
+        )
+        if options["verbosity"] >= 1:
+            self.stdout.write("Demo sign-ins (password: $RISKDESK_DEMO_PASSWORD):")
+            for login, _name, role, _teams, _lead in DEMO_PEOPLE:
+                self.stdout.write(f"  {role:<8} {demo_email(login)}")
+            if settings.RISKDESK_DEMO_PASSWORD == "riskdesk-demo":
+                self.stdout.write("  password: riskdesk-demo")

@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from accounts.api import ApiTokenView, TeamViewSet, UserViewSet
+from riskdesk import views
+from riskdesk.api import AuditEventViewSet
+
+router = DefaultRouter()
+router.register("audit-events", AuditEventViewSet, basename="audit-event")
+router.register("teams", TeamViewSet, basename="team")
+router.register("users", UserViewSet, basename="user")
+
+admin.site.site_header = "riskdesk"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("audit/", views.audit_list, name="audit_list"),
+    path("audit/<int:pk>/", views.audit_detail, name="audit_detail"),
+    path("healthz", views.healthz, name="healthz"),
+    path("", include("accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/auth/token/", ApiTokenView.as_view(), name="api_token"),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
+]
+
+handler403 = "riskdesk.views.permission_denied"
+handler404 = "riskdesk.views.page_not_found"
+handler500 = "riskdesk.views.server_error"
