@@ -11,8 +11,8 @@ from accounts import selectors, services
 from accounts.filters import TeamFilter, UserFilter
 from accounts.models import Team, TeamKind, User
 from accounts.roles import Role
-from riskdesk.rest import ActionPermission
 from riskdesk.login_guard import is_locked_out
+from riskdesk.rest import ActionPermission
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -134,7 +134,9 @@ class TeamViewSet(viewsets.ModelViewSet):
         )
         if "members" in data:
             services.team_set_members(
-                actor=self.request.user, team=team, members=data["members"],
+                actor=self.request.user,
+                team=team,
+                members=data["members"],
                 leads=data.get("leads", []),
             )
         serializer.instance = selectors.teams_with_memberships().get(pk=team.pk)

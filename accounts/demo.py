@@ -22,7 +22,12 @@ DEMO_PEOPLE = [
 DEMO_TEAMS = [
     ("social", "Social media", TeamKind.SOCIAL, "Watches the networks and answers the public."),
     ("pr", "PR and communications", TeamKind.PR, "Speaks for the brand; owns holding statements."),
-    ("customer-service", "Customer service", TeamKind.CUSTOMER_SERVICE, "Takes complaints private."),
+    (
+        "customer-service",
+        "Customer service",
+        TeamKind.CUSTOMER_SERVICE,
+        "Takes complaints private.",
+    ),
     ("legal", "Legal", TeamKind.LEGAL, "Clears sponsored posts and answers legal threats."),
     ("hr", "Human resources", TeamKind.HR, "Opens offboarding cases; owns employee guidelines."),
     ("security", "Security", TeamKind.SECURITY, "Locks accounts, rotates credentials."),

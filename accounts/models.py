@@ -78,7 +78,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
             models.CheckConstraint(
-                condition=~models.Q(employment_status="departed") | models.Q(departed_at__isnull=False),
+                condition=~models.Q(employment_status="departed")
+                | models.Q(departed_at__isnull=False),
                 name="accounts_user_departed_has_date",
             ),
             models.CheckConstraint(

@@ -229,9 +229,9 @@ def team_update(*, actor, team: Team, **changes) -> Team:
         raise ValueError(f"not team fields: {sorted(unknown)}")
     team = Team.objects.select_for_update().get(pk=team.pk)
     before = _team_snapshot(team)
-    if "name" in changes:
-        if Team.objects.filter(name__iexact=changes["name"]).exclude(pk=team.pk).exists():
-            raise ValidationError({"name": _("A team with this name already exists.")})
+    name_taken = Team.objects.filter(name__iexact=changes.get("name")).exclude(pk=team.pk)
+    if "name" in changes and name_taken.exists():
+        raise ValidationError({"name": _("A team with this name already exists.")})
     for field, value in changes.items():
         setattr(team, field, value)
     team.save()

@@ -31,7 +31,9 @@ urlpatterns = [
     path("account/security/", views.account_security, name="account_security"),
     path("account/two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
     path("account/two-factor/verify/", views.two_factor_verify, name="two_factor_verify"),
-    path("account/security/two-factor/disable/", views.two_factor_disable, name="two_factor_disable"),
+    path(
+        "account/security/two-factor/disable/", views.two_factor_disable, name="two_factor_disable"
+    ),
     path("people/", views.people_list, name="people_list"),
     path("people/new/", views.person_create, name="person_create"),
     path("people/<int:pk>/", views.person_detail, name="person_detail"),

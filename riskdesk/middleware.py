@@ -1,6 +1,6 @@
 from django.conf import settings
-from django.http import JsonResponse
 from django.contrib.auth.views import redirect_to_login
+from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.authentication import SessionScheme
 from rest_framework import authentication, pagination, permissions
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
@@ -19,6 +20,12 @@ class SessionAuthentication(authentication.SessionAuthentication):
 
     def authenticate_header(self, request):
         return 'Session realm="api"'
+
+
+class SessionAuthenticationScheme(SessionScheme):
+    """Describes our SessionAuthentication in the OpenAPI schema like DRF's own."""
+
+    target_class = SessionAuthentication
 
 
 class ActionPermission(permissions.BasePermission):

@@ -97,4 +97,3 @@ def csrf_failure(request, reason=""):
     if _wants_json(request):
         return JsonResponse({"detail": _("CSRF check failed: %s") % reason}, status=403)
     return render(request, "403_csrf.html", {"reason": reason}, status=403)
-

@@ -16,8 +16,7 @@ class Command(BaseCommand):
             f"{created['teams']} teams created)."
         )
         if options["verbosity"] >= 1:
-            self.stdout.write("Demo sign-ins (password: $RISKDESK_DEMO_PASSWORD):")
+            self.stdout.write("Demo sign-ins, all with the password in RISKDESK_DEMO_PASSWORD")
+            self.stdout.write("(riskdesk-demo unless you set it):")
             for login, _name, role, _teams, _lead in DEMO_PEOPLE:
                 self.stdout.write(f"  {role:<8} {demo_email(login)}")
-            if settings.RISKDESK_DEMO_PASSWORD == "riskdesk-demo":
-                self.stdout.write("  password: riskdesk-demo")

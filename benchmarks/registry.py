@@ -1,0 +1,41 @@
+"""The benchmarks. Each returns its figures and the reference measured in the same run."""
+
+import statistics
+import time
+
+from django.db import transaction
+
+from accounts.models import User
+from riskdesk.audit import audit_record
+from riskdesk.models import AuditEvent
+
+
+def audit_write(rows: int = 5000, rounds: int = 3) -> dict:
+    """Audit events written through `audit_record` vs a bulk insert of the same rows."""
+    actor = User.objects.create_user("bench@example.com", display_name="Bench")
+    service_rates, bulk_rates = [], []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        with transaction.atomic():
+            for i in range(rows):
+                audit_record(actor=actor, verb="bench.write", target=actor, after={"i": i})
+        service_rates.append(rows / (time.perf_counter() - started))
+
+        events = [
+            AuditEvent(actor=actor, actor_label=actor.email, verb="bench.bulk", after={"i": i})
+            for i in range(rows)
+        ]
+        started = time.perf_counter()
+        with transaction.atomic():
+            AuditEvent.objects.bulk_create(events, batch_size=1000)
+        bulk_rates.append(rows / (time.perf_counter() - started))
+    service, bulk = statistics.median(service_rates), statistics.median(bulk_rates)
+    return {
+        "rows": rows,
+        "events_per_s": round(service),
+        "bulk_rows_per_s": round(bulk),
+        "ratio": round(service / bulk, 3),
+    }
+
+
+BENCHMARKS = {"audit_write": audit_write}
