@@ -40,8 +40,9 @@ run: messages seed
 	@echo ""
 	HOST=$(HOST) PORT=$(PORT) exec $(VENV)/bin/honcho start -f Procfile
 
+# Tests keep their broker files apart from `make run`'s, in var/test.
 test: messages
-	RISKDESK_ENV=test $(VENV)/bin/pytest $(PYTEST_ARGS)
+	RISKDESK_ENV=test RISKDESK_VAR_DIR=$(CURDIR)/var/test $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -53,7 +54,7 @@ format: install
 	$(VENV)/bin/ruff format .
 
 bench: install
-	RISKDESK_ENV=test $(PY) -m benchmarks $(BENCH)
+	RISKDESK_ENV=test RISKDESK_VAR_DIR=$(CURDIR)/var/test $(PY) -m benchmarks $(BENCH)
 
 check: install
 	$(PY) manage.py check

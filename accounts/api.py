@@ -1,4 +1,5 @@
 from django.contrib.auth import authenticate
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django_otp import match_token
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -123,6 +124,7 @@ class TeamViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return selectors.teams_with_memberships()
 
+    @transaction.atomic  # the team and its members are saved together or not at all
     def perform_create(self, serializer):
         data = serializer.validated_data
         team = services.team_create(
@@ -132,15 +134,16 @@ class TeamViewSet(viewsets.ModelViewSet):
             description=data.get("description", ""),
             email=data.get("email", ""),
         )
-        if "members" in data:
+        if "members" in data or "leads" in data:
             services.team_set_members(
                 actor=self.request.user,
                 team=team,
-                members=data["members"],
+                members=data.get("members", []),
                 leads=data.get("leads", []),
             )
         serializer.instance = selectors.teams_with_memberships().get(pk=team.pk)
 
+    @transaction.atomic
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         members, leads = data.pop("members", None), data.pop("leads", None)

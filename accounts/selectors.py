@@ -9,7 +9,8 @@ def users_with_roles_and_teams():
 
 def teams_with_memberships():
     return Team.objects.prefetch_related(
-        Prefetch("memberships", queryset=TeamMembership.objects.select_related("user"))
+        Prefetch("memberships", queryset=TeamMembership.objects.select_related("user")),
+        "members",  # TeamSerializer reads team.members before it lists the memberships
     )
 
 

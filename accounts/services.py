@@ -60,10 +60,12 @@ def roles_sync() -> None:
 
 
 def roles_sync_after_migrate(sender, app_config=None, **kwargs) -> None:
-    # post_migrate fires once per app; the last app is enough and every permission exists then.
+    # post_migrate fires once per app that has models; the last such app is enough and every
+    # permission exists then. (Apps without a models module never receive it.)
     from django.apps import apps
 
-    if app_config is not None and app_config.label == list(apps.get_app_configs())[-1].label:
+    with_models = [c for c in apps.get_app_configs() if c.models_module is not None]
+    if app_config is not None and app_config.label == with_models[-1].label:
         roles_sync()
 
 

@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -157,18 +158,19 @@ def team_form(request, slug=None):
         data = form.cleaned_data
         fields = {k: data[k] for k in ("name", "kind", "description", "email")}
         try:
-            if team is None:
-                team = services.team_create(actor=request.user, **fields)
-            else:
-                team = services.team_update(actor=request.user, team=team, **fields)
-            services.team_set_members(
-                actor=request.user, team=team, members=data["members"], leads=data["leads"]
-            )
+            with transaction.atomic():  # the team and its members are saved together or not at all
+                if team is None:
+                    saved = services.team_create(actor=request.user, **fields)
+                else:
+                    saved = services.team_update(actor=request.user, team=team, **fields)
+                services.team_set_members(
+                    actor=request.user, team=saved, members=data["members"], leads=data["leads"]
+                )
         except ValidationError as exc:
             _form_errors_from(form, exc)
         else:
-            messages.success(request, _("Team %(name)s saved.") % {"name": team.name})
-            return redirect("team_detail", slug=team.slug)
+            messages.success(request, _("Team %(name)s saved.") % {"name": saved.name})
+            return redirect("team_detail", slug=saved.slug)
     return render(request, "accounts/team_form.html", {"form": form, "team": team})
 
 

@@ -22,7 +22,7 @@ def check_database() -> dict:
 def check_broker() -> dict:
     try:
         with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+            conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
             transport = conn.transport_cls
     except Exception as exc:
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}

@@ -36,6 +36,11 @@ class ActionPermission(permissions.BasePermission):
     """
 
     def has_permission(self, request, view):
+        if view.action is None or request.method.lower() not in view.http_method_names:
+            # A method the viewset does not route: no handler runs, DRF answers 405.
+            return True
+        if view.action == "metadata":  # OPTIONS describes the endpoint; it changes nothing
+            return True
         action = view.permission_actions.get(view.action)
         if action is None:
             return False

@@ -12,10 +12,11 @@ def browser():
         if os.environ.get("RISKDESK_REQUIRE_BROWSER"):
             pytest.fail("Chromium is required (RISKDESK_REQUIRE_BROWSER) but not installed")
         pytest.skip("Chromium is not installed (apt-get install chromium)")
-    # Playwright's event loop runs in this thread; Django's ORM calls in the test are sync.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
+    # Playwright's event loop runs in this thread, while the test's ORM calls are sync.
+    async_unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -31,6 +32,10 @@ def browser():
         )
         yield browser
         browser.close()
+    if async_unsafe is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = async_unsafe
 
 
 @pytest.fixture
@@ -40,9 +45,9 @@ def page(browser):
     page.csp_violations = []
     page.on(
         "console",
-        lambda msg: page.csp_violations.append(msg.text)
-        if "Content Security Policy" in msg.text
-        else None,
+        lambda msg: (
+            page.csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None
+        ),
     )
     yield page
     context.close()

@@ -1,0 +1,95 @@
+"""`manage.py seed_demo`: the demo organisation, idempotent, never in production."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from accounts.demo import DEMO_PEOPLE, DEMO_TEAMS, demo_email
+from accounts.models import Team, TeamMembership, User
+from riskdesk.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in (User, Team, TeamMembership, Group, AuditEvent)
+    }
+
+
+def test_seed_demo_twice_changes_nothing_the_second_time():
+    first_output = seed()
+    after_first = counts()
+    passwords = dict(User.objects.values_list("email", "password"))
+
+    second_output = seed()
+
+    assert counts() == after_first
+    assert dict(User.objects.values_list("email", "password")) == passwords
+    assert "(5 people and 7 teams created)" in first_output
+    assert "(0 people and 0 teams created)" in second_output
+
+
+def test_seed_demo_creates_one_person_per_role_and_the_teams():
+    seed()
+
+    assert Team.objects.count() == len(DEMO_TEAMS)
+    for login, display_name, role, team_slugs, is_lead in DEMO_PEOPLE:
+        person = User.objects.get(email=demo_email(login))
+        assert person.display_name == display_name
+        assert person.roles == [role]
+        assert sorted(person.teams.values_list("slug", flat=True)) == sorted(team_slugs)
+        assert all(m.is_lead == is_lead for m in person.team_memberships.all())
+
+
+@pytest.mark.parametrize("login", [person[0] for person in DEMO_PEOPLE])
+def test_each_demo_person_signs_in_with_the_demo_password(settings, login):
+    settings.RISKDESK_DEMO_PASSWORD = "a-demo-password-for-tests"
+    seed()
+    client = Client()
+
+    response = client.post(
+        "/login/", {"username": demo_email(login), "password": "a-demo-password-for-tests"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert client.get("/").status_code == 200
+
+
+def test_seed_demo_repairs_a_changed_demo_password(settings):
+    seed()
+    admin = User.objects.get(email=demo_email("admin"))
+    admin.set_password("someone-changed-it")
+    admin.save()
+
+    seed()
+
+    admin.refresh_from_db()
+    assert admin.check_password(settings.RISKDESK_DEMO_PASSWORD)
+
+
+def test_seed_demo_prints_the_demo_sign_ins():
+    output = seed()
+
+    for login, *_rest in DEMO_PEOPLE:
+        assert demo_email(login) in output
+
+
+def test_seed_demo_refuses_to_run_in_production(settings):
+    settings.PRODUCTION = True
+
+    with pytest.raises(CommandError, match="production"):
+        seed()
+
+    assert not User.objects.exists()

@@ -1,0 +1,209 @@
+"""TOTP two-factor: required for admin, legal and hr when RISKDESK_REQUIRE_2FA is on."""
+
+import pytest
+from django.test import Client
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from riskdesk.models import AuditEvent
+from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
+from tests.conftest import ROLES
+
+pytestmark = pytest.mark.django_db
+
+MUST_USE_2FA = ["admin", "legal", "hr"]
+FREE_OF_2FA = ["social", "manager"]
+
+
+@pytest.fixture
+def require_2fa(settings):
+    settings.RISKDESK_REQUIRE_2FA = True
+
+
+def current_code(device: TOTPDevice) -> str:
+    code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{code:0{device.digits}d}"
+
+
+def wrong_code(device: TOTPDevice) -> str:
+    return f"{(int(current_code(device)) + 1) % 10**device.digits:0{device.digits}d}"
+
+
+def password_sign_in(role: str) -> Client:
+    UserFactory(email=f"{role}@example.com", roles=[role])
+    client = Client()
+    response = client.post(
+        "/login/", {"username": f"{role}@example.com", "password": DEFAULT_PASSWORD}
+    )
+    assert response.status_code == 302
+    return client
+
+
+@pytest.mark.parametrize("role", MUST_USE_2FA)
+def test_roles_that_must_use_2fa_are_sent_to_set_it_up(require_2fa, role):
+    client = password_sign_in(role)
+
+    for path in ["/", "/people/", "/teams/", "/account/security/"]:
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response["Location"] == f"/account/two-factor/setup/?next={path}"
+
+
+@pytest.mark.parametrize("role", MUST_USE_2FA)
+def test_roles_with_a_device_are_sent_to_verify_a_code(require_2fa, client_for, user_for, role):
+    TOTPDevice.objects.create(user=user_for(role), name="phone", confirmed=True)
+
+    response = client_for(role).get("/people/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/account/two-factor/verify/?next=/people/"
+
+
+@pytest.mark.parametrize("role", FREE_OF_2FA)
+def test_other_roles_go_straight_in(require_2fa, role):
+    client = password_sign_in(role)
+
+    assert client.get("/").status_code == 200
+    assert client.get("/people/").status_code == 200
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_with_the_setting_off_nobody_is_held_back(client_for, role):
+    assert client_for(role).get("/").status_code == 200
+
+
+def test_setup_end_to_end(require_2fa):
+    client = password_sign_in("admin")
+
+    page = client.get("/account/two-factor/setup/?next=/teams/")
+    assert page.status_code == 200
+    device = TOTPDevice.objects.get(user__email="admin@example.com")
+    assert device.confirmed is False
+    assert page.context["secret"].replace(" ", "")  # shown for manual entry
+    assert "<svg" in page.content.decode()  # the QR code, inline
+
+    response = client.post(
+        "/account/two-factor/setup/?next=/teams/", {"token": current_code(device)}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/teams/"
+    device.refresh_from_db()
+    assert device.confirmed is True
+    assert client.get("/").status_code == 200
+    assert AuditEvent.objects.filter(verb="auth.two_factor_enable").count() == 1
+
+
+def test_setup_with_a_wrong_code_shows_an_error_and_confirms_nothing(require_2fa):
+    client = password_sign_in("legal")
+    client.get("/account/two-factor/setup/")
+    device = TOTPDevice.objects.get()
+
+    response = client.post("/account/two-factor/setup/", {"token": wrong_code(device)})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["token"]
+    device.refresh_from_db()
+    assert device.confirmed is False
+    assert client.get("/").status_code == 302  # still held back
+
+
+def test_setup_reuses_the_pending_device(require_2fa):
+    client = password_sign_in("hr")
+
+    client.get("/account/two-factor/setup/")
+    client.get("/account/two-factor/setup/")
+
+    assert TOTPDevice.objects.count() == 1
+
+
+def test_verify_with_the_current_code_lets_the_person_in(require_2fa, client_for, admin_user):
+    device = TOTPDevice.objects.create(user=admin_user, name="phone", confirmed=True)
+    client = client_for("admin")
+
+    response = client.post(
+        "/account/two-factor/verify/?next=/audit/", {"token": current_code(device)}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/audit/"
+    assert client.get("/audit/").status_code == 200
+
+
+def test_verify_with_a_wrong_code_shows_an_error(require_2fa, client_for, admin_user):
+    device = TOTPDevice.objects.create(user=admin_user, name="phone", confirmed=True)
+    client = client_for("admin")
+
+    response = client.post("/account/two-factor/verify/", {"token": wrong_code(device)})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["token"]
+    assert client.get("/").status_code == 302
+
+
+def test_an_unverified_person_cannot_add_a_second_device(client_for, admin_user):
+    TOTPDevice.objects.create(user=admin_user, name="phone", confirmed=True)
+
+    response = client_for("admin").get("/account/two-factor/setup/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/account/two-factor/verify/")
+    assert TOTPDevice.objects.count() == 1
+
+
+def test_an_unverified_person_cannot_remove_the_device(client_for, social_user):
+    TOTPDevice.objects.create(user=social_user, name="phone", confirmed=True)
+
+    response = client_for("social").post("/account/security/two-factor/disable/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/account/two-factor/verify/")
+    assert TOTPDevice.objects.filter(user=social_user).exists()
+
+
+def test_a_verified_person_whose_role_allows_it_removes_the_device(client_for, social_user):
+    device = TOTPDevice.objects.create(user=social_user, name="phone", confirmed=True)
+    client = client_for("social")
+    client.post("/account/two-factor/verify/", {"token": current_code(device)})
+
+    response = client.post("/account/security/two-factor/disable/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/account/security/"
+    assert not TOTPDevice.objects.exists()
+    assert AuditEvent.objects.filter(verb="auth.two_factor_disable").count() == 1
+
+
+def test_a_verified_admin_cannot_remove_a_required_device(require_2fa, client_for, admin_user):
+    device = TOTPDevice.objects.create(user=admin_user, name="phone", confirmed=True)
+    client = client_for("admin")
+    client.post("/account/two-factor/verify/", {"token": current_code(device)})
+
+    response = client.post("/account/security/two-factor/disable/", follow=True)
+
+    assert response.status_code == 200
+    assert TOTPDevice.objects.filter(user=admin_user).exists()
+    assert any("requires" in str(m) for m in response.context["messages"])
+
+
+def test_an_unverified_session_gets_403_json_from_the_api(require_2fa, api_client_for):
+    response = api_client_for("admin").get("/api/v1/teams/")
+
+    assert response.status_code == 403
+    assert "Two-factor" in response.json()["detail"]
+
+
+def test_token_calls_are_not_held_back_by_the_session_check(require_2fa, api_client, admin_user):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=admin_user)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    assert api_client.get("/api/v1/teams/").status_code == 200
+
+
+def test_health_and_sign_out_stay_reachable_before_verification(require_2fa, client_for):
+    client = client_for("admin")
+
+    assert client.get("/healthz").status_code in (200, 503)  # answered, not redirected
+    assert client.post("/logout/")["Location"] == "/login/"

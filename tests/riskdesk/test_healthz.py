@@ -1,0 +1,135 @@
+"""/healthz: database, broker and workers, 200 when all are fine and 503 otherwise."""
+
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from celery.contrib.testing.worker import start_worker
+
+from riskdesk import health
+from riskdesk.celery import app as celery_app
+from riskdesk.models import WorkerHeartbeat
+from riskdesk.tasks import worker_heartbeat
+from tests.riskdesk.factories import WorkerHeartbeatFactory
+
+pytestmark = pytest.mark.django_db
+
+NOON = datetime(2025, 3, 14, 12, 0, tzinfo=UTC)
+
+
+def test_healthz_is_ok_with_a_fresh_heartbeat(client):
+    WorkerHeartbeatFactory()
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"]["ok"] is True
+    assert body["broker"]["ok"] is True
+    assert body["workers"]["ok"] is True
+    assert body["workers"]["last_heartbeat"] is not None
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_healthz_fails_when_no_worker_ever_reported(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "fail"
+    assert body["database"]["ok"] is True
+    assert body["workers"] == {
+        "ok": False,
+        "last_heartbeat": None,
+        "error": "no worker heartbeat yet",
+    }
+
+
+def test_healthz_fails_once_the_last_heartbeat_is_too_old(client, settings):
+    WorkerHeartbeatFactory(seen_at=NOON)
+
+    just_fresh = NOON + settings.HEARTBEAT_MAX_AGE - timedelta(seconds=1)
+    with time_machine.travel(just_fresh, tick=False):
+        assert client.get("/healthz").status_code == 200
+
+    too_old = NOON + settings.HEARTBEAT_MAX_AGE + timedelta(seconds=1)
+    with time_machine.travel(too_old, tick=False):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    workers = response.json()["workers"]
+    assert workers["ok"] is False
+    assert workers["age_seconds"] == (settings.HEARTBEAT_MAX_AGE.total_seconds() + 1)
+
+
+def test_healthz_uses_the_newest_of_several_heartbeats(client, settings):
+    WorkerHeartbeatFactory(seen_at=NOON - timedelta(days=1))
+    WorkerHeartbeatFactory(seen_at=NOON)
+
+    with time_machine.travel(NOON + timedelta(seconds=5), tick=False):
+        response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json()["workers"]["last_heartbeat"] == NOON.isoformat()
+
+
+def test_healthz_fails_fast_when_the_broker_is_unreachable(client, monkeypatch):
+    WorkerHeartbeatFactory()
+    # Port 1 on the loopback: nothing listens there, the connection is refused at once.
+    monkeypatch.setattr(health.celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
+
+    started = time.monotonic()
+    response = client.get("/healthz")
+    elapsed = time.monotonic() - started
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "fail"
+    assert body["broker"]["ok"] is False
+    assert "127.0.0.1:1" in body["broker"]["error"]
+    assert body["database"]["ok"] is True
+    assert elapsed < 2, f"/healthz took {elapsed:.1f}s to report a dead broker"
+
+
+def test_healthz_needs_no_sign_in_and_only_answers_get(client):
+    WorkerHeartbeatFactory()
+
+    assert client.get("/healthz").status_code == 200
+    assert client.post("/healthz").status_code == 405
+
+
+def test_heartbeat_task_keeps_one_row_per_worker_and_moves_its_time():
+    with time_machine.travel(NOON, tick=False):
+        worker_heartbeat.apply()
+    with time_machine.travel(NOON + timedelta(seconds=30), tick=False):
+        worker_heartbeat.apply()
+
+    beat = WorkerHeartbeat.objects.get()
+    assert beat.seen_at == NOON + timedelta(seconds=30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_consumes_the_heartbeat_through_the_broker(client):
+    """The path `make run` uses: beat's message crosses the configured broker to a worker.
+
+    Embedded run: kombu's filesystem transport; with REDIS_URL: Redis. A queue of
+    its own keeps a worker someone else runs on the same broker out of this test.
+    """
+    queue = f"riskdesk-test-{uuid.uuid4().hex}"
+    assert client.get("/healthz").status_code == 503  # nobody has reported yet
+
+    with start_worker(
+        celery_app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=10
+    ):
+        worker_heartbeat.apply_async(queue=queue)
+        deadline = time.monotonic() + 10
+        while not WorkerHeartbeat.objects.exists():
+            assert time.monotonic() < deadline, "the worker ran no heartbeat within 10 s"
+            time.sleep(0.05)
+
+    assert WorkerHeartbeat.objects.count() == 1
+    response = client.get("/healthz")
+    assert response.status_code == 200, response.json()
+    assert response.json()["workers"]["ok"] is True
