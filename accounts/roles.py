@@ -18,16 +18,29 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
 
 
+MONITORING_READ = ["monitoring.view_stream", "monitoring.view_mention"]
+MONITORING_WRITE = [
+    "monitoring.add_stream",
+    "monitoring.change_stream",
+    "monitoring.delete_stream",
+    "monitoring.poll_stream",
+    "monitoring.view_credential",
+    "monitoring.add_mention",
+]
+
 # Every signed-in person may read the directory of people and teams
 # (accounts.backends.BaselinePermissionBackend), so roles list only the rest.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.SOCIAL: [],
-    Role.LEGAL: [],
+    Role.SOCIAL: [*MONITORING_READ, *MONITORING_WRITE],
+    Role.LEGAL: ["monitoring.view_mention"],
     Role.HR: [
         "accounts.change_employment",
     ],
-    Role.MANAGER: [],
+    Role.MANAGER: [*MONITORING_READ],
     Role.ADMIN: [
+        *MONITORING_READ,
+        *MONITORING_WRITE,
+        "monitoring.change_credential",
         "accounts.add_user",
         "accounts.change_user",
         "accounts.change_employment",

@@ -7,6 +7,8 @@ the console e-mail backend) so a fresh clone works with only Python.
 `ALLOWED_HOSTS` and turns on every deployment safeguard.
 """
 
+import base64
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -48,7 +50,17 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Used in links that leave the browser (e-mails, notifications).
 RISKDESK_BASE_URL = env.str("RISKDESK_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# Fernet keys for secrets at rest, newest first (riskdesk.crypto). Development derives one.
+RISKDESK_ENCRYPTION_KEYS = [
+    k for k in env_secret("RISKDESK_ENCRYPTION_KEYS", default="").replace(" ", "").split(",") if k
+]
+
 if PRODUCTION:
+    if not RISKDESK_ENCRYPTION_KEYS:
+        raise ImproperlyConfigured(
+            "RISKDESK_ENCRYPTION_KEYS (or RISKDESK_ENCRYPTION_KEYS_FILE) must hold at least one "
+            "Fernet key in production: connector credentials are encrypted with it"
+        )
     if not SECRET_KEY or SECRET_KEY == INSECURE_DEV_KEY or "insecure" in SECRET_KEY:
         raise ImproperlyConfigured(
             "SECRET_KEY (or SECRET_KEY_FILE) must be set to a long random value in production"
@@ -61,6 +73,11 @@ if PRODUCTION:
         )
     if DEBUG:
         raise ImproperlyConfigured("DEBUG must be off in production")
+
+if not RISKDESK_ENCRYPTION_KEYS:  # development and tests: a key derived from SECRET_KEY
+    RISKDESK_ENCRYPTION_KEYS = [
+        base64.urlsafe_b64encode(hashlib.sha256(b"riskdesk:" + SECRET_KEY.encode()).digest()).decode()
+    ]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -312,6 +329,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": HEARTBEAT_INTERVAL.total_seconds(),
         "options": {"expires": HEARTBEAT_INTERVAL.total_seconds()},
     },
+    "poll-due-streams": {
+        "task": "monitoring.tasks.poll_due_streams",
+        "schedule": env.float("MONITORING_TICK_SECONDS", default=5.0),
+        "options": {"expires": env.float("MONITORING_TICK_SECONDS", default=5.0)},
+    },
 }
 # /healthz calls workers unhealthy when the last heartbeat is older than this.
 HEARTBEAT_MAX_AGE = HEARTBEAT_INTERVAL * 4
@@ -360,3 +382,30 @@ LOGGING = {
 
 if RISKDESK_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# --- Monitoring -------------------------------------------------------------
+
+# How connectors talk to the networks (monitoring.connectors.base.Connector.request).
+MONITORING_HTTP = {
+    "timeout": env.float("MONITORING_HTTP_TIMEOUT", default=10.0),
+    "attempts": env.int("MONITORING_HTTP_ATTEMPTS", default=3),  # per request, within one poll
+    "backoff_base": env.float("MONITORING_BACKOFF_BASE", default=0.5),  # seconds
+    "backoff_cap": 8.0,
+    # A Retry-After longer than this ends the poll instead of sleeping in the worker.
+    "max_wait": 10.0,
+    # How long to wait after a 429 that says nothing of when to come back.
+    "default_rate_wait": 60,
+    "user_agent": env.str(
+        "MONITORING_USER_AGENT", default="server:riskdesk:0.1 (self-hosted social media monitoring)"
+    ),
+}
+# Pages fetched in one poll before the stream waits for its next turn.
+MONITORING_MAX_PAGES_PER_POLL = env.int("MONITORING_MAX_PAGES_PER_POLL", default=10)
+# How long a claimed poll holds its stream; longer than a task's hard time limit.
+MONITORING_CLAIM_SECONDS = CELERY_TASK_TIME_LIMIT + 30
+# Longest wait between retries of a failing stream.
+MONITORING_MAX_BACKOFF_SECONDS = env.int("MONITORING_MAX_BACKOFF_SECONDS", default=3600)
+# Mention text longer than this is cut (the raw payload keeps the rest).
+MONITORING_MAX_TEXT = 20_000
+# The local demo network that `make run` starts (monitoring.demo_network).
+MONITORING_DEMO_NETWORK_URL = env.str("MONITORING_DEMO_NETWORK_URL", default="http://127.0.0.1:8765")

@@ -4,6 +4,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import ApiTokenView, TeamViewSet, UserViewSet
+from monitoring.api import (
+    CredentialViewSet,
+    IngestView,
+    MentionViewSet,
+    MetaWebhookView,
+    StreamViewSet,
+)
 from riskdesk import views
 from riskdesk.api import AuditEventViewSet
 
@@ -11,6 +18,9 @@ router = DefaultRouter()
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("teams", TeamViewSet, basename="team")
 router.register("users", UserViewSet, basename="user")
+router.register("streams", StreamViewSet, basename="stream")
+router.register("credentials", CredentialViewSet, basename="credential")
+router.register("mentions", MentionViewSet, basename="mention")
 
 admin.site.site_header = "riskdesk"
 
@@ -20,9 +30,12 @@ urlpatterns = [
     path("audit/<int:pk>/", views.audit_detail, name="audit_detail"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("accounts.urls")),
+    path("", include("monitoring.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", ApiTokenView.as_view(), name="api_token"),
+    path("api/v1/ingest/", IngestView.as_view(), name="api_ingest"),
+    path("api/v1/webhooks/meta/<uuid:key>/", MetaWebhookView.as_view(), name="meta_webhook"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),

@@ -1,0 +1,349 @@
+"""Streams, credentials and mentions through the API; the ingest and webhook endpoints."""
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Team
+from monitoring import services
+from monitoring.connectors import CONNECTOR_PATHS, connector_choices, get_connector
+from monitoring.connectors import meta as meta_webhooks
+from monitoring.connectors.base import NormalizedMention
+from monitoring.filters import MentionFilter, StreamFilter
+from monitoring.models import Credential, Mention, Platform, Stream
+from riskdesk.permissions import require
+from riskdesk.rest import ActionPermission
+
+MAX_INGEST_BATCH = 1000
+
+
+class CredentialSerializer(serializers.ModelSerializer):
+    connector = serializers.ChoiceField(choices=connector_choices)
+    secret = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=True),
+        write_only=True,
+        required=False,
+        help_text="The secret fields; never returned. On update, the fields given replace theirs.",
+    )
+
+    class Meta:
+        model = Credential
+        fields = ["id", "name", "connector", "secret", "secret_fields", "rotated_at", "created_at"]
+        read_only_fields = ["id", "secret_fields", "rotated_at", "created_at"]
+        extra_kwargs = {"name": {"validators": []}}  # the service checks, case-insensitively
+
+    def validate_connector(self, value):
+        if self.instance is not None and value != self.instance.connector:
+            raise serializers.ValidationError(_("A credential cannot change connector."))
+        return value
+
+
+class CredentialViewSet(viewsets.ModelViewSet):
+    """Connector credentials. Secrets are write-only: the API never shows them back."""
+
+    serializer_class = CredentialSerializer
+    permission_classes = [permissions.IsAuthenticated, ActionPermission]
+    permission_actions = {
+        "list": "credential.view",
+        "retrieve": "credential.view",
+        "create": "credential.manage",
+        "update": "credential.manage",
+        "partial_update": "credential.manage",
+        "destroy": "credential.manage",
+    }
+    queryset = Credential.objects.all()
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.credential_create(
+            actor=self.request.user,
+            name=data["name"],
+            connector=data["connector"],
+            secret=data.get("secret", {}),
+        )
+
+    def perform_update(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.credential_update(
+            actor=self.request.user,
+            credential=serializer.instance,
+            name=data.get("name"),
+            secret=data.get("secret"),
+        )
+
+    def perform_destroy(self, instance):
+        services.credential_delete(actor=self.request.user, credential=instance)
+
+
+class StreamSerializer(serializers.ModelSerializer):
+    connector = serializers.ChoiceField(choices=connector_choices)
+    credential = serializers.PrimaryKeyRelatedField(
+        queryset=Credential.objects.all(), allow_null=True, required=False
+    )
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), allow_null=True, required=False
+    )
+    webhook_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Stream
+        fields = [
+            "id",
+            "name",
+            "connector",
+            "query",
+            "language",
+            "options",
+            "base_url",
+            "credential",
+            "poll_interval",
+            "enabled",
+            "team",
+            "status",
+            "cursor",
+            "next_poll_at",
+            "last_polled_at",
+            "last_success_at",
+            "last_error",
+            "last_error_at",
+            "consecutive_failures",
+            "mentions_found",
+            "webhook_url",
+            "created_at",
+        ]
+        read_only_fields = [
+            "id",
+            "status",
+            "cursor",
+            "next_poll_at",
+            "last_polled_at",
+            "last_success_at",
+            "last_error",
+            "last_error_at",
+            "consecutive_failures",
+            "mentions_found",
+            "webhook_url",
+            "created_at",
+        ]
+
+    def get_webhook_url(self, obj) -> str | None:
+        if CONNECTOR_PATHS.get(obj.connector) and not get_connector(obj.connector).polled:
+            return self.context["request"].build_absolute_uri(
+                f"/api/v1/webhooks/meta/{obj.webhook_key}/"
+            )
+        return None
+
+
+class StreamViewSet(viewsets.ModelViewSet):
+    """Streams: saved searches polled on a network. `poll/` queues a poll at once."""
+
+    serializer_class = StreamSerializer
+    permission_classes = [permissions.IsAuthenticated, ActionPermission]
+    permission_actions = {
+        "list": "stream.view",
+        "retrieve": "stream.view",
+        "create": "stream.create",
+        "update": "stream.change",
+        "partial_update": "stream.change",
+        "destroy": "stream.delete",
+        "poll": "stream.poll",
+    }
+    filterset_class = StreamFilter
+    queryset = Stream.objects.select_related("credential", "team")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.stream_create(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.stream_update(
+            actor=self.request.user, stream=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.stream_delete(actor=self.request.user, stream=instance)
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: inline_serializer("PollQueued", {"queued": serializers.BooleanField()}),
+            409: inline_serializer("PollBusy", {"queued": serializers.BooleanField()}),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def poll(self, request, pk=None):
+        queued = services.stream_poll_now(actor=request.user, stream=self.get_object())
+        return Response(
+            {"queued": queued}, status=status.HTTP_202_ACCEPTED if queued else status.HTTP_409_CONFLICT
+        )
+
+
+class MentionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Mention
+        fields = [
+            "id",
+            "platform",
+            "external_id",
+            "stream",
+            "text",
+            "url",
+            "author_id",
+            "author_handle",
+            "author_name",
+            "author_followers",
+            "author_verified",
+            "published_at",
+            "language",
+            "parent_id",
+            "thread_id",
+            "engagement",
+            "received_at",
+        ]
+        read_only_fields = fields
+
+
+class MentionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Stored mentions, newest first."""
+
+    serializer_class = MentionSerializer
+    permission_classes = [permissions.IsAuthenticated, ActionPermission]
+    permission_actions = {"list": "mention.view", "retrieve": "mention.view"}
+    filterset_class = MentionFilter
+    queryset = Mention.objects.all()
+
+
+class IngestItemSerializer(serializers.Serializer):
+    platform = serializers.ChoiceField(choices=Platform.choices)
+    external_id = serializers.CharField(max_length=255)
+    text = serializers.CharField(trim_whitespace=False)
+    published_at = serializers.DateTimeField()
+    url = serializers.URLField(max_length=2048, required=False, allow_blank=True, default="")
+    author_id = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    author_handle = serializers.CharField(
+        max_length=255, required=False, allow_blank=True, default=""
+    )
+    author_name = serializers.CharField(
+        max_length=255, required=False, allow_blank=True, default=""
+    )
+    author_followers = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    author_verified = serializers.BooleanField(required=False, default=False)
+    language = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
+    parent_id = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    raw = serializers.DictField(required=False, default=dict)
+
+
+ingest_result = inline_serializer(
+    "IngestResult",
+    {
+        "stored": serializers.IntegerField(),
+        "duplicates": serializers.IntegerField(),
+        "invalid": serializers.IntegerField(),
+        "items": serializers.ListField(child=serializers.DictField()),
+    },
+)
+
+
+class IngestView(APIView):
+    """Mentions pushed by any listening tool: a JSON list, answered item by item.
+
+    Each item is `stored` (with its id), `duplicate` (already known, or twice in
+    the batch) or `invalid` (with its field errors); invalid items do not stop
+    the valid ones.
+    """
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=IngestItemSerializer(many=True), responses={200: ingest_result})
+    def post(self, request):
+        require(request.user, "mention.ingest")
+        items = request.data
+        if not isinstance(items, list):
+            return Response(
+                {"detail": _("Send a JSON list of mentions.")}, status=status.HTTP_400_BAD_REQUEST
+            )
+        if len(items) > MAX_INGEST_BATCH:
+            return Response(
+                {"detail": _("At most %d mentions per request.") % MAX_INGEST_BATCH},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        answers: list[dict] = []
+        valid: list[tuple[int, NormalizedMention]] = []
+        for index, item in enumerate(items):
+            serializer = IngestItemSerializer(data=item if isinstance(item, dict) else None)
+            if isinstance(item, dict) and serializer.is_valid():
+                mention = NormalizedMention(**serializer.validated_data)
+                if not mention.text.strip():
+                    answers.append(_invalid(index, item, {"text": [_("Empty text.")]}))
+                    continue
+                valid.append((index, mention))
+                answers.append({"index": index})
+            else:
+                errors = serializer.errors if isinstance(item, dict) else {
+                    "non_field_errors": [_("Each item must be a JSON object.")]
+                }
+                answers.append(_invalid(index, item, errors))
+        result = services.mentions_ingest(actor=request.user, mentions=[m for _, m in valid])
+        stored = dict(zip(result.stored, result.ids, strict=True))
+        for index, mention in valid:
+            if mention.key in stored:
+                answers[index] |= {"status": "stored", "id": stored.pop(mention.key)}
+            else:
+                answers[index] |= {"status": "duplicate"}
+            answers[index] |= {"platform": mention.platform, "external_id": mention.external_id}
+        counts = {s: sum(a["status"] == s for a in answers) for s in ("stored", "duplicate")}
+        return Response(
+            {
+                "stored": counts["stored"],
+                "duplicates": counts["duplicate"],
+                "invalid": len(answers) - counts["stored"] - counts["duplicate"],
+                "items": answers,
+            }
+        )
+
+
+def _invalid(index: int, item, errors) -> dict:
+    answer = {"index": index, "status": "invalid", "errors": errors}
+    if isinstance(item, dict):
+        answer |= {"platform": item.get("platform"), "external_id": item.get("external_id")}
+    return answer
+
+
+class MetaWebhookView(APIView):
+    """Meta's callback for one stream: the subscription handshake and signed deliveries."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+
+    def _stream(self, key) -> Stream:
+        return get_object_or_404(
+            Stream.objects.select_related("credential"), webhook_key=key, connector="meta"
+        )
+
+    @extend_schema(exclude=True)
+    def get(self, request, key):
+        stream = self._stream(key)
+        secret = stream.credential.secret if stream.credential_id else {}
+        challenge = meta_webhooks.verify_handshake(request.query_params, secret.get("verify_token", ""))
+        if challenge is None:
+            return HttpResponse("verify token mismatch", status=403, content_type="text/plain")
+        return HttpResponse(challenge, content_type="text/plain")
+
+    @extend_schema(exclude=True)
+    def post(self, request, key):
+        stream = self._stream(key)
+        secret = stream.credential.secret if stream.credential_id else {}
+        body = request.body
+        signature = request.headers.get("X-Hub-Signature-256")
+        if not secret.get("app_secret") or not meta_webhooks.verify_signature(
+            body, signature, secret["app_secret"]
+        ):
+            return Response({"detail": _("Invalid signature.")}, status=401)
+        services.webhook_receive(stream=stream, body=body)
+        return Response({"received": True})

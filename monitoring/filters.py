@@ -1,0 +1,44 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Team
+from monitoring.connectors import connector_choices
+from monitoring.models import Mention, Platform, Stream, StreamStatus
+
+
+class StreamFilter(django_filters.FilterSet):
+    """Shared by the streams page and /api/v1/streams/."""
+
+    connector = django_filters.ChoiceFilter(label=_("Connector"), choices=connector_choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=StreamStatus.choices)
+    team = django_filters.ModelChoiceFilter(
+        label=_("Team"), queryset=Team.objects.order_by("name"), field_name="team"
+    )
+    enabled = django_filters.BooleanFilter(label=_("Enabled"))
+    q = django_filters.CharFilter(label=_("Search"), method="filter_text")
+
+    class Meta:
+        model = Stream
+        fields = ["connector", "status", "team", "enabled", "q"]
+
+    def filter_text(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(query__icontains=value))
+
+
+class MentionFilter(django_filters.FilterSet):
+    """The first filters of /api/v1/mentions/; the triage inbox builds on them."""
+
+    platform = django_filters.ChoiceFilter(label=_("Network"), choices=Platform.choices)
+    stream = django_filters.ModelChoiceFilter(label=_("Stream"), queryset=Stream.objects.all())
+    language = django_filters.CharFilter(label=_("Language"))
+    since = django_filters.IsoDateTimeFilter(
+        label=_("Published from"), field_name="published_at", lookup_expr="gte"
+    )
+    until = django_filters.IsoDateTimeFilter(
+        label=_("Published until"), field_name="published_at", lookup_expr="lt"
+    )
+
+    class Meta:
+        model = Mention
+        fields = ["platform", "stream", "language", "since", "until"]

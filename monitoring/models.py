@@ -1,0 +1,239 @@
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from riskdesk import crypto
+
+
+class Platform(models.TextChoices):
+    X = "x", "X"
+    MASTODON = "mastodon", "Mastodon"
+    BLUESKY = "bluesky", "Bluesky"
+    REDDIT = "reddit", "Reddit"
+    YOUTUBE = "youtube", "YouTube"
+    NEWS = "news", _("News (RSS/Atom)")
+    FACEBOOK = "facebook", "Facebook"
+    INSTAGRAM = "instagram", "Instagram"
+    OTHER = "other", _("Other (pushed by a listening tool)")
+
+
+class Credential(models.Model):
+    """What a connector signs in with: API tokens, app passwords, client secrets.
+
+    The secret fields are stored encrypted (riskdesk.crypto) and never shown
+    back after saving; only their names are.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    connector = models.CharField(_("connector"), max_length=32)
+    secret_encrypted = models.TextField(editable=False)
+    secret_fields = models.JSONField(
+        _("fields set"), default=list, editable=False, help_text=_("Names only, never values.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    rotated_at = models.DateTimeField(_("secret last changed"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("credential")
+        verbose_name_plural = _("credentials")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def secret(self) -> dict:
+        return crypto.decrypt_json(self.secret_encrypted) if self.secret_encrypted else {}
+
+    @secret.setter
+    def secret(self, values: dict) -> None:
+        self.secret_encrypted = crypto.encrypt_json(values)
+        self.secret_fields = sorted(k for k, v in values.items() if v)
+
+
+class StreamStatus(models.TextChoices):
+    OK = "ok", _("Healthy")
+    NEW = "new", _("Not polled yet")
+    FAILING = "failing", _("Failing, retrying")
+    RATE_LIMITED = "rate_limited", _("Waiting for the rate limit")
+    STOPPED = "stopped", _("Stopped: needs a fix")
+
+
+class Stream(models.Model):
+    """A saved search that workers poll on one network through one connector."""
+
+    name = models.CharField(_("name"), max_length=100)
+    connector = models.CharField(_("connector"), max_length=32)
+    query = models.CharField(
+        _("query"),
+        max_length=512,
+        blank=True,
+        help_text=_("Keywords, hashtags or handles, in the network's own search syntax."),
+    )
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, help_text=_("Only posts in this language.")
+    )
+    options = models.JSONField(
+        _("connector options"),
+        default=dict,
+        blank=True,
+        help_text=_("What else the connector needs: a hashtag, a subreddit, video ids, a feed."),
+    )
+    base_url = models.URLField(
+        _("API address"),
+        blank=True,
+        help_text=_("Leave empty for the network's public API; set it for a Mastodon instance."),
+    )
+    credential = models.ForeignKey(
+        Credential,
+        verbose_name=_("credential"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="streams",
+    )
+    poll_interval = models.PositiveIntegerField(
+        _("poll every (seconds)"),
+        default=120,
+        validators=[MinValueValidator(10), MaxValueValidator(86400)],
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("owning team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="streams",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Meta webhooks address a stream by this key, not by its id.
+    webhook_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    # Visible state, written by the poller.
+    status = models.CharField(
+        _("status"), max_length=16, choices=StreamStatus.choices, default=StreamStatus.NEW
+    )
+    cursor = models.JSONField(_("cursor"), default=dict, blank=True)
+    next_poll_at = models.DateTimeField(_("next poll"), default=timezone.now, db_index=True)
+    last_polled_at = models.DateTimeField(_("last poll"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
+    mentions_found = models.PositiveBigIntegerField(_("mentions found"), default=0)
+    # A poll holds the stream while claimed_until is in the future; see services.stream_claim.
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("stream")
+        verbose_name_plural = _("streams")
+        permissions = [("poll_stream", _("Can poll a stream now"))]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_polling(self) -> bool:
+        return self.claimed_until is not None and self.claimed_until > timezone.now()
+
+
+class StreamErrorKind(models.TextChoices):
+    TRANSIENT = "transient", _("Network or server error")
+    RATE_LIMITED = "rate_limited", _("Rate limited")
+    PERMANENT = "permanent", _("Permanent error")
+    MALFORMED = "malformed", _("Malformed payload")
+
+
+class StreamError(models.Model):
+    """One failed poll or delivery, with what the network answered."""
+
+    stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="errors")
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=16, choices=StreamErrorKind.choices)
+    message = models.TextField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    body = models.TextField(blank=True, help_text=_("The offending response, cut at 64 KB."))
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("stream error")
+        verbose_name_plural = _("stream errors")
+
+    def __str__(self):
+        return f"{self.stream}: {self.message[:80]}"
+
+
+class Mention(models.Model):
+    """One post, comment or article that speaks of the brand, stored exactly once."""
+
+    platform = models.CharField(_("network"), max_length=16, choices=Platform.choices)
+    external_id = models.CharField(_("id on the network"), max_length=255)
+    stream = models.ForeignKey(
+        Stream, null=True, blank=True, on_delete=models.SET_NULL, related_name="mentions"
+    )
+    author_id = models.CharField(_("author id"), max_length=255, blank=True)
+    author_handle = models.CharField(_("author handle"), max_length=255, blank=True)
+    author_name = models.CharField(_("author name"), max_length=255, blank=True)
+    author_followers = models.PositiveBigIntegerField(_("author followers"), null=True, blank=True)
+    author_verified = models.BooleanField(_("author verified"), default=False)
+    text = models.TextField(_("text"))
+    url = models.URLField(_("link"), max_length=2048, blank=True)
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    published_at = models.DateTimeField(_("published"), db_index=True)
+    parent_id = models.CharField(_("reply to"), max_length=255, blank=True)
+    thread_id = models.CharField(_("thread"), max_length=255, blank=True)
+    engagement = models.PositiveBigIntegerField(_("engagement"), default=0)
+    raw = models.JSONField(_("payload as received"), default=dict)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("mention")
+        verbose_name_plural = _("mentions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "external_id"], name="monitoring_mention_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.platform}:{self.external_id}"
+
+
+class WebhookDelivery(models.Model):
+    """A signed webhook body, kept until a worker has turned it into mentions.
+
+    The endpoint stores it and answers at once; a redelivery of the same body
+    (Meta retries for 36 hours) finds its digest taken and is stored once.
+    """
+
+    stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="deliveries")
+    digest = models.CharField(max_length=64, unique=True)
+    body = models.BinaryField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    # A worker claims the delivery by pushing this forward; see services.webhook_process.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+
+    def __str__(self):
+        return f"{self.stream} delivery {self.digest[:12]}"

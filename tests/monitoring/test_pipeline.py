@@ -1,0 +1,138 @@
+"""The store step: exactly once, in bulk, with the cursor in the same commit."""
+
+import pytest
+from django.db import transaction
+
+from monitoring import pipeline
+from monitoring.models import Mention, Stream
+from tests.monitoring.factories import MentionFactory, StreamFactory
+from tests.monitoring.scripted import mention
+
+pytestmark = pytest.mark.django_db
+
+
+def test_stores_new_mentions_and_reports_duplicates():
+    MentionFactory(platform="x", external_id="2")
+    batch = [mention(1), mention(2), mention(3), mention(1)]
+
+    result = pipeline.ingest(batch)
+
+    assert sorted(result.stored) == [("x", "1"), ("x", "3")]
+    assert sorted(result.duplicates) == [("x", "1"), ("x", "2")]
+    assert len(result.ids) == 2
+    assert Mention.objects.count() == 3
+    stored = Mention.objects.get(external_id="3")
+    assert stored.text == "post 3 about Acme"
+    assert stored.author_handle == "author3"
+
+
+def test_same_id_on_two_networks_is_two_mentions():
+    pipeline.ingest([mention(1), mention(1, platform="reddit")])
+    assert Mention.objects.filter(external_id="1").count() == 2
+
+
+def test_advances_the_stream_cursor_and_count_in_the_same_commit():
+    stream = StreamFactory(cursor={"since": 0})
+
+    pipeline.ingest([mention(1), mention(2)], stream=stream, cursor={"since": 2})
+    pipeline.ingest([mention(2), mention(3)], stream=stream, cursor={"since": 3})
+
+    stream.refresh_from_db()
+    assert stream.cursor == {"since": 3}
+    assert stream.mentions_found == 3
+    assert set(Mention.objects.values_list("stream", flat=True)) == {stream.pk}
+
+
+def test_crash_before_the_cursor_is_saved_keeps_nothing(monkeypatch):
+    """A worker dying between the insert and the cursor update loses the whole page: re-polled."""
+    stream = StreamFactory(cursor={"since": 0})
+
+    def die(*args, **kwargs):
+        raise SystemExit("worker killed")
+
+    monkeypatch.setattr(pipeline, "_advance", die)
+    with pytest.raises(SystemExit):
+        pipeline.ingest([mention(1), mention(2)], stream=stream, cursor={"since": 2})
+    monkeypatch.undo()
+
+    assert Mention.objects.count() == 0
+    stream.refresh_from_db()
+    assert stream.cursor == {"since": 0}
+
+    pipeline.ingest([mention(1), mention(2)], stream=stream, cursor={"since": 2})
+    assert Mention.objects.count() == 2
+
+
+def test_hostile_and_odd_text_is_stored_as_is_but_storable(settings):
+    settings.MONITORING_MAX_TEXT = 1000
+    texts = {
+        "1": "<script>alert('x')</script> & <b>bold</b>",
+        "2": "🔥🔥🔥 Acme 💥👎🏽 " * 20,
+        "3": "هذا المنتج سيء جداً، أريد استرداد أموالي",
+        "4": "עברית: המוצר הזה מסוכן",
+        "5": "nul\x00byte",
+        "6": "x" * 5000,
+    }
+    pipeline.ingest([mention(int(k), text=v) for k, v in texts.items()])
+
+    stored = dict(Mention.objects.values_list("external_id", "text"))
+    assert stored["1"] == texts["1"]
+    assert stored["2"] == texts["2"][:1000]
+    assert stored["3"] == texts["3"]
+    assert stored["4"] == texts["4"]
+    assert stored["5"] == "nulbyte"
+    assert len(stored["6"]) == 1000
+
+
+def test_overlong_fields_are_cut_to_their_columns():
+    pipeline.ingest([mention(1, author_handle="h" * 400, url="https://x.com/" + "p" * 3000)])
+    stored = Mention.objects.get()
+    assert len(stored.author_handle) == 255
+    assert len(stored.url) == 2048
+
+
+def test_steps_see_only_new_mentions_and_hooks_run_after_commit(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    MentionFactory(platform="x", external_id="1")
+    seen, after = [], []
+    monkeypatch.setattr(pipeline, "_steps", [lambda batch: seen.extend(m.key for m in batch)])
+    monkeypatch.setattr(pipeline, "_after_store", [after.extend])
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        result = pipeline.ingest([mention(1), mention(2)])
+
+    assert seen == [("x", "2")]
+    assert len(callbacks) == 1
+    assert after == result.ids
+
+
+def test_a_step_failing_stores_nothing(monkeypatch):
+    def broken(batch):
+        raise RuntimeError("enrichment down")
+
+    monkeypatch.setattr(pipeline, "_steps", [broken])
+    stream = StreamFactory(cursor={"since": 0})
+    with pytest.raises(RuntimeError):
+        pipeline.ingest([mention(1)], stream=stream, cursor={"since": 1})
+    assert Mention.objects.count() == 0
+    assert Stream.objects.get(pk=stream.pk).cursor == {"since": 0}
+
+
+def test_works_inside_an_outer_transaction_twice():
+    with transaction.atomic():
+        pipeline.ingest([mention(1)])
+        pipeline.ingest([mention(1), mention(2)])
+    assert Mention.objects.count() == 2
+
+
+def test_problems_of_names_each_missing_field():
+    bad = mention(1, platform="myspace", external_id=" ", text="", published_at=None)
+    assert set(pipeline.problems_of(bad)) == {"platform", "external_id", "text", "published_at"}
+    assert pipeline.problems_of(mention(2)) == {}
+
+
+def test_unstorable_mentions_are_reported_not_stored():
+    result = pipeline.ingest([mention(1, text="  "), mention(2)])
+    assert result.stored == [("x", "2")]
+    assert result.invalid == ["x:1: text missing"]
