@@ -38,4 +38,10 @@ def audit_write(rows: int = 5000, rounds: int = 3) -> dict:
     }
 
 
-BENCHMARKS = {"audit_write": audit_write}
+def ingest_store() -> dict:
+    from benchmarks.ingest import ingest_store as run
+
+    return run()
+
+
+BENCHMARKS = {"audit_write": audit_write, "ingest_store": ingest_store}

@@ -3,7 +3,7 @@
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -180,7 +180,8 @@ class StreamViewSet(viewsets.ModelViewSet):
     def poll(self, request, pk=None):
         queued = services.stream_poll_now(actor=request.user, stream=self.get_object())
         return Response(
-            {"queued": queued}, status=status.HTTP_202_ACCEPTED if queued else status.HTTP_409_CONFLICT
+            {"queued": queued},
+            status=status.HTTP_202_ACCEPTED if queued else status.HTTP_409_CONFLICT,
         )
 
 
@@ -285,9 +286,11 @@ class IngestView(APIView):
                 valid.append((index, mention))
                 answers.append({"index": index})
             else:
-                errors = serializer.errors if isinstance(item, dict) else {
-                    "non_field_errors": [_("Each item must be a JSON object.")]
-                }
+                errors = (
+                    serializer.errors
+                    if isinstance(item, dict)
+                    else {"non_field_errors": [_("Each item must be a JSON object.")]}
+                )
                 answers.append(_invalid(index, item, errors))
         result = services.mentions_ingest(actor=request.user, mentions=[m for _, m in valid])
         stored = dict(zip(result.stored, result.ids, strict=True))
@@ -330,7 +333,9 @@ class MetaWebhookView(APIView):
     def get(self, request, key):
         stream = self._stream(key)
         secret = stream.credential.secret if stream.credential_id else {}
-        challenge = meta_webhooks.verify_handshake(request.query_params, secret.get("verify_token", ""))
+        challenge = meta_webhooks.verify_handshake(
+            request.query_params, secret.get("verify_token", "")
+        )
         if challenge is None:
             return HttpResponse("verify token mismatch", status=403, content_type="text/plain")
         return HttpResponse(challenge, content_type="text/plain")

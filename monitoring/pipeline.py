@@ -7,14 +7,18 @@ loses nothing, and a re-poll stores nothing twice (the unique
 `(platform, external_id)` drops what is already there).
 
 Enrichment, rules and routing plug in as steps: `register_step(fn)` adds a
-function that receives the batch of new mentions (cleaned, not yet stored)
-and fills their fields; `register_after_store(fn)` adds one that receives the
-stored ids once the transaction commits (alerts, notifications).
+function that receives the batch (cleaned, each key once, not yet stored)
+and fills its mentions' fields. The batch is not checked against the table
+first: cursors and webhook digests make re-deliveries rare, and a lookup per
+batch costs more than enriching the few repeats that the insert then drops.
+`register_after_store(fn)` adds a function that receives the stored ids once
+the transaction commits (alerts, notifications).
 """
 
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -79,16 +83,21 @@ class IngestResult:
     invalid: list[str] = field(default_factory=list)
 
 
-def _clean_text(value) -> str:
-    # PostgreSQL text cannot hold NUL; nothing legitimate sends one.
-    return str(value or "").replace("\x00", "")
+PLATFORMS = frozenset(Platform.values)
+
+
+def _clean_text(value, limit: int) -> str:
+    value = value if isinstance(value, str) else str(value or "")
+    if "\x00" in value:  # PostgreSQL text cannot hold NUL; nothing legitimate sends one
+        value = value.replace("\x00", "")
+    return value if len(value) <= limit else value[:limit]
 
 
 def clean(mention: NormalizedMention) -> NormalizedMention:
     """Make a mention storable: no NULs, fields cut to their column sizes, text capped."""
     for name, limit in FIELD_LIMITS.items():
-        setattr(mention, name, _clean_text(getattr(mention, name))[:limit])
-    mention.text = _clean_text(mention.text)[: settings.MONITORING_MAX_TEXT]
+        setattr(mention, name, _clean_text(getattr(mention, name), limit))
+    mention.text = _clean_text(mention.text, settings.MONITORING_MAX_TEXT)
     mention.author_name = mention.author_name.strip()
     if mention.author_followers is not None:
         mention.author_followers = max(0, int(mention.author_followers))
@@ -99,13 +108,13 @@ def clean(mention: NormalizedMention) -> NormalizedMention:
 def problems_of(mention: NormalizedMention) -> dict[str, str]:
     """Why a mention cannot be stored, field by field (empty when it can)."""
     problems = {}
-    if mention.platform not in Platform.values:
+    if mention.platform not in PLATFORMS:
         problems["platform"] = f"unknown network {mention.platform!r}"
     if not str(mention.external_id or "").strip():
         problems["external_id"] = "missing"
-    if not _clean_text(mention.text).strip():
+    if not str(mention.text or "").replace("\x00", "").strip():
         problems["text"] = "missing"
-    if mention.published_at is None or timezone.is_naive(mention.published_at):
+    if mention.published_at is None or mention.published_at.utcoffset() is None:
         problems["published_at"] = "missing or without a time zone"
     return problems
 
@@ -128,16 +137,14 @@ def ingest(
                 result.duplicates.append(mention.key)
             else:
                 fresh[mention.key] = mention
-        known = _existing_keys(fresh)
-        result.duplicates.extend(key for key in fresh if key in known)
-        new = [m for key, m in fresh.items() if key not in known]
+        new = list(fresh.values())
         for step in _steps:
             step(new)
         inserted = _store(new, stream_id=stream.pk if stream else None)
         for key, pk in inserted:
             result.stored.append(key)
             result.ids.append(pk)
-        # Lost a race with another writer between the lookup and the insert: a duplicate.
+        # What the unique constraint refused was stored before: a duplicate.
         stored_keys = set(result.stored)
         result.duplicates.extend(m.key for m in new if m.key not in stored_keys)
         if stream is not None:
@@ -158,24 +165,8 @@ def _advance(stream, cursor: dict | None, found: int) -> None:
     type(stream).objects.filter(pk=stream.pk).update(**changes)
 
 
-def _existing_keys(fresh: dict[tuple[str, str], NormalizedMention]) -> set[tuple[str, str]]:
-    by_platform: dict[str, list[str]] = {}
-    for platform, external_id in fresh:
-        by_platform.setdefault(platform, []).append(external_id)
-    known = set()
-    for platform, ids in by_platform.items():
-        for start in range(0, len(ids), 5000):
-            chunk = ids[start : start + 5000]
-            known.update(
-                (platform, external_id)
-                for external_id in Mention.objects.filter(
-                    platform=platform, external_id__in=chunk
-                ).values_list("external_id", flat=True)
-            )
-    return known
-
-
 def _row(mention: NormalizedMention, stream_id, now) -> tuple:
+    """The values of COLUMNS for one mention, the raw payload as JSON text."""
     return (
         mention.platform,
         mention.external_id,
@@ -192,22 +183,48 @@ def _row(mention: NormalizedMention, stream_id, now) -> tuple:
         mention.parent_id,
         mention.thread_id,
         mention.engagement,
-        mention.raw,
+        json.dumps(mention.raw),
         now,
     )
 
 
 def _store(new: list[NormalizedMention], stream_id) -> list[tuple[tuple[str, str], int]]:
-    """Insert `new` in bulk; returns ((platform, external_id), id) of each row inserted."""
+    """Insert `new` in bulk, skipping stored keys; returns ((platform, external_id), id) of each."""
     if not new:
         return []
     now = timezone.now()
     if connection.vendor == "postgresql":
         return _store_postgresql(new, stream_id, now)
-    objs = [Mention(**dict(zip(COLUMNS, _row(m, stream_id, now), strict=True))) for m in new]
-    # The write lock is held since the lookup (SQLite IMMEDIATE transactions): no race.
-    Mention.objects.bulk_create(objs, batch_size=500)
-    return [((o.platform, o.external_id), o.pk) for o in objs]
+    return _store_sqlite(new, stream_id, now)
+
+
+def _store_sqlite(new, stream_id, now) -> list[tuple[tuple[str, str], int]]:
+    table = Mention._meta.db_table
+    placeholders = "(" + ", ".join(["%s"] * len(COLUMNS)) + ")"
+    inserted = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(new), 500):
+            chunk = new[start : start + 500]
+            params = []
+            for mention in chunk:
+                row = list(_row(mention, stream_id, now))
+                row[COLUMNS.index("raw")] = json.dumps(mention.raw)
+                row[COLUMNS.index("published_at")] = mention.published_at.astimezone(
+                    UTC
+                ).isoformat()
+                row[COLUMNS.index("received_at")] = now.astimezone(UTC).isoformat()
+                params.extend(row)
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(COLUMNS)}) "  # noqa: S608 (our own names)
+                f"VALUES {', '.join([placeholders] * len(chunk))} "
+                "ON CONFLICT (platform, external_id) DO NOTHING "
+                "RETURNING platform, external_id, id",
+                params,
+            )
+            inserted.extend(
+                ((platform, external_id), pk) for platform, external_id, pk in cursor.fetchall()
+            )
+    return inserted
 
 
 def _store_postgresql(new, stream_id, now) -> list[tuple[tuple[str, str], int]]:
@@ -220,15 +237,12 @@ def _store_postgresql(new, stream_id, now) -> list[tuple[tuple[str, str], int]]:
     columns = ", ".join(COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS mention_batch ON COMMIT DELETE ROWS "
-            f"AS SELECT {columns} FROM {table} WITH NO DATA"  # noqa: S608 (our own names)
+            "CREATE TEMPORARY TABLE IF NOT EXISTS mention_batch ON COMMIT DELETE ROWS "  # noqa: S608
+            f"AS SELECT {columns} FROM {table} WITH NO DATA"
         )
-        raw_cursor = cursor.cursor
-        with raw_cursor.copy(f"COPY mention_batch ({columns}) FROM STDIN") as copy:
+        with cursor.cursor.copy(f"COPY mention_batch ({columns}) FROM STDIN") as copy:
             for mention in new:
-                row = list(_row(mention, stream_id, now))
-                row[COLUMNS.index("raw")] = json.dumps(mention.raw)
-                copy.write_row(row)
+                copy.write_row(_row(mention, stream_id, now))
         cursor.execute(
             f"INSERT INTO {table} ({columns}) "  # noqa: S608
             f"SELECT {columns} FROM mention_batch "
@@ -236,5 +250,6 @@ def _store_postgresql(new, stream_id, now) -> list[tuple[tuple[str, str], int]]:
             f"RETURNING platform, external_id, id"
         )
         rows = cursor.fetchall()
-        cursor.execute("TRUNCATE mention_batch")
+        if len(connection.atomic_blocks) > 1:  # inside a caller's transaction: no commit soon
+            cursor.execute("TRUNCATE mention_batch")
     return [((platform, external_id), pk) for platform, external_id, pk in rows]

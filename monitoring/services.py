@@ -144,9 +144,9 @@ def _validate_stream(stream: Stream) -> None:
         errors["options"] = _("Options must be a JSON object.")
     if not errors:
         connector = get_connector(stream.connector)
-        if connector.secret_fields and not getattr(connector, "credential_optional", False):
-            if not stream.credential_id:
-                errors["credential"] = _("This connector needs a credential.")
+        optional = getattr(connector, "credential_optional", False)
+        if connector.secret_fields and not optional and not stream.credential_id:
+            errors["credential"] = _("This connector needs a credential.")
     if errors:
         raise ValidationError(errors)
     stream.full_clean(exclude=["credential", "team", "created_by"])

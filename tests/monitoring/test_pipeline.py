@@ -91,7 +91,7 @@ def test_overlong_fields_are_cut_to_their_columns():
     assert len(stored.url) == 2048
 
 
-def test_steps_see_only_new_mentions_and_hooks_run_after_commit(
+def test_steps_see_each_key_once_and_hooks_run_after_commit(
     monkeypatch, django_capture_on_commit_callbacks
 ):
     MentionFactory(platform="x", external_id="1")
@@ -100,9 +100,10 @@ def test_steps_see_only_new_mentions_and_hooks_run_after_commit(
     monkeypatch.setattr(pipeline, "_after_store", [after.extend])
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        result = pipeline.ingest([mention(1), mention(2)])
+        result = pipeline.ingest([mention(1), mention(2), mention(2)])
 
-    assert seen == [("x", "2")]
+    assert seen == [("x", "1"), ("x", "2")]
+    assert result.stored == [("x", "2")]
     assert len(callbacks) == 1
     assert after == result.ids
 
