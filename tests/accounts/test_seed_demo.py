@@ -9,6 +9,7 @@ from django.test import Client
 
 from accounts.demo import DEMO_PEOPLE, DEMO_TEAMS, demo_email
 from accounts.models import Team, TeamMembership, User
+from monitoring.models import Stream
 from riskdesk.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ def seed() -> str:
 def counts():
     return {
         model.__name__: model.objects.count()
-        for model in (User, Team, TeamMembership, Group, AuditEvent)
+        for model in (User, Team, TeamMembership, Group, AuditEvent, Stream)
     }
 
 
@@ -36,8 +37,18 @@ def test_seed_demo_twice_changes_nothing_the_second_time():
 
     assert counts() == after_first
     assert dict(User.objects.values_list("email", "password")) == passwords
-    assert "(5 people and 7 teams created)" in first_output
-    assert "(0 people and 0 teams created)" in second_output
+    assert "(5 people, 7 teams and 1 streams created)" in first_output
+    assert "(0 people, 0 teams and 0 streams created)" in second_output
+
+
+def test_seed_demo_creates_the_demo_stream_on_the_demo_network(settings):
+    seed()
+    stream = Stream.objects.get()
+    assert stream.connector == "mastodon"
+    assert stream.base_url == settings.MONITORING_DEMO_NETWORK_URL
+    assert stream.options == {"hashtag": "lumora"}
+    assert stream.enabled
+    assert stream.team.slug == "social"
 
 
 def test_seed_demo_creates_one_person_per_role_and_the_teams():

@@ -39,6 +39,8 @@ SETTINGS_VARIABLES = [
     "SECURE_HSTS_SECONDS",
     "SILENCED_SYSTEM_CHECKS",
     "CELERY_TASK_ALWAYS_EAGER",
+    "RISKDESK_ENCRYPTION_KEYS",
+    "RISKDESK_ENCRYPTION_KEYS_FILE",
 ]
 
 
@@ -70,6 +72,7 @@ def production(**env):
         "RISKDESK_ENV": "production",
         "SECRET_KEY": random_secret_key(),
         "ALLOWED_HOSTS": "riskdesk.example.com",
+        "RISKDESK_ENCRYPTION_KEYS": "mSxXL3Ojm-BU6gyzQFa3N4bGNq2CWwkm5WQhoxPVMlU=",
     } | env
 
 
@@ -132,6 +135,18 @@ def test_production_without_secret_key_is_refused(load_settings):
     del env["SECRET_KEY"]
     with pytest.raises(ImproperlyConfigured, match="SECRET_KEY"):
         load_settings(**env)
+
+
+def test_production_without_encryption_keys_is_refused(load_settings):
+    env = production()
+    del env["RISKDESK_ENCRYPTION_KEYS"]
+    with pytest.raises(ImproperlyConfigured, match="RISKDESK_ENCRYPTION_KEYS"):
+        load_settings(**env)
+
+
+def test_encryption_keys_list_newest_first(load_settings):
+    values = load_settings(**production(RISKDESK_ENCRYPTION_KEYS="new-key, old-key"))
+    assert values["RISKDESK_ENCRYPTION_KEYS"] == ["new-key", "old-key"]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,253 @@
+"""/api/v1/streams/, /api/v1/credentials/ and /api/v1/mentions/."""
+
+import pytest
+from django.utils import timezone
+
+from monitoring.models import Credential, Stream, StreamStatus
+from riskdesk.models import AuditEvent
+from tests.monitoring.factories import CredentialFactory, MentionFactory, StreamFactory
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "s3cr3t-bearer-token-value"
+
+
+@pytest.fixture
+def x_credential():
+    return CredentialFactory(name="X app", connector="x", secret={"bearer_token": SECRET})
+
+
+# --- Credentials ------------------------------------------------------------------------
+
+
+def test_admin_creates_a_credential_whose_secret_is_never_returned(api_client_for):
+    client = api_client_for("admin")
+    response = client.post(
+        "/api/v1/credentials/",
+        {"name": "X app", "connector": "x", "secret": {"bearer_token": SECRET}},
+    )
+    assert response.status_code == 201, response.content
+    assert SECRET not in response.content.decode()
+    assert response.json()["secret_fields"] == ["bearer_token"]
+
+    credential = Credential.objects.get()
+    assert credential.secret == {"bearer_token": SECRET}
+    assert SECRET not in credential.secret_encrypted  # encrypted at rest
+    for path in ("/api/v1/credentials/", f"/api/v1/credentials/{credential.pk}/"):
+        assert SECRET not in client.get(path).content.decode()
+    event = AuditEvent.objects.get(verb="credential.create")
+    assert SECRET not in str(event.after)
+
+
+def test_secret_fields_unknown_to_the_connector_are_refused(api_client_for):
+    response = api_client_for("admin").post(
+        "/api/v1/credentials/",
+        {"name": "X app", "connector": "x", "secret": {"password": "x"}},
+    )
+    assert response.status_code == 400
+    assert "secret" in response.json()
+    assert not Credential.objects.exists()
+
+
+def test_rotating_a_secret_keeps_the_other_fields(api_client_for):
+    credential = CredentialFactory(
+        connector="reddit", secret={"client_id": "id-1", "client_secret": "old"}
+    )
+    response = api_client_for("admin").patch(
+        f"/api/v1/credentials/{credential.pk}/", {"secret": {"client_secret": "new"}}
+    )
+    assert response.status_code == 200, response.content
+    credential.refresh_from_db()
+    assert credential.secret == {"client_id": "id-1", "client_secret": "new"}
+    event = AuditEvent.objects.get(verb="credential.update")
+    assert event.after["secret_changed"] == ["client_secret"]
+    assert "new" not in str(event.after.values())
+
+
+@pytest.mark.parametrize(
+    ("role", "read", "write"),
+    [
+        ("admin", 200, 201),
+        ("social", 200, 403),
+        ("manager", 403, 403),
+        ("legal", 403, 403),
+        ("hr", 403, 403),
+    ],
+)
+def test_credential_permissions(api_client_for, role, read, write):
+    client = api_client_for(role)
+    assert client.get("/api/v1/credentials/").status_code == read
+    response = client.post(
+        "/api/v1/credentials/", {"name": "c", "connector": "x", "secret": {"bearer_token": "t"}}
+    )
+    assert response.status_code == write
+    assert Credential.objects.exists() == (write == 201)
+
+
+def test_a_credential_in_use_cannot_be_deleted(api_client_for, x_credential):
+    StreamFactory(connector="x", credential=x_credential)
+    response = api_client_for("admin").delete(f"/api/v1/credentials/{x_credential.pk}/")
+    assert response.status_code == 400
+    assert Credential.objects.filter(pk=x_credential.pk).exists()
+
+
+def test_key_rotation_re_encrypts_secrets(settings, x_credential):
+    from cryptography.fernet import Fernet
+
+    from riskdesk import crypto
+
+    old_key = settings.RISKDESK_ENCRYPTION_KEYS[0]
+    new_key = Fernet.generate_key().decode()
+    settings.RISKDESK_ENCRYPTION_KEYS = [new_key, old_key]
+    token = crypto.rotate(x_credential.secret_encrypted)
+    settings.RISKDESK_ENCRYPTION_KEYS = [new_key]
+    assert crypto.decrypt_json(token) == {"bearer_token": SECRET}
+    with pytest.raises(crypto.SecretUnreadable):
+        crypto.decrypt_json(x_credential.secret_encrypted)
+
+
+# --- Streams ------------------------------------------------------------------------------
+
+
+def test_social_creates_a_stream(api_client_for, x_credential):
+    response = api_client_for("social").post(
+        "/api/v1/streams/",
+        {
+            "name": "Brand on X",
+            "connector": "x",
+            "query": "acme -is:retweet",
+            "language": "en",
+            "credential": x_credential.pk,
+            "poll_interval": 60,
+        },
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == StreamStatus.NEW
+    assert body["webhook_url"] is None
+    assert AuditEvent.objects.filter(verb="stream.create").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"connector": "myspace"}, "connector"),
+        ({"poll_interval": 1}, "poll_interval"),
+        ({"options": ["not", "an", "object"]}, "options"),
+        ({"credential": None}, "credential"),  # X needs one
+        ({"base_url": "not a url"}, "base_url"),
+    ],
+)
+def test_invalid_stream_is_refused_with_field_errors(api_client_for, x_credential, payload, field):
+    data = {"name": "s", "connector": "x", "query": "acme", "credential": x_credential.pk}
+    response = api_client_for("social").post("/api/v1/streams/", data | payload)
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not Stream.objects.exists()
+
+
+def test_credential_of_another_connector_is_refused(api_client_for):
+    reddit = CredentialFactory(connector="reddit", secret={"client_id": "a", "client_secret": "b"})
+    response = api_client_for("social").post(
+        "/api/v1/streams/", {"name": "s", "connector": "x", "query": "a", "credential": reddit.pk}
+    )
+    assert response.status_code == 400
+    assert "credential" in response.json()
+
+
+def test_malformed_json_body_is_a_clear_400(api_client_for):
+    response = api_client_for("social").generic(
+        "POST", "/api/v1/streams/", "{not json", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "JSON" in response.json()["detail"]
+
+
+def test_meta_stream_shows_its_webhook_url(api_client_for):
+    meta = CredentialFactory(connector="meta", secret={"app_secret": "shh", "verify_token": "v"})
+    response = api_client_for("admin").post(
+        "/api/v1/streams/", {"name": "Page", "connector": "meta", "credential": meta.pk}
+    )
+    assert response.status_code == 201, response.content
+    stream = Stream.objects.get()
+    assert response.json()["webhook_url"].endswith(f"/api/v1/webhooks/meta/{stream.webhook_key}/")
+
+
+def test_poll_action_queues_once(api_client_for, x_credential, queued_polls):
+    stream = StreamFactory(connector="x", credential=x_credential)
+    client = api_client_for("social")
+    with_callbacks = client.post(f"/api/v1/streams/{stream.pk}/poll/")
+    assert with_callbacks.status_code == 202
+    assert with_callbacks.json() == {"queued": True}
+    again = client.post(f"/api/v1/streams/{stream.pk}/poll/")
+    assert again.status_code == 409
+    assert api_client_for("manager").post(f"/api/v1/streams/{stream.pk}/poll/").status_code == 403
+
+
+def test_stream_state_is_read_only(api_client_for, x_credential):
+    stream = StreamFactory(connector="x", credential=x_credential)
+    response = api_client_for("social").patch(
+        f"/api/v1/streams/{stream.pk}/",
+        {"status": "ok", "cursor": {"since_id": "1"}, "mentions_found": 99, "query": "new"},
+    )
+    assert response.status_code == 200
+    stream.refresh_from_db()
+    assert (stream.status, stream.cursor, stream.mentions_found) == ("new", {}, 0)
+    assert stream.query == "new"
+
+
+@pytest.mark.parametrize(
+    ("role", "read", "write"),
+    [
+        ("admin", 200, 201),
+        ("social", 200, 201),
+        ("manager", 200, 403),
+        ("legal", 403, 403),
+        ("hr", 403, 403),
+    ],
+)
+def test_stream_permissions(api_client_for, role, read, write):
+    client = api_client_for(role)
+    assert client.get("/api/v1/streams/").status_code == read
+    response = client.post(
+        "/api/v1/streams/",
+        {"name": "RSS", "connector": "rss", "options": {"url": "https://example.org/feed"}},
+    )
+    assert response.status_code == write
+
+
+def test_anonymous_gets_401(api_client):
+    for path in ("/api/v1/streams/", "/api/v1/credentials/", "/api/v1/mentions/"):
+        assert api_client.get(path).status_code == 401
+
+
+# --- Mentions -------------------------------------------------------------------------------
+
+
+def test_mentions_list_newest_first_with_filters(api_client_for, django_assert_max_num_queries):
+    old = MentionFactory(platform="x", published_at=timezone.now() - timezone.timedelta(days=2))
+    new = MentionFactory(platform="mastodon", external_id="m1", published_at=timezone.now())
+    client = api_client_for("legal")
+    with django_assert_max_num_queries(6):
+        body = client.get("/api/v1/mentions/").json()
+    assert [m["id"] for m in body["results"]] == [new.pk, old.pk]
+    only_x = client.get("/api/v1/mentions/?platform=x").json()["results"]
+    assert [m["id"] for m in only_x] == [old.pk]
+    assert api_client_for("hr").get("/api/v1/mentions/").status_code == 403
+
+
+def test_rotate_secrets_command_re_encrypts_with_the_newest_key(settings, x_credential):
+    from io import StringIO
+
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    old_key = settings.RISKDESK_ENCRYPTION_KEYS[0]
+    settings.RISKDESK_ENCRYPTION_KEYS = [Fernet.generate_key().decode(), old_key]
+    out = StringIO()
+    call_command("rotate_secrets", stdout=out)
+    assert "1 credential(s) encrypted" in out.getvalue()
+
+    settings.RISKDESK_ENCRYPTION_KEYS = settings.RISKDESK_ENCRYPTION_KEYS[:1]
+    x_credential.refresh_from_db()
+    assert x_credential.secret == {"bearer_token": SECRET}
