@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
@@ -29,6 +30,7 @@ from monitoring.connectors.base import (
     NormalizedMention,
     PermanentError,
     RateLimited,
+    TransientError,
     http_client,
 )
 from monitoring.models import (
@@ -348,6 +350,12 @@ def stream_poll(*, stream_id: int, claim_token: str) -> PollOutcome | None:
             else started + _retry_delay(stream, stream.consecutive_failures + 1)
         )
         error = exc
+    except SoftTimeLimitExceeded:
+        error = TransientError(
+            _("The poll ran out of time; the next one goes on from the last stored page.")
+        )
+        outcome.status, outcome.error = StreamStatus.FAILING, error.message
+        next_poll = timezone.now()
     except DatabaseError:
         raise  # the task logs it; the claim expires and a later poll starts over
     except Exception as exc:  # a connector bug must not kill the worker nor stop others

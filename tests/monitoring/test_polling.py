@@ -55,7 +55,8 @@ def test_an_expired_claim_can_be_taken_again(stream):
     assert services.stream_claim(stream.pk) is None
     with time_machine.travel(timezone.now() + timedelta(minutes=10)):
         second = services.stream_claim(stream.pk)
-    assert second and second != first
+    assert second
+    assert second != first
     # The first worker, back from the dead, finds its claim gone and does nothing.
     assert services.stream_poll(stream_id=stream.pk, claim_token=first) is None
 
@@ -87,9 +88,7 @@ def test_two_workers_racing_for_one_stream_one_wins(scripted):
 def test_concurrent_ticks_claim_each_stream_once(scripted, queued_polls):
     if connection.vendor == "sqlite":
         pytest.skip("SQLite serialises writers; the race needs a server database")
-    streams = [
-        StreamFactory(connector="scripted", next_poll_at=timezone.now()) for _ in range(30)
-    ]
+    streams = [StreamFactory(connector="scripted", next_poll_at=timezone.now()) for _ in range(30)]
     barrier = threading.Barrier(4)
     claims = []
 
@@ -213,7 +212,9 @@ def test_new_secret_on_the_credential_restarts_its_stopped_streams(scripted, adm
     stream = StreamFactory(
         connector="x", credential=credential, status=StreamStatus.STOPPED, consecutive_failures=3
     )
-    services.credential_update(actor=admin_user, credential=credential, secret={"bearer_token": "new"})
+    services.credential_update(
+        actor=admin_user, credential=credential, secret={"bearer_token": "new"}
+    )
     stream.refresh_from_db()
     assert (stream.status, stream.consecutive_failures) == (StreamStatus.NEW, 0)
 
@@ -328,3 +329,53 @@ def test_poll_of_a_deleted_stream_exits_quietly(stream):
     token = services.stream_claim(stream.pk)
     Stream.objects.filter(pk=stream.pk).delete()
     assert tasks.poll_stream.run(stream.pk, token) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_connection_killed_mid_poll_then_recovered(scripted):
+    """A real restart of the database session: the poll fails cleanly, the next one recovers."""
+    if connection.vendor != "postgresql":
+        pytest.skip("terminates a PostgreSQL backend")
+    import psycopg
+
+    stream = StreamFactory(connector="scripted", next_poll_at=timezone.now())
+    settings_dict = connection.settings_dict
+
+    def kill_my_session():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        with psycopg.connect(
+            host=settings_dict["HOST"] or None,
+            port=settings_dict["PORT"] or None,
+            user=settings_dict["USER"],
+            dbname=settings_dict["NAME"],
+            autocommit=True,
+        ) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        return page(1, 2)
+
+    scripted.script = [kill_my_session]
+    token = services.stream_claim(stream.pk)
+    tasks.poll_stream.run(stream.pk, token)  # fails cleanly, logs
+    connection.close()  # what Celery's Django fixup does after a task whose connection broke
+
+    assert Mention.objects.count() == 0
+    scripted.script = [page(1, 2)]
+    with time_machine.travel(timezone.now() + timedelta(minutes=10)):
+        token = services.stream_claim(stream.pk)
+        assert token
+        tasks.poll_stream.run(stream.pk, token)
+    assert Mention.objects.count() == 2
+
+
+def test_a_poll_out_of_time_keeps_its_pages_and_comes_back_soon(stream, scripted):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    scripted.script = [page(1, has_more=True), SoftTimeLimitExceeded()]
+    outcome = poll(stream)
+    stream.refresh_from_db()
+    assert outcome.status == StreamStatus.FAILING
+    assert "ran out of time" in stream.last_error
+    assert Mention.objects.count() == 1
+    assert stream.next_poll_at <= timezone.now()

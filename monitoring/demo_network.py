@@ -1,0 +1,514 @@
+"""The demo network: a small local server that speaks the Mastodon API riskdesk reads.
+
+It replays a scripted day for Lumora, a fictional maker of the "Lumora Brew" smart
+coffee machine: morning chatter, a firmware update that bricks machines and sets off
+a complaint storm (lawsuits, boycott, a recall request), lookalike "official"
+accounts announcing a free machine with a phishing link, then the fix and the
+evening calm. The day (06:00 to midnight) plays in 30 minutes at speed 1 and loops
+with fresh ids; each post gets the real time at which it is published.
+
+`MastodonAPI` holds the statuses and answers requests as Mastodon does (tag
+timelines, search, mention notifications, instance; `max_id`/`since_id`/`min_id`/
+`limit` with `Link` headers; rate-limit headers, 429, 401, 404). The test fake
+(tests/fakes/mastodon.py) subclasses it.
+
+    python manage.py demo_network --port 8765 --speed 1
+"""
+
+import html
+import json
+import random
+import re
+import threading
+import time
+import zlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+
+from monitoring.connectors.mastodon import html_to_text
+from monitoring.demo_day import ACCOUNTS, NEW_ACCOUNTS, SCRIPT
+
+DOMAIN = "demo.riskdesk.local"
+PAGE_ARGS = ("max_id", "since_id", "min_id")
+
+
+# --- Mastodon JSON ---------------------------------------------------------------------
+
+
+def iso(moment: float | datetime) -> str:
+    """Mastodon's timestamps: UTC with milliseconds."""
+    if not isinstance(moment, datetime):
+        moment = datetime.fromtimestamp(moment, UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def account_id(acct: str) -> str:
+    return str(100_000_000 + zlib.crc32(acct.encode()))
+
+
+def split_acct(acct: str) -> tuple[str, str]:
+    username, _, domain = acct.lstrip("@").partition("@")
+    return username, domain or DOMAIN
+
+
+def acct_of(username: str, domain: str) -> str:
+    """Mastodon's `acct`: the bare username for local accounts, user@domain for others."""
+    return username if domain == DOMAIN else f"{username}@{domain}"
+
+
+def account_json(
+    acct: str,
+    display_name: str = "",
+    followers: int = 0,
+    *,
+    verified_site: str | None = None,
+    created_at: str = "2022-11-05T00:00:00.000Z",
+) -> dict:
+    username, domain = split_acct(acct)
+    fields = []
+    if verified_site:
+        link = f'<a href="https://{verified_site}" rel="nofollow noopener me">{verified_site}</a>'
+        fields.append({"name": "Website", "value": link, "verified_at": created_at})
+    return {
+        "id": account_id(acct_of(username, domain)),
+        "username": username,
+        "acct": acct_of(username, domain),
+        "display_name": display_name or username,
+        "url": f"https://{domain}/@{username}",
+        "uri": f"https://{domain}/users/{username}",
+        "bot": False,
+        "locked": False,
+        "created_at": created_at,
+        "note": "",
+        "avatar": f"https://{DOMAIN}/avatars/original/missing.png",
+        "followers_count": followers,
+        "following_count": followers // 7 + 3,
+        "statuses_count": followers // 3 + 12,
+        "fields": fields,
+    }
+
+
+_MENTIONS = re.compile(r"@\w+(?:@[\w-]+(?:\.[\w-]+)+)?")
+_TOKENS = re.compile(rf"(https?://\S+|#\w+|{_MENTIONS.pattern})")
+
+
+def to_html(text: str) -> str:
+    """Plain text as Mastodon renders it: paragraphs, line breaks, linked tags and mentions."""
+    paragraphs = []
+    for paragraph in text.strip().split("\n\n"):
+        lines = [
+            "".join(_linked(part) for part in _TOKENS.split(line)) for line in paragraph.split("\n")
+        ]
+        paragraphs.append(f"<p>{'<br />'.join(lines)}</p>")
+    return "".join(paragraphs)
+
+
+def _linked(part: str) -> str:
+    if part.startswith("#") and len(part) > 1:
+        tag = part[1:]
+        return (
+            f'<a href="https://{DOMAIN}/tags/{html.escape(tag.lower())}" class="mention hashtag" '
+            f'rel="tag">#<span>{html.escape(tag)}</span></a>'
+        )
+    if part.startswith("@") and len(part) > 1:
+        username, domain = split_acct(part)
+        return (
+            f'<span class="h-card" translate="no"><a href="https://{domain}/@{username}" '
+            f'class="u-url mention">@<span>{html.escape(username)}</span></a></span>'
+        )
+    if part.startswith(("http://", "https://")):
+        url = part.rstrip(".,;:!?)")
+        scheme, rest = url.split("://", 1)
+        shown, hidden = rest[:30], rest[30:]
+        spans = (
+            f'<span class="invisible">{scheme}://</span>'
+            f'<span class="{"ellipsis" if hidden else ""}">{html.escape(shown)}</span>'
+            f'<span class="invisible">{html.escape(hidden)}</span>'
+        )
+        link = (
+            f'<a href="{html.escape(url)}" target="_blank" rel="nofollow noopener" translate="no">'
+        )
+        return f"{link}{spans}</a>{html.escape(part[len(url) :])}"
+    return html.escape(part, quote=False)
+
+
+def status_json(
+    *,
+    id: str,
+    account: dict,
+    text: str = "",
+    content: str | None = None,
+    created_at: float | datetime,
+    language: str | None = "en",
+    spoiler_text: str = "",
+    in_reply_to: dict | None = None,
+    reblog: dict | None = None,
+    counts: tuple[int, int, int] = (0, 0, 0),
+) -> dict:
+    """A status as Mastodon sends it. `text` is rendered to HTML unless `content` is given."""
+    if content is None:
+        content = "" if reblog else to_html(text)
+    tags = [] if reblog else sorted({t.lower() for t in re.findall(r"#(\w+)", text)})
+    mentions = [] if reblog else [_mention(m) for m in dict.fromkeys(_MENTIONS.findall(text))]
+    return {
+        "id": id,
+        "uri": f"{account['uri']}/statuses/{id}",
+        "url": None if reblog else f"{account['url']}/{id}",
+        "created_at": iso(created_at),
+        "edited_at": None,
+        "account": account,
+        "content": content,
+        "spoiler_text": spoiler_text,
+        "sensitive": bool(spoiler_text),
+        "visibility": "public",
+        "language": None if reblog else language,
+        "in_reply_to_id": in_reply_to["id"] if in_reply_to else None,
+        "in_reply_to_account_id": in_reply_to["account"]["id"] if in_reply_to else None,
+        "replies_count": counts[0],
+        "reblogs_count": counts[1],
+        "favourites_count": counts[2],
+        "reblog": reblog,
+        "mentions": mentions,
+        "tags": [{"name": t, "url": f"https://{DOMAIN}/tags/{t}"} for t in tags],
+        "emojis": [],
+        "media_attachments": [],
+        "card": None,
+        "poll": None,
+    }
+
+
+def _mention(handle: str) -> dict:
+    username, domain = split_acct(handle)
+    acct = acct_of(username, domain)
+    return {
+        "id": account_id(acct),
+        "username": username,
+        "acct": acct,
+        "url": f"https://{domain}/@{username}",
+    }
+
+
+# --- The API ---------------------------------------------------------------------------
+
+
+@dataclass
+class Answer:
+    status: int
+    body: object
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class MastodonAPI:
+    """Statuses, oldest first, served the way Mastodon serves them.
+
+    Pagination never compares ids: each status keeps the order it was added in, and
+    an id the server does not know counts as older than all it holds.
+    """
+
+    title = "Riskdesk demo network"
+    kept = 5000  # statuses held; the oldest go first
+
+    def __init__(
+        self, *, rate_limit=300, rate_window=300, access_tokens=None, me="lumora", clock=time.time
+    ):
+        self.statuses: list[dict] = []
+        self.tags: set[str] = set()  # known tags: others answer 404
+        self.rate_limit = rate_limit
+        self.rate_window = rate_window
+        self.access_tokens = access_tokens  # None: any token is valid
+        self.me = me  # the account whose mention notifications /api/v1/notifications lists
+        self.clock = clock
+        self._order: dict[str, int] = {}
+        self._added = 0
+        self._hits: dict[tuple[str, int], int] = {}
+        self._store_lock = threading.RLock()
+
+    def add(self, status: dict) -> dict:
+        with self._store_lock:
+            self.statuses.append(status)
+            self._order[str(status["id"])] = self._added
+            self._added += 1
+            source = status.get("reblog") or status
+            self.tags.update(tag["name"].lower() for tag in source.get("tags") or [])
+            if len(self.statuses) > self.kept:
+                for old in self.statuses[: -self.kept]:
+                    self._order.pop(str(old["id"]), None)
+                del self.statuses[: -self.kept]
+        return status
+
+    # Hooks the test fake overrides to misbehave.
+
+    def paginate(self, items: list[dict], query: dict[str, list[str]]) -> list[dict]:
+        """One page of `items` (oldest first), newest first, as max_id/since_id/min_id/limit say."""
+        max_id, since_id, min_id, limit = (_arg(query, name) for name in (*PAGE_ARGS, "limit"))
+        limit = min(max(int(limit), 1), 40) if (limit or "").isdigit() else 20
+        if max_id is not None:
+            items = [s for s in items if self._position(s) < self._position(max_id)]
+        if min_id or since_id:
+            items = [s for s in items if self._position(s) > self._position(min_id or since_id)]
+        # min_id: the chunk just above it; otherwise the newest. Both are sent newest first.
+        page = items[:limit] if min_id else items[-limit:]
+        return page[::-1]
+
+    def _position(self, status_or_id) -> int:
+        ident = status_or_id["id"] if isinstance(status_or_id, dict) else status_or_id
+        return self._order.get(str(ident), -1)
+
+    def link_header(self, base: str, query: dict[str, list[str]], page: list[dict]) -> str | None:
+        if not page:
+            return None
+        kept = [(k, v) for k, values in query.items() if k not in PAGE_ARGS for v in values]
+        older = f"{base}?{urlencode([*kept, ('max_id', page[-1]['id'])])}"
+        newer = f"{base}?{urlencode([*kept, ('min_id', page[0]['id'])])}"
+        return f'<{older}>; rel="next", <{newer}>; rel="prev"'
+
+    # Requests.
+
+    def answer(
+        self, method: str, path: str, query: dict[str, list[str]], headers: dict, client: str = ""
+    ) -> Answer:
+        """One request (header names lower-cased) → status, JSON body, headers."""
+        token = _bearer(headers)
+        with self._store_lock:
+            # Mastodon counts per token, or per address without one.
+            limited, rate_headers = self._count(token or client or "anonymous")
+            if limited:
+                reply = Answer(429, {"error": "Too many requests"})
+            elif (
+                token is not None
+                and self.access_tokens is not None
+                and token not in self.access_tokens
+            ):
+                reply = Answer(401, {"error": "The access token is invalid"})
+            elif method != "GET":
+                reply = Answer(405, {"error": "This demo network only reads"})
+            else:
+                base = f"http://{headers.get('host', 'localhost')}{path}"
+                reply = self._route(path, query, token, base)
+        reply.headers.update(rate_headers)
+        return reply
+
+    def _route(self, path: str, query: dict, token: str | None, base: str) -> Answer:
+        if path == "/api/v1/instance":
+            return Answer(200, self.instance())
+        if path.startswith("/api/v1/timelines/tag/"):
+            tag = unquote(path.rsplit("/", 1)[1]).lower()
+            if tag not in self.tags:
+                return Answer(404, {"error": "Record not found"})
+            wanted = {tag, *(t.lower() for t in query.get("any[]", []))}
+            items = [s for s in self.statuses if wanted & _tags_of(s)]
+            return self._page(items, query, base)
+        if path in ("/api/v2/search", "/api/v1/notifications") and token is None:
+            return Answer(401, {"error": "This method requires an authenticated user"})
+        if path == "/api/v2/search":
+            q = (_arg(query, "q") or "").strip().lower()
+            if q.startswith("#"):
+                items = [s for s in self.statuses if q[1:] in _tags_of(s)]
+            else:
+                items = [
+                    s
+                    for s in self.statuses
+                    if q and not s["reblog"] and q in html_to_text(s["content"]).lower()
+                ]
+            wanted = _arg(query, "type") in (None, "statuses")
+            page = self.paginate(items, query) if wanted else []
+            return Answer(200, {"accounts": [], "statuses": page, "hashtags": []})
+        if path == "/api/v1/notifications":
+            items = [
+                {
+                    "id": s["id"],
+                    "type": "mention",
+                    "created_at": s["created_at"],
+                    "account": s["account"],
+                    "status": s,
+                }
+                for s in self.statuses
+                if any(m["acct"] == self.me for m in s.get("mentions") or [])
+            ]
+            return self._page(items, query, base)
+        return Answer(404, {"error": "Record not found"})
+
+    def _page(self, items: list[dict], query: dict, base: str) -> Answer:
+        page = self.paginate(items, query)
+        link = self.link_header(base, query, page)
+        return Answer(200, page, {"Link": link} if link else {})
+
+    def _count(self, key: str) -> tuple[bool, dict[str, str]]:
+        """Count a request in its fixed window; True when over the limit."""
+        now = self.clock()
+        window = int(now // self.rate_window)
+        hits = self._hits.get((key, window), 0) + 1
+        self._hits = {k: v for k, v in self._hits.items() if k[1] == window} | {(key, window): hits}
+        reset = datetime.fromtimestamp((window + 1) * self.rate_window, UTC)
+        return hits > self.rate_limit, {
+            "X-RateLimit-Limit": str(self.rate_limit),
+            "X-RateLimit-Remaining": str(max(0, self.rate_limit - hits)),
+            "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        }
+
+    def instance(self) -> dict:
+        return {
+            "uri": DOMAIN,
+            "title": self.title,
+            "short_description": "A local stand-in for a Mastodon instance, for the riskdesk demo.",
+            "description": "Replays a scripted day of posts about the fictional brand Lumora.",
+            "email": f"admin@{DOMAIN}",
+            "version": "4.3.0 (compatible; riskdesk demo)",
+            "languages": ["en", "fr"],
+            "registrations": False,
+            "approval_required": False,
+            "stats": {
+                "user_count": len(ACCOUNTS),
+                "status_count": len(self.statuses),
+                "domain_count": 1,
+            },
+            "configuration": {"statuses": {"max_characters": 500}},
+        }
+
+
+def _arg(query: dict[str, list[str]], name: str) -> str | None:
+    values = query.get(name)
+    return values[0] if values else None
+
+
+def _bearer(headers: dict) -> str | None:
+    scheme, _, token = (headers.get("authorization") or "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def _tags_of(status: dict) -> set[str]:
+    source = status.get("reblog") or status
+    return {tag["name"].lower() for tag in source.get("tags") or []}
+
+
+DAY_START = SCRIPT[0].at  # the script's first post opens the demo
+DAY_LENGTH = 24 * 3600 - DAY_START
+REAL_DAY = 30 * 60  # at speed 1, the whole day plays in 30 minutes
+
+
+class DemoNetwork(MastodonAPI):
+    """The Mastodon API over the scripted day, published as the clock reaches each post."""
+
+    def __init__(self, *, speed: float = 1.0, clock=time.time, **kwargs):
+        super().__init__(clock=clock, **kwargs)
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        self.speed = speed
+        self.started = clock()
+        self.published = 0  # script posts published so far, all loops counted
+        self._keyed: dict[str, dict] = {}  # this loop's posts by script key
+        self.tags.update(t.lower() for post in SCRIPT for t in re.findall(r"#(\w+)", post.text))
+
+    def due(self, n: int) -> float:
+        """When the n-th post (counting every loop) is published, in real seconds."""
+        loop, index = divmod(n, len(SCRIPT))
+        script_seconds = loop * DAY_LENGTH + SCRIPT[index].at - DAY_START
+        return self.started + script_seconds * REAL_DAY / DAY_LENGTH / self.speed
+
+    def publish_due(self) -> None:
+        now = self.clock()
+        with self._store_lock:
+            # After a long idle spell, replay from yesterday's start, not every missed day.
+            loop = int((now - self.started) * self.speed // REAL_DAY)
+            self.published = max(self.published, (loop - 1) * len(SCRIPT))
+            while self.due(self.published) <= now:
+                self._publish(self.published)
+                self.published += 1
+
+    def _publish(self, n: int) -> None:
+        index = n % len(SCRIPT)
+        if index == 0:
+            self._keyed = {}
+        post, at = SCRIPT[index], self.due(n)
+        # Snowflake-like ids, as Mastodon makes them: milliseconds, then a sequence.
+        status_id = str((int(at * 1000) << 16) | (n & 0xFFFF))
+        rng = random.Random(n)  # noqa: S311 (made-up counts, not secrets)
+        followers = ACCOUNTS[post.author][1]
+        status = status_json(
+            id=status_id,
+            account=self._account(post.author, at),
+            text=post.text,
+            created_at=at,
+            language=post.language,
+            spoiler_text=post.spoiler,
+            in_reply_to=self._keyed.get(post.reply_to),
+            reblog=self._keyed.get(post.boost),
+            counts=(
+                rng.randint(0, 4),
+                rng.randint(0, 2 + followers // 2000),
+                rng.randint(0, 5 + followers // 500),
+            ),
+        )
+        if post.key:
+            self._keyed[post.key] = status
+        self.add(status)
+
+    def _account(self, acct: str, at: float) -> dict:
+        name, followers, site = ACCOUNTS[acct]
+        created = (
+            iso(at)[:10] + "T00:00:00.000Z" if acct in NEW_ACCOUNTS else "2022-11-05T00:00:00.000Z"
+        )
+        return account_json(acct, name, followers, verified_site=site, created_at=created)
+
+    def answer(self, *args, **kwargs) -> Answer:
+        self.publish_due()
+        return super().answer(*args, **kwargs)
+
+
+# --- The HTTP server ------------------------------------------------------------------
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "riskdesk-demo-network"
+
+    def do_GET(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        parts = urlsplit(self.path)
+        reply = self.server.network.answer(
+            self.command,
+            parts.path,
+            parse_qs(parts.query, keep_blank_values=True),
+            {name.lower(): value for name, value in self.headers.items()},
+            client=self.client_address[0],
+        )
+        payload = json.dumps(reply.body).encode()
+        try:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client went away
+
+    do_POST = do_PUT = do_DELETE = do_GET
+
+    def log_message(self, *args):
+        pass  # a poll every few seconds would drown the console
+
+
+class DemoServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], network: DemoNetwork):
+        super().__init__(address, _Handler)
+        self.network = network
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+
+def build_server(
+    host: str = "127.0.0.1", port: int = 8765, speed: float = 1.0, *, clock=time.time, **options
+) -> DemoServer:
+    """The demo network bound to host:port (0 picks a free port); call serve_forever()."""
+    return DemoServer((host, port), DemoNetwork(speed=speed, clock=clock, **options))
