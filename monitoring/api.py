@@ -23,7 +23,7 @@ MAX_INGEST_BATCH = 1000
 
 
 class CredentialSerializer(serializers.ModelSerializer):
-    connector = serializers.ChoiceField(choices=connector_choices)
+    connector = serializers.ChoiceField(choices=connector_choices())
     secret = serializers.DictField(
         child=serializers.CharField(allow_blank=True, trim_whitespace=True),
         write_only=True,
@@ -81,7 +81,7 @@ class CredentialViewSet(viewsets.ModelViewSet):
 
 
 class StreamSerializer(serializers.ModelSerializer):
-    connector = serializers.ChoiceField(choices=connector_choices)
+    connector = serializers.ChoiceField(choices=connector_choices())
     credential = serializers.PrimaryKeyRelatedField(
         queryset=Credential.objects.all(), allow_null=True, required=False
     )
