@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
-from monitoring.connectors.mastodon import html_to_text
+from monitoring.connectors.text import html_to_text
 from monitoring.demo_day import ACCOUNTS, NEW_ACCOUNTS, SCRIPT
 
 DOMAIN = "demo.riskdesk.local"

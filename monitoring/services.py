@@ -466,6 +466,7 @@ def webhook_process(*, delivery_id: int) -> None:
             with http_client() as client:
                 connector = get_connector(stream.connector)(stream, client)
                 mentions += connector.fetch_mentioned_comments(to_fetch)
+                problems += connector.problems
     except (ValueError, ConnectorError) as exc:
         permanent = not isinstance(exc, ConnectorError) or isinstance(exc, PermanentError)
         kind = getattr(exc, "kind", StreamErrorKind.MALFORMED)

@@ -132,6 +132,13 @@ def parse_time(value) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def skip_reason(exc: Exception) -> str:
+    """Why an item could not be read, for Page.problems."""
+    if isinstance(exc, KeyError):
+        return f"missing {exc.args[0]}"
+    return str(exc) or type(exc).__name__
+
+
 def require_fields(item: dict, *names: str) -> None:
     """Raise KeyError naming the first of `names` missing or empty in `item`."""
     for name in names:

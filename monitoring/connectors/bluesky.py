@@ -26,8 +26,9 @@ from monitoring.connectors.base import (
     error_text,
     parse_time,
     require_fields,
+    skip_reason,
 )
-from monitoring.connectors.paging import after_page, is_seen, skip_reason
+from monitoring.connectors.paging import after_page, is_seen
 
 PAGE_SIZE = 100  # searchPosts' maximum
 SESSION_TTL = 24 * 3600  # access tokens last about 2 hours, refresh tokens for weeks

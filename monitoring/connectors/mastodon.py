@@ -14,8 +14,6 @@ burst bigger than a page is read page by page without gaps. Ids are opaque strin
 takes the newest from the `Link: rel="prev"` header or from `created_at`.
 """
 
-import re
-from html.parser import HTMLParser
 from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
@@ -29,7 +27,9 @@ from monitoring.connectors.base import (
     error_text,
     parse_time,
     require_fields,
+    skip_reason,
 )
+from monitoring.connectors.text import html_to_text
 
 PAGE_SIZE = 40  # Mastodon's maximum
 
@@ -62,7 +62,7 @@ class MastodonConnector(Connector):
             try:
                 mention = self.normalize(item)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                problems.append(f"{self.label} item {_item_id(item)} skipped: {_why(exc)}")
+                problems.append(f"{self.label} item {_item_id(item)} skipped: {skip_reason(exc)}")
                 continue
             if mention is None or mention.external_id in seen:
                 continue
@@ -219,54 +219,3 @@ def _newest_id(response: httpx.Response, items: list, since: str | None) -> str 
 
 def _item_id(item) -> str:
     return repr(item.get("id")) if isinstance(item, dict) else "(not an object)"
-
-
-def _why(exc: Exception) -> str:
-    if isinstance(exc, KeyError):
-        return f"missing {exc.args[0]}"
-    return str(exc) or type(exc).__name__
-
-
-# --- HTML to plain text --------------------------------------------------------------
-
-_BLOCKS = {"p", "div", "blockquote", "pre", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6"}
-_HIDDEN = {"script", "style", "template"}
-_SPACES = re.compile(r"[ \t\r\n\f]+")
-
-
-class _TextExtractor(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)  # entities are unescaped exactly once
-        self.parts: list[str] = []
-        self.hidden = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in _HIDDEN:
-            self.hidden += 1
-        elif tag == "br":
-            self.parts.append("\n")
-        elif tag in _BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag):
-        if tag in _HIDDEN:
-            self.hidden = max(0, self.hidden - 1)
-        elif tag in _BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data):
-        if not self.hidden:
-            self.parts.append(_SPACES.sub(" ", data))
-
-
-def html_to_text(html: str) -> str:
-    """Mastodon's sanitized HTML as the plain text a reader sees.
-
-    Paragraphs become blank lines, `<br>` a newline; link spans join back into the
-    full URL. The result is text, to be escaped again wherever it is shown.
-    """
-    parser = _TextExtractor()
-    parser.feed(html)
-    parser.close()
-    lines = [line.strip(" ") for line in "".join(parser.parts).split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")

@@ -52,10 +52,3 @@ def after_page(
     elif top is not None and top == newest:
         ids = list(dict.fromkeys(ids + top_ids))
     return ({"newest": newest.isoformat(), "ids": ids} if newest else {}), False, problem
-
-
-def skip_reason(exc: Exception) -> str:
-    """Why an item could not be read, for Page.problems."""
-    if isinstance(exc, KeyError):
-        return f"missing {exc.args[0]}"
-    return str(exc) or type(exc).__name__

@@ -28,8 +28,9 @@ from monitoring.connectors.base import (
     epoch,
     error_text,
     require_fields,
+    skip_reason,
 )
-from monitoring.connectors.paging import after_page, is_seen, skip_reason
+from monitoring.connectors.paging import after_page, is_seen
 
 PAGE_SIZE = 100  # Reddit's maximum
 ACCESS_PATH = "/api/v1/access_token"

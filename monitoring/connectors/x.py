@@ -27,8 +27,8 @@ from monitoring.connectors.base import (
     error_text,
     parse_time,
     require_fields,
+    skip_reason,
 )
-from monitoring.connectors.paging import skip_reason
 
 SEARCH = "/2/tweets/search/recent"
 PAGE_SIZE = 100  # recent search's maximum

@@ -37,8 +37,9 @@ from monitoring.connectors.base import (
     RateLimited,
     parse_time,
     require_fields,
+    skip_reason,
 )
-from monitoring.connectors.paging import after_page, is_seen, skip_reason
+from monitoring.connectors.paging import after_page, is_seen
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 THREADS = "/youtube/v3/commentThreads"

@@ -13,7 +13,8 @@ from monitoring.connectors.base import (
     TransientError,
     parse_time,
 )
-from monitoring.connectors.mastodon import MastodonConnector, html_to_text
+from monitoring.connectors.mastodon import MastodonConnector
+from monitoring.connectors.text import html_to_text
 from tests.fakes.base import GARBAGE, Fault
 from tests.fakes.mastodon import FakeMastodon
 from tests.monitoring.factories import CredentialFactory, StreamFactory
