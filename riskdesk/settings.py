@@ -76,7 +76,9 @@ if PRODUCTION:
 
 if not RISKDESK_ENCRYPTION_KEYS:  # development and tests: a key derived from SECRET_KEY
     RISKDESK_ENCRYPTION_KEYS = [
-        base64.urlsafe_b64encode(hashlib.sha256(b"riskdesk:" + SECRET_KEY.encode()).digest()).decode()
+        base64.urlsafe_b64encode(
+            hashlib.sha256(b"riskdesk:" + SECRET_KEY.encode()).digest()
+        ).decode()
     ]
 
 INSTALLED_APPS = [
@@ -385,6 +387,11 @@ if RISKDESK_ENV == "test":
 
 # --- Monitoring -------------------------------------------------------------
 
+# Outbound calls to addresses people enter may reach private networks only when this is on.
+RISKDESK_ALLOW_PRIVATE_ADDRESSES = env.bool(
+    "RISKDESK_ALLOW_PRIVATE_ADDRESSES", default=not PRODUCTION
+)
+
 # How connectors talk to the networks (monitoring.connectors.base.Connector.request).
 MONITORING_HTTP = {
     "timeout": env.float("MONITORING_HTTP_TIMEOUT", default=10.0),
@@ -408,4 +415,6 @@ MONITORING_MAX_BACKOFF_SECONDS = env.int("MONITORING_MAX_BACKOFF_SECONDS", defau
 # Mention text longer than this is cut (the raw payload keeps the rest).
 MONITORING_MAX_TEXT = 20_000
 # The local demo network that `make run` starts (monitoring.demo_network).
-MONITORING_DEMO_NETWORK_URL = env.str("MONITORING_DEMO_NETWORK_URL", default="http://127.0.0.1:8765")
+MONITORING_DEMO_NETWORK_URL = env.str(
+    "MONITORING_DEMO_NETWORK_URL", default="http://127.0.0.1:8765"
+)

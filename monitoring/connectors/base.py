@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from riskdesk import crypto
+from riskdesk.outbound import PrivateAddress, ensure_public_address
 
 BODY_KEPT = 64 * 1024  # how much of an offending body a stream error keeps
 
@@ -194,6 +195,10 @@ class Connector:
         config = settings.MONITORING_HTTP
         kwargs.setdefault("timeout", config["timeout"])
         url = self.url(path)
+        try:
+            ensure_public_address(url)
+        except PrivateAddress as exc:
+            raise PermanentError(f"{self.label}: refused to call {url}: {exc}") from exc
         error: ConnectorError | None = None
         for attempt in range(config["attempts"]):
             if attempt:

@@ -143,3 +143,13 @@ def test_reddit_stream_through_the_tick(tick):
             tick()
         assert len(reddit.token_requests) == 1
     assert Mention.objects.filter(platform="reddit").count() == 2
+
+
+def test_private_addresses_are_refused_when_not_allowed(x, x_stream, tick, settings):
+    settings.RISKDESK_ALLOW_PRIVATE_ADDRESSES = False
+    x.add_tweet("acme")
+    tick()
+    stream = Stream.objects.get(pk=x_stream.pk)
+    assert stream.status == StreamStatus.STOPPED
+    assert "not a public address" in stream.last_error
+    assert x.requests == []

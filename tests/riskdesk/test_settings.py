@@ -41,6 +41,7 @@ SETTINGS_VARIABLES = [
     "CELERY_TASK_ALWAYS_EAGER",
     "RISKDESK_ENCRYPTION_KEYS",
     "RISKDESK_ENCRYPTION_KEYS_FILE",
+    "RISKDESK_ALLOW_PRIVATE_ADDRESSES",
 ]
 
 
@@ -142,6 +143,11 @@ def test_production_without_encryption_keys_is_refused(load_settings):
     del env["RISKDESK_ENCRYPTION_KEYS"]
     with pytest.raises(ImproperlyConfigured, match="RISKDESK_ENCRYPTION_KEYS"):
         load_settings(**env)
+
+
+def test_production_refuses_private_addresses_for_outbound_calls(load_settings):
+    assert load_settings(**production())["RISKDESK_ALLOW_PRIVATE_ADDRESSES"] is False
+    assert load_settings()["RISKDESK_ALLOW_PRIVATE_ADDRESSES"] is True
 
 
 def test_encryption_keys_list_newest_first(load_settings):
