@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +16,10 @@ class StreamFilter(django_filters.FilterSet):
     team = django_filters.ModelChoiceFilter(
         label=_("Team"), queryset=Team.objects.order_by("name"), field_name="team"
     )
-    enabled = django_filters.BooleanFilter(label=_("Enabled"))
+    enabled = django_filters.BooleanFilter(
+        label=_("Enabled"),
+        widget=forms.Select(choices=[("", _("Any")), ("true", _("Yes")), ("false", _("No"))]),
+    )
     q = django_filters.CharFilter(label=_("Search"), method="filter_text")
 
     class Meta:

@@ -146,8 +146,8 @@ def _validate_stream(stream: Stream) -> None:
         errors["options"] = _("Options must be a JSON object.")
     if not errors:
         connector = get_connector(stream.connector)
-        optional = getattr(connector, "credential_optional", False)
-        if connector.secret_fields and not optional and not stream.credential_id:
+        needs_one = connector.secret_fields and not connector.credential_optional
+        if needs_one and not stream.credential_id:
             errors["credential"] = _("This connector needs a credential.")
     if errors:
         raise ValidationError(errors)

@@ -6,8 +6,10 @@ from riskdesk.permissions import can
 # (label, url name, action the user needs or None)
 NAVIGATION = [
     (_("Dashboard"), "dashboard", None),
+    (_("Streams"), "stream_list", "stream.view"),
     (_("People"), "people_list", "user.view"),
     (_("Teams"), "team_list", "team.view"),
+    (_("Credentials"), "credential_list", "credential.view"),
     (_("Audit log"), "audit_list", "audit.view"),
 ]
 

@@ -1,12 +1,28 @@
+from datetime import timedelta
+
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from accounts.models import EmploymentStatus, Team, User
+from accounts.models import EmploymentStatus, Team, TeamMembership, User
+from monitoring.models import Mention, Stream, StreamStatus
 from riskdesk.filters import AuditEventFilter
 from riskdesk.health import health_report
 from riskdesk.htmx import render_page
@@ -14,15 +30,82 @@ from riskdesk.models import AuditEvent
 from riskdesk.pagination import keyset_page
 from riskdesk.permissions import can, require
 
+ATTENTION_SHOWN = 8
+NEEDS_ATTENTION = [StreamStatus.STOPPED, StreamStatus.FAILING]
+
+
+def _count(queryset) -> Coalesce:
+    """The number of rows of `queryset`, as a scalar subquery (see `_dashboard_counts`)."""
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Coalesce(Subquery(counted[:1]), 0)
+
+
+def _dashboard_counts(user, *, monitoring: bool) -> dict[str, int]:
+    """Every count the dashboard shows, read in a single query.
+
+    Each count is a scalar subquery selected alongside the signed-in person's
+    own row (which always exists), so adding a count never adds a query.
+    """
+    counts = {
+        "active": _count(User.objects.filter(employment_status=EmploymentStatus.ACTIVE)),
+        "departed": _count(User.objects.filter(employment_status=EmploymentStatus.DEPARTED)),
+        "without_role": _count(User.objects.filter(groups=None, is_active=True)),
+    }
+    if monitoring:
+        since = timezone.now() - timedelta(hours=24)
+        counts |= {
+            f"streams_{status}": _count(Stream.objects.filter(status=status))
+            for status in StreamStatus.values
+        } | {
+            "streams_attention": _count(
+                Stream.objects.filter(status__in=NEEDS_ATTENTION, enabled=True)
+            ),
+            "mentions_24h": _count(Mention.objects.filter(received_at__gte=since)),
+        }
+    return User.objects.filter(pk=user.pk).values(**counts).get()
+
+
+def _monitoring_summary(counts: dict[str, int]) -> dict:
+    """Streams by status, mentions of the last 24 hours, and the streams that need a fix."""
+    attention = Stream.objects.filter(status__in=NEEDS_ATTENTION, enabled=True).order_by(
+        Case(
+            When(status=StreamStatus.STOPPED, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        ),
+        F("last_error_at").desc(nulls_last=True),
+        "name",
+    )[:ATTENTION_SHOWN]
+    return {
+        # (status, label, count, a warning when not zero)
+        "statuses": [
+            (StreamStatus.OK.value, _("Healthy"), counts["streams_ok"], False),
+            (StreamStatus.FAILING.value, _("Failing"), counts["streams_failing"], True),
+            (
+                StreamStatus.RATE_LIMITED.value,
+                _("Rate limited"),
+                counts["streams_rate_limited"],
+                False,
+            ),
+            (StreamStatus.STOPPED.value, _("Stopped"), counts["streams_stopped"], True),
+        ],
+        "mentions_24h": counts["mentions_24h"],
+        "attention": list(attention),
+        "attention_more": max(0, counts["streams_attention"] - ATTENTION_SHOWN),
+    }
+
 
 @login_required
 def dashboard(request):
-    people = User.objects.aggregate(
-        active=Count("pk", filter=Q(employment_status=EmploymentStatus.ACTIVE)),
-        departed=Count("pk", filter=Q(employment_status=EmploymentStatus.DEPARTED)),
-        without_role=Count("pk", filter=Q(groups=None, is_active=True)),
+    show_monitoring = can(request.user, "stream.view")
+    counts = _dashboard_counts(request.user, monitoring=show_monitoring)
+    people = {k: counts[k] for k in ("active", "departed", "without_role")}
+    mine = TeamMembership.objects.filter(team=OuterRef("pk"), user=request.user)
+    teams = list(
+        Team.objects.annotate(member_count=Count("memberships"), is_mine=Exists(mine)).order_by(
+            "name"
+        )
     )
-    teams = Team.objects.annotate(member_count=Count("memberships")).order_by("name")
     recent_events = None
     if can(request.user, "audit.view"):
         recent_events = AuditEvent.objects.select_related("target_type")[:10]
@@ -32,8 +115,9 @@ def dashboard(request):
         {
             "people": people,
             "teams": teams,
-            "my_teams": request.user.teams.order_by("name"),
+            "my_teams": [team for team in teams if team.is_mine],
             "recent_events": recent_events,
+            "monitoring": _monitoring_summary(counts) if show_monitoring else None,
         },
     )
 

@@ -155,6 +155,7 @@ class Connector:
     platform = ""  # the Platform of the mentions it returns
     default_base_url = ""
     secret_fields: tuple[str, ...] = ()  # what its credential holds
+    credential_optional = False  # True when it can read without one (public timelines)
     polled = True  # False for webhook connectors
 
     def __init__(self, stream, client: httpx.Client):
@@ -275,12 +276,15 @@ class Connector:
         if stored is None:
             return None
         try:
-            return crypto.decrypt_json(stored)
+            kept = crypto.decrypt_json(stored)
         except crypto.SecretUnreadable:
             return None
+        # The cache's own expiry is a ceiling; this clock decides (the network's, not Redis's).
+        return kept["value"] if kept.get("expires", 0) > time.time() else None
 
     def remember_token(self, name: str, value, ttl: float) -> None:
-        cache.set(self._token_key(name), crypto.encrypt_json(value), timeout=max(1, int(ttl)))
+        kept = {"value": value, "expires": time.time() + ttl}
+        cache.set(self._token_key(name), crypto.encrypt_json(kept), timeout=max(1, int(ttl)))
 
     def forget_token(self, name: str) -> None:
         cache.delete(self._token_key(name))

@@ -40,6 +40,7 @@ class MastodonConnector(Connector):
     platform = "mastodon"
     default_base_url = "https://mastodon.social"
     secret_fields = ("access_token",)
+    credential_optional = True  # public hashtag timelines need no token
 
     @property
     def mode(self) -> str:

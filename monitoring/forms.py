@@ -1,0 +1,241 @@
+"""The stream and credential forms. They only read input: services.* save and check it."""
+
+import json
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.fields import InvalidJSONInput
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Team
+from monitoring.connectors import connector_choices, get_connector
+from monitoring.models import Credential, Stream
+
+SECRET_PREFIX = "secret_"  # noqa: S105 (a form field prefix, not a secret)
+
+OPTIONS_HELP = _(
+    "A JSON object. What each connector reads: "
+    "X: nothing; "
+    'Mastodon: {"hashtag": "acme"}, or {"mode": "search"} or {"mode": "notifications"}; '
+    "Bluesky: nothing; "
+    'Reddit: {"subreddit": "acme"}; '
+    'YouTube: {"video_ids": ["…"]}, {"channel_id": "…"} or {"search": true}; '
+    'RSS/Atom: {"url": "https://…"}; '
+    "Meta (webhooks): nothing. Leave {} when nothing is needed."
+)
+
+
+def connector_label(name: str) -> str:
+    """The connector's display name, or its stored name if no such connector is installed."""
+    try:
+        return get_connector(name).label
+    except (LookupError, ImportError):
+        return name
+
+
+def connector_is_polled(name: str) -> bool:
+    try:
+        return bool(get_connector(name).polled)
+    except (LookupError, ImportError):
+        return True
+
+
+def connector_secret_fields(name: str) -> tuple[str, ...]:
+    try:
+        return tuple(get_connector(name).secret_fields)
+    except (LookupError, ImportError):
+        return ()
+
+
+def secret_field_label(name: str) -> str:
+    return capfirst(name.replace("_", " "))
+
+
+class JSONObjectField(forms.JSONField):
+    """A JSON textarea that must hold an object; empty means {}. Shown pretty-printed."""
+
+    default_error_messages = {
+        "invalid": _('This is not valid JSON. Write an object, such as {"hashtag": "acme"}.'),
+        "not_object": _('Write a JSON object in braces, such as {"hashtag": "acme"}.'),
+    }
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise ValidationError(self.error_messages["not_object"], code="not_object")
+        return value
+
+    def prepare_value(self, value):
+        if isinstance(value, InvalidJSONInput):
+            return value
+        if value in (None, ""):
+            value = {}
+        return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, cls=self.encoder)
+
+
+class CredentialChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({connector_label(obj.connector)})"
+
+
+class StreamForm(forms.Form):
+    """Create or edit a stream; `stream_fields()` gives what services.stream_* take."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    connector = forms.ChoiceField(
+        label=_("Connector"),
+        choices=lambda: [("", _("Choose a connector")), *connector_choices()],
+    )
+    query = forms.CharField(
+        label=_("Query"),
+        max_length=512,
+        required=False,
+        help_text=Stream._meta.get_field("query").help_text,
+    )
+    language = forms.CharField(
+        label=_("Language"),
+        max_length=8,
+        required=False,
+        help_text=_("Only posts in this language, as a code such as en or fr."),
+    )
+    options = JSONObjectField(
+        label=_("Connector options"),
+        required=False,
+        initial=dict,
+        help_text=OPTIONS_HELP,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+    )
+    base_url = forms.URLField(
+        label=_("API address"),
+        required=False,
+        assume_scheme="https",
+        help_text=Stream._meta.get_field("base_url").help_text,
+    )
+    credential = CredentialChoiceField(
+        label=_("Credential"),
+        queryset=Credential.objects.order_by("name"),
+        required=False,
+        help_text=_("What the connector signs in with. Its secret is never shown here."),
+    )
+    poll_interval = forms.IntegerField(
+        label=_("Poll every (seconds)"),
+        min_value=10,
+        max_value=86400,
+        initial=120,
+        help_text=_("Between 10 seconds and one day. Webhook streams ignore it."),
+    )
+    enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
+    team = forms.ModelChoiceField(
+        label=_("Owning team"), queryset=Team.objects.order_by("name"), required=False
+    )
+
+    FIELDS = [
+        "name",
+        "connector",
+        "query",
+        "language",
+        "options",
+        "base_url",
+        "credential",
+        "poll_interval",
+        "enabled",
+        "team",
+    ]
+
+    def __init__(self, *args, instance: Stream | None = None, **kwargs):
+        if instance is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    name: getattr(instance, name)
+                    for name in self.FIELDS
+                    if name not in ("credential", "team")
+                }
+                | {"credential": instance.credential_id, "team": instance.team_id},
+            )
+        super().__init__(*args, **kwargs)
+
+    def stream_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.FIELDS}
+
+
+class CredentialForm(forms.Form):
+    """Name, connector (fixed once saved) and one password box per secret field.
+
+    Saved values are never put back into the page: on edit, a box left empty
+    keeps the value it had.
+    """
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    connector = forms.ChoiceField(
+        label=_("Connector"),
+        help_text=_("The network this credential signs in to. It cannot change later."),
+    )
+
+    def __init__(
+        self, *args, instance: Credential | None = None, connector: str | None = None, **kwargs
+    ):
+        self.instance = instance
+        if instance is not None:
+            kwargs.setdefault("initial", {"name": instance.name, "connector": instance.connector})
+        super().__init__(*args, **kwargs)
+        choices = connector_choices()
+        self.fields["connector"].choices = (
+            choices if instance is not None else [("", _("Choose a connector")), *choices]
+        )
+        if instance is not None:
+            self.fields["connector"].disabled = True
+            connector = instance.connector
+        elif connector not in dict(choices):
+            connector = None
+        self.connector = connector
+        if connector and instance is None:
+            self.initial.setdefault("connector", connector)
+        already_set = set(instance.secret_fields) if instance is not None else set()
+        for name in connector_secret_fields(connector) if connector else ():
+            if instance is None:
+                help_text = ""
+            elif name in already_set:
+                help_text = _("Saved. Leave empty to keep the current value.")
+            else:
+                help_text = _("Not set yet. Leave empty to leave it unset.")
+            self.fields[SECRET_PREFIX + name] = forms.CharField(
+                label=secret_field_label(name),
+                required=False,
+                strip=True,
+                help_text=help_text,
+                widget=forms.PasswordInput(
+                    render_value=False, attrs={"autocomplete": "new-password"}
+                ),
+            )
+
+    def secret_fields(self):
+        """The bound secret fields, for the template."""
+        return [self[name] for name in self.fields if name.startswith(SECRET_PREFIX)]
+
+    def other_fields(self):
+        return [self[name] for name in self.fields if not name.startswith(SECRET_PREFIX)]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance is None and self.connector:
+            names = connector_secret_fields(self.connector)
+            if not names:
+                raise ValidationError(
+                    _("%(connector)s needs no credential: its streams work without one.")
+                    % {"connector": connector_label(self.connector)}
+                )
+            if not any(cleaned.get(SECRET_PREFIX + name) for name in names):
+                raise ValidationError(_("Fill in the secret fields this connector needs."))
+        return cleaned
+
+    def secret(self) -> dict:
+        """The secret fields filled in, by their connector's names."""
+        return {
+            name.removeprefix(SECRET_PREFIX): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith(SECRET_PREFIX) and value
+        }

@@ -1,0 +1,264 @@
+"""The monitoring pages: streams, their live state, and connector credentials.
+
+Every change goes through monitoring.services, which checks the permission,
+validates and writes the audit event; these views only show forms and results.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from monitoring import services
+from monitoring.filters import StreamFilter
+from monitoring.forms import (
+    CredentialForm,
+    StreamForm,
+    connector_is_polled,
+    connector_label,
+)
+from monitoring.models import Credential, Stream
+from riskdesk.htmx import render_page
+from riskdesk.pagination import keyset_page
+from riskdesk.permissions import can, require
+
+MENTIONS_SHOWN = 20
+ERRORS_SHOWN = 20
+
+
+def _form_errors_from(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on its field when the form has it."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _describe(stream: Stream) -> Stream:
+    """Attach what the templates show about the stream's connector (no queries)."""
+    stream.connector_label = connector_label(stream.connector)
+    stream.is_pushed = not connector_is_polled(stream.connector)
+    return stream
+
+
+# --- Streams --------------------------------------------------------------------------
+
+
+@login_required
+def stream_list(request):
+    require(request.user, "stream.view")
+    filterset = StreamFilter(request.GET, queryset=Stream.objects.select_related("team"))
+    page = keyset_page(filterset.qs, request.GET.get("before"))
+    for stream in page.items:
+        _describe(stream)
+    return render_page(
+        request,
+        "monitoring/stream_list.html",
+        "monitoring/_stream_rows.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "now": timezone.now(),
+            "can_create": can(request.user, "stream.create"),
+        },
+    )
+
+
+@login_required
+def stream_detail(request, pk):
+    require(request.user, "stream.view")
+    stream = _describe(
+        get_object_or_404(Stream.objects.select_related("credential", "team"), pk=pk)
+    )
+    webhook_url = None
+    if stream.is_pushed:
+        webhook_url = request.build_absolute_uri(
+            reverse("meta_webhook", kwargs={"key": stream.webhook_key})
+        )
+    user = request.user
+    context = {
+        "stream": stream,
+        "now": timezone.now(),
+        "webhook_url": webhook_url,
+        # Sliced querysets: only the full page evaluates them, not the state panel's refresh.
+        "errors": stream.errors.order_by("-occurred_at", "-id")[:ERRORS_SHOWN],
+        "mentions": (
+            stream.mentions.order_by("-published_at", "-id")[:MENTIONS_SHOWN]
+            if can(user, "mention.view")
+            else None
+        ),
+        "can_change": can(user, "stream.change", stream),
+        "can_delete": can(user, "stream.delete", stream),
+        "can_poll": can(user, "stream.poll", stream) and not stream.is_pushed,
+    }
+    return render_page(
+        request, "monitoring/stream_detail.html", "monitoring/_stream_state.html", context
+    )
+
+
+@login_required
+def stream_form(request, pk=None):
+    stream = get_object_or_404(Stream, pk=pk) if pk else None
+    require(request.user, "stream.change" if stream else "stream.create", stream)
+    form = StreamForm(request.POST or None, instance=stream)
+    if request.method == "POST" and form.is_valid():
+        fields = form.stream_fields()
+        try:
+            if stream is None:
+                saved = services.stream_create(actor=request.user, **fields)
+            else:
+                saved = services.stream_update(actor=request.user, stream=stream, **fields)
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Stream %(name)s saved.") % {"name": saved.name})
+            return redirect("stream_detail", pk=saved.pk)
+    return render(request, "monitoring/stream_form.html", {"form": form, "stream": stream})
+
+
+@login_required
+@require_POST
+def stream_poll_now(request, pk):
+    require(request.user, "stream.view")
+    stream = get_object_or_404(Stream, pk=pk)
+    try:
+        queued = services.stream_poll_now(actor=request.user, stream=stream)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if queued:
+            messages.success(request, _("Poll queued: the state below updates when it is done."))
+        else:
+            messages.warning(request, _("A poll is already running."))
+    return redirect("stream_detail", pk=stream.pk)
+
+
+@login_required
+def stream_delete(request, pk):
+    stream = get_object_or_404(Stream, pk=pk)
+    require(request.user, "stream.delete", stream)
+    if request.method == "POST":
+        services.stream_delete(actor=request.user, stream=stream)
+        messages.success(request, _("Stream %(name)s deleted.") % {"name": stream.name})
+        return redirect("stream_list")
+    return render(
+        request,
+        "monitoring/confirm_delete.html",
+        {
+            "object": stream,
+            "title": _("Delete the stream %(name)s?") % {"name": stream.name},
+            "consequence": _(
+                "It stops being polled at once. The mentions it found are kept; "
+                "its error history is deleted."
+            ),
+            "object_url": reverse("stream_detail", kwargs={"pk": stream.pk}),
+            "cancel_url": reverse("stream_detail", kwargs={"pk": stream.pk}),
+            "parent_label": _("Streams"),
+            "parent_url": reverse("stream_list"),
+            "blockers": None,
+        },
+    )
+
+
+# --- Credentials ----------------------------------------------------------------------
+
+
+@login_required
+def credential_list(request):
+    require(request.user, "credential.view")
+    credentials = list(Credential.objects.annotate(stream_count=Count("streams")).order_by("name"))
+    for credential in credentials:
+        credential.connector_label = connector_label(credential.connector)
+    return render(
+        request,
+        "monitoring/credential_list.html",
+        {
+            "credentials": credentials,
+            "can_manage": can(request.user, "credential.manage"),
+        },
+    )
+
+
+@login_required
+def credential_form(request, pk=None):
+    credential = get_object_or_404(Credential, pk=pk) if pk else None
+    require(request.user, "credential.manage", credential)
+    data = request.POST if request.method == "POST" else None
+    if credential is None:
+        connector = (data or request.GET).get("connector")
+    else:
+        connector = credential.connector
+    if data is not None and "choose_connector" in data:
+        # The no-JavaScript way to show the chosen connector's fields: nothing is saved.
+        form = CredentialForm(
+            instance=credential,
+            connector=connector,
+            initial={"name": data.get("name", ""), "connector": connector},
+        )
+    else:
+        form = CredentialForm(data, instance=credential, connector=connector)
+    if data is not None and "choose_connector" not in data and form.is_valid():
+        try:
+            if credential is None:
+                saved = services.credential_create(
+                    actor=request.user,
+                    name=form.cleaned_data["name"],
+                    connector=form.cleaned_data["connector"],
+                    secret=form.secret(),
+                )
+            else:
+                saved = services.credential_update(
+                    actor=request.user,
+                    credential=credential,
+                    name=form.cleaned_data["name"],
+                    secret=form.secret(),
+                )
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Credential %(name)s saved.") % {"name": saved.name})
+            return redirect("credential_list")
+    return render_page(
+        request,
+        "monitoring/credential_form.html",
+        "monitoring/_credential_secret_fields.html",
+        {
+            "form": form,
+            "credential": credential,
+            "connector_label": connector_label(form.connector) if form.connector else "",
+        },
+    )
+
+
+@login_required
+def credential_delete(request, pk):
+    credential = get_object_or_404(Credential, pk=pk)
+    require(request.user, "credential.manage", credential)
+    if request.method == "POST":
+        try:
+            services.credential_delete(actor=request.user, credential=credential)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("credential_delete", pk=credential.pk)
+        messages.success(request, _("Credential %(name)s deleted.") % {"name": credential.name})
+        return redirect("credential_list")
+    return render(
+        request,
+        "monitoring/confirm_delete.html",
+        {
+            "object": credential,
+            "title": _("Delete the credential %(name)s?") % {"name": credential.name},
+            "consequence": _("Its secret is erased for good. This cannot be undone."),
+            "object_url": reverse("credential_edit", kwargs={"pk": credential.pk}),
+            "cancel_url": reverse("credential_list"),
+            "parent_label": _("Credentials"),
+            "parent_url": reverse("credential_list"),
+            "blockers": list(credential.streams.order_by("name")),
+        },
+    )
