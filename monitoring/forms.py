@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Team
 from monitoring.connectors import connector_choices, get_connector
 from monitoring.models import Credential, Stream
+from monitoring.services import STREAM_FIELDS
 
 SECRET_PREFIX = "secret_"  # noqa: S105 (a form field prefix, not a secret)
 
@@ -132,18 +133,7 @@ class StreamForm(forms.Form):
         label=_("Owning team"), queryset=Team.objects.order_by("name"), required=False
     )
 
-    FIELDS = [
-        "name",
-        "connector",
-        "query",
-        "language",
-        "options",
-        "base_url",
-        "credential",
-        "poll_interval",
-        "enabled",
-        "team",
-    ]
+    FIELDS = STREAM_FIELDS
 
     def __init__(self, *args, instance: Stream | None = None, **kwargs):
         if instance is not None:
