@@ -18,6 +18,7 @@ from monitoring.connectors.text import html_to_text
 from tests.fakes.base import GARBAGE, Fault
 from tests.fakes.mastodon import FakeMastodon
 from tests.monitoring.factories import CredentialFactory, StreamFactory
+from tests.monitoring.paging import poll_all, texts
 
 pytestmark = pytest.mark.django_db
 
@@ -44,22 +45,6 @@ def connect(mastodon, http):
         return MastodonConnector(stream, http)
 
     return make
-
-
-def poll_all(connector, cursor=None, limit=20):
-    """Fetch while the connector says there is more, as the poller does; returns (pages, cursor)."""
-    pages, cursor = [], dict(cursor or {})
-    for _ in range(limit):
-        page = connector.fetch(cursor)
-        pages.append(page)
-        cursor = page.cursor
-        if not page.has_more:
-            break
-    return pages, cursor
-
-
-def texts(page):
-    return [m.text for m in page.mentions]
 
 
 # --- Mapping ---------------------------------------------------------------------------

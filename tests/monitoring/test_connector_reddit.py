@@ -17,6 +17,7 @@ from monitoring.connectors.reddit import RedditConnector
 from tests.fakes.base import GARBAGE, Fault
 from tests.fakes.reddit import TOKEN_PATH, FakeReddit
 from tests.monitoring.factories import CredentialFactory, StreamFactory
+from tests.monitoring.paging import poll_all, texts
 
 pytestmark = pytest.mark.django_db
 
@@ -52,22 +53,6 @@ def connect(reddit, http, credential):
         return RedditConnector(stream, http)
 
     return make
-
-
-def poll_all(connector, cursor=None, limit=20):
-    """Fetch while the connector says there is more, as the poller does; returns (pages, cursor)."""
-    pages, cursor = [], dict(cursor or {})
-    for _ in range(limit):
-        page = connector.fetch(cursor)
-        pages.append(page)
-        cursor = page.cursor
-        if not page.has_more:
-            break
-    return pages, cursor
-
-
-def texts(page):
-    return [m.text for m in page.mentions]
 
 
 def watermark(*items):
