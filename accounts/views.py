@@ -21,6 +21,7 @@ from accounts import selectors, services
 from accounts.filters import UserFilter
 from accounts.forms import PersonForm, SignInForm, TeamForm, TokenForm
 from accounts.models import Team, User
+from riskdesk.forms import add_service_errors
 from riskdesk.htmx import render_page
 from riskdesk.permissions import can, require
 
@@ -28,14 +29,6 @@ from riskdesk.permissions import can, require
 class SignInView(auth_views.LoginView):
     form_class = SignInForm
     redirect_authenticated_user = True
-
-
-def _form_errors_from(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- People -----------------------------------------------------------------
@@ -103,7 +96,7 @@ def person_create(request):
                 manager=form.cleaned_data["manager"],
             )
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request, _("%(name)s was added and invited by e-mail.") % {"name": person}
@@ -125,7 +118,7 @@ def person_edit(request, pk):
         try:
             services.user_update(actor=request.user, user=person, roles=roles, **changes)
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("person_detail", pk=person.pk)
@@ -167,7 +160,7 @@ def team_form(request, slug=None):
                     actor=request.user, team=saved, members=data["members"], leads=data["leads"]
                 )
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Team %(name)s saved.") % {"name": saved.name})
             return redirect("team_detail", slug=saved.slug)

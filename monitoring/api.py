@@ -94,16 +94,7 @@ class StreamSerializer(serializers.ModelSerializer):
         model = Stream
         fields = [
             "id",
-            "name",
-            "connector",
-            "query",
-            "language",
-            "options",
-            "base_url",
-            "credential",
-            "poll_interval",
-            "enabled",
-            "team",
+            *services.STREAM_FIELDS,
             "status",
             "cursor",
             "next_poll_at",

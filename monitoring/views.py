@@ -23,21 +23,13 @@ from monitoring.forms import (
     connector_label,
 )
 from monitoring.models import Credential, Stream
+from riskdesk.forms import add_service_errors
 from riskdesk.htmx import render_page
 from riskdesk.pagination import keyset_page
 from riskdesk.permissions import can, require
 
 MENTIONS_SHOWN = 20
 ERRORS_SHOWN = 20
-
-
-def _form_errors_from(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its field when the form has it."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _describe(stream: Stream) -> Stream:
@@ -115,7 +107,7 @@ def stream_form(request, pk=None):
             else:
                 saved = services.stream_update(actor=request.user, stream=stream, **fields)
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Stream %(name)s saved.") % {"name": saved.name})
             return redirect("stream_detail", pk=saved.pk)
@@ -220,7 +212,7 @@ def credential_form(request, pk=None):
                     secret=form.secret(),
                 )
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Credential %(name)s saved.") % {"name": saved.name})
             return redirect("credential_list")
