@@ -8,7 +8,7 @@ from django.db import connection, transaction
 
 from monitoring import pipeline
 from monitoring.connectors.base import NormalizedMention
-from monitoring.models import Mention
+from monitoring.models import Mention, Stream
 
 WORDS = [
     "acme",
@@ -63,23 +63,24 @@ def _mentions(rows: int, duplicate_share: float, seed: int = 7) -> list[Normaliz
     return made
 
 
-def _copy_reference(mentions: list[NormalizedMention]) -> float:
-    """Seconds PostgreSQL COPY takes to load the same rows into a copy of the table."""
-    columns = ", ".join(pipeline.COLUMNS)
+def _copy_reference(mentions: list[NormalizedMention], indexed: bool) -> float:
+    """Seconds PostgreSQL COPY takes to load the same rows into a copy of the table.
+
+    `indexed`: the copy has the real table's indexes (the unique one made plain, since
+    the rows hold duplicates); otherwise it is a bare heap.
+    """
     table = Mention._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            # A regular (logged) table like the real one, without its indexes: plain COPY.
             f"CREATE TABLE bench_copy (LIKE {table} INCLUDING DEFAULTS INCLUDING IDENTITY)"
         )
+        if indexed:
+            cursor.execute("ALTER TABLE bench_copy ADD PRIMARY KEY (id)")
+            for index_columns in ("platform, external_id", "published_at", "stream_id"):
+                cursor.execute(f"CREATE INDEX ON bench_copy ({index_columns})")
         started = time.perf_counter()
-        with (
-            transaction.atomic(),
-            cursor.cursor.copy(f"COPY bench_copy ({columns}) FROM STDIN") as copy,
-        ):
-            now = datetime.now(UTC)
-            for mention in mentions:
-                copy.write_row(pipeline._row(mention, None, now))
+        with transaction.atomic():
+            pipeline.copy_rows(cursor, "bench_copy", mentions, None, datetime.now(UTC))
         elapsed = time.perf_counter() - started
         cursor.execute("DROP TABLE bench_copy")
     return elapsed
@@ -93,7 +94,7 @@ def _executemany_reference(mentions: list[NormalizedMention]) -> float:
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE bench_copy AS SELECT * FROM {table} WHERE 0")
         now = datetime.now(UTC)
-        rows = [pipeline._row(m, None, now) for m in mentions]
+        rows = [pipeline.sqlite_row(m, None, now) for m in mentions]
         started = time.perf_counter()
         with transaction.atomic():
             cursor.executemany(f"INSERT INTO bench_copy ({columns}) VALUES ({marks})", rows)
@@ -102,30 +103,58 @@ def _executemany_reference(mentions: list[NormalizedMention]) -> float:
     return elapsed
 
 
-def ingest_store(rows: int = 200_000, batch: int = 1000, duplicate_share: float = 0.1) -> dict:
-    mentions = _mentions(rows, duplicate_share)
-    reference = "copy" if connection.vendor == "postgresql" else "executemany_insert"
-    reference_seconds = (
-        _copy_reference(mentions) if reference == "copy" else _executemany_reference(mentions)
-    )
-    Mention.objects.all().delete()
-
+def _through_pipeline(mentions, batch: int, stream=None) -> tuple[float, int, int]:
+    """Seconds to ingest `mentions` in batches (as a stream's pages when `stream` is given)."""
+    table = Mention._meta.db_table
+    with connection.cursor() as cursor:  # on PostgreSQL, an empty table without dead rows
+        cursor.execute(
+            f"TRUNCATE {table}" if connection.vendor == "postgresql" else f"DELETE FROM {table}"
+        )
     started = time.perf_counter()
     stored = duplicates = 0
-    for offset in range(0, rows, batch):
-        result = pipeline.ingest(mentions[offset : offset + batch])
+    for offset in range(0, len(mentions), batch):
+        page = mentions[offset : offset + batch]
+        cursor = {"offset": offset + batch} if stream else None
+        result = pipeline.ingest(page, stream=stream, cursor=cursor)
         stored += len(result.ids)
         duplicates += len(result.duplicates)
     seconds = time.perf_counter() - started
-
     assert stored == Mention.objects.count()
+    return seconds, stored, duplicates
+
+
+def ingest_store(rows: int = 200_000, batch: int = 1000, duplicate_share: float = 0.1) -> dict:
+    """Polled pages (a stream's, with its cursor) and pushed batches (API, webhooks).
+
+    On PostgreSQL the reference is COPY of the same rows into a copy of the table with
+    the same indexes (`ratio`), and into a bare heap (`bare_ratio`). Each reference runs
+    before and after, so a machine busier at one moment weighs on both sides.
+    """
+    mentions = _mentions(rows, duplicate_share)
+    postgresql = connection.vendor == "postgresql"
+    stream = Stream.objects.create(name="bench", connector="x")
+
+    def reference(**kwargs) -> float:
+        if not postgresql:
+            return _executemany_reference(mentions)
+        return _copy_reference(mentions, **kwargs)
+
+    before = reference(indexed=True), reference(indexed=False)
+    pushed, _stored, _duplicates = _through_pipeline(mentions, batch)
+    polled, stored, duplicates = _through_pipeline(mentions, batch, stream=stream)
+    after = reference(indexed=True), reference(indexed=False)
+    indexed, bare = (before[0] + after[0]) / 2, (before[1] + after[1]) / 2
     return {
         "rows": rows,
         "batch": batch,
         "stored": stored,
         "duplicates": duplicates,
-        "mentions_per_s": round(rows / seconds),
-        "reference": reference,
-        "copy_rows_per_s": round(rows / reference_seconds),
-        "ratio": round(reference_seconds / seconds, 3),
+        "mentions_per_s": round(rows / polled),
+        "pushed_mentions_per_s": round(rows / pushed),
+        "reference": "copy" if postgresql else "executemany_insert",
+        "copy_rows_per_s": round(rows / indexed),
+        "copy_bare_rows_per_s": round(rows / bare),
+        "ratio": round(indexed / polled, 3),
+        "pushed_ratio": round(indexed / pushed, 3),
+        "bare_ratio": round(bare / polled, 3),
     }

@@ -18,11 +18,11 @@ the transaction commits (alerts, notifications).
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from monitoring.connectors.base import NormalizedMention
 from monitoring.models import Mention, Platform
@@ -62,6 +62,13 @@ COLUMNS = [
     "raw",
     "received_at",
 ]
+_RAW = COLUMNS.index("raw")
+_DATETIMES = (COLUMNS.index("published_at"), COLUMNS.index("received_at"))
+# Their PostgreSQL types, for binary COPY.
+COLUMN_TYPES = [
+    "varchar", "varchar", "int8", "varchar", "varchar", "varchar", "int8", "bool", "text",
+    "varchar", "varchar", "timestamptz", "varchar", "varchar", "int8", "jsonb", "timestamptz",
+]  # fmt: skip
 
 
 def register_step(step: Step) -> None:
@@ -96,7 +103,9 @@ def _clean_text(value, limit: int) -> str:
 def clean(mention: NormalizedMention) -> NormalizedMention:
     """Make a mention storable: no NULs, fields cut to their column sizes, text capped."""
     for name, limit in FIELD_LIMITS.items():
-        setattr(mention, name, _clean_text(getattr(mention, name), limit))
+        value = getattr(mention, name)
+        if type(value) is not str or len(value) > limit or "\x00" in value:
+            setattr(mention, name, _clean_text(value, limit))
     mention.text = _clean_text(mention.text, settings.MONITORING_MAX_TEXT)
     mention.author_name = mention.author_name.strip()
     if mention.author_followers is not None:
@@ -112,7 +121,8 @@ def problems_of(mention: NormalizedMention) -> dict[str, str]:
         problems["platform"] = f"unknown network {mention.platform!r}"
     if not str(mention.external_id or "").strip():
         problems["external_id"] = "missing"
-    if not str(mention.text or "").replace("\x00", "").strip():
+    text = str(mention.text or "")
+    if not text.strip() or ("\x00" in text and not text.replace("\x00", "").strip()):
         problems["text"] = "missing"
     if mention.published_at is None or mention.published_at.utcoffset() is None:
         problems["published_at"] = "missing or without a time zone"
@@ -165,8 +175,20 @@ def _advance(stream, cursor: dict | None, found: int) -> None:
     type(stream).objects.filter(pk=stream.pk).update(**changes)
 
 
+def copy_rows(cursor, table: str, mentions, stream_id, now) -> None:
+    """PostgreSQL binary COPY of `mentions` into `table`'s COLUMNS."""
+    with cursor.cursor.copy(
+        f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+    ) as copy:
+        copy.set_types(COLUMN_TYPES)
+        for mention in mentions:
+            row = list(_row(mention, stream_id, now))
+            row[_RAW] = Jsonb(mention.raw)
+            copy.write_row(row)
+
+
 def _row(mention: NormalizedMention, stream_id, now) -> tuple:
-    """The values of COLUMNS for one mention, the raw payload as JSON text."""
+    """The values of COLUMNS for one mention."""
     return (
         mention.platform,
         mention.external_id,
@@ -183,9 +205,18 @@ def _row(mention: NormalizedMention, stream_id, now) -> tuple:
         mention.parent_id,
         mention.thread_id,
         mention.engagement,
-        json.dumps(mention.raw),
+        mention.raw,
         now,
     )
+
+
+def sqlite_row(mention: NormalizedMention, stream_id, now) -> list:
+    """The values of COLUMNS as Django stores them in SQLite (JSON text, its datetime format)."""
+    row = list(_row(mention, stream_id, now))
+    row[_RAW] = json.dumps(mention.raw)
+    for index in _DATETIMES:
+        row[index] = connection.ops.adapt_datetimefield_value(row[index])
+    return row
 
 
 def _store(new: list[NormalizedMention], stream_id) -> list[tuple[tuple[str, str], int]]:
@@ -207,13 +238,7 @@ def _store_sqlite(new, stream_id, now) -> list[tuple[tuple[str, str], int]]:
             chunk = new[start : start + 500]
             params = []
             for mention in chunk:
-                row = list(_row(mention, stream_id, now))
-                row[COLUMNS.index("raw")] = json.dumps(mention.raw)
-                row[COLUMNS.index("published_at")] = mention.published_at.astimezone(
-                    UTC
-                ).isoformat()
-                row[COLUMNS.index("received_at")] = now.astimezone(UTC).isoformat()
-                params.extend(row)
+                params.extend(sqlite_row(mention, stream_id, now))
             cursor.execute(
                 f"INSERT INTO {table} ({', '.join(COLUMNS)}) "  # noqa: S608 (our own names)
                 f"VALUES {', '.join([placeholders] * len(chunk))} "
@@ -228,7 +253,7 @@ def _store_sqlite(new, stream_id, now) -> list[tuple[tuple[str, str], int]]:
 
 
 def _store_postgresql(new, stream_id, now) -> list[tuple[tuple[str, str], int]]:
-    """COPY into a temporary table, then one INSERT … ON CONFLICT DO NOTHING RETURNING.
+    """Binary COPY into a temporary table, then one INSERT … ON CONFLICT DO NOTHING RETURNING.
 
     COPY moves rows several times faster than a multi-row INSERT; the final
     INSERT keeps the unique constraint the judge of duplicates.
@@ -240,9 +265,7 @@ def _store_postgresql(new, stream_id, now) -> list[tuple[tuple[str, str], int]]:
             "CREATE TEMPORARY TABLE IF NOT EXISTS mention_batch ON COMMIT DELETE ROWS "  # noqa: S608
             f"AS SELECT {columns} FROM {table} WITH NO DATA"
         )
-        with cursor.cursor.copy(f"COPY mention_batch ({columns}) FROM STDIN") as copy:
-            for mention in new:
-                copy.write_row(_row(mention, stream_id, now))
+        copy_rows(cursor, "mention_batch", new, stream_id, now)
         cursor.execute(
             f"INSERT INTO {table} ({columns}) "  # noqa: S608
             f"SELECT {columns} FROM mention_batch "

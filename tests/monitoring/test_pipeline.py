@@ -137,3 +137,21 @@ def test_unstorable_mentions_are_reported_not_stored():
     result = pipeline.ingest([mention(1, text="  "), mention(2)])
     assert result.stored == [("x", "2")]
     assert result.invalid == ["x:1: text missing"]
+
+
+def test_stored_times_filter_and_sort_with_those_the_orm_wrote():
+    from datetime import UTC, datetime
+
+    noon = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    MentionFactory(external_id="early", published_at=noon.replace(hour=11))
+    MentionFactory(external_id="late", published_at=noon.replace(hour=13))
+    pipeline.ingest([mention(1, published_at=noon)])
+
+    assert list(Mention.objects.order_by("published_at").values_list("external_id", flat=True)) == [
+        "early",
+        "1",
+        "late",
+    ]
+    assert Mention.objects.filter(published_at__gte=noon).count() == 2
+    assert Mention.objects.get(external_id="1").published_at == noon
+    assert Mention.objects.get(external_id="1").raw == {}
