@@ -297,10 +297,17 @@ def _retry_delay(stream: Stream, failures: int) -> timedelta:
     return timedelta(seconds=seconds * random.uniform(0.8, 1.2))  # noqa: S311
 
 
+ERRORS_KEPT = timedelta(days=30)
+
+
 def _record_error(stream: Stream, kind: str, message: str, status_code=None, body="") -> None:
-    StreamError.objects.create(
+    error = StreamError.objects.create(
         stream=stream, kind=kind, message=message, status_code=status_code, body=body[:BODY_KEPT]
     )
+    # A stream failing every minute for weeks must not fill the disk with its errors.
+    StreamError.objects.filter(
+        stream=stream, occurred_at__lt=error.occurred_at - ERRORS_KEPT
+    ).delete()
 
 
 def stream_poll(*, stream_id: int, claim_token: str) -> PollOutcome | None:

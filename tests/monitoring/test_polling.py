@@ -379,3 +379,15 @@ def test_a_poll_out_of_time_keeps_its_pages_and_comes_back_soon(stream, scripted
     assert "ran out of time" in stream.last_error
     assert Mention.objects.count() == 1
     assert stream.next_poll_at <= timezone.now()
+
+
+def test_errors_older_than_a_month_are_pruned(stream, scripted):
+    StreamError.objects.create(
+        stream=stream,
+        kind="transient",
+        message="old",
+        occurred_at=timezone.now() - timedelta(days=40),
+    )
+    scripted.script = [TransientError("down")]
+    poll(stream)
+    assert list(StreamError.objects.values_list("message", flat=True)) == ["down"]
