@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
+from riskdesk.networks import Platform
 
 
 class UserManager(BaseUserManager):
@@ -173,3 +174,47 @@ class TeamMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.team}"
+
+
+class BrandAccount(models.Model):
+    """One of the brand's own accounts on a social network.
+
+    Impersonation detection compares mention authors against these: an author
+    with the same platform id is the brand; one whose name looks like it is not.
+    """
+
+    platform = models.CharField(_("network"), max_length=16, choices=Platform.choices)
+    handle = models.CharField(
+        _("handle"), max_length=255, help_text=_("As the network shows it, without the @.")
+    )
+    display_name = models.CharField(_("display name"), max_length=255, blank=True)
+    platform_id = models.CharField(
+        _("id on the network"),
+        max_length=255,
+        blank=True,
+        help_text=_("The network's stable id for the account; handles can change."),
+    )
+    url = models.URLField(_("link"), blank=True)
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("owning team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="brand_accounts",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["platform", "handle"]
+        verbose_name = _("brand account")
+        verbose_name_plural = _("brand accounts")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("handle"), "platform", name="accounts_brandaccount_handle_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"@{self.handle} ({self.get_platform_display()})"

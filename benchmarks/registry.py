@@ -44,4 +44,23 @@ def ingest_store() -> dict:
     return run()
 
 
-BENCHMARKS = {"audit_write": audit_write, "ingest_store": ingest_store}
+def risk_quality() -> dict:
+    """Precision and recall per risk reason on tests/data/risk_eval.jsonl."""
+    from monitoring.enrichment.evaluation import evaluate, load_rows
+
+    started = time.perf_counter()
+    rows = load_rows()
+    per_reason = evaluate(rows)
+    seconds = time.perf_counter() - started
+    return {
+        "mentions": len(rows),
+        "per_reason": per_reason,
+        "us_per_mention": round(seconds / len(rows) * 1e6),
+    }
+
+
+BENCHMARKS = {
+    "audit_write": audit_write,
+    "ingest_store": ingest_store,
+    "risk_quality": risk_quality,
+}

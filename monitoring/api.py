@@ -177,6 +177,10 @@ class StreamViewSet(viewsets.ModelViewSet):
 
 
 class MentionSerializer(serializers.ModelSerializer):
+    impersonates = serializers.SerializerMethodField(
+        help_text="The brand account the author imitates, as network:@handle."
+    )
+
     class Meta:
         model = Mention
         fields = [
@@ -197,8 +201,18 @@ class MentionSerializer(serializers.ModelSerializer):
             "thread_id",
             "engagement",
             "received_at",
+            "sentiment",
+            "sentiment_label",
+            "risk_score",
+            "risk_reasons",
+            "impersonates",
+            "impersonation_score",
         ]
         read_only_fields = fields
+
+    def get_impersonates(self, obj) -> str | None:
+        account = obj.impersonates
+        return f"{account.platform}:@{account.handle}" if account else None
 
 
 class MentionViewSet(viewsets.ReadOnlyModelViewSet):
@@ -208,7 +222,7 @@ class MentionViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [permissions.IsAuthenticated, ActionPermission]
     permission_actions = {"list": "mention.view", "retrieve": "mention.view"}
     filterset_class = MentionFilter
-    queryset = Mention.objects.all()
+    queryset = Mention.objects.select_related("impersonates")
 
 
 class IngestItemSerializer(serializers.Serializer):

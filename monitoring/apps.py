@@ -7,4 +7,10 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("Monitoring")
 
     def ready(self):
-        from monitoring import permissions  # noqa: F401  (declares the actions)
+        from monitoring import (
+            permissions,  # noqa: F401  (declares the actions)
+            pipeline,
+        )
+        from monitoring.enrichment.enricher import enrich_batch
+
+        pipeline.register_step(enrich_batch)

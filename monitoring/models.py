@@ -7,18 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from riskdesk import crypto
-
-
-class Platform(models.TextChoices):
-    X = "x", "X"
-    MASTODON = "mastodon", "Mastodon"
-    BLUESKY = "bluesky", "Bluesky"
-    REDDIT = "reddit", "Reddit"
-    YOUTUBE = "youtube", "YouTube"
-    NEWS = "news", _("News (RSS/Atom)")
-    FACEBOOK = "facebook", "Facebook"
-    INSTAGRAM = "instagram", "Instagram"
-    OTHER = "other", _("Other (pushed by a listening tool)")
+from riskdesk.networks import Platform
 
 
 class Credential(models.Model):
@@ -197,6 +186,22 @@ class Mention(models.Model):
     thread_id = models.CharField(_("thread"), max_length=255, blank=True)
     engagement = models.PositiveBigIntegerField(_("engagement"), default=0)
     raw = models.JSONField(_("payload as received"), default=dict)
+    # Enrichment (monitoring.enrichment), filled before the mention is stored.
+    sentiment = models.FloatField(_("sentiment"), null=True, blank=True)
+    sentiment_label = models.CharField(_("sentiment label"), max_length=8, blank=True)
+    risk_score = models.PositiveSmallIntegerField(_("risk score"), default=0)
+    risk_reasons = models.JSONField(_("risk reasons"), default=list, blank=True)
+    impersonates = models.ForeignKey(
+        "accounts.BrandAccount",
+        verbose_name=_("imitates"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="impostor_mentions",
+    )
+    impersonation_score = models.FloatField(
+        _("likeness to the brand account"), null=True, blank=True
+    )
     received_at = models.DateTimeField(_("received"), default=timezone.now)
 
     class Meta:
@@ -237,3 +242,55 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.stream} delivery {self.digest[:12]}"
+
+
+class KeywordList(models.Model):
+    """The terms that make a mention risky, for one reason and one language."""
+
+    code = models.CharField(_("reason"), max_length=16)
+    language = models.CharField(_("language"), max_length=8)
+    terms = models.TextField(
+        _("terms"), help_text=_("One per line; matched without regard to case or accents.")
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code", "language"]
+        verbose_name = _("keyword list")
+        verbose_name_plural = _("keyword lists")
+        constraints = [
+            models.UniqueConstraint(fields=["code", "language"], name="monitoring_keywords_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.code} ({self.language})"
+
+    @property
+    def term_list(self) -> list[str]:
+        return [t.strip() for t in self.terms.splitlines() if t.strip()]
+
+
+class WatchedAuthor(models.Model):
+    """An author whose every mention counts as risky (a known troll, a past impostor)."""
+
+    platform = models.CharField(_("network"), max_length=16, choices=Platform.choices)
+    author_id = models.CharField(_("author id"), max_length=255)
+    author_handle = models.CharField(_("author handle"), max_length=255, blank=True)
+    reason = models.CharField(_("why"), max_length=255, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-added_at"]
+        verbose_name = _("watched author")
+        verbose_name_plural = _("watched authors")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "author_id"], name="monitoring_watched_author_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.platform}:{self.author_handle or self.author_id}"

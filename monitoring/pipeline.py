@@ -61,13 +61,20 @@ COLUMNS = [
     "engagement",
     "raw",
     "received_at",
+    "sentiment",
+    "sentiment_label",
+    "risk_score",
+    "risk_reasons",
+    "impersonates_id",
+    "impersonation_score",
 ]
-_RAW = COLUMNS.index("raw")
+_JSON = (COLUMNS.index("raw"), COLUMNS.index("risk_reasons"))
 _DATETIMES = (COLUMNS.index("published_at"), COLUMNS.index("received_at"))
 # Their PostgreSQL types, for binary COPY.
 COLUMN_TYPES = [
     "varchar", "varchar", "int8", "varchar", "varchar", "varchar", "int8", "bool", "text",
     "varchar", "varchar", "timestamptz", "varchar", "varchar", "int8", "jsonb", "timestamptz",
+    "float8", "varchar", "int2", "jsonb", "int8", "float8",
 ]  # fmt: skip
 
 
@@ -183,7 +190,8 @@ def copy_rows(cursor, table: str, mentions, stream_id, now) -> None:
         copy.set_types(COLUMN_TYPES)
         for mention in mentions:
             row = list(_row(mention, stream_id, now))
-            row[_RAW] = Jsonb(mention.raw)
+            for index in _JSON:
+                row[index] = Jsonb(row[index])
             copy.write_row(row)
 
 
@@ -207,13 +215,20 @@ def _row(mention: NormalizedMention, stream_id, now) -> tuple:
         mention.engagement,
         mention.raw,
         now,
+        mention.sentiment,
+        mention.sentiment_label,
+        mention.risk_score,
+        mention.risk_reasons,
+        mention.impersonates_id,
+        mention.impersonation_score,
     )
 
 
 def sqlite_row(mention: NormalizedMention, stream_id, now) -> list:
     """The values of COLUMNS as Django stores them in SQLite (JSON text, its datetime format)."""
     row = list(_row(mention, stream_id, now))
-    row[_RAW] = json.dumps(mention.raw)
+    for index in _JSON:
+        row[index] = json.dumps(row[index])
     for index in _DATETIMES:
         row[index] = connection.ops.adapt_datetimefield_value(row[index])
     return row

@@ -48,6 +48,13 @@ class NormalizedMention:
     thread_id: str = ""
     engagement: int = 0
     raw: dict = field(default_factory=dict)
+    # Filled by enrichment (monitoring.enrichment), not by connectors.
+    sentiment: float | None = None
+    sentiment_label: str = ""
+    risk_score: int = 0
+    risk_reasons: list = field(default_factory=list)
+    impersonates_id: int | None = None
+    impersonation_score: float | None = None
 
     @property
     def key(self) -> tuple[str, str]:

@@ -1,0 +1,102 @@
+"""Putting enrichment together: one Enricher per set of lists, run on each batch.
+
+The pipeline calls `enrich_batch` (registered in MonitoringConfig.ready) on every
+batch before it is stored. The keyword lists, brand accounts and watchlist are
+read once per batch (three small queries); the matcher and detector built from
+them are kept until one of those changes.
+"""
+
+from monitoring.connectors.base import NormalizedMention
+from monitoring.enrichment import BrandAccountRef
+from monitoring.enrichment.impersonation import ImpersonationDetector, claims_in_brand_name
+from monitoring.enrichment.keywords import DEFAULT_KEYWORDS
+from monitoring.enrichment.language import detect_language
+from monitoring.enrichment.risk import KeywordMatcher, risk_assessment
+from monitoring.enrichment.sentiment import score_sentiment, sentiment_label
+
+
+class Enricher:
+    def __init__(
+        self,
+        *,
+        keyword_lists: dict[str, list[str]],
+        brand_accounts: list[BrandAccountRef],
+        watched: set[tuple[str, str]] = frozenset(),
+    ):
+        self.matcher = KeywordMatcher(keyword_lists)
+        self.detector = ImpersonationDetector(brand_accounts)
+        self.watched = watched
+
+    def enrich(self, mention: NormalizedMention) -> None:
+        if not mention.language:
+            mention.language = detect_language(mention.text)
+        mention.sentiment = score_sentiment(mention.text, mention.language)
+        mention.sentiment_label = sentiment_label(mention.sentiment)
+        lookalike = self.detector.check(
+            platform=mention.platform,
+            author_id=mention.author_id,
+            handle=mention.author_handle,
+            display_name=mention.author_name,
+            text=mention.text,
+        )
+        mention.risk_score, mention.risk_reasons = risk_assessment(
+            keyword_hits=self.matcher.matches(mention.text),
+            sentiment=mention.sentiment,
+            followers=mention.author_followers,
+            engagement=mention.engagement,
+            verified=mention.author_verified,
+            on_watchlist=(mention.platform, mention.author_id) in self.watched,
+            lookalike=lookalike,
+            claims=claims_in_brand_name(mention.text) if lookalike else [],
+        )
+        if lookalike is not None:
+            mention.impersonates_id = lookalike.account.pk
+            mention.impersonation_score = lookalike.score
+
+
+def default_keyword_lists() -> dict[str, list[str]]:
+    """DEFAULT_KEYWORDS with the languages merged: {code: [terms]}."""
+    return {
+        code: [term for terms in by_language.values() for term in terms]
+        for code, by_language in DEFAULT_KEYWORDS.items()
+    }
+
+
+_cached: tuple[tuple, Enricher] | None = None
+
+
+def current_enricher() -> Enricher:
+    """The Enricher for the lists, accounts and watchlist as they are in the database now."""
+    global _cached
+    from accounts.models import BrandAccount
+    from monitoring.models import KeywordList, WatchedAuthor
+
+    lists = list(KeywordList.objects.values_list("code", "terms"))
+    accounts = list(
+        BrandAccount.objects.filter(is_active=True).values_list(
+            "pk", "platform", "handle", "display_name", "platform_id"
+        )
+    )
+    watched = list(WatchedAuthor.objects.values_list("platform", "author_id"))
+    key = (tuple(lists), tuple(accounts), tuple(watched))
+    if _cached is None or _cached[0] != key:
+        keyword_lists: dict[str, list[str]] = {}
+        for code, terms in lists:
+            keyword_lists.setdefault(code, []).extend(
+                t.strip() for t in terms.splitlines() if t.strip()
+            )
+        enricher = Enricher(
+            keyword_lists=keyword_lists or default_keyword_lists(),
+            brand_accounts=[BrandAccountRef(*account) for account in accounts],
+            watched=set(watched),
+        )
+        _cached = (key, enricher)
+    return _cached[1]
+
+
+def enrich_batch(batch: list[NormalizedMention]) -> None:
+    if not batch:
+        return
+    enricher = current_enricher()
+    for mention in batch:
+        enricher.enrich(mention)
