@@ -18,7 +18,15 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
 
 
-MONITORING_READ = ["monitoring.view_stream", "monitoring.view_mention"]
+MONITORING_READ = [
+    "monitoring.view_stream",
+    "monitoring.view_mention",
+    "monitoring.view_rule",
+    "monitoring.view_notificationchannel",
+    "monitoring.view_keywordlist",
+    "monitoring.view_spikealert",
+    "accounts.view_brandaccount",
+]
 MONITORING_WRITE = [
     "monitoring.add_stream",
     "monitoring.change_stream",
@@ -26,6 +34,8 @@ MONITORING_WRITE = [
     "monitoring.poll_stream",
     "monitoring.view_credential",
     "monitoring.add_mention",
+    "monitoring.change_watchedauthor",
+    "monitoring.change_spikealert",
 ]
 
 # Every signed-in person may read the directory of people and teams
@@ -41,6 +51,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *MONITORING_READ,
         *MONITORING_WRITE,
         "monitoring.change_credential",
+        "monitoring.change_rule",
+        "monitoring.change_notificationchannel",
+        "monitoring.change_keywordlist",
+        "accounts.change_brandaccount",
         "accounts.add_user",
         "accounts.change_user",
         "accounts.change_employment",

@@ -67,14 +67,18 @@ COLUMNS = [
     "risk_reasons",
     "impersonates_id",
     "impersonation_score",
+    "team_id",
+    "priority",
+    "status",
+    "rule_trace",
 ]
-_JSON = (COLUMNS.index("raw"), COLUMNS.index("risk_reasons"))
+_JSON = (COLUMNS.index("raw"), COLUMNS.index("risk_reasons"), COLUMNS.index("rule_trace"))
 _DATETIMES = (COLUMNS.index("published_at"), COLUMNS.index("received_at"))
 # Their PostgreSQL types, for binary COPY.
 COLUMN_TYPES = [
     "varchar", "varchar", "int8", "varchar", "varchar", "varchar", "int8", "bool", "text",
     "varchar", "varchar", "timestamptz", "varchar", "varchar", "int8", "jsonb", "timestamptz",
-    "float8", "varchar", "int2", "jsonb", "int8", "float8",
+    "float8", "varchar", "int2", "jsonb", "int8", "float8", "int8", "int2", "varchar", "jsonb",
 ]  # fmt: skip
 
 
@@ -161,6 +165,7 @@ def ingest(
         for key, pk in inserted:
             result.stored.append(key)
             result.ids.append(pk)
+        _store_tags(fresh, inserted)
         # What the unique constraint refused was stored before: a duplicate.
         stored_keys = set(result.stored)
         result.duplicates.extend(m.key for m in new if m.key not in stored_keys)
@@ -170,6 +175,17 @@ def ingest(
             ids = list(result.ids)
             transaction.on_commit(lambda: [hook(ids) for hook in _after_store])
     return result
+
+
+def _store_tags(fresh: dict, inserted: list[tuple[tuple[str, str], int]]) -> None:
+    through = Mention.tags.through
+    links = [
+        through(mention_id=pk, tag_id=tag_id)
+        for key, pk in inserted
+        for tag_id in dict.fromkeys(fresh[key].tag_ids)
+    ]
+    if links:
+        through.objects.bulk_create(links, batch_size=1000)
 
 
 def _advance(stream, cursor: dict | None, found: int) -> None:
@@ -221,6 +237,10 @@ def _row(mention: NormalizedMention, stream_id, now) -> tuple:
         mention.risk_reasons,
         mention.impersonates_id,
         mention.impersonation_score,
+        mention.team_id,
+        mention.priority,
+        "new",
+        mention.rule_trace,
     )
 
 

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import ApiTokenView, TeamViewSet, UserViewSet
+from monitoring import urls_lists, urls_notifications, urls_rules, urls_spikes
 from monitoring.api import (
     CredentialViewSet,
     IngestView,
@@ -21,6 +22,9 @@ router.register("users", UserViewSet, basename="user")
 router.register("streams", StreamViewSet, basename="stream")
 router.register("credentials", CredentialViewSet, basename="credential")
 router.register("mentions", MentionViewSet, basename="mention")
+for _module in (urls_rules, urls_notifications, urls_spikes, urls_lists):
+    for _prefix, _viewset, _basename in _module.API_ROUTES:
+        router.register(_prefix, _viewset, basename=_basename)
 
 admin.site.site_header = "riskdesk"
 
@@ -31,6 +35,10 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("accounts.urls")),
     path("", include("monitoring.urls")),
+    path("", include(urls_rules)),
+    path("", include(urls_notifications)),
+    path("", include(urls_spikes)),
+    path("", include(urls_lists)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", ApiTokenView.as_view(), name="api_token"),

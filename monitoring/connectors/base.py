@@ -55,6 +55,12 @@ class NormalizedMention:
     risk_reasons: list = field(default_factory=list)
     impersonates_id: int | None = None
     impersonation_score: float | None = None
+    # Filled by rules and routing (monitoring.rules).
+    team_id: int | None = None
+    priority: int = 2
+    tag_ids: list = field(default_factory=list)
+    rule_trace: list = field(default_factory=list)
+    notify: bool = False
 
     @property
     def key(self) -> tuple[str, str]:

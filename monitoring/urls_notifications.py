@@ -1,0 +1,5 @@
+"""Pages and API routes of notifications; included by riskdesk/urls.py."""
+
+urlpatterns = []
+# (prefix, viewset, basename) registered on the /api/v1/ router
+API_ROUTES = []
