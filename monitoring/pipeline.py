@@ -11,8 +11,10 @@ function that receives the batch (cleaned, each key once, not yet stored)
 and fills its mentions' fields. The batch is not checked against the table
 first: cursors and webhook digests make re-deliveries rare, and a lookup per
 batch costs more than enriching the few repeats that the insert then drops.
-`register_after_store(fn)` adds a function that receives the stored ids once
-the transaction commits (alerts, notifications).
+`register_on_store(fn)` adds a function that receives [(id, mention)] of what was
+inserted, inside the same transaction (an outbox of notifications);
+`register_after_store(fn)` one that receives the stored ids once the transaction
+commits.
 """
 
 import json
@@ -32,6 +34,8 @@ AfterStore = Callable[[list[int]], None]
 
 _steps: list[Step] = []
 _after_store: list[AfterStore] = []
+OnStore = Callable[[list[tuple[int, NormalizedMention]]], None]
+_on_store: list[OnStore] = []
 
 FIELD_LIMITS = {
     "external_id": 255,
@@ -85,6 +89,11 @@ COLUMN_TYPES = [
 def register_step(step: Step) -> None:
     if step not in _steps:
         _steps.append(step)
+
+
+def register_on_store(hook: OnStore) -> None:
+    if hook not in _on_store:
+        _on_store.append(hook)
 
 
 def register_after_store(hook: AfterStore) -> None:
@@ -159,6 +168,8 @@ def ingest(
             else:
                 fresh[mention.key] = mention
         new = list(fresh.values())
+        for mention in new:
+            mention.stream_id = stream.pk if stream else None
         for step in _steps:
             step(new)
         inserted = _store(new, stream_id=stream.pk if stream else None)
@@ -166,6 +177,10 @@ def ingest(
             result.stored.append(key)
             result.ids.append(pk)
         _store_tags(fresh, inserted)
+        if inserted:
+            stored = [(pk, fresh[key]) for key, pk in inserted]
+            for hook in _on_store:
+                hook(stored)
         # What the unique constraint refused was stored before: a duplicate.
         stored_keys = set(result.stored)
         result.duplicates.extend(m.key for m in new if m.key not in stored_keys)

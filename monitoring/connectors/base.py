@@ -55,6 +55,7 @@ class NormalizedMention:
     risk_reasons: list = field(default_factory=list)
     impersonates_id: int | None = None
     impersonation_score: float | None = None
+    stream_id: int | None = None  # set by the pipeline
     # Filled by rules and routing (monitoring.rules).
     team_id: int | None = None
     priority: int = 2
