@@ -108,7 +108,9 @@ def _through_pipeline(mentions, batch: int, stream=None) -> tuple[float, int, in
     table = Mention._meta.db_table
     with connection.cursor() as cursor:  # on PostgreSQL, an empty table without dead rows
         cursor.execute(
-            f"TRUNCATE {table}" if connection.vendor == "postgresql" else f"DELETE FROM {table}"
+            f"TRUNCATE {table} CASCADE"
+            if connection.vendor == "postgresql"
+            else f"DELETE FROM {table}"
         )
     started = time.perf_counter()
     stored = duplicates = 0

@@ -44,6 +44,12 @@ def ingest_store() -> dict:
     return run()
 
 
+def pipeline() -> dict:
+    from benchmarks.pipeline import pipeline as run
+
+    return run()
+
+
 def risk_quality() -> dict:
     """Precision and recall per risk reason on tests/data/risk_eval.jsonl."""
     from monitoring.enrichment.evaluation import evaluate, load_rows
@@ -62,5 +68,6 @@ def risk_quality() -> dict:
 BENCHMARKS = {
     "audit_write": audit_write,
     "ingest_store": ingest_store,
+    "pipeline": pipeline,
     "risk_quality": risk_quality,
 }
