@@ -12,5 +12,7 @@ class MonitoringConfig(AppConfig):
             pipeline,
         )
         from monitoring.enrichment.enricher import enrich_batch
+        from monitoring.rules import apply_rules
 
         pipeline.register_step(enrich_batch)
+        pipeline.register_step(apply_rules)

@@ -1,0 +1,827 @@
+"""Rules and routing: tag, route, prioritise and flag mentions before they are stored.
+
+A rule is conditions combined with all/any, and actions (see `Rule`). The
+vocabulary of conditions is data (`FIELDS`), so the UI, validation and the
+engine read the same list. Each field has a single operator implied by its
+meaning, which keeps rules readable: "risk above 70", "platform in x, bluesky".
+
+`RuleSet` compiles the enabled rules once (regexes, one keyword automaton for
+every keyword condition, tag ids, team names), then `apply` runs them over a
+batch with no query at all. `apply_rules` is the pipeline step; it rebuilds the
+RuleSet only when the rules, teams or tags change (`_state_key`).
+
+Routing: a mention that matched a rule, or whose risk reaches
+MONITORING_CATCH_ALL_RISK, but that no rule gave a team, goes to the catch-all
+team, so nothing routed ever goes to nobody.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Team
+from monitoring.enrichment import REASON_CODES
+from monitoring.enrichment.risk import KeywordMatcher, fold
+from monitoring.models import Mention, Priority, Rule, Stream, Tag
+from riskdesk.audit import audit_record, snapshot
+from riskdesk.networks import Platform
+from riskdesk.permissions import require
+
+REGEX_TEXT_LIMIT = 10_000  # what a regex sees of a text: bounds the cost of a bad pattern
+MAX_TEST_SAMPLE = 10_000
+TEST_EXAMPLES = 10
+RULE_FIELDS = ["name", "position", "enabled", "match", "conditions", "actions", "stop"]
+EDITABLE = {"name", "enabled", "match", "conditions", "actions", "stop"}
+ACTION_KEYS = ("tags", "team", "priority", "notify")
+
+# -- The vocabulary -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Field:
+    """One condition field: what it reads on a mention and the value it takes.
+
+    `kind` tells the UI which input to show and validation what to accept:
+    "choices" (a list among `choices`), "ids" (a list of object ids), "terms" (a
+    list of words), "regex", "number", "integer" or "bool".
+    """
+
+    name: str
+    label: Any
+    op: str
+    kind: str
+    help: Any
+    attrs: tuple[str, ...]  # the mention attributes the condition reads
+    choices: tuple[str, ...] = ()
+
+
+FIELDS: dict[str, Field] = {
+    f.name: f
+    for f in (
+        Field(
+            "platform",
+            gettext_lazy("Network"),
+            "in",
+            "choices",
+            gettext_lazy("The mention comes from one of these networks."),
+            ("platform",),
+            tuple(Platform.values),
+        ),
+        Field(
+            "stream",
+            gettext_lazy("Stream"),
+            "in",
+            "ids",
+            gettext_lazy("The mention was found by one of these streams."),
+            ("stream_id",),
+        ),
+        Field(
+            "keywords",
+            gettext_lazy("Keywords"),
+            "contains_any",
+            "terms",
+            gettext_lazy(
+                "The text contains any of these words (whole words, ignoring case and accents; "
+                "end a term with * to match a word prefix)."
+            ),
+            ("text",),
+        ),
+        Field(
+            "regex",
+            gettext_lazy("Regular expression"),
+            "matches",
+            "regex",
+            gettext_lazy(
+                "A Python regular expression found in the text (case-insensitive, "
+                "in the first 10,000 characters)."
+            ),
+            ("text",),
+        ),
+        Field(
+            "language",
+            gettext_lazy("Language"),
+            "in",
+            "terms",
+            gettext_lazy("The detected language is one of these codes (en, fr...)."),
+            ("language",),
+        ),
+        Field(
+            "sentiment_below",
+            gettext_lazy("Sentiment below"),
+            "lt",
+            "number",
+            gettext_lazy("The sentiment, from -1 (negative) to 1 (positive), is below this."),
+            ("sentiment",),
+        ),
+        Field(
+            "risk_above",
+            gettext_lazy("Risk above"),
+            "gt",
+            "integer",
+            gettext_lazy("The risk score, from 0 to 100, is above this."),
+            ("risk_score",),
+        ),
+        Field(
+            "reason",
+            gettext_lazy("Risk reason"),
+            "in",
+            "choices",
+            gettext_lazy("The risk score has one of these reasons."),
+            ("risk_reasons",),
+            REASON_CODES,
+        ),
+        Field(
+            "followers_above",
+            gettext_lazy("Author followers above"),
+            "gt",
+            "integer",
+            gettext_lazy("The author has more followers than this."),
+            ("author_followers",),
+        ),
+        Field(
+            "impersonation",
+            gettext_lazy("Impersonation"),
+            "is",
+            "bool",
+            gettext_lazy("The author imitates one of the brand's accounts (or does not)."),
+            ("impersonates_id",),
+        ),
+        Field(
+            "watchlist",
+            gettext_lazy("Author on the watchlist"),
+            "is",
+            "bool",
+            gettext_lazy("The author is on the watchlist (or is not)."),
+            ("risk_reasons",),
+        ),
+        Field(
+            "author",
+            gettext_lazy("Author"),
+            "in",
+            "terms",
+            gettext_lazy("The author's handle is one of these (with or without @)."),
+            ("author_handle",),
+        ),
+    )
+}
+
+# A group that repeats and holds a repetition, like (a+)+ or (\w*x)*: the classic shape
+# of catastrophic backtracking. Refused at save time, with the 10,000-character cap as
+# the second guard.
+_NESTED_REPEAT = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)(?:[+*]|\{\d*,)")
+
+
+# -- Validation -----------------------------------------------------------------------------
+
+
+def _as_list(value) -> list | None:
+    if isinstance(value, str):
+        value = re.split(r"[,\n]", value)
+    if not isinstance(value, list | tuple):
+        return None
+    return list(value)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _clean_value(spec: Field, value) -> tuple[Any, str | None]:
+    """(normalised value, error message or None) for one condition's value."""
+    if spec.kind in ("choices", "terms", "ids"):
+        items = _as_list(value)
+        if items is None:
+            return None, _("give a list of values")
+        if spec.kind == "ids":
+            try:
+                ids = [int(v) for v in items if not isinstance(v, bool)]
+            except (TypeError, ValueError):
+                return None, _("give a list of ids")
+            if len(ids) != len(items) or not ids:
+                return None, _("give a list of ids")
+            return sorted(set(ids)), None
+        if not all(isinstance(v, str) for v in items):
+            return None, _("give a list of words")
+        items = list(dict.fromkeys(v.strip() for v in items if v.strip()))
+        if spec.name == "author":
+            items = list(dict.fromkeys(v.lstrip("@").casefold() for v in items if v.lstrip("@")))
+        elif spec.name == "language":
+            items = [v.lower() for v in items]
+        if not items:
+            return None, _("give at least one value")
+        if spec.kind == "choices":
+            unknown = [v for v in items if v not in spec.choices]
+            if unknown:
+                return None, _("unknown value: %(values)s; choose among %(choices)s") % {
+                    "values": ", ".join(unknown),
+                    "choices": ", ".join(spec.choices),
+                }
+        if spec.name == "keywords":
+            empty = [t for t in items if not re.search(r"\w", fold(t))]
+            if empty:
+                return None, _("these terms hold no letter or digit: %s") % ", ".join(empty)
+        return items, None
+    if spec.kind == "regex":
+        if not isinstance(value, str) or not value.strip():
+            return None, _("give a regular expression")
+        try:
+            re.compile(value, re.IGNORECASE)
+        except re.error as exc:
+            return None, _("invalid regular expression: %s") % exc
+        if _NESTED_REPEAT.search(value):
+            return None, _(
+                "a repeated group that itself repeats, like (a+)+, can take forever on "
+                "some texts; rewrite it without the nesting"
+            )
+        return value, None
+    if spec.kind == "bool":
+        if not isinstance(value, bool):
+            return None, _("give true or false")
+        return value, None
+    if not _is_number(value):
+        return None, _("give a number")
+    if spec.kind == "integer":
+        if value != int(value):
+            return None, _("give a whole number")
+        value = int(value)
+    if spec.name == "sentiment_below":
+        if value <= -1:
+            return None, _("no sentiment is below -1: this condition can never match")
+        if value > 1:
+            return None, _("sentiment goes from -1 to 1")
+        return float(value), None
+    if spec.name == "risk_above":
+        if value >= 100:
+            return None, _("the risk score never exceeds 100: this condition can never match")
+        if value < 0:
+            return None, _("the risk score goes from 0 to 100")
+    if spec.name == "followers_above" and value < 0:
+        return None, _("give a number of followers, 0 or more")
+    return value, None
+
+
+def _clean_conditions(conditions, match: str) -> tuple[list[dict], list[str]]:
+    if not isinstance(conditions, list):
+        return [], [_("Give the conditions as a list.")]
+    if not conditions:
+        return [], [_("Add at least one condition.")]
+    cleaned, errors = [], []
+    for number, condition in enumerate(conditions, start=1):
+        if not isinstance(condition, dict) or "field" not in condition:
+            errors.append(_("Condition %d: give a field and a value.") % number)
+            continue
+        name = condition.get("field")
+        spec = FIELDS.get(name) if isinstance(name, str) else None
+        if spec is None:
+            errors.append(
+                _("Condition %(n)d: unknown field %(field)r; choose among %(fields)s.")
+                % {"n": number, "field": name, "fields": ", ".join(FIELDS)}
+            )
+            continue
+        op = condition.get("op") or spec.op
+        if op != spec.op:
+            errors.append(
+                _("Condition %(n)d: %(field)s only takes the operator %(op)s.")
+                % {"n": number, "field": name, "op": spec.op}
+            )
+            continue
+        value, problem = _clean_value(spec, condition.get("value"))
+        if problem:
+            errors.append(
+                _("Condition %(n)d (%(field)s): %(problem)s.")
+                % {"n": number, "field": name, "problem": problem}
+            )
+            continue
+        cleaned.append({"field": name, "op": op, "value": value})
+    if not errors and match == Rule.Match.ALL:
+        errors.extend(_contradictions(cleaned))
+    return cleaned, errors
+
+
+def _contradictions(conditions: list[dict]) -> list[str]:
+    """What makes an all-conditions rule impossible: yes and no, or lists with nothing in common."""
+    errors = []
+    seen: dict[str, Any] = {}
+    for condition in conditions:
+        name, value = condition["field"], condition["value"]
+        spec = FIELDS[name]
+        if name in seen and spec.kind == "bool" and seen[name] != value:
+            errors.append(_("%s cannot be both true and false: the rule can never match.") % name)
+        if name in seen and spec.op == "in" and not set(seen[name]) & set(value):
+            errors.append(
+                _("The %s conditions have no value in common: the rule can never match.") % name
+            )
+        if name in seen and spec.op == "in":
+            value = sorted(set(seen[name]) & set(value))
+        seen[name] = value
+    return errors
+
+
+def _clean_actions(actions) -> tuple[dict, list[str]]:
+    if not isinstance(actions, dict):
+        return {}, [_("Give the actions as an object with tags, team, priority and notify.")]
+    errors = []
+    unknown = sorted(set(actions) - set(ACTION_KEYS))
+    if unknown:
+        errors.append(
+            _("Unknown action: %(keys)s; choose among %(allowed)s.")
+            % {"keys": ", ".join(map(str, unknown)), "allowed": ", ".join(ACTION_KEYS)}
+        )
+    tags = _as_list(actions.get("tags") or [])
+    if tags is None or not all(isinstance(t, str) for t in tags):
+        errors.append(_("Tags: give a list of names."))
+        tags = []
+    tags = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
+    too_long = [t for t in tags if len(t) > Tag._meta.get_field("name").max_length]
+    if too_long:
+        errors.append(
+            _("Tags: these names are longer than 64 characters: %s") % ", ".join(too_long)
+        )
+    team = actions.get("team")
+    if team is not None:
+        if isinstance(team, bool) or not isinstance(team, int | str) or not str(team).isdigit():
+            errors.append(_("Team: give a team id."))
+            team = None
+        elif not Team.objects.filter(pk=int(team)).exists():
+            errors.append(_("Team: there is no team with id %s.") % team)
+            team = None
+        else:
+            team = int(team)
+    priority = actions.get("priority")
+    if priority is not None and (
+        not _is_number(priority) or priority != int(priority) or int(priority) not in Priority
+    ):
+        errors.append(_("Priority: give a number from 1 (low) to 4 (urgent)."))
+        priority = None
+    notify = actions.get("notify", False)
+    if not isinstance(notify, bool):
+        errors.append(_("Notify: give true or false."))
+        notify = False
+    cleaned = {
+        "tags": tags,
+        "team": team,
+        "priority": int(priority) if priority is not None else None,
+        "notify": notify,
+    }
+    if not errors and not (tags or team or priority or notify):
+        errors.append(_("Give the rule at least one action: a tag, a team, a priority or notify."))
+    return cleaned, errors
+
+
+def validate_rule(conditions, actions, match: str = "all") -> tuple[list[dict], dict]:
+    """Check and normalise a rule's conditions and actions, or raise a ValidationError.
+
+    Conditions come back as [{"field", "op", "value"}] with their values cleaned
+    (lists deduplicated, handles without @); actions as {"tags": [names], "team": id
+    or None, "priority": 1..4 or None, "notify": bool}. Errors are keyed
+    "conditions" and "actions", one message per problem.
+    """
+    conditions, condition_errors = _clean_conditions(conditions, match)
+    actions, action_errors = _clean_actions(actions)
+    stream_ids = {i for c in conditions if c["field"] == "stream" for i in c["value"]}
+    missing = stream_ids - set(
+        Stream.objects.filter(pk__in=stream_ids).values_list("pk", flat=True)
+    )
+    if missing:
+        condition_errors.append(
+            _("Stream: there is no stream with id %s.") % ", ".join(map(str, sorted(missing)))
+        )
+    errors = {}
+    if condition_errors:
+        errors["conditions"] = condition_errors
+    if action_errors:
+        errors["actions"] = action_errors
+    if errors:
+        raise ValidationError(errors)
+    return conditions, actions
+
+
+# -- The engine -----------------------------------------------------------------------------
+
+
+class _Subject:
+    """A mention being evaluated, with its keyword hits found at most once."""
+
+    __slots__ = ("_hits", "_matcher", "m")
+
+    def __init__(self, mention, matcher: KeywordMatcher | None):
+        self.m = mention
+        self._matcher = matcher
+        self._hits: dict | None = None
+
+    @property
+    def hits(self) -> dict:
+        if self._hits is None:
+            self._hits = self._matcher.matches(self.m.text or "") if self._matcher else {}
+        return self._hits
+
+
+Test = Callable[[_Subject], bool]
+
+
+def _has_reason(mention, codes: frozenset[str]) -> bool:
+    return any(isinstance(r, dict) and r.get("code") in codes for r in mention.risk_reasons or ())
+
+
+def _test_for(condition: dict, keyword_code: str) -> Test:
+    """The predicate of one (validated) condition."""
+    name, value = condition["field"], condition["value"]
+    if name in ("platform", "stream", "language", "author"):
+        values = frozenset(value)
+        if name == "platform":
+            return lambda s: s.m.platform in values
+        if name == "stream":
+            return lambda s: s.m.stream_id in values
+        if name == "language":
+            return lambda s: (s.m.language or "").lower() in values
+        return lambda s: (s.m.author_handle or "").lstrip("@").casefold() in values
+    if name == "keywords":
+        return lambda s: keyword_code in s.hits
+    if name == "regex":
+        search = re.compile(value, re.IGNORECASE).search
+        return lambda s: search((s.m.text or "")[:REGEX_TEXT_LIMIT]) is not None
+    if name == "sentiment_below":
+        return lambda s: s.m.sentiment is not None and s.m.sentiment < value
+    if name == "risk_above":
+        return lambda s: (s.m.risk_score or 0) > value
+    if name == "followers_above":
+        return lambda s: s.m.author_followers is not None and s.m.author_followers > value
+    if name == "reason":
+        codes = frozenset(value)
+        return lambda s: _has_reason(s.m, codes)
+    if name == "impersonation":
+        return lambda s: (s.m.impersonates_id is not None) is value
+    if name == "watchlist":
+        watch = frozenset({"watchlist"})
+        return lambda s: _has_reason(s.m, watch) is value
+    raise ValueError(f"unknown condition field {name!r}")
+
+
+class _Conditions:
+    """Compiles conditions of several rules, sharing one keyword automaton between them."""
+
+    def __init__(self):
+        self.keyword_lists: dict[str, list[str]] = {}
+
+    def compile(self, conditions: list[dict], match: str) -> Test:
+        tests = []
+        for condition in conditions:
+            code = ""
+            if condition["field"] == "keywords":
+                code = f"k{len(self.keyword_lists)}"
+                self.keyword_lists[code] = list(condition["value"])
+            tests.append(_test_for(condition, code))
+        if match == Rule.Match.ANY:
+            return lambda s: any(t(s) for t in tests)
+        return lambda s: all(t(s) for t in tests)
+
+    def matcher(self) -> KeywordMatcher | None:
+        return KeywordMatcher(self.keyword_lists) if self.keyword_lists else None
+
+
+@dataclass
+class CompiledRule:
+    id: int | None
+    name: str
+    test: Test
+    stop: bool
+    tag_ids: tuple[int, ...] = ()
+    team_id: int | None = None
+    priority: int | None = None
+    notify: bool = False
+    # The trace's words for each action, translated once.
+    tagged: str = ""
+    routed: str = ""
+    prioritised: str = ""
+    notified: str = ""
+
+
+def _priority_words(level: int) -> str:
+    return _("priority %s") % str(Priority(level).label).lower()
+
+
+@dataclass
+class RuleSet:
+    """The enabled rules, compiled, in order; `apply` runs them over a batch without a query."""
+
+    rules: list[CompiledRule] = field(default_factory=list)
+    matcher: KeywordMatcher | None = None
+    catch_all_team_id: int | None = None
+    catch_all_routed: str = ""
+    catch_all_risk: int = 60
+
+    @classmethod
+    def load(cls) -> RuleSet:
+        """Compile the enabled rules as they are in the database now."""
+        rules = list(Rule.objects.filter(enabled=True).order_by("position", "id"))
+        teams = {t.pk: t.name for t in Team.objects.only("pk", "name")}
+        tag_ids = _tag_ids({name for r in rules for name in (r.actions or {}).get("tags", [])})
+        conditions = _Conditions()
+        compiled = []
+        for rule in rules:
+            actions = rule.actions or {}
+            names = [n for n in actions.get("tags", []) if n in tag_ids]
+            team_id = actions.get("team") if actions.get("team") in teams else None
+            priority = actions.get("priority")
+            compiled.append(
+                CompiledRule(
+                    id=rule.pk,
+                    name=rule.name,
+                    test=conditions.compile(rule.conditions, rule.match),
+                    stop=rule.stop,
+                    tag_ids=tuple(tag_ids[n] for n in names),
+                    team_id=team_id,
+                    priority=priority if priority in Priority.values else None,
+                    notify=bool(actions.get("notify")),
+                    tagged=_("tagged %s") % ", ".join(names) if names else "",
+                    routed=_("routed to %s") % teams[team_id] if team_id else "",
+                    prioritised=_priority_words(priority) if priority in Priority.values else "",
+                    notified=_("notify"),
+                )
+            )
+        catch_all = _catch_all_team(teams)
+        return cls(
+            rules=compiled,
+            matcher=conditions.matcher(),
+            catch_all_team_id=catch_all,
+            catch_all_routed=_("routed to %s") % teams[catch_all] if catch_all else "",
+            catch_all_risk=_catch_all_risk(),
+        )
+
+    def apply(self, batch: Iterable) -> None:
+        """Tag, route, prioritise and flag each mention of `batch` in place, and trace why."""
+        for mention in batch:
+            subject = _Subject(mention, self.matcher)
+            matched = False
+            priority: int | None = None
+            for rule in self.rules:
+                if not rule.test(subject):
+                    continue
+                matched = True
+                did = []
+                if rule.tag_ids:
+                    mention.tag_ids.extend(t for t in rule.tag_ids if t not in mention.tag_ids)
+                    did.append(rule.tagged)
+                if rule.team_id and mention.team_id is None:
+                    mention.team_id = rule.team_id
+                    did.append(rule.routed)
+                if rule.priority and (priority is None or rule.priority > priority):
+                    priority = rule.priority
+                    did.append(rule.prioritised)
+                if rule.notify:
+                    mention.notify = True
+                    did.append(rule.notified)
+                mention.rule_trace.append({"rule": rule.id, "name": rule.name, "did": did})
+                if rule.stop:
+                    break
+            if priority is not None:
+                mention.priority = priority
+            if (
+                mention.team_id is None
+                and self.catch_all_team_id is not None
+                and (matched or (mention.risk_score or 0) >= self.catch_all_risk)
+            ):
+                mention.team_id = self.catch_all_team_id
+                mention.rule_trace.append(
+                    {"rule": None, "name": "catch-all", "did": [self.catch_all_routed]}
+                )
+
+
+def _tag_ids(names: set[str]) -> dict[str, int]:
+    """{name: id} of these tags, creating any deleted since its rule was saved."""
+    if not names:
+        return {}
+    found = dict(Tag.objects.filter(name__in=names).values_list("name", "pk"))
+    if len(found) < len(names):
+        Tag.objects.bulk_create([Tag(name=n) for n in names - set(found)], ignore_conflicts=True)
+        found = dict(Tag.objects.filter(name__in=names).values_list("name", "pk"))
+    return found
+
+
+def _catch_all_risk() -> int:
+    return getattr(settings, "MONITORING_CATCH_ALL_RISK", 60)
+
+
+def _catch_all_team(teams: dict[int, str]) -> int | None:
+    slug = getattr(settings, "MONITORING_CATCH_ALL_TEAM", "social")
+    team_id = Team.objects.filter(slug=slug).values_list("pk", flat=True).first()
+    if team_id is None and teams:
+        team_id = min(teams, key=lambda pk: (teams[pk], pk))
+    return team_id
+
+
+# -- The pipeline step ----------------------------------------------------------------------
+
+_cached: tuple[tuple, RuleSet] | None = None
+
+
+def _state_key() -> tuple:
+    """What the compiled RuleSet depends on, in one cheap query.
+
+    Every rule change bumps its updated_at (a deletion lowers the count); teams and
+    tags are counted so a deleted one never leaves a dangling id in the cache.
+    """
+    rule, team, tag = Rule._meta.db_table, Team._meta.db_table, Tag._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {rule}), (SELECT MAX(updated_at) FROM {rule}), "  # noqa: S608 (our table names)
+            f"(SELECT COUNT(*) FROM {team}), (SELECT MAX(created_at) FROM {team}), "
+            f"(SELECT COUNT(*) FROM {tag}), (SELECT MAX(id) FROM {tag})"
+        )
+        state = tuple(cursor.fetchone())
+    return (*state, _catch_all_risk(), getattr(settings, "MONITORING_CATCH_ALL_TEAM", "social"))
+
+
+def current_ruleset() -> RuleSet:
+    """The compiled rules, rebuilt only when something they depend on changed."""
+    global _cached
+    key = _state_key()
+    if _cached is None or _cached[0] != key:
+        _cached = (key, RuleSet.load())
+    return _cached[1]
+
+
+def reset_cache() -> None:
+    global _cached
+    _cached = None
+
+
+def apply_rules(batch: list) -> None:
+    """Pipeline step: run the rules and routing on a batch of NormalizedMentions."""
+    if batch:
+        current_ruleset().apply(batch)
+
+
+# -- Services -------------------------------------------------------------------------------
+
+
+def _check_name(name: str, exclude: int | None = None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Give the rule a name.")})
+    if len(name) > Rule._meta.get_field("name").max_length:
+        raise ValidationError({"name": _("Keep the name to 100 characters.")})
+    if Rule.objects.filter(name__iexact=name).exclude(pk=exclude).exists():
+        raise ValidationError({"name": _("A rule with this name already exists.")})
+    return name
+
+
+def _check_match(match: str) -> str:
+    if match not in Rule.Match.values:
+        raise ValidationError({"match": _("Match all or any of the conditions.")})
+    return match
+
+
+def _ensure_tags(actions: dict) -> None:
+    """Create the rule's tags now, so applying rules never has to."""
+    if actions.get("tags"):
+        Tag.objects.bulk_create([Tag(name=n) for n in actions["tags"]], ignore_conflicts=True)
+
+
+@transaction.atomic
+def rule_create(
+    *,
+    actor,
+    name: str,
+    conditions: list,
+    actions: dict,
+    match: str = "all",
+    enabled: bool = True,
+    stop: bool = False,
+) -> Rule:
+    """Add a rule at the end of the order."""
+    require(actor, "rule.manage")
+    name = _check_name(name)
+    match = _check_match(match)
+    conditions, actions = validate_rule(conditions, actions, match)
+    last = Rule.objects.aggregate(last=Max("position"))["last"]
+    rule = Rule.objects.create(
+        name=name,
+        position=0 if last is None else last + 1,
+        enabled=enabled,
+        match=match,
+        conditions=conditions,
+        actions=actions,
+        stop=stop,
+        created_by=actor,
+    )
+    _ensure_tags(actions)
+    audit_record(actor=actor, verb="rule.create", target=rule, after=snapshot(rule, RULE_FIELDS))
+    return rule
+
+
+@transaction.atomic
+def rule_update(*, actor, rule: Rule, **changes) -> Rule:
+    """Change any of name, enabled, match, conditions, actions, stop (order: `rule_move`)."""
+    require(actor, "rule.manage", rule)
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise ValueError(f"not editable rule fields: {sorted(unknown)}")
+    rule = Rule.objects.select_for_update().get(pk=rule.pk)
+    before = snapshot(rule, RULE_FIELDS)
+    if "name" in changes:
+        rule.name = _check_name(changes["name"], exclude=rule.pk)
+    if "match" in changes:
+        rule.match = _check_match(changes["match"])
+    for flag in ("enabled", "stop"):
+        if flag in changes:
+            setattr(rule, flag, bool(changes[flag]))
+    rule.conditions, rule.actions = validate_rule(
+        changes.get("conditions", rule.conditions), changes.get("actions", rule.actions), rule.match
+    )
+    after = snapshot(rule, RULE_FIELDS)
+    if after == before:
+        return rule
+    rule.save()
+    _ensure_tags(rule.actions)
+    audit_record(actor=actor, verb="rule.update", target=rule, before=before, after=after)
+    return rule
+
+
+def _renumber(rules: Sequence[Rule]) -> None:
+    now = timezone.now()  # bulk_update skips auto_now, and the cache watches updated_at
+    changed = []
+    for position, rule in enumerate(rules):
+        if rule.position != position:
+            rule.position, rule.updated_at = position, now
+            changed.append(rule)
+    Rule.objects.bulk_update(changed, ["position", "updated_at"])
+
+
+@transaction.atomic
+def rule_delete(*, actor, rule: Rule) -> None:
+    require(actor, "rule.manage", rule)
+    rule = Rule.objects.select_for_update().get(pk=rule.pk)
+    audit_record(actor=actor, verb="rule.delete", target=rule, before=snapshot(rule, RULE_FIELDS))
+    rule.delete()
+    _renumber(list(Rule.objects.select_for_update().order_by("position", "id")))
+
+
+@transaction.atomic
+def rule_move(*, actor, rule: Rule, position: int) -> Rule:
+    """Put the rule at `position` (0 is first; beyond the end is last) and renumber all 0..n-1."""
+    require(actor, "rule.manage", rule)
+    if isinstance(position, bool) or not isinstance(position, int):
+        raise ValidationError({"position": _("Give a whole number, 0 for first.")})
+    rules = list(Rule.objects.select_for_update().order_by("position", "id"))
+    current = next((r for r in rules if r.pk == rule.pk), None)
+    if current is None:
+        raise Rule.DoesNotExist
+    before = {"position": rules.index(current)}
+    rules.remove(current)
+    rules.insert(max(0, min(position, len(rules))), current)
+    _renumber(rules)
+    after = {"position": current.position}
+    if after != before:
+        audit_record(actor=actor, verb="rule.move", target=current, before=before, after=after)
+    return current
+
+
+@dataclass
+class RuleTest:
+    matched: int
+    sample: int
+    examples: list[Mention]
+
+
+def rule_test(*, actor, conditions, match: str = "all", sample: int = 1000) -> RuleTest:
+    """How many of the newest `sample` stored mentions these (unsaved) conditions match."""
+    require(actor, "rule.view")
+    match = _check_match(match)
+    conditions, errors = _clean_conditions(conditions, match)
+    if errors:
+        raise ValidationError({"conditions": errors})
+    if (
+        isinstance(sample, bool)
+        or not isinstance(sample, int)
+        or not 1 <= sample <= MAX_TEST_SAMPLE
+    ):
+        raise ValidationError({"sample": _("Give a sample of 1 to 10,000 mentions.")})
+    compiler = _Conditions()
+    test = compiler.compile(conditions, match)
+    matcher = compiler.matcher()
+    columns = {
+        Mention._meta.get_field(a).name for c in conditions for a in FIELDS[c["field"]].attrs
+    }
+    recent = Mention.objects.order_by("-published_at", "-id").only("pk", *columns)[:sample]
+    seen = matched = 0
+    example_ids = []
+    for mention in recent:
+        seen += 1
+        if test(_Subject(mention, matcher)):
+            matched += 1
+            if len(example_ids) < TEST_EXAMPLES:
+                example_ids.append(mention.pk)
+    examples = Mention.objects.filter(pk__in=example_ids).order_by("-published_at", "-id")
+    return RuleTest(matched=matched, sample=seen, examples=list(examples) if example_ids else [])
