@@ -56,6 +56,10 @@ def test_the_lookalike_is_flagged_and_the_brand_is_not(demo_stream, clock):
     assert lookalike.impersonates.handle == "lumora"
     assert lookalike.risk_score >= 90
     assert lookalike.risk_reasons[0]["code"] == "impersonation"
+    assert lookalike.team.slug == "security"
+    assert lookalike.priority == 4
+    assert "impersonation" in {tag.name for tag in lookalike.tags.all()}
+    assert lookalike.rule_trace[0]["name"] == "Impersonation of our accounts"
 
     brand = Mention.objects.filter(author_handle="@lumora@demo.riskdesk.local")
     assert brand.exists()
