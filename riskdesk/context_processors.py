@@ -3,13 +3,17 @@ from django.utils.translation import gettext_lazy as _
 
 from riskdesk.permissions import can
 
-# (label, url name, action the user needs or None)
+# (label, url name or a path starting with "/", action the user needs or None)
 NAVIGATION = [
     (_("Dashboard"), "dashboard", None),
     (_("Streams"), "stream_list", "stream.view"),
     (_("People"), "people_list", "user.view"),
     (_("Teams"), "team_list", "team.view"),
     (_("Credentials"), "credential_list", "credential.view"),
+    (_("Spikes"), "/spikes/", "spike.view"),
+    (_("Keywords"), "keyword_lists", "keywords.view"),
+    (_("Watchlist"), "watchlist", "watchlist.manage"),
+    (_("Brand accounts"), "brand_account_list", "brand_account.view"),
     (_("Audit log"), "audit_list", "audit.view"),
 ]
 
@@ -21,7 +25,7 @@ def navigation(request):
     items = []
     for label, url_name, action in NAVIGATION:
         if action is None or can(user, action):
-            url = reverse(url_name)
+            url = url_name if url_name.startswith("/") else reverse(url_name)
             current = request.path == url if url == "/" else request.path.startswith(url)
             items.append({"label": label, "url": url, "current": current})
     return {"nav_items": items}

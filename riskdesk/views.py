@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.models import EmploymentStatus, Team, TeamMembership, User
+from monitoring.lists import dashboard_risk
 from monitoring.models import Mention, Stream, StreamStatus
 from riskdesk.filters import AuditEventFilter
 from riskdesk.health import health_report
@@ -118,6 +119,7 @@ def dashboard(request):
             "my_teams": [team for team in teams if team.is_mine],
             "recent_events": recent_events,
             "monitoring": _monitoring_summary(counts) if show_monitoring else None,
+            "risk": dashboard_risk(request.user),
         },
     )
 
