@@ -50,6 +50,12 @@ def pipeline() -> dict:
     return run()
 
 
+def alert_latency() -> dict:
+    from benchmarks.alert_latency import alert_latency as run
+
+    return run()
+
+
 def risk_quality() -> dict:
     """Precision and recall per risk reason on tests/data/risk_eval.jsonl."""
     from monitoring.enrichment.evaluation import evaluate, load_rows
@@ -69,5 +75,6 @@ BENCHMARKS = {
     "audit_write": audit_write,
     "ingest_store": ingest_store,
     "pipeline": pipeline,
+    "alert_latency": alert_latency,
     "risk_quality": risk_quality,
 }

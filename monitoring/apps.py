@@ -12,7 +12,9 @@ class MonitoringConfig(AppConfig):
             pipeline,
         )
         from monitoring.enrichment.enricher import enrich_batch
+        from monitoring.notifications import queue_for_stored
         from monitoring.rules import apply_rules
 
         pipeline.register_step(enrich_batch)
         pipeline.register_step(apply_rules)
+        pipeline.register_on_store(queue_for_stored)

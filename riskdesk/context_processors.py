@@ -10,7 +10,8 @@ NAVIGATION = [
     (_("People"), "people_list", "user.view"),
     (_("Teams"), "team_list", "team.view"),
     (_("Credentials"), "credential_list", "credential.view"),
-    (_("Spikes"), "/spikes/", "spike.view"),
+    (_("Spikes"), "spike_list", "spike.view"),
+    (_("Notifications"), "channel_list", "channel.view"),
     (_("Keywords"), "keyword_lists", "keywords.view"),
     (_("Watchlist"), "watchlist", "watchlist.manage"),
     (_("Brand accounts"), "brand_account_list", "brand_account.view"),
@@ -25,7 +26,7 @@ def navigation(request):
     items = []
     for label, url_name, action in NAVIGATION:
         if action is None or can(user, action):
-            url = url_name if url_name.startswith("/") else reverse(url_name)
+            url = reverse(url_name)
             current = request.path == url if url == "/" else request.path.startswith(url)
             items.append({"label": label, "url": url, "current": current})
     return {"nav_items": items}

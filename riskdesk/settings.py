@@ -331,6 +331,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": HEARTBEAT_INTERVAL.total_seconds(),
         "options": {"expires": HEARTBEAT_INTERVAL.total_seconds()},
     },
+    "send-due-notifications": {
+        "task": "monitoring.tasks.send_due_notifications",
+        "schedule": 10.0,
+        "options": {"expires": 10.0},
+    },
+    "detect-spikes": {
+        "task": "monitoring.tasks.detect_spikes",
+        "schedule": env.float("MONITORING_SPIKE_CHECK_SECONDS", default=300.0),
+        "options": {"expires": env.float("MONITORING_SPIKE_CHECK_SECONDS", default=300.0)},
+    },
     "poll-due-streams": {
         "task": "monitoring.tasks.poll_due_streams",
         "schedule": env.float("MONITORING_TICK_SECONDS", default=5.0),
@@ -418,3 +428,13 @@ MONITORING_MAX_TEXT = 20_000
 MONITORING_DEMO_NETWORK_URL = env.str(
     "MONITORING_DEMO_NETWORK_URL", default="http://127.0.0.1:8765"
 )
+# Spike detection (monitoring.spikes): the window, and how far above its usual a count must be.
+MONITORING_SPIKE_WINDOW = env.int("MONITORING_SPIKE_WINDOW", default=60)  # minutes
+MONITORING_SPIKE_MIN_COUNT = env.int("MONITORING_SPIKE_MIN_COUNT", default=10)
+MONITORING_SPIKE_Z = env.float("MONITORING_SPIKE_Z", default=3.0)
+MONITORING_SPIKE_COOLDOWN = env.int("MONITORING_SPIKE_COOLDOWN", default=180)  # minutes
+# Routing: risky mentions no rule gave a team go to this team's queue.
+MONITORING_CATCH_ALL_TEAM = env.str("MONITORING_CATCH_ALL_TEAM", default="social")
+MONITORING_CATCH_ALL_RISK = env.int("MONITORING_CATCH_ALL_RISK", default=60)
+# A channel that got this many notifications in ten minutes gets digests instead.
+MONITORING_NOTIFY_MAX_PER_WINDOW = env.int("MONITORING_NOTIFY_MAX_PER_WINDOW", default=5)

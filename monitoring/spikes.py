@@ -1,0 +1,468 @@
+"""Spike detection: a storm of (negative) mentions on a stream or a tag raises one alert.
+
+`detect_spikes`, run by beat, compares the count of the last window (an hour by
+default) with the 24 windows before it, per enabled stream and per tag, for
+negative mentions and for all of them. The counts come from one GROUP BY query
+per dimension, the window index computed by the database with a CASE over the
+window bounds (portable to SQLite and PostgreSQL, unlike date truncation, which
+only knows whole hours and minutes).
+
+A raised alert keeps the window's riskiest mentions and the words that rose
+most against the baseline, and notifies the team after it commits. A cool-down
+keeps a continuing storm to one alert; a negative alert also covers the total
+volume of its target, which a negative storm inflates too.
+
+Escalating a spike to an incident belongs to the incidents work: it will set
+`status` to ESCALATED through a service of its own.
+"""
+
+import logging
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Left
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.models import Team
+from monitoring.models import Mention, SpikeAlert, Stream, Tag
+from riskdesk.audit import audit_record
+from riskdesk.permissions import require
+
+logger = logging.getLogger(__name__)
+
+BASELINE_WINDOWS = 24
+TOP_MENTIONS = 10
+TOP_WORDS = 10
+TEXT_KEPT = 200  # characters of a mention's text a notification carries
+# Bounds on the texts read to find the words of a spike: enough to rank words, never a whole day.
+WORDS_WINDOW_TEXTS = 2000
+WORDS_BASELINE_TEXTS = 5000
+WORDS_TEXT_CHARS = 1000
+NEGATIVE = "negative"
+
+
+def window_minutes() -> int:
+    return getattr(settings, "MONITORING_SPIKE_WINDOW", 60)
+
+
+def min_count() -> int:
+    return getattr(settings, "MONITORING_SPIKE_MIN_COUNT", 10)
+
+
+def z_threshold() -> float:
+    return getattr(settings, "MONITORING_SPIKE_Z", 3.0)
+
+
+def cooldown_minutes() -> int:
+    return getattr(settings, "MONITORING_SPIKE_COOLDOWN", 180)
+
+
+# --- The figures -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Score:
+    count: int
+    mean: float
+    std: float
+    z: float
+
+
+def score(counts: list[int]) -> Score:
+    """`counts[0]` is the last window, the rest its baseline.
+
+    Population standard deviation with a floor of 1: against a quiet baseline
+    (0 or 1 an hour) three posts are not a storm.
+    """
+    count, baseline = counts[0], counts[1:]
+    mean = sum(baseline) / len(baseline)
+    std = max(math.sqrt(sum((c - mean) ** 2 for c in baseline) / len(baseline)), 1.0)
+    return Score(count=count, mean=mean, std=std, z=(count - mean) / std)
+
+
+def is_spike(figures: Score) -> bool:
+    return figures.count >= min_count() and figures.z >= z_threshold()
+
+
+# --- The words that drive a spike --------------------------------------------------------
+
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_HANDLE = re.compile(r"@[\w.]+")
+_WORD = re.compile(r"[^\W\d_]+")  # letters of any script; digits and "_" split words
+
+# English contractions go whole ("don't" → "do"); French elisions split off ("l'appareil").
+_CONTRACTION = re.compile(r"n['\u2019]t\b|['\u2019](?:s|re|ve|ll|d|m)\b", re.IGNORECASE)
+
+# Compact English and French stop words, accent-folded, of 3 letters and more.
+_STOP_EN = """
+    about after again all also and any are because been before being but can could did does
+    doing down during each even every for from get got had has have her here hers him his how
+    into its just know like many more most much not now off once only other our ours out over
+    own same she should since some still such than that the their them then there these they
+    this those through too under until very was were what when where which while who whom why
+    will with would you your yours yourself amp via
+"""
+_STOP_FR = """
+    alors apres aussi autre avant avec avoir bien car cela ces cet cette chez comme dans deja
+    des donc dont elle elles encore entre est etait ete etre eux fait faire fois ici ils les
+    leur leurs lui mais meme mes moi moins mon nos notre nous ont par pas peu peut plus pour
+    pourquoi quand que quel quelle qui quoi sans ses son sont sous sur tes toi ton tous tout
+    toute toutes tres une vers vos votre vous
+"""
+STOP_WORDS = frozenset(_STOP_EN.split() + _STOP_FR.split())
+
+
+def tokens(text: str) -> set[str]:
+    """The distinct words of a text: folded, without URLs, handles, stop words or short words."""
+    text = _CONTRACTION.sub("", _HANDLE.sub(" ", _URL.sub(" ", text)))
+    folded = "".join(
+        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+    ).casefold()
+    return {w for w in _WORD.findall(folded) if len(w) >= 3 and w not in STOP_WORDS}
+
+
+def rising_words(
+    window_texts: Iterable[str], baseline_texts: Iterable[str], limit: int = TOP_WORDS
+) -> list[str]:
+    """Words whose share of mentions rose most from the baseline to the window.
+
+    A word's share is the fraction of mentions holding it, smoothed (add one)
+    so a word absent from a quiet baseline gets a finite, count-driven lift.
+    Words in fewer than two mentions of the window cannot drive a storm.
+    """
+    window_df, n_window = _document_frequency(window_texts)
+    baseline_df, n_baseline = _document_frequency(baseline_texts)
+    lifts = []
+    for word, count in window_df.items():
+        if count < 2:
+            continue
+        share = (count + 1) / (n_window + 2)
+        usual = (baseline_df[word] + 1) / (n_baseline + 2)
+        if share > usual:
+            lifts.append((share / usual, count, word))
+    lifts.sort(key=lambda item: (-item[0], -item[1], item[2]))
+    return [word for _lift, _count, word in lifts[:limit]]
+
+
+def _document_frequency(texts: Iterable[str]) -> tuple[Counter, int]:
+    frequency: Counter = Counter()
+    n = 0
+    for text in texts:
+        frequency.update(tokens(text))
+        n += 1
+    return frequency, n
+
+
+# --- Detection ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a spike is about: a stream or a tag."""
+
+    stream_id: int | None = None
+    tag_id: int | None = None
+
+    def mentions(self) -> QuerySet:
+        if self.stream_id is not None:
+            return Mention.objects.filter(stream_id=self.stream_id)
+        return Mention.objects.filter(tags=self.tag_id)
+
+
+def _window_index(field: str, now: datetime, window: timedelta) -> Case:
+    """0 for the last window before `now`, 1 for the one before it... up to the baseline's end."""
+    return Case(
+        *(
+            When(**{f"{field}__gte": now - (k + 1) * window}, then=Value(k))
+            for k in range(BASELINE_WINDOWS + 1)
+        ),
+        default=Value(None),
+        output_field=IntegerField(),
+    )
+
+
+def _series(
+    queryset: QuerySet, key: str, prefix: str, now: datetime, window: timedelta
+) -> dict[object, dict[bool, list[int]]]:
+    """{key: {negative_only: counts per window, last window first}} in one GROUP BY query.
+
+    Windows go by publication time, not arrival: a new stream's backfill of
+    yesterday's posts fills yesterday's windows instead of looking like a storm now.
+    """
+    start = now - (BASELINE_WINDOWS + 1) * window
+    rows = (
+        queryset.filter(**{f"{prefix}published_at__gte": start, f"{prefix}published_at__lt": now})
+        .annotate(window_index=_window_index(f"{prefix}published_at", now, window))
+        .values(key, "window_index")
+        .annotate(
+            total=Count("pk"),
+            negative=Count("pk", filter=Q(**{f"{prefix}sentiment_label": NEGATIVE})),
+        )
+        .order_by()
+    )
+    series: dict[object, dict[bool, list[int]]] = {}
+    for row in rows:
+        counts = series.setdefault(
+            row[key], {True: [0] * (BASELINE_WINDOWS + 1), False: [0] * (BASELINE_WINDOWS + 1)}
+        )
+        counts[True][row["window_index"]] += row["negative"]
+        counts[False][row["window_index"]] += row["total"]
+    return series
+
+
+def _candidates(now: datetime, window: timedelta) -> list[tuple[Target, bool, Score]]:
+    """Every (target, negative_only) whose last window is a spike, cool-down not yet applied."""
+    by_stream = _series(Mention.objects.filter(stream__enabled=True), "stream_id", "", now, window)
+    by_tag = _series(Mention.tags.through.objects.all(), "tag_id", "mention__", now, window)
+    found = []
+    for targets in (
+        {Target(stream_id=key): counts for key, counts in by_stream.items()},
+        {Target(tag_id=key): counts for key, counts in by_tag.items()},
+    ):
+        for target, counts in targets.items():
+            for negative_only in (True, False):
+                figures = score(counts[negative_only])
+                if is_spike(figures):
+                    found.append((target, negative_only, figures))
+    return found
+
+
+def detect_spikes(*, now: datetime | None = None) -> list[SpikeAlert]:
+    """Raise an alert for each stream or tag in a storm that no recent alert already covers."""
+    now = now or timezone.now()
+    window = timedelta(minutes=window_minutes())
+    candidates = _candidates(now, window)
+    if not candidates:
+        return []
+    cooling = set(
+        SpikeAlert.objects.filter(
+            created_at__gt=now - timedelta(minutes=cooldown_minutes())
+        ).values_list("stream_id", "tag_id", "negative_only")
+    )
+    raised = []
+    # Negative first: a negative alert also covers its target's total volume.
+    for target, negative_only, figures in sorted(candidates, key=lambda c: not c[1]):
+        if _covered(cooling, target, negative_only):
+            continue
+        alert = _raise(target, negative_only, figures, now=now, window=window)
+        if alert is not None:
+            raised.append(alert)
+            cooling.add((target.stream_id, target.tag_id, negative_only))
+    return raised
+
+
+def _covered(cooling: set, target: Target, negative_only: bool) -> bool:
+    """An alert of the same kind is cooling down, or a negative one, which covers the total too."""
+    keys = {
+        (target.stream_id, target.tag_id, negative_only),
+        (target.stream_id, target.tag_id, True),
+    }
+    return bool(keys & cooling)
+
+
+@transaction.atomic
+def _raise(
+    target: Target, negative_only: bool, figures: Score, *, now: datetime, window: timedelta
+) -> SpikeAlert | None:
+    # The target's row is the lock: two overlapping runs cannot both raise the same alert.
+    if target.stream_id is not None:
+        streams = Stream.objects.select_for_update(of=("self",)).select_related("team")
+        about = streams.filter(pk=target.stream_id).first()
+    else:
+        about = Tag.objects.select_for_update().filter(pk=target.tag_id).first()
+    if about is None:
+        return None
+    since = now - timedelta(minutes=cooldown_minutes())
+    if SpikeAlert.objects.filter(
+        stream_id=target.stream_id,
+        tag_id=target.tag_id,
+        negative_only__in={negative_only, True},  # as in _covered
+        created_at__gt=since,
+    ).exists():
+        return None
+
+    mentions = target.mentions()
+    if negative_only:
+        mentions = mentions.filter(sentiment_label=NEGATIVE)
+    window_start = now - window
+    baseline_start = now - (BASELINE_WINDOWS + 1) * window
+    in_window = list(
+        mentions.filter(published_at__gte=window_start, published_at__lt=now)
+        .annotate(head=Left("text", WORDS_TEXT_CHARS))
+        .order_by("-risk_score", "-published_at", "-id")
+        .values("id", "head", "risk_score", "platform", "author_handle", "url", "team_id")[
+            :WORDS_WINDOW_TEXTS
+        ]
+    )
+    baseline_texts = (
+        mentions.filter(published_at__gte=baseline_start, published_at__lt=window_start)
+        .annotate(head=Left("text", WORDS_TEXT_CHARS))
+        .order_by("-published_at")
+        .values_list("head", flat=True)[:WORDS_BASELINE_TEXTS]
+    )
+    top = in_window[:TOP_MENTIONS]
+    alert = SpikeAlert.objects.create(
+        stream_id=target.stream_id,
+        tag_id=target.tag_id,
+        negative_only=negative_only,
+        window_start=window_start,
+        window_end=now,
+        count=figures.count,
+        baseline_mean=figures.mean,
+        baseline_std=figures.std,
+        zscore=figures.z,
+        top_mention_ids=[row["id"] for row in top],
+        top_words=rising_words((row["head"] for row in in_window), baseline_texts),
+        created_at=now,
+    )
+    _notify(alert, about, top)
+    logger.info("spike %s raised on %s", alert.pk, target_label(alert, about))
+    return alert
+
+
+# --- Telling the team --------------------------------------------------------------------
+
+
+def target_label(alert: SpikeAlert, about: Stream | Tag | None = None) -> str:
+    about = about or alert.stream or alert.tag
+    if isinstance(about, Tag):
+        return _("the tag “%(tag)s”") % {"tag": about.name}
+    return str(about)
+
+
+def window_label(minutes: int) -> str:
+    if minutes == 60:
+        return _("in the last hour")
+    return ngettext(
+        "in the last %(minutes)d minute", "in the last %(minutes)d minutes", minutes
+    ) % {"minutes": minutes}
+
+
+def usual_label(mean: float) -> str:
+    """6.0 → "6", 0.25 → "0.2": what people call usual, not a statistic."""
+    return f"{round(mean, 1):g}"
+
+
+def spike_subject(alert: SpikeAlert, about: Stream | Tag | None = None) -> str:
+    minutes = round((alert.window_end - alert.window_start).total_seconds() / 60)
+    if alert.negative_only:
+        what = ngettext(
+            "%(count)d negative mention", "%(count)d negative mentions", alert.count
+        ) % {"count": alert.count}
+    else:
+        what = ngettext("%(count)d mention", "%(count)d mentions", alert.count) % {
+            "count": alert.count
+        }
+    return _("Spike on %(target)s: %(what)s %(when)s (usual %(usual)s)") % {
+        "target": target_label(alert, about),
+        "what": what,
+        "when": window_label(minutes),
+        "usual": usual_label(alert.baseline_mean),
+    }
+
+
+def _team_for(about: Stream | Tag, top: list[dict]) -> Team | None:
+    """The stream's team; for a tag, the team its riskiest mentions were routed to most.
+
+    Otherwise the catch-all team, so a spike never goes to nobody.
+    """
+    if isinstance(about, Stream) and about.team is not None:
+        return about.team
+    routed = Counter(row["team_id"] for row in top if row["team_id"] is not None)
+    if routed:
+        team = Team.objects.filter(pk=routed.most_common(1)[0][0]).first()
+        if team is not None:
+            return team
+    return Team.objects.filter(
+        slug=getattr(settings, "MONITORING_CATCH_ALL_TEAM", "social")
+    ).first()
+
+
+def _notify(alert: SpikeAlert, about: Stream | Tag, top: list[dict]) -> None:
+    from monitoring.notifications import notify_team
+
+    team = _team_for(about, top)
+    if team is None:
+        logger.warning("spike %s: no team to notify (no catch-all team)", alert.pk)
+        return
+    link = reverse("spike_detail", kwargs={"pk": alert.pk})
+    words = ", ".join(alert.top_words)
+    summary = _("Usual: %(usual)s, z-score %(z).1f.") % {
+        "usual": usual_label(alert.baseline_mean),
+        "z": alert.zscore,
+    }
+    if words:
+        summary += " " + _("Words: %(words)s.") % {"words": words}
+    summary += f" {settings.RISKDESK_BASE_URL}{link}"
+    notify_team(
+        team=team,
+        subject=spike_subject(alert, about),
+        payload={
+            "event": "spike.raised",
+            "summary": summary,
+            "count": alert.count,
+            "mentions": [
+                {
+                    "id": row["id"],
+                    "platform": row["platform"],
+                    "author_handle": row["author_handle"],
+                    "text": row["head"][:TEXT_KEPT],
+                    "url": row["url"],
+                    "risk_score": row["risk_score"],
+                }
+                for row in top
+            ],
+            "spike": {
+                "id": alert.pk,
+                "link": link,
+                "target": target_label(alert, about),
+                "stream": alert.stream_id,
+                "tag": about.name if isinstance(about, Tag) else None,
+                "negative_only": alert.negative_only,
+                "window_start": alert.window_start.isoformat(),
+                "window_end": alert.window_end.isoformat(),
+                "count": alert.count,
+                "baseline_mean": round(alert.baseline_mean, 2),
+                "baseline_std": round(alert.baseline_std, 2),
+                "zscore": round(alert.zscore, 2),
+                "top_words": alert.top_words,
+            },
+        },
+        mention_ids=alert.top_mention_ids,
+    )
+
+
+# --- Services ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def spike_acknowledge(*, actor, spike: SpikeAlert) -> SpikeAlert:
+    """Someone has seen the spike and is on it; it leaves the active list."""
+    require(actor, "spike.acknowledge", spike)
+    spike = SpikeAlert.objects.select_for_update().get(pk=spike.pk)
+    if spike.status != SpikeAlert.Status.OPEN:
+        raise ValidationError(
+            _("This spike is already %(status)s.") % {"status": spike.get_status_display().lower()}
+        )
+    spike.status = SpikeAlert.Status.ACKNOWLEDGED
+    spike.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        verb="spike.acknowledge",
+        target=spike,
+        before={"status": SpikeAlert.Status.OPEN},
+        after={"status": spike.status},
+    )
+    return spike
