@@ -428,6 +428,8 @@ MONITORING_MAX_TEXT = 20_000
 MONITORING_DEMO_NETWORK_URL = env.str(
     "MONITORING_DEMO_NETWORK_URL", default="http://127.0.0.1:8765"
 )
+# The local notification sink `make run` starts for the demo's channels.
+MONITORING_DEMO_SINK_URL = env.str("MONITORING_DEMO_SINK_URL", default="http://127.0.0.1:8766")
 # Spike detection (monitoring.spikes): the window, and how far above its usual a count must be.
 MONITORING_SPIKE_WINDOW = env.int("MONITORING_SPIKE_WINDOW", default=60)  # minutes
 MONITORING_SPIKE_MIN_COUNT = env.int("MONITORING_SPIKE_MIN_COUNT", default=10)

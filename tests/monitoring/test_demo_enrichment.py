@@ -9,7 +9,7 @@ from django.core.management import call_command
 from monitoring import services
 from monitoring.demo import DEMO_STREAM_NAME
 from monitoring.demo_network import REAL_DAY, build_server
-from monitoring.models import Mention, Stream
+from monitoring.models import Mention, Notification, Stream
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +60,8 @@ def test_the_lookalike_is_flagged_and_the_brand_is_not(demo_stream, clock):
     assert lookalike.priority == 4
     assert "impersonation" in {tag.name for tag in lookalike.tags.all()}
     assert lookalike.rule_trace[0]["name"] == "Impersonation of our accounts"
+    alerted = Notification.objects.filter(channel__team__slug="security")
+    assert any(lookalike.pk in n.mention_ids for n in alerted)
 
     brand = Mention.objects.filter(author_handle="@lumora@demo.riskdesk.local")
     assert brand.exists()
