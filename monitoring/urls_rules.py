@@ -4,12 +4,13 @@ The API is thin over monitoring.rules: the serializers only shape JSON, the
 services validate (their ValidationErrors become 400s with field errors).
 """
 
+from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from monitoring import rules
+from monitoring import rule_views, rules
 from monitoring.models import Rule
 from riskdesk.rest import ActionPermission
 
@@ -102,6 +103,13 @@ class RuleViewSet(viewsets.ModelViewSet):
         return Response(RuleSerializer(rule).data)
 
 
-urlpatterns = []
+urlpatterns = [
+    path("rules/", rule_views.rule_list, name="rule_list"),
+    path("rules/new/", rule_views.rule_form, name="rule_create"),
+    path("rules/<int:pk>/edit/", rule_views.rule_form, name="rule_edit"),
+    path("rules/<int:pk>/move/", rule_views.rule_move, name="rule_move"),
+    path("rules/<int:pk>/enabled/", rule_views.rule_toggle, name="rule_toggle"),
+    path("rules/<int:pk>/delete/", rule_views.rule_delete, name="rule_delete"),
+]
 # (prefix, viewset, basename) registered on the /api/v1/ router
 API_ROUTES = [("rules", RuleViewSet, "rule")]

@@ -7,6 +7,7 @@ from riskdesk.permissions import can
 NAVIGATION = [
     (_("Dashboard"), "dashboard", None),
     (_("Streams"), "stream_list", "stream.view"),
+    (_("Rules"), "rule_list", "rule.view"),
     (_("People"), "people_list", "user.view"),
     (_("Teams"), "team_list", "team.view"),
     (_("Credentials"), "credential_list", "credential.view"),
