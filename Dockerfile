@@ -21,7 +21,7 @@ RUN uv sync --frozen --no-dev --no-install-project
 
 COPY . .
 # Static files and translations are built into the image; build-time settings need no real secrets.
-RUN RISKDESK_ENV=production ALLOWED_HOSTS=build \
+RUN RISKDESK_ENV=production ALLOWED_HOSTS=build RISKDESK_ENCRYPTION_KEYS=build-only-placeholder \
         SECRET_KEY=build-only-placeholder-0123456789-abcdefghijklmnopqrstuvwxyz-XYZ \
         python manage.py collectstatic --no-input -v 0 \
     && python manage.py compilemessages --ignore=.venv -v 0 \
