@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Team
-from monitoring import rules
+from monitoring import rule_conditions, rules
 from monitoring.lists import risk_band
 from monitoring.models import Priority, Rule, Stream
 from riskdesk.forms import add_service_errors
@@ -44,7 +44,7 @@ def _yes_no() -> tuple[set, set]:
 
 def _field_choices():
     return [("", gettext_lazy("(no condition)"))] + [
-        (spec.name, spec.label) for spec in rules.FIELDS.values()
+        (spec.name, spec.label) for spec in rule_conditions.FIELDS.values()
     ]
 
 
@@ -52,7 +52,7 @@ def _stream_names(ids) -> dict[int, str]:
     return dict(Stream.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
 
 
-def value_text(spec: rules.Field, value, streams: dict[int, str]) -> str:
+def value_text(spec: rule_conditions.Field, value, streams: dict[int, str]) -> str:
     """A saved condition's value as the form's text box shows it."""
     if spec.kind == "bool":
         return _("yes") if value else _("no")
@@ -181,7 +181,7 @@ class RuleForm(forms.Form):
             {i for c in rule.conditions if c["field"] == "stream" for i in c["value"]}
         )
         for i, condition in enumerate(rule.conditions):
-            spec = rules.FIELDS.get(condition["field"])
+            spec = rule_conditions.FIELDS.get(condition["field"])
             if spec is not None:
                 initial[f"field_{i}"] = spec.name
                 initial[f"value_{i}"] = value_text(spec, condition["value"], streams)
@@ -218,7 +218,7 @@ class RuleForm(forms.Form):
             name = self.cleaned_data.get(f"field_{i}", "")
             text = self.cleaned_data.get(f"value_{i}", "")
             if name or text:
-                filled.append((i + 1, rules.FIELDS.get(name), text))
+                filled.append((i + 1, rule_conditions.FIELDS.get(name), text))
         streams = {}
         if any(spec and spec.kind == "ids" for _number, spec, _text in filled):
             streams = {n.casefold(): pk for pk, n in Stream.objects.values_list("pk", "name")}
@@ -250,7 +250,7 @@ class RuleForm(forms.Form):
         return RuleForm(initial=initial, rows=min(MAX_ROWS, self.row_count + extra_rows))
 
 
-def _parse_value(spec: rules.Field, text: str, streams: dict[str, int]):
+def _parse_value(spec: rule_conditions.Field, text: str, streams: dict[str, int]):
     """(value in the services' JSON, problem or None) of one row's text box."""
     text = text.strip()
     if not text:
@@ -288,7 +288,7 @@ def _parse_value(spec: rules.Field, text: str, streams: dict[str, int]):
 
 
 def describe_condition(condition: dict, streams: dict[int, str]) -> str:
-    spec = rules.FIELDS.get(condition["field"])
+    spec = rule_conditions.FIELDS.get(condition["field"])
     if spec is None:
         return condition["field"]
     value = condition["value"]
@@ -376,7 +376,7 @@ def rule_form(request, pk=None):
 
 
 def _render_form(request, form, rule, **context):
-    context = {"form": form, "rule": rule, "fields": rules.FIELDS.values(), **context}
+    context = {"form": form, "rule": rule, "fields": rule_conditions.FIELDS.values(), **context}
     return render(request, "monitoring/rule_form.html", context)
 
 
@@ -402,7 +402,9 @@ def _test(request, form, rule):
     if errors:
         # Errors name rows by number: redraw the whole form, with its filled rows first.
         response = render(
-            request, "monitoring/rule_form_body.html", {"fields": rules.FIELDS.values(), **context}
+            request,
+            "monitoring/rule_form_body.html",
+            {"fields": rule_conditions.FIELDS.values(), **context},
         )
         response["HX-Retarget"] = "#rule-form"
         response["HX-Reswap"] = "outerHTML"

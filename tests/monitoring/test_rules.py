@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from monitoring import pipeline, rules
+from monitoring import pipeline, rule_conditions, rules
 from monitoring.connectors.base import NormalizedMention
 from monitoring.models import Mention, Priority, Rule, Tag
 from riskdesk.models import AuditEvent
@@ -52,7 +52,7 @@ def nm(n: int = 1, text: str = "hello acme", **fields) -> NormalizedMention:
 def run(conditions, mention, match="all") -> bool:
     """Whether conditions match one mention, through the same code the rules use."""
     compiler = rules._Conditions()
-    conditions, _ = rules.validate_rule(conditions, {"notify": True}, match)
+    conditions, _ = rule_conditions.validate_rule(conditions, {"notify": True}, match)
     test = compiler.compile(conditions, match)
     return test(rules._Subject(mention, compiler.matcher()))
 
@@ -91,7 +91,7 @@ def test_regex_is_case_insensitive_and_sees_the_first_10000_characters():
     m = nm(text="Order #A-1234 never arrived")
     assert run([{"field": "regex", "value": r"order #a-\d{4}"}], m)
     assert not run([{"field": "regex", "value": r"^arrived"}], m)
-    far = nm(text="x" * rules.REGEX_TEXT_LIMIT + " refund")
+    far = nm(text="x" * rule_conditions.REGEX_TEXT_LIMIT + " refund")
     assert not run([{"field": "regex", "value": "refund"}], far)
 
 
@@ -336,13 +336,13 @@ def test_the_cache_follows_rule_changes(admin, teams):
 )
 def test_validation_refuses_with_a_clear_message(conditions, actions, key, words):
     with pytest.raises(ValidationError) as error:
-        rules.validate_rule(conditions, actions)
+        rule_conditions.validate_rule(conditions, actions)
     messages = " ".join(error.value.message_dict[key])
     assert words in messages
 
 
 def test_validation_normalises():
-    conditions, actions = rules.validate_rule(
+    conditions, actions = rule_conditions.validate_rule(
         [
             {"field": "author", "value": ["@Acme_Help", "acme_help"]},
             {"field": "keywords", "value": "lawsuit, avocat\nclass action"},
