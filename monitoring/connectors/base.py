@@ -147,6 +147,21 @@ def parse_time(value) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def body_field(response: httpx.Response, key: str) -> str:
+    """A string field of a JSON error body ("" when the body has none)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    value = body.get(key) if isinstance(body, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def item_label(item, key: str = "id") -> str:
+    """How a problem names an item the network sent: its id, or what it was instead."""
+    return repr(item.get(key)) if isinstance(item, dict) else "(not an object)"
+
+
 def skip_reason(exc: Exception) -> str:
     """Why an item could not be read, for Page.problems."""
     if isinstance(exc, KeyError):

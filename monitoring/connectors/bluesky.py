@@ -22,8 +22,10 @@ from monitoring.connectors.base import (
     NormalizedMention,
     Page,
     PermanentError,
+    body_field,
     epoch,
     error_text,
+    item_label,
     parse_time,
     require_fields,
     skip_reason,
@@ -71,7 +73,9 @@ class BlueskyConnector(Connector):
                 mention = self.normalize(post)
                 at = sort_at(post) or mention.published_at
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                problems.append(f"Bluesky post {_uri(post)} skipped: {skip_reason(exc)}")
+                problems.append(
+                    f"Bluesky post {item_label(post, 'uri')} skipped: {skip_reason(exc)}"
+                )
                 continue
             if is_seen(cursor, at, mention.external_id):
                 reached_old = True
@@ -185,7 +189,7 @@ class BlueskyConnector(Connector):
         return remaining, epoch(response.headers.get("RateLimit-Reset"))
 
     def error_for(self, response: httpx.Response) -> ConnectorError:
-        name = _error_name(response)
+        name = body_field(response, "error")
         status = f"{response.status_code} {name}" if name else str(response.status_code)
         detail = f"{status}: {error_text(response)}"
         path = response.request.url.path
@@ -220,16 +224,3 @@ def sort_at(post: dict) -> datetime | None:
 
 def _bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
-
-
-def _error_name(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    error = body.get("error") if isinstance(body, dict) else None
-    return error if isinstance(error, str) else ""
-
-
-def _uri(post) -> str:
-    return repr(post.get("uri")) if isinstance(post, dict) else "(not an object)"

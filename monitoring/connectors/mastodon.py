@@ -25,6 +25,7 @@ from monitoring.connectors.base import (
     Page,
     PermanentError,
     error_text,
+    item_label,
     parse_time,
     require_fields,
     skip_reason,
@@ -63,7 +64,7 @@ class MastodonConnector(Connector):
             try:
                 mention = self.normalize(item)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                problems.append(f"{self.label} item {_item_id(item)} skipped: {skip_reason(exc)}")
+                problems.append(f"{self.label} item {item_label(item)} skipped: {skip_reason(exc)}")
                 continue
             if mention is None or mention.external_id in seen:
                 continue
@@ -216,7 +217,3 @@ def _newest_id(response: httpx.Response, items: list, since: str | None) -> str 
         if newest is None or (at is not None and (newest_at is None or at > newest_at)):
             newest, newest_at = str(item["id"]), at
     return newest
-
-
-def _item_id(item) -> str:
-    return repr(item.get("id")) if isinstance(item, dict) else "(not an object)"

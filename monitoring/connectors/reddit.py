@@ -25,6 +25,7 @@ from monitoring.connectors.base import (
     NormalizedMention,
     Page,
     PermanentError,
+    body_field,
     epoch,
     error_text,
     require_fields,
@@ -228,7 +229,7 @@ class RedditConnector(Connector):
             )
         if status == 401:
             return TokenRejected(f"Reddit did not accept the access token ({detail}).", **kwargs)
-        reason = _reason(response)
+        reason = body_field(response, "reason")  # "private", "banned"...
         if status in (403, 404) and self.subreddit and reason:
             return PermanentError(
                 f"r/{self.subreddit} cannot be searched: it is {reason} ({detail}).", **kwargs
@@ -251,16 +252,6 @@ def identity(child) -> tuple[str, datetime]:
 
 def _bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
-
-
-def _reason(response: httpx.Response) -> str:
-    """Why Reddit refuses a subreddit: "private", "banned", "quarantined"..."""
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    reason = body.get("reason") if isinstance(body, dict) else None
-    return reason if isinstance(reason, str) else ""
 
 
 def _item_id(item) -> str:

@@ -23,8 +23,10 @@ from monitoring.connectors.base import (
     Page,
     PermanentError,
     RateLimited,
+    body_field,
     epoch,
     error_text,
+    item_label,
     parse_time,
     require_fields,
     skip_reason,
@@ -88,7 +90,7 @@ class XConnector(Connector):
             try:
                 mention = self.normalize(tweet, users)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                problems.append(f"X post {_item_id(tweet)} skipped: {skip_reason(exc)}")
+                problems.append(f"X post {item_label(tweet)} skipped: {skip_reason(exc)}")
                 continue
             if mention.external_id not in seen:
                 seen.add(mention.external_id)
@@ -194,7 +196,7 @@ class XConnector(Connector):
         return remaining, epoch(response.headers.get("x-rate-limit-reset"))
 
     def rate_limited(self, response: httpx.Response) -> RateLimited:
-        if not _problem_type(response).endswith("usage-capped"):
+        if not body_field(response, "type").endswith("usage-capped"):
             return super().rate_limited(response)
         now = timezone.now()
         _remaining, reset = self.rate_limit(response)
@@ -276,16 +278,3 @@ def _reason(response: httpx.Response) -> str:
     errors = body.get("errors") if isinstance(body, dict) else None
     messages = [e["message"] for e in _list(errors) if isinstance(e, dict) and e.get("message")]
     return "; ".join(messages) or error_text(response)
-
-
-def _problem_type(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    kind = body.get("type") if isinstance(body, dict) else None
-    return kind if isinstance(kind, str) else ""
-
-
-def _item_id(item) -> str:
-    return repr(item.get("id")) if isinstance(item, dict) else "(not an object)"
