@@ -11,7 +11,10 @@ from rest_framework.views import APIView
 
 from accounts.models import Team
 from monitoring import services
-from monitoring.connectors import CONNECTOR_PATHS, connector_choices, get_connector
+from monitoring.connectors import (
+    connector_choices,
+    pushed_connectors,
+)
 from monitoring.connectors import meta as meta_webhooks
 from monitoring.connectors.base import NormalizedMention
 from monitoring.filters import MentionFilter, StreamFilter
@@ -123,7 +126,7 @@ class StreamSerializer(serializers.ModelSerializer):
         ]
 
     def get_webhook_url(self, obj) -> str | None:
-        if CONNECTOR_PATHS.get(obj.connector) and not get_connector(obj.connector).polled:
+        if obj.connector in pushed_connectors():
             return self.context["request"].build_absolute_uri(
                 f"/api/v1/webhooks/meta/{obj.webhook_key}/"
             )

@@ -35,13 +35,6 @@ def connector_label(name: str) -> str:
         return name
 
 
-def connector_is_polled(name: str) -> bool:
-    try:
-        return bool(get_connector(name).polled)
-    except (LookupError, ImportError):
-        return True
-
-
 def connector_secret_fields(name: str) -> tuple[str, ...]:
     try:
         return tuple(get_connector(name).secret_fields)

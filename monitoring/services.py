@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from monitoring import pipeline
-from monitoring.connectors import CONNECTOR_PATHS, PUSHED_CONNECTORS, get_connector
+from monitoring.connectors import CONNECTOR_PATHS, get_connector, pushed_connectors
 from monitoring.connectors.base import (
     BODY_KEPT,
     ConnectorError,
@@ -210,7 +210,7 @@ def stream_delete(*, actor, stream: Stream) -> None:
 def stream_poll_now(*, actor, stream: Stream) -> bool:
     """Queue a poll at once; False when one is already running."""
     require(actor, "stream.poll", stream)
-    if not get_connector(stream.connector).polled:
+    if stream.connector in pushed_connectors():
         raise ValidationError(_("This stream receives webhooks; there is nothing to poll."))
     Stream.objects.filter(pk=stream.pk).update(
         next_poll_at=timezone.now(),
@@ -234,7 +234,7 @@ def _due(now) -> Q:
     return (
         Q(enabled=True, next_poll_at__lte=now)
         & ~Q(status=StreamStatus.STOPPED)
-        & ~Q(connector__in=PUSHED_CONNECTORS)
+        & ~Q(connector__in=pushed_connectors())
         & _claimable(now)
     )
 

@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from monitoring import services
+from monitoring.connectors import pushed_connectors
 from monitoring.filters import StreamFilter
 from monitoring.forms import (
     CredentialForm,
     StreamForm,
-    connector_is_polled,
     connector_label,
 )
 from monitoring.models import Credential, Stream
@@ -35,7 +35,7 @@ ERRORS_SHOWN = 20
 def _describe(stream: Stream) -> Stream:
     """Attach what the templates show about the stream's connector (no queries)."""
     stream.connector_label = connector_label(stream.connector)
-    stream.is_pushed = not connector_is_polled(stream.connector)
+    stream.is_pushed = stream.connector in pushed_connectors()
     return stream
 
 

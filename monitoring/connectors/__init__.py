@@ -13,8 +13,6 @@ CONNECTOR_PATHS = {
     "rss": "monitoring.connectors.rss.RSSConnector",
     "meta": "monitoring.connectors.meta.MetaConnector",
 }
-# Connectors whose mentions arrive by webhook (their class says `polled = False`).
-PUSHED_CONNECTORS = frozenset({"meta"})
 
 
 @cache
@@ -27,3 +25,9 @@ def get_connector(name: str):
 
 def connector_choices() -> list[tuple[str, str]]:
     return [(name, get_connector(name).label) for name in CONNECTOR_PATHS]
+
+
+@cache
+def pushed_connectors() -> frozenset[str]:
+    """The connectors whose mentions arrive by webhook (their class says `polled = False`)."""
+    return frozenset(name for name in CONNECTOR_PATHS if not get_connector(name).polled)
