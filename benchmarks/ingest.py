@@ -129,12 +129,12 @@ def _through_pipeline(mentions, batch: int, stream=None) -> tuple[float, int, in
 @contextmanager
 def store_step_only():
     """The pipeline without enrichment, rules and outbox: what `ingest_store` measures."""
-    saved = pipeline._steps[:], pipeline._on_store[:], pipeline._after_store[:]
-    pipeline._steps[:], pipeline._on_store[:], pipeline._after_store[:] = [], [], []
+    saved = pipeline._steps[:], pipeline._on_store[:]
+    pipeline._steps[:], pipeline._on_store[:] = [], []
     try:
         yield
     finally:
-        pipeline._steps[:], pipeline._on_store[:], pipeline._after_store[:] = saved
+        pipeline._steps[:], pipeline._on_store[:] = saved
 
 
 def ingest_store(rows: int = 200_000, batch: int = 1000, duplicate_share: float = 0.1) -> dict:

@@ -12,9 +12,8 @@ and fills its mentions' fields. The batch is not checked against the table
 first: cursors and webhook digests make re-deliveries rare, and a lookup per
 batch costs more than enriching the few repeats that the insert then drops.
 `register_on_store(fn)` adds a function that receives [(id, mention)] of what was
-inserted, inside the same transaction (an outbox of notifications);
-`register_after_store(fn)` one that receives the stored ids once the transaction
-commits.
+inserted, inside the same transaction (the notifications' outbox, which queues
+its sending on commit).
 """
 
 import json
@@ -30,10 +29,8 @@ from monitoring.connectors.base import NormalizedMention
 from monitoring.models import Mention, Platform
 
 Step = Callable[[list[NormalizedMention]], None]
-AfterStore = Callable[[list[int]], None]
 
 _steps: list[Step] = []
-_after_store: list[AfterStore] = []
 OnStore = Callable[[list[tuple[int, NormalizedMention]]], None]
 _on_store: list[OnStore] = []
 
@@ -94,11 +91,6 @@ def register_step(step: Step) -> None:
 def register_on_store(hook: OnStore) -> None:
     if hook not in _on_store:
         _on_store.append(hook)
-
-
-def register_after_store(hook: AfterStore) -> None:
-    if hook not in _after_store:
-        _after_store.append(hook)
 
 
 @dataclass
@@ -186,9 +178,6 @@ def ingest(
         result.duplicates.extend(m.key for m in new if m.key not in stored_keys)
         if stream is not None:
             _advance(stream, cursor, found=len(result.ids))
-        if result.ids and _after_store:
-            ids = list(result.ids)
-            transaction.on_commit(lambda: [hook(ids) for hook in _after_store])
     return result
 
 

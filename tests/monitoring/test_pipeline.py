@@ -91,21 +91,17 @@ def test_overlong_fields_are_cut_to_their_columns():
     assert len(stored.url) == 2048
 
 
-def test_steps_see_each_key_once_and_hooks_run_after_commit(
-    monkeypatch, django_capture_on_commit_callbacks
-):
+def test_steps_see_each_key_once_and_store_hooks_see_what_was_inserted(monkeypatch):
     MentionFactory(platform="x", external_id="1")
-    seen, after = [], []
+    seen, stored = [], []
     monkeypatch.setattr(pipeline, "_steps", [lambda batch: seen.extend(m.key for m in batch)])
-    monkeypatch.setattr(pipeline, "_after_store", [after.extend])
+    monkeypatch.setattr(pipeline, "_on_store", [stored.extend])
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        result = pipeline.ingest([mention(1), mention(2), mention(2)])
+    result = pipeline.ingest([mention(1), mention(2), mention(2)])
 
     assert seen == [("x", "1"), ("x", "2")]
     assert result.stored == [("x", "2")]
-    assert len(callbacks) == 1
-    assert after == result.ids
+    assert [(pk, m.key) for pk, m in stored] == list(zip(result.ids, result.stored, strict=True))
 
 
 def test_a_step_failing_stores_nothing(monkeypatch):
