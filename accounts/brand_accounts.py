@@ -9,20 +9,31 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from rest_framework import permissions, serializers, viewsets
 
-from accounts.models import BrandAccount, Team
+from accounts.models import AccessMethod, BrandAccount, RevocationConnection, Team, User
 from riskdesk.audit import audit_record, snapshot
 from riskdesk.forms import add_service_errors
 from riskdesk.networks import Platform
 from riskdesk.permissions import can, require
 from riskdesk.rest import ActionPermission
 
+# How people get into the account: offboarding and the access review read these.
+ACCESS_FIELDS = [
+    "access_method",
+    "credential_location",
+    "mfa_enabled",
+    "credential_rotated_at",
+    "recovery_email",
+    "recovery_phone_owner",
+    "revocation_connection",
+]
 BRAND_ACCOUNT_FIELDS = [
     "platform",
     "handle",
@@ -31,7 +42,9 @@ BRAND_ACCOUNT_FIELDS = [
     "url",
     "team",
     "is_active",
+    *ACCESS_FIELDS,
 ]
+BLANK_TEXT = {"access_method", "credential_location", "recovery_email"}
 
 
 # --- Services -----------------------------------------------------------------------------
@@ -54,9 +67,21 @@ def _clean(account: BrandAccount) -> None:
         .exists()
     ):
         errors["handle"] = _("This network already has a brand account with this handle.")
+    if account.access_method and account.access_method not in AccessMethod.values:
+        errors["access_method"] = _("Unknown way of access.")
+    if account.credential_rotated_at and account.credential_rotated_at > timezone.now():
+        errors["credential_rotated_at"] = _("A rotation cannot be in the future.")
+    connection = account.revocation_connection
+    if connection is not None and account.platform not in ("facebook", "instagram"):
+        errors["revocation_connection"] = _(
+            "A Meta Business connection only revokes access to Facebook and Instagram accounts."
+        )
     if errors:
         raise ValidationError(errors)
-    account.full_clean(exclude=["team"], validate_constraints=False)
+    account.full_clean(
+        exclude=["team", "recovery_phone_owner", "revocation_connection"],
+        validate_constraints=False,
+    )
 
 
 @transaction.atomic
@@ -70,8 +95,12 @@ def brand_account_create(
     url: str = "",
     team: Team | None = None,
     is_active: bool = True,
+    **access,
 ) -> BrandAccount:
     require(actor, "brand_account.manage")
+    unknown = set(access) - set(ACCESS_FIELDS)
+    if unknown:
+        raise ValueError(f"not brand account fields: {sorted(unknown)}")
     account = BrandAccount(
         platform=platform,
         handle=handle,
@@ -80,6 +109,7 @@ def brand_account_create(
         url=url,
         team=team,
         is_active=is_active,
+        **{k: ("" if v is None and k in BLANK_TEXT else v) for k, v in access.items()},
     )
     _clean(account)
     account.save()
@@ -98,7 +128,7 @@ def brand_account_update(*, actor, account: BrandAccount, **changes) -> BrandAcc
     account = BrandAccount.objects.select_for_update().get(pk=account.pk)
     before = snapshot(account, BRAND_ACCOUNT_FIELDS)
     for name, value in changes.items():
-        setattr(account, name, value)
+        setattr(account, name, "" if value is None and name in BLANK_TEXT else value)
     _clean(account)
     after = snapshot(account, BRAND_ACCOUNT_FIELDS)
     if after != before:
@@ -140,19 +170,62 @@ class BrandAccountForm(forms.Form):
         initial=True,
         help_text=gettext_lazy("Impersonation detection compares authors with active accounts."),
     )
+    access_method = forms.ChoiceField(
+        label=gettext_lazy("How it is accessed"),
+        choices=[("", "—"), *AccessMethod.choices],
+        required=False,
+    )
+    credential_location = forms.CharField(
+        label=gettext_lazy("Where the credential lives"),
+        max_length=255,
+        required=False,
+        help_text=BrandAccount._meta.get_field("credential_location").help_text,
+    )
+    mfa_enabled = forms.BooleanField(label=gettext_lazy("Multi-factor is on"), required=False)
+    credential_rotated_at = forms.DateTimeField(
+        label=gettext_lazy("Credential last rotated"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    recovery_email = forms.EmailField(label=gettext_lazy("Recovery e-mail"), required=False)
+    recovery_phone_owner = forms.ModelChoiceField(
+        label=gettext_lazy("Recovery phone owner"),
+        queryset=User.objects.filter(is_active=True).order_by("display_name"),
+        required=False,
+        help_text=BrandAccount._meta.get_field("recovery_phone_owner").help_text,
+    )
+    revocation_connection = forms.ModelChoiceField(
+        label=gettext_lazy("Revocation connection"),
+        queryset=RevocationConnection.objects.order_by("name"),
+        required=False,
+        help_text=BrandAccount._meta.get_field("revocation_connection").help_text,
+    )
 
     def __init__(self, *args, instance: BrandAccount | None = None, **kwargs):
         if instance is not None:
             initial = {name: getattr(instance, name) for name in BRAND_ACCOUNT_FIELDS}
-            kwargs.setdefault("initial", initial | {"team": instance.team_id})
+            kwargs.setdefault(
+                "initial",
+                initial
+                | {
+                    "team": instance.team_id,
+                    "recovery_phone_owner": instance.recovery_phone_owner_id,
+                    "revocation_connection": instance.revocation_connection_id,
+                },
+            )
         super().__init__(*args, **kwargs)
 
 
 @login_required
 def brand_account_list(request):
     require(request.user, "brand_account.view")
-    accounts = BrandAccount.objects.select_related("team").annotate(
-        impostor_count=Count("impostor_mentions")
+    accounts = BrandAccount.objects.select_related(
+        "team", "recovery_phone_owner", "revocation_connection"
+    ).annotate(
+        impostor_count=Count("impostor_mentions", distinct=True),
+        active_grants=Count(
+            "access_grants", filter=Q(access_grants__revoked_at=None), distinct=True
+        ),
     )
     return render(
         request,
@@ -160,6 +233,7 @@ def brand_account_list(request):
         {
             "accounts": accounts.order_by("platform", "handle", "pk"),
             "can_manage": can(request.user, "brand_account.manage"),
+            "can_see_access": can(request.user, "access_grant.view"),
         },
     )
 
@@ -210,6 +284,15 @@ class BrandAccountSerializer(serializers.ModelSerializer):
     impostor_count = serializers.IntegerField(
         read_only=True, help_text="Mentions whose author imitated this account."
     )
+    access_method = serializers.ChoiceField(
+        choices=AccessMethod.choices, allow_blank=True, required=False
+    )
+    recovery_phone_owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(), allow_null=True, required=False
+    )
+    revocation_connection = serializers.PrimaryKeyRelatedField(
+        queryset=RevocationConnection.objects.all(), allow_null=True, required=False
+    )
 
     class Meta:
         model = BrandAccount
@@ -234,6 +317,15 @@ class BrandAccountViewSet(viewsets.ModelViewSet):
     queryset = BrandAccount.objects.select_related("team").annotate(
         impostor_count=Count("impostor_mentions")
     )
+
+    def get_serializer(self, *args, **kwargs):
+        serializer = super().get_serializer(*args, **kwargs)
+        if not can(self.request.user, "access_grant.view"):
+            # The access details (recovery contacts, credential location) are for security.
+            fields = getattr(serializer, "child", serializer).fields
+            for name in ACCESS_FIELDS:
+                fields.pop(name, None)
+        return serializer
 
     def perform_create(self, serializer):
         account = brand_account_create(actor=self.request.user, **serializer.validated_data)

@@ -3,8 +3,11 @@
 A role is a Django group of the same name. `roles_sync` (run after every
 migrate) makes the groups hold exactly the permissions listed here, so the list
 below is the truth and the admin cannot drift from it for long. Later apps add
-their permissions to these lists.
+their permissions in their own `roles.py` (a `ROLE_PERMISSIONS` dict keyed by
+role value), merged below.
 """
+
+from importlib import import_module
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -36,13 +39,14 @@ MONITORING_WRITE = [
     "monitoring.add_mention",
     "monitoring.change_watchedauthor",
     "monitoring.change_spikealert",
+    "monitoring.triage_mention",
 ]
 
 # Every signed-in person may read the directory of people and teams
 # (accounts.backends.BaselinePermissionBackend), so roles list only the rest.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SOCIAL: [*MONITORING_READ, *MONITORING_WRITE],
-    Role.LEGAL: ["monitoring.view_mention"],
+    Role.LEGAL: ["monitoring.view_mention", "monitoring.triage_mention"],
     Role.HR: [
         "accounts.change_employment",
     ],
@@ -54,6 +58,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "monitoring.change_rule",
         "monitoring.change_notificationchannel",
         "monitoring.change_keywordlist",
+        "monitoring.view_restricted_mention",
+        "monitoring.change_replytemplate",
+        "monitoring.change_slatarget",
         "accounts.change_brandaccount",
         "accounts.add_user",
         "accounts.change_user",
@@ -67,3 +74,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "django_celery_beat.change_periodictask",
     ],
 }
+
+APP_ROLE_MODULES = (
+    "policies.roles",
+    "compliance.roles",
+    "incidents.roles",
+    "accounts.offboarding_roles",
+)
+
+for _module in APP_ROLE_MODULES:
+    for _role, _perms in import_module(_module).ROLE_PERMISSIONS.items():
+        ROLE_PERMISSIONS[Role(_role)] = list(
+            dict.fromkeys([*ROLE_PERMISSIONS[Role(_role)], *_perms])
+        )

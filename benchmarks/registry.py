@@ -56,6 +56,12 @@ def alert_latency() -> dict:
     return run()
 
 
+def inbox() -> dict:
+    from benchmarks.inbox import inbox as run
+
+    return run()
+
+
 def risk_quality() -> dict:
     """Precision and recall per risk reason on tests/data/risk_eval.jsonl."""
     from monitoring.enrichment.evaluation import evaluate, load_rows
@@ -77,4 +83,5 @@ BENCHMARKS = {
     "pipeline": pipeline,
     "alert_latency": alert_latency,
     "risk_quality": risk_quality,
+    "inbox": inbox,
 }

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class IncidentsConfig(AppConfig):
     name = "incidents"
     verbose_name = _("Incidents")
+
+    def ready(self):
+        from incidents import ownership, permissions, rule_action  # noqa: F401  (declares the actions)
+        from monitoring import pipeline
+
+        ownership.register()
+        pipeline.register_on_store(rule_action.open_or_link_for_stored)

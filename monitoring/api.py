@@ -17,8 +17,8 @@ from monitoring.connectors import (
 )
 from monitoring.connectors import meta as meta_webhooks
 from monitoring.connectors.base import NormalizedMention
-from monitoring.filters import MentionFilter, StreamFilter
-from monitoring.models import Credential, Mention, Platform, Stream
+from monitoring.filters import StreamFilter
+from monitoring.models import Credential, Platform, Stream
 from riskdesk.permissions import require
 from riskdesk.rest import ActionPermission
 
@@ -177,55 +177,6 @@ class StreamViewSet(viewsets.ModelViewSet):
             {"queued": queued},
             status=status.HTTP_202_ACCEPTED if queued else status.HTTP_409_CONFLICT,
         )
-
-
-class MentionSerializer(serializers.ModelSerializer):
-    impersonates = serializers.SerializerMethodField(
-        help_text="The brand account the author imitates, as network:@handle."
-    )
-
-    class Meta:
-        model = Mention
-        fields = [
-            "id",
-            "platform",
-            "external_id",
-            "stream",
-            "text",
-            "url",
-            "author_id",
-            "author_handle",
-            "author_name",
-            "author_followers",
-            "author_verified",
-            "published_at",
-            "language",
-            "parent_id",
-            "thread_id",
-            "engagement",
-            "received_at",
-            "sentiment",
-            "sentiment_label",
-            "risk_score",
-            "risk_reasons",
-            "impersonates",
-            "impersonation_score",
-        ]
-        read_only_fields = fields
-
-    def get_impersonates(self, obj) -> str | None:
-        account = obj.impersonates
-        return f"{account.platform}:@{account.handle}" if account else None
-
-
-class MentionViewSet(viewsets.ReadOnlyModelViewSet):
-    """Stored mentions, newest first."""
-
-    serializer_class = MentionSerializer
-    permission_classes = [permissions.IsAuthenticated, ActionPermission]
-    permission_actions = {"list": "mention.view", "retrieve": "mention.view"}
-    filterset_class = MentionFilter
-    queryset = Mention.objects.select_related("impersonates")
 
 
 class IngestItemSerializer(serializers.Serializer):

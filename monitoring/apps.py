@@ -8,13 +8,17 @@ class MonitoringConfig(AppConfig):
 
     def ready(self):
         from monitoring import (
+            ownership,
             permissions,  # noqa: F401  (declares the actions)
             pipeline,
         )
         from monitoring.enrichment.enricher import enrich_batch
         from monitoring.notifications import queue_for_stored
         from monitoring.rules import apply_rules
+        from monitoring.sla import apply_sla
 
         pipeline.register_step(enrich_batch)
         pipeline.register_step(apply_rules)
+        pipeline.register_step(apply_sla)
         pipeline.register_on_store(queue_for_stored)
+        ownership.register()

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
 from monitoring.connectors import connector_choices
-from monitoring.models import Mention, Platform, Stream, StreamStatus
+from monitoring.models import Stream, StreamStatus
 
 
 class StreamFilter(django_filters.FilterSet):
@@ -28,21 +28,3 @@ class StreamFilter(django_filters.FilterSet):
 
     def filter_text(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value) | Q(query__icontains=value))
-
-
-class MentionFilter(django_filters.FilterSet):
-    """The first filters of /api/v1/mentions/; the triage inbox builds on them."""
-
-    platform = django_filters.ChoiceFilter(label=_("Network"), choices=Platform.choices)
-    stream = django_filters.ModelChoiceFilter(label=_("Stream"), queryset=Stream.objects.all())
-    language = django_filters.CharFilter(label=_("Language"))
-    since = django_filters.IsoDateTimeFilter(
-        label=_("Published from"), field_name="published_at", lookup_expr="gte"
-    )
-    until = django_filters.IsoDateTimeFilter(
-        label=_("Published until"), field_name="published_at", lookup_expr="lt"
-    )
-
-    class Meta:
-        model = Mention
-        fields = ["platform", "stream", "language", "since", "until"]

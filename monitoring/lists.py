@@ -25,7 +25,9 @@ from rest_framework import permissions, serializers, viewsets
 
 from monitoring.enrichment import KEYWORD_CODES
 from monitoring.enrichment.risk import PREFIX_MARK, KeywordMatcher, fold
-from monitoring.models import KeywordList, Mention, MentionStatus, SpikeAlert, WatchedAuthor
+from monitoring.inbox import CRITICAL_RISK, visible_mentions
+from monitoring.models import KeywordList, Mention, SpikeAlert, WatchedAuthor
+from monitoring.sla import OPEN_STATUSES, breached_q
 from riskdesk.audit import audit_record, snapshot
 from riskdesk.forms import add_service_errors
 from riskdesk.networks import Platform
@@ -451,7 +453,6 @@ RISKIEST_SHOWN = 10
 IMPERSONATIONS_SHOWN = 5
 SPIKES_SHOWN = 10
 CHART_HOURS = 24
-OPEN_STATUSES = [MentionStatus.NEW, MentionStatus.IN_PROGRESS, MentionStatus.WAITING]
 # Chart geometry, in SVG user units.
 BAR_WIDTH, BAR_GAP, CHART_HEIGHT = 10, 2, 60
 
@@ -545,13 +546,14 @@ def _top_codes(reasons, limit: int = 3) -> list[str]:
 
 
 def dashboard_risk(user) -> dict | None:
-    """What the dashboard's risk cards show, in four queries; None for who cannot see mentions."""
+    """What the dashboard's risk cards show, in five queries; None for who cannot see mentions."""
     if not can(user, "mention.view"):
         return None
     now = timezone.now()
     since = now - timedelta(days=RISK_DAYS)
+    mentions = visible_mentions(user)
     riskiest = list(
-        Mention.objects.filter(status__in=OPEN_STATUSES, published_at__gte=since)
+        mentions.filter(status__in=OPEN_STATUSES, published_at__gte=since)
         .select_related("team", "impersonates")
         .order_by("-risk_score", "-published_at", "-id")[:RISKIEST_SHOWN]
     )
@@ -560,7 +562,7 @@ def dashboard_risk(user) -> dict | None:
         mention.reason_codes = _top_codes(mention.risk_reasons)
     # The window count gives the total alongside the newest few, in the same query.
     impersonations = list(
-        Mention.objects.filter(impersonates__isnull=False, published_at__gte=since)
+        mentions.filter(impersonates__isnull=False, published_at__gte=since)
         .select_related("impersonates")
         .annotate(found=Window(Count("pk")))
         .order_by("-published_at", "-id")[:IMPERSONATIONS_SHOWN]
@@ -572,6 +574,15 @@ def dashboard_risk(user) -> dict | None:
         .order_by("-created_at", "-id")[:SPIKES_SHOWN]
     )
     return {
+        "queue": mentions.filter(status__in=OPEN_STATUSES).aggregate(
+            open=Count("pk"),
+            mine=Count("pk", filter=Q(assignee=user)),
+            unassigned_critical=Count(
+                "pk", filter=Q(assignee__isnull=True, risk_score__gte=CRITICAL_RISK)
+            ),
+            breached=Count("pk", filter=breached_q(now)),
+        ),
+        "critical_risk": CRITICAL_RISK,
         "riskiest": riskiest,
         "impersonations": impersonations,
         "impersonations_count": impersonations[0].found if impersonations else 0,

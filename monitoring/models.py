@@ -3,6 +3,8 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -10,7 +12,7 @@ from riskdesk import crypto
 from riskdesk.networks import Platform
 
 
-class Credential(models.Model):
+class Credential(crypto.EncryptedSecret, models.Model):
     """What a connector signs in with: API tokens, app passwords, client secrets.
 
     The secret fields are stored encrypted (riskdesk.crypto) and never shown
@@ -36,15 +38,6 @@ class Credential(models.Model):
 
     def __str__(self):
         return self.name
-
-    @property
-    def secret(self) -> dict:
-        return crypto.decrypt_json(self.secret_encrypted) if self.secret_encrypted else {}
-
-    @secret.setter
-    def secret(self, values: dict) -> None:
-        self.secret_encrypted = crypto.encrypt_json(values)
-        self.secret_fields = sorted(k for k, v in values.items() if v)
 
 
 class StreamStatus(models.TextChoices):
@@ -180,6 +173,9 @@ class MentionStatus(models.TextChoices):
     IGNORED = "ignored", _("Ignored (spam)")
 
 
+OPEN_STATUSES = (MentionStatus.NEW, MentionStatus.IN_PROGRESS, MentionStatus.WAITING)
+
+
 class Tag(models.Model):
     name = models.CharField(_("name"), max_length=64, unique=True)
 
@@ -248,6 +244,21 @@ class Mention(models.Model):
     # Which rules did what, in order: [{"rule": id, "name": ..., "did": [...]}].
     rule_trace = models.JSONField(_("rules applied"), default=list, blank=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now)
+    # Triage (monitoring.triage).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_mentions",
+    )
+    first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
+    resolve_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    # Bulk inserts leave it to the database; the inbox polls for rows changed since.
+    updated_at = models.DateTimeField(_("updated"), db_default=Now(), db_index=True)
 
     class Meta:
         ordering = ["-published_at", "-id"]
@@ -257,6 +268,31 @@ class Mention(models.Model):
             models.UniqueConstraint(
                 fields=["platform", "external_id"], name="monitoring_mention_unique"
             )
+        ]
+        indexes = [
+            models.Index(fields=["-risk_score", "-published_at", "-id"], name="mention_riskiest"),
+            models.Index(fields=["status", "-published_at", "-id"], name="mention_status_newest"),
+            models.Index(fields=["team", "status", "-published_at"], name="mention_team_status"),
+            models.Index(fields=["assignee", "status", "-published_at"], name="mention_assignee"),
+            models.Index(fields=["platform", "author_id"], name="mention_author"),
+            models.Index(fields=["thread_id"], name="mention_thread"),
+            # The SLA breach count on every inbox page and the dashboard: an index-only scan.
+            models.Index(
+                fields=["first_response_due_at"],
+                include=["resolve_due_at", "first_response_at", "team"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="mention_open_sla",
+            ),
+            # The built-in Impersonation view: newest open impersonations, without a sort.
+            models.Index(
+                fields=["-published_at", "-id"],
+                condition=Q(impersonates__isnull=False, status__in=OPEN_STATUSES),
+                name="mention_impersonation_open",
+            ),
+        ]
+        permissions = [
+            ("triage_mention", "Can triage mentions (assign, tag, reply, resolve)"),
+            ("view_restricted_mention", "Can see every team's mentions, Legal and HR included"),
         ]
 
     def __str__(self):
@@ -326,6 +362,7 @@ class WatchedAuthor(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     added_at = models.DateTimeField(auto_now_add=True)
+    impersonator = models.BooleanField(_("impersonates the brand"), default=False)
 
     class Meta:
         ordering = ["-added_at"]
@@ -485,3 +522,152 @@ class SpikeAlert(models.Model):
 
     def __str__(self):
         return f"spike of {self.count} on {self.stream or self.tag}"
+
+
+class MentionEvent(models.Model):
+    """One line of a mention's history: who did what to it, and when (notes included)."""
+
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", _("Assigned")
+        ROUTED = "routed", _("Moved to a team")
+        TAGGED = "tagged", _("Tags changed")
+        STATUS = "status", _("Status changed")
+        PRIORITY = "priority", _("Priority changed")
+        NOTE = "note", _("Note")
+        REPLY = "reply", _("Reply")
+        ESCALATED = "escalated", _("Escalated")
+        WATCHLIST = "watchlist", _("Author watched")
+
+    mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    text = models.TextField(_("text"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["mention", "-created_at"], name="mention_event_recent")]
+        verbose_name = _("mention event")
+        verbose_name_plural = _("mention events")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on mention {self.mention_id}"
+
+
+class ReplyTemplate(models.Model):
+    """A canned response. Variables: {author}, {brand}, {case}."""
+
+    name = models.CharField(_("name"), max_length=100)
+    situation = models.CharField(_("situation"), max_length=100, blank=True)
+    language = models.CharField(_("language"), max_length=16)
+    body = models.TextField(_("text"))
+    moves_to_private = models.BooleanField(
+        _("moves the conversation to private messages"), default=False
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["language", "name"]
+        verbose_name = _("reply template")
+        verbose_name_plural = _("reply templates")
+        constraints = [
+            models.UniqueConstraint(fields=["name", "language"], name="reply_template_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.language})"
+
+
+class MentionReply(models.Model):
+    """A reply the team wrote to a mention and recorded as sent.
+
+    Publishing through the networks' APIs is not wired yet: `monitoring.publishing`
+    is the seam; today the person posts it on the network and riskdesk records it.
+    """
+
+    mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="replies")
+    template = models.ForeignKey(
+        ReplyTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(_("text"))
+    private = models.BooleanField(_("moved to private messages"), default=False)
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    drafted_at = models.DateTimeField(_("drafted"), default=timezone.now)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    publisher = models.CharField(_("sent through"), max_length=32, default="recorded")
+
+    class Meta:
+        ordering = ["-drafted_at", "-id"]
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+
+    def __str__(self):
+        return f"reply to mention {self.mention_id}"
+
+
+class SavedView(models.Model):
+    """An inbox filter a person saved for themself (the shared views are built in code)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_view_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class SlaTarget(models.Model):
+    """How fast a mention of a priority must get its first response and be resolved."""
+
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, unique=True
+    )
+    first_response = models.DurationField(_("first response within"))
+    resolution = models.DurationField(_("resolved within"))
+    business_hours = models.BooleanField(
+        _("count business hours only"),
+        default=False,
+        help_text=_("Use the team's business hours; round the clock for teams without them."),
+    )
+
+    class Meta:
+        ordering = ["-priority"]
+        verbose_name = _("SLA target")
+        verbose_name_plural = _("SLA targets")
+
+    def __str__(self):
+        return str(self.get_priority_display())
+
+
+class TeamHours(models.Model):
+    """A team's business hours, for SLA targets that count them only."""
+
+    team = models.OneToOneField("accounts.Team", on_delete=models.CASCADE, related_name="hours")
+    timezone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
+    weekdays = models.JSONField(_("working days"), default=list)  # 0 = Monday
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        verbose_name = _("team business hours")
+        verbose_name_plural = _("team business hours")
+
+    def __str__(self):
+        return f"{self.team} {self.opens:%H:%M}-{self.closes:%H:%M}"

@@ -72,14 +72,20 @@ COLUMNS = [
     "priority",
     "status",
     "rule_trace",
+    "first_response_due_at",
+    "resolve_due_at",
 ]
 _JSON = (COLUMNS.index("raw"), COLUMNS.index("risk_reasons"), COLUMNS.index("rule_trace"))
-_DATETIMES = (COLUMNS.index("published_at"), COLUMNS.index("received_at"))
+_DATETIMES = tuple(
+    COLUMNS.index(name)
+    for name in ("published_at", "received_at", "first_response_due_at", "resolve_due_at")
+)
 # Their PostgreSQL types, for binary COPY.
 COLUMN_TYPES = [
     "varchar", "varchar", "int8", "varchar", "varchar", "varchar", "int8", "bool", "text",
     "varchar", "varchar", "timestamptz", "varchar", "varchar", "int8", "jsonb", "timestamptz",
     "float8", "varchar", "int2", "jsonb", "int8", "float8", "int8", "int2", "varchar", "jsonb",
+    "timestamptz", "timestamptz",
 ]  # fmt: skip
 
 
@@ -245,6 +251,8 @@ def _row(mention: NormalizedMention, stream_id, now) -> tuple:
         mention.priority,
         "new",
         mention.rule_trace,
+        mention.first_response_due_at,
+        mention.resolve_due_at,
     )
 
 

@@ -22,7 +22,7 @@ from monitoring.models import Priority, Rule, Stream, Tag
 from riskdesk.networks import Platform
 
 REGEX_TEXT_LIMIT = 10_000  # what a regex sees of a text: bounds the cost of a bad pattern
-ACTION_KEYS = ("tags", "team", "priority", "notify")
+ACTION_KEYS = ("tags", "team", "priority", "notify", "incident")
 
 # -- The vocabulary -------------------------------------------------------------------------
 
@@ -309,7 +309,9 @@ def _contradictions(conditions: list[dict]) -> list[str]:
 
 def _clean_actions(actions) -> tuple[dict, list[str]]:
     if not isinstance(actions, dict):
-        return {}, [_("Give the actions as an object with tags, team, priority and notify.")]
+        return {}, [
+            _("Give the actions as an object with tags, team, priority, notify and incident.")
+        ]
     errors = []
     unknown = sorted(set(actions) - set(ACTION_KEYS))
     if unknown:
@@ -347,15 +349,56 @@ def _clean_actions(actions) -> tuple[dict, list[str]]:
     if not isinstance(notify, bool):
         errors.append(_("Notify: give true or false."))
         notify = False
+    incident, incident_errors = _clean_incident(actions.get("incident"))
+    errors.extend(incident_errors)
     cleaned = {
         "tags": tags,
         "team": team,
         "priority": int(priority) if priority is not None else None,
         "notify": notify,
+        "incident": incident,
     }
-    if not errors and not (tags or team or priority or notify):
-        errors.append(_("Give the rule at least one action: a tag, a team, a priority or notify."))
+    if not errors and not (tags or team or priority or notify or incident):
+        errors.append(
+            _(
+                "Give the rule at least one action: a tag, a team, a priority, notify or "
+                "an incident."
+            )
+        )
     return cleaned, errors
+
+
+def _clean_incident(value) -> tuple[dict | None, list[str]]:
+    """The "open or link an incident" action: none, true, or {"severity", "playbook"}."""
+    if value is None or value is False:
+        return None, []
+    if value is True:
+        value = {}
+    if not isinstance(value, dict) or set(value) - {"severity", "playbook"}:
+        return None, [
+            _("Incident: give true, or an object with a severity (1 to 4) and a playbook id.")
+        ]
+    from incidents.models import Playbook, Severity  # incidents builds on monitoring
+
+    errors = []
+    severity = value.get("severity")
+    if severity is None:
+        severity = Severity.SEV3
+    if not _is_number(severity) or severity != int(severity) or int(severity) not in Severity:
+        errors.append(_("Incident: the severity is 1 (SEV1, critical) to 4 (SEV4, minor)."))
+    playbook = value.get("playbook")
+    if playbook is not None and (
+        isinstance(playbook, bool)
+        or not str(playbook).isdigit()
+        or not Playbook.objects.filter(pk=int(playbook), is_active=True).exists()
+    ):
+        errors.append(_("Incident: there is no active playbook with id %s.") % playbook)
+    if errors:
+        return None, errors
+    return {
+        "severity": int(severity),
+        "playbook": int(playbook) if playbook is not None else None,
+    }, []
 
 
 def validate_rule(conditions, actions, match: str = "all") -> tuple[list[dict], dict]:
@@ -363,7 +406,8 @@ def validate_rule(conditions, actions, match: str = "all") -> tuple[list[dict], 
 
     Conditions come back as [{"field", "op", "value"}] with their values cleaned
     (lists deduplicated, handles without @); actions as {"tags": [names], "team": id
-    or None, "priority": 1..4 or None, "notify": bool}. Errors are keyed
+    or None, "priority": 1..4 or None, "notify": bool, "incident": None or
+    {"severity": 1..4, "playbook": id or None}}. Errors are keyed
     "conditions" and "actions", one message per problem.
     """
     conditions, condition_errors = clean_conditions(conditions, match)

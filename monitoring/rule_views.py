@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Team
+from incidents.models import Playbook, Severity, severity_short
 from monitoring import rule_conditions, rules
 from monitoring.lists import risk_band
 from monitoring.models import Priority, Rule, Stream
@@ -118,6 +119,23 @@ class RuleForm(forms.Form):
         required=False,
         help_text=gettext_lazy("Send the mention to the team's notification channels."),
     )
+    incident_severity = forms.TypedChoiceField(
+        label=gettext_lazy("Open or link an incident"),
+        choices=[("", gettext_lazy("No incident")), *Severity.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=gettext_lazy(
+            "Matching mentions are linked to the open incident this rule declared; "
+            "when there is none, one is declared at this severity."
+        ),
+    )
+    incident_playbook = forms.ModelChoiceField(
+        label=gettext_lazy("Playbook of that incident"),
+        queryset=Playbook.objects.filter(is_active=True).order_by("name"),
+        required=False,
+        empty_label=gettext_lazy("No playbook"),
+    )
     # Never rendered: clean() fills them with the JSON the services take, and the
     # services' errors about conditions and actions are put on them.
     conditions = forms.Field(required=False)
@@ -176,6 +194,8 @@ class RuleForm(forms.Form):
             "team": actions.get("team"),
             "priority": actions.get("priority"),
             "notify": bool(actions.get("notify")),
+            "incident_severity": (actions.get("incident") or {}).get("severity"),
+            "incident_playbook": (actions.get("incident") or {}).get("playbook"),
         }
         streams = _stream_names(
             {i for c in rule.conditions if c["field"] == "stream" for i in c["value"]}
@@ -195,7 +215,17 @@ class RuleForm(forms.Form):
         return [self[name] for name in ("name", "enabled", "match", "stop")]
 
     def action_fields(self):
-        return [self[name] for name in ("tags", "team", "priority", "notify")]
+        return [
+            self[name]
+            for name in (
+                "tags",
+                "team",
+                "priority",
+                "notify",
+                "incident_severity",
+                "incident_playbook",
+            )
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -207,10 +237,19 @@ class RuleForm(forms.Form):
             "team": team.pk if team else None,
             "priority": cleaned.get("priority"),
             "notify": cleaned.get("notify", False),
+            "incident": self._incident_action(cleaned),
         }
         if errors:
             self.add_error("conditions", errors)
         return cleaned
+
+    def _incident_action(self, cleaned) -> dict | None:
+        severity, playbook = cleaned.get("incident_severity"), cleaned.get("incident_playbook")
+        if severity is None:
+            if playbook is not None:
+                self.add_error("incident_severity", _("Choose the severity of the incident."))
+            return None
+        return {"severity": severity, "playbook": playbook.pk if playbook else None}
 
     def _conditions(self) -> tuple[list[dict], list[str]]:
         filled = []
@@ -318,6 +357,11 @@ def describe_actions(actions: dict, teams: dict[int, str]) -> str:
         words.append(_("priority %(priority)s") % {"priority": Priority(actions["priority"]).label})
     if actions.get("notify"):
         words.append(_("notify"))
+    if actions.get("incident"):
+        words.append(
+            _("open or link a %(severity)s incident")
+            % {"severity": severity_short(actions["incident"].get("severity"))}
+        )
     return ", ".join(words)
 
 

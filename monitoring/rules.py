@@ -131,11 +131,13 @@ class CompiledRule:
     team_id: int | None = None
     priority: int | None = None
     notify: bool = False
+    incident: bool = False
     # The trace's words for each action, translated once.
     tagged: str = ""
     routed: str = ""
     prioritised: str = ""
     notified: str = ""
+    escalated: str = ""
 
 
 def _priority_words(level: int) -> str:
@@ -175,10 +177,12 @@ class RuleSet:
                     team_id=team_id,
                     priority=priority if priority in Priority.values else None,
                     notify=bool(actions.get("notify")),
+                    incident=bool(actions.get("incident")),
                     tagged=_("tagged %s") % ", ".join(names) if names else "",
                     routed=_("routed to %s") % teams[team_id] if team_id else "",
                     prioritised=_priority_words(priority) if priority in Priority.values else "",
                     notified=_("notify"),
+                    escalated=_("open or link an incident"),
                 )
             )
         catch_all = _catch_all_team(teams)
@@ -213,6 +217,9 @@ class RuleSet:
                 if rule.notify:
                     mention.notify = True
                     did.append(rule.notified)
+                if rule.incident:
+                    mention.incident_rule_ids.append(rule.id)
+                    did.append(rule.escalated)
                 mention.rule_trace.append({"rule": rule.id, "name": rule.name, "did": did})
                 if rule.stop:
                     break

@@ -90,12 +90,19 @@ def spike_detail(request, pk):
     if can(request.user, "mention.view"):
         found = Mention.objects.in_bulk(spike.top_mention_ids)
         mentions = [found[pk] for pk in spike.top_mention_ids if pk in found]
+    incidents = (
+        list(spike.incidents.order_by("-declared_at")) if can(request.user, "incident.view") else []
+    )
     return render(
         request,
         "monitoring/spike_detail.html",
         {
             "spike": spike,
             "mentions": mentions,
+            "incidents": incidents,
+            "can_declare": (
+                not any(i.is_open for i in incidents) and can(request.user, "incident.declare")
+            ),
             "can_acknowledge": (
                 spike.status == SpikeAlert.Status.OPEN
                 and can(request.user, "spike.acknowledge", spike)

@@ -6,16 +6,23 @@ from riskdesk.permissions import can
 # (label, url name or a path starting with "/", action the user needs or None)
 NAVIGATION = [
     (_("Dashboard"), "dashboard", None),
+    (_("Inbox"), "inbox", "mention.view"),
+    (_("Incidents"), "incident_list", "incident.view"),
+    (_("Sponsored posts"), "compliance_queue", "sponsored_post.view"),
+    (_("Policies"), "policy_list", "policy.view"),
+    (_("Training"), "training_list", "training.view"),
+    (_("Offboarding"), "offboarding_case_list", "offboarding.view"),
+    (_("Access grants"), "access_grant_list", "access_grant.view"),
     (_("Streams"), "stream_list", "stream.view"),
     (_("Rules"), "rule_list", "rule.view"),
-    (_("People"), "people_list", "user.view"),
-    (_("Teams"), "team_list", "team.view"),
-    (_("Credentials"), "credential_list", "credential.view"),
     (_("Spikes"), "spike_list", "spike.view"),
     (_("Notifications"), "channel_list", "channel.view"),
     (_("Keywords"), "keyword_lists", "keywords.view"),
     (_("Watchlist"), "watchlist", "watchlist.manage"),
     (_("Brand accounts"), "brand_account_list", "brand_account.view"),
+    (_("People"), "people_list", "user.view"),
+    (_("Teams"), "team_list", "team.view"),
+    (_("Credentials"), "credential_list", "credential.view"),
     (_("Audit log"), "audit_list", "audit.view"),
 ]
 

@@ -14,6 +14,24 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 
+class EncryptedSecret:
+    """For a model with `secret_encrypted` and `secret_fields`: its secret as a dict.
+
+    Only the names of the keys set are kept in clear (`secret_fields`), for pages that
+    say what is configured without showing it. `manage.py rotate_secrets` re-encrypts
+    every model with a `secret_encrypted` field.
+    """
+
+    @property
+    def secret(self) -> dict:
+        return decrypt_json(self.secret_encrypted) if self.secret_encrypted else {}
+
+    @secret.setter
+    def secret(self, values: dict) -> None:
+        self.secret_encrypted = encrypt_json(values)
+        self.secret_fields = sorted(k for k, v in values.items() if v)
+
+
 class SecretUnreadable(Exception):
     """The stored value was encrypted with a key that is no longer configured."""
 

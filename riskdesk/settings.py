@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +50,13 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Used in links that leave the browser (e-mails, notifications).
 RISKDESK_BASE_URL = env.str("RISKDESK_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+RISKDESK_BRAND_NAME = env.str("RISKDESK_BRAND_NAME", default="Lumora")  # in reply templates
+# How often an open inbox asks for new and changed mentions.
+RISKDESK_INBOX_POLL_SECONDS = env.int("RISKDESK_INBOX_POLL_SECONDS", default=10)
+# Offboarding: access must be gone this long after the departure; reminders, then escalation.
+OFFBOARDING_WINDOW_HOURS = env.int("OFFBOARDING_WINDOW_HOURS", default=24)
+OFFBOARDING_REMINDER_HOURS = env.int("OFFBOARDING_REMINDER_HOURS", default=8)
+OFFBOARDING_ESCALATION_HOURS = env.int("OFFBOARDING_ESCALATION_HOURS", default=2)
 
 # Fernet keys for secrets at rest, newest first (riskdesk.crypto). Development derives one.
 RISKDESK_ENCRYPTION_KEYS = [
@@ -144,6 +152,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "riskdesk.context_processors.navigation",
+                "incidents.context.publishing_freeze",
             ],
         },
     },
@@ -292,6 +301,22 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several apps name a field "status" or "severity"; give each choice set its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "accounts.roles.Role",
+        "MentionStatusEnum": "monitoring.models.MentionStatus",
+        "StreamStatusEnum": "monitoring.models.StreamStatus",
+        "OffboardingCaseStatusEnum": "accounts.models.CaseStatus",
+        "OffboardingCaseSourceEnum": "accounts.models.CaseSource",
+        "OffboardingTaskStatusEnum": "accounts.models.TaskStatus",
+        "SponsoredPostStatusEnum": "compliance.models.PostStatus",
+        "SponsoredPostApprovalRuleEnum": "compliance.models.ApprovalRule",
+        "IncidentStatusEnum": "incidents.models.Status",
+        "IncidentSeverityEnum": "incidents.models.Severity",
+        "IncidentSourceEnum": "incidents.models.Source",
+        "RevisionStatusEnum": "policies.models.RevisionStatus",
+        "RevisionApprovalRuleEnum": "policies.models.ApprovalRule",
+    },
 }
 
 # --- Background work --------------------------------------------------------
@@ -345,6 +370,29 @@ CELERY_BEAT_SCHEDULE = {
         "task": "monitoring.tasks.poll_due_streams",
         "schedule": env.float("MONITORING_TICK_SECONDS", default=5.0),
         "options": {"expires": env.float("MONITORING_TICK_SECONDS", default=5.0)},
+    },
+    "remind-overdue-incident-tasks": {
+        "task": "incidents.tasks.remind_overdue_tasks",
+        "schedule": 300.0,
+        "options": {"expires": 240.0},
+    },
+    "offboarding-sweep": {
+        "task": "accounts.tasks.offboarding_sweep",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
+    "access-review": {
+        "task": "accounts.tasks.access_review_notify",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "sponsored-post-review-sweep": {
+        "task": "compliance.tasks.review_sweep",
+        "schedule": 900.0,
+        "options": {"expires": 900.0},
+    },
+    "policy-cadence": {
+        "task": "policies.tasks.daily_cadence",
+        "schedule": crontab(hour=7, minute=0),
     },
 }
 # /healthz calls workers unhealthy when the last heartbeat is older than this.

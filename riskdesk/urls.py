@@ -3,12 +3,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+import compliance.urls
+import incidents.urls
+import policies.urls
+from accounts import urls_offboarding
 from accounts.api import ApiTokenView, TeamViewSet, UserViewSet
-from monitoring import urls_lists, urls_notifications, urls_rules, urls_spikes
+from monitoring import urls_inbox, urls_lists, urls_notifications, urls_rules, urls_spikes
 from monitoring.api import (
     CredentialViewSet,
     IngestView,
-    MentionViewSet,
     MetaWebhookView,
     StreamViewSet,
 )
@@ -21,8 +24,18 @@ router.register("teams", TeamViewSet, basename="team")
 router.register("users", UserViewSet, basename="user")
 router.register("streams", StreamViewSet, basename="stream")
 router.register("credentials", CredentialViewSet, basename="credential")
-router.register("mentions", MentionViewSet, basename="mention")
-for _module in (urls_rules, urls_notifications, urls_spikes, urls_lists):
+_APP_URLS = (
+    urls_rules,
+    urls_notifications,
+    urls_spikes,
+    urls_lists,
+    urls_inbox,
+    urls_offboarding,
+    policies.urls,
+    compliance.urls,
+    incidents.urls,
+)
+for _module in _APP_URLS:
     for _prefix, _viewset, _basename in _module.API_ROUTES:
         router.register(_prefix, _viewset, basename=_basename)
 
@@ -39,6 +52,11 @@ urlpatterns = [
     path("", include(urls_notifications)),
     path("", include(urls_spikes)),
     path("", include(urls_lists)),
+    path("", include(urls_inbox)),
+    path("", include(urls_offboarding)),
+    path("", include(policies.urls)),
+    path("", include(compliance.urls)),
+    path("", include(incidents.urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", ApiTokenView.as_view(), name="api_token"),

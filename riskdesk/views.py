@@ -22,8 +22,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.models import EmploymentStatus, Team, TeamMembership, User
+from accounts.offboarding_dashboard import dashboard_card as offboarding_card
+from compliance.dashboard import dashboard_card as compliance_card
+from incidents.dashboard import dashboard_card as incidents_card
 from monitoring.lists import dashboard_risk
 from monitoring.models import Mention, Stream, StreamStatus
+from policies.dashboard import dashboard_card as policies_card
 from riskdesk.filters import AuditEventFilter
 from riskdesk.health import health_report
 from riskdesk.htmx import render_page
@@ -120,6 +124,10 @@ def dashboard(request):
             "recent_events": recent_events,
             "monitoring": _monitoring_summary(counts) if show_monitoring else None,
             "risk": dashboard_risk(request.user),
+            "incidents": incidents_card(request.user),
+            "compliance": compliance_card(request.user),
+            "policies_card": policies_card(request.user),
+            "offboarding": offboarding_card(request.user),
         },
     )
 

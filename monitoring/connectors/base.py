@@ -62,6 +62,10 @@ class NormalizedMention:
     tag_ids: list = field(default_factory=list)
     rule_trace: list = field(default_factory=list)
     notify: bool = False
+    incident_rule_ids: list = field(default_factory=list)  # read by incidents.rule_action
+    # Filled by monitoring.sla.
+    first_response_due_at: datetime | None = None
+    resolve_due_at: datetime | None = None
 
     @property
     def key(self) -> tuple[str, str]:

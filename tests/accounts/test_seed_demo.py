@@ -1,5 +1,6 @@
 """`manage.py seed_demo`: the demo organisation, idempotent, never in production."""
 
+import re
 from io import StringIO
 
 import pytest
@@ -8,8 +9,11 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from accounts.demo import DEMO_PEOPLE, DEMO_TEAMS, demo_email
-from accounts.models import Team, TeamMembership, User
+from accounts.models import AccessGrant, OffboardingCase, Team, TeamMembership, User
+from compliance.models import SponsoredPost
+from incidents.models import Incident
 from monitoring.models import Stream
+from policies.models import Policy, PolicyRevision
 from riskdesk.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +28,10 @@ def seed() -> str:
 def counts():
     return {
         model.__name__: model.objects.count()
-        for model in (User, Team, TeamMembership, Group, AuditEvent, Stream)
+        for model in (
+            *(User, Team, TeamMembership, Group, AuditEvent, Stream),
+            *(Policy, PolicyRevision, SponsoredPost, AccessGrant, OffboardingCase, Incident),
+        )
     }
 
 
@@ -37,8 +44,15 @@ def test_seed_demo_twice_changes_nothing_the_second_time():
 
     assert counts() == after_first
     assert dict(User.objects.values_list("email", "password")) == passwords
-    assert "(5 people, 7 teams and 1 streams created)" in first_output
-    assert "(0 people, 0 teams and 0 streams created)" in second_output
+    assert "Demo people and teams ready (7 teams, 5 people created)." in first_output
+    assert "Demo monitoring ready (1 streams created)." in first_output
+    assert after_first["Policy"]
+    assert after_first["SponsoredPost"]
+    assert after_first["AccessGrant"]
+    assert after_first["Incident"]
+    assert re.findall(r"\d+", second_output.split("Demo sign-ins")[0]) == ["0"] * len(
+        re.findall(r"\d+", first_output.split("Demo sign-ins")[0])
+    )
 
 
 def test_seed_demo_creates_the_demo_stream_on_the_demo_network(settings):

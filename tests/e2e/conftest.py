@@ -2,6 +2,7 @@ import os
 import shutil
 
 import pytest
+from django.core.management import call_command
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -51,3 +52,22 @@ def page(browser):
     )
     yield page
     context.close()
+
+
+@pytest.fixture
+def shots(request, settings):
+    """`shots("step")` saves a full-page screenshot in var/<test>/screenshots, kept for review."""
+    folder = settings.VAR_DIR / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def take(page, step: str):
+        page.screenshot(path=str(folder / f"{request.node.name}-{step}.png"), full_page=True)
+
+    return take
+
+
+@pytest.fixture
+def demo(settings):
+    """The demo organisation, seeded; its people's password."""
+    call_command("seed_demo", verbosity=0)
+    return settings.RISKDESK_DEMO_PASSWORD

@@ -1,7 +1,6 @@
 """Each demo role signs in through a real Chromium and sees its dashboard."""
 
 import pytest
-from django.core.management import call_command
 
 from accounts.demo import DEMO_PEOPLE, demo_email
 
@@ -9,12 +8,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # What each role's navigation must and must not offer.
 AUDIT_VISIBLE = {"admin"}
-
-
-@pytest.fixture
-def demo(settings):
-    call_command("seed_demo", verbosity=0)
-    return settings.RISKDESK_DEMO_PASSWORD
 
 
 @pytest.mark.parametrize(("login", "role"), [(p[0], p[2]) for p in DEMO_PEOPLE])

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.core.management import call_command
 
 from accounts.demo import demo_email
 from monitoring.models import Stream
@@ -11,12 +10,6 @@ from monitoring.models import Stream
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 FEED = '{"url": "http://127.0.0.1:9/feed.xml"}'
-
-
-@pytest.fixture
-def demo(settings):
-    call_command("seed_demo", verbosity=0)
-    return settings.RISKDESK_DEMO_PASSWORD
 
 
 def test_social_creates_a_stream_and_polls_it(live_server, page, demo, tmp_path):

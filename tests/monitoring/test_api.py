@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from monitoring.models import Credential, Stream, StreamStatus
+from monitoring.models import Credential, Stream, StreamStatus, Tag
 from riskdesk.models import AuditEvent
 from tests.monitoring.factories import CredentialFactory, MentionFactory, StreamFactory
 
@@ -228,9 +228,14 @@ def test_mentions_list_newest_first_with_filters(api_client_for, django_assert_m
     old = MentionFactory(platform="x", published_at=timezone.now() - timezone.timedelta(days=2))
     new = MentionFactory(platform="mastodon", external_id="m1", published_at=timezone.now())
     client = api_client_for("legal")
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(12) as few:
         body = client.get("/api/v1/mentions/").json()
     assert [m["id"] for m in body["results"]] == [new.pk, old.pk]
+    billing = Tag.objects.create(name="billing")
+    for mention in MentionFactory.create_batch(5, platform="reddit"):
+        mention.tags.add(billing)
+    with django_assert_max_num_queries(len(few.captured_queries)):  # no query per row
+        assert len(client.get("/api/v1/mentions/").json()["results"]) == 7
     only_x = client.get("/api/v1/mentions/?platform=x").json()["results"]
     assert [m["id"] for m in only_x] == [old.pk]
     assert api_client_for("hr").get("/api/v1/mentions/").status_code == 403
@@ -242,12 +247,28 @@ def test_rotate_secrets_command_re_encrypts_with_the_newest_key(settings, x_cred
     from cryptography.fernet import Fernet
     from django.core.management import call_command
 
+    from accounts.models import RevocationConnection
+    from monitoring.models import NotificationChannel
+    from tests.accounts.factories import TeamFactory
+
+    connection = RevocationConnection(name="Meta", kind="meta_business", business_id="1")
+    connection.secret = {"access_token": "meta-token"}
+    connection.save()
+    channel = NotificationChannel(team=TeamFactory(), name="Hook", kind="webhook", target="x")
+    channel.secret = "hmac-key"
+    channel.save()
     old_key = settings.RISKDESK_ENCRYPTION_KEYS[0]
     settings.RISKDESK_ENCRYPTION_KEYS = [Fernet.generate_key().decode(), old_key]
     out = StringIO()
     call_command("rotate_secrets", stdout=out)
     assert "1 credential(s) encrypted" in out.getvalue()
+    assert "1 revocation connection(s) encrypted" in out.getvalue()
+    assert "1 notification channel(s) encrypted" in out.getvalue()
 
     settings.RISKDESK_ENCRYPTION_KEYS = settings.RISKDESK_ENCRYPTION_KEYS[:1]
     x_credential.refresh_from_db()
     assert x_credential.secret == {"bearer_token": SECRET}
+    connection.refresh_from_db()
+    assert connection.secret == {"access_token": "meta-token"}
+    channel.refresh_from_db()
+    assert channel.secret == "hmac-key"

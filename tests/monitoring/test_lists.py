@@ -35,6 +35,7 @@ def only(allowed: dict, anonymous=PAGE, refused=403) -> dict:
 
 
 READERS = {"social": 200, "manager": 200, "admin": 200}  # keywords.view, brand_account.view
+ACCOUNT_READERS = READERS | {"hr": 200}  # HR needs the accounts to offboard people
 WATCHERS = {"social": 200, "admin": 200}  # watchlist.manage
 
 # (method, path, body, expected status per column). {watched}: a watched author;
@@ -58,7 +59,7 @@ MATRIX = [
     ),
     ("POST", "/watchlist/{watched}/remove/", {}, only({"social": 302, "admin": 302})),
     ("GET", "/watchlist/{watched}/remove/", None, only({}, refused=405)),
-    ("GET", "/brand-accounts/", None, only(READERS)),
+    ("GET", "/brand-accounts/", None, only(ACCOUNT_READERS)),
     ("GET", "/brand-accounts/new/", None, only({"admin": 200})),
     ("GET", "/brand-accounts/{account}/edit/", None, only({"admin": 200})),
     (
@@ -97,8 +98,8 @@ MATRIX = [
         only({"social": 201, "admin": 201}, API),
     ),
     ("DELETE", "/api/v1/watchlist/{watched}/", None, only({"social": 204, "admin": 204}, API)),
-    ("GET", "/api/v1/social-accounts/", None, only(READERS, API)),
-    ("GET", "/api/v1/social-accounts/{account}/", None, only(READERS, API)),
+    ("GET", "/api/v1/social-accounts/", None, only(ACCOUNT_READERS, API)),
+    ("GET", "/api/v1/social-accounts/{account}/", None, only(ACCOUNT_READERS, API)),
     (
         "POST",
         "/api/v1/social-accounts/",
@@ -555,7 +556,7 @@ def test_api_watchlist_refuses_duplicates(api_client_for):
         ("manager", {"/keywords/", "/brand-accounts/", "/spikes/"}),
         ("admin", {"/keywords/", "/watchlist/", "/brand-accounts/", "/spikes/"}),
         ("legal", set()),
-        ("hr", set()),
+        ("hr", {"/brand-accounts/"}),
         (NO_ROLE, set()),
     ],
 )

@@ -257,6 +257,7 @@ def test_create_turns_the_rows_into_the_rule_json(client_for, legal_team):
         "team": legal_team.pk,
         "priority": 4,
         "notify": True,
+        "incident": None,
     }
     assert AuditEvent.objects.filter(verb="rule.create").count() == 1
 
@@ -303,7 +304,13 @@ def test_edit_shows_the_rule_and_saves_changes(client_for, admin, legal_team):
     rule.refresh_from_db()
     assert rule.name == "Legal threats, big accounts"
     assert rule.conditions == [{"field": "followers_above", "op": "gt", "value": 50000}]
-    assert rule.actions == {"tags": [], "team": None, "priority": None, "notify": True}
+    assert rule.actions == {
+        "tags": [],
+        "team": None,
+        "priority": None,
+        "notify": True,
+        "incident": None,
+    }
     assert AuditEvent.objects.filter(verb="rule.update").count() == 1
 
 

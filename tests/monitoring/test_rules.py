@@ -353,7 +353,13 @@ def test_validation_normalises():
         {"field": "author", "op": "in", "value": ["acme_help"]},
         {"field": "keywords", "op": "contains_any", "value": ["lawsuit", "avocat", "class action"]},
     ]
-    assert actions == {"tags": ["legal"], "team": None, "priority": 3, "notify": False}
+    assert actions == {
+        "tags": ["legal"],
+        "team": None,
+        "priority": 3,
+        "notify": False,
+        "incident": None,
+    }
 
 
 def test_a_refused_rule_is_not_saved(admin):
@@ -472,6 +478,7 @@ def test_api_crud(api_client_for, teams):
         "team": None,
         "priority": 4,
         "notify": False,
+        "incident": None,
     }
 
     url = f"/api/v1/rules/{body['id']}/"

@@ -426,7 +426,7 @@ def test_the_list_shows_open_spikes_first(client_for, spike, django_assert_max_n
         )
     client = client_for("manager")
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client.get("/spikes/")
 
     listed = response.context["spikes"]

@@ -203,7 +203,7 @@ def test_audit_page_query_count_does_not_grow_with_events(
     for _ in range(30):
         AuditEventFactory(actor=UserFactory())
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client.get("/audit/")
 
     assert len(response.context["page"].items) == 30

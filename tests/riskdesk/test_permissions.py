@@ -89,7 +89,7 @@ def test_every_action_an_api_viewset_asks_for_is_declared():
     asked = {
         action
         for _prefix, viewset, _basename in router.registry
-        for action in viewset.permission_actions.values()
+        for action in getattr(viewset, "permission_actions", {}).values()
     }
     assert asked <= set(declared_actions())
 

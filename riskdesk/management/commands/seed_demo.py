@@ -2,7 +2,21 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import DEMO_PEOPLE, demo_email, seed_people_and_teams
+from accounts.offboarding_demo import seed_offboarding
+from compliance.demo import seed_compliance
+from incidents.demo import seed_incidents
 from monitoring.demo import seed_monitoring
+from policies.demo import seed_policies
+
+# In order: each part may use what the ones before it created.
+PARTS = [
+    ("people and teams", seed_people_and_teams),
+    ("monitoring", seed_monitoring),
+    ("policies and training", seed_policies),
+    ("sponsored posts", seed_compliance),
+    ("access inventory", seed_offboarding),
+    ("incidents", seed_incidents),
+]
 
 
 class Command(BaseCommand):
@@ -11,11 +25,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if settings.PRODUCTION:
             raise CommandError("seed_demo creates people with a known password: not in production")
-        created = seed_people_and_teams() | seed_monitoring()
-        self.stdout.write(
-            f"Demo people, teams and streams ready ({created['people']} people, "
-            f"{created['teams']} teams and {created['streams']} streams created)."
-        )
+        for label, seed in PARTS:
+            created = seed()
+            counts = ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in created.items())
+            self.stdout.write(f"Demo {label} ready ({counts} created).")
         if options["verbosity"] >= 1:
             self.stdout.write("Demo sign-ins, all with the password in RISKDESK_DEMO_PASSWORD")
             self.stdout.write("(riskdesk-demo unless you set it):")

@@ -1,0 +1,28 @@
+"""Who may see and change brand account access, offboarding cases and SCIM.
+
+"Security" is the admin role plus everyone in a team of the Security kind:
+they keep the access inventory and work offboarding cases with HR. Imported by
+AccountsConfig.ready().
+"""
+
+from accounts.models import TeamKind
+from riskdesk.permissions import any_of, has_perm, rule
+
+
+def in_security_team(user, obj) -> bool:
+    """Whether `user` is a member of a team of the Security kind (cached on the user)."""
+    cached = getattr(user, "_in_security_team", None)
+    if cached is None:
+        cached = user.teams.filter(kind=TeamKind.SECURITY).exists()
+        user._in_security_team = cached
+    return cached
+
+
+rule("access_grant.view", any_of(has_perm("accounts.view_accessgrant"), in_security_team))
+rule("access_grant.manage", any_of(has_perm("accounts.change_accessgrant"), in_security_team))
+rule("access_review.view", any_of(has_perm("accounts.view_accessgrant"), in_security_team))
+rule("offboarding.view", any_of(has_perm("accounts.view_offboardingcase"), in_security_team))
+rule("offboarding.open", has_perm("accounts.add_offboardingcase"))
+rule("offboarding.work", any_of(has_perm("accounts.change_offboardingcase"), in_security_team))
+rule("revocation_connection.manage", has_perm("accounts.change_revocationconnection"))
+rule("scim.manage", has_perm("accounts.manage_scim"))

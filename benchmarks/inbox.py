@@ -1,0 +1,592 @@
+"""`inbox`: the triage inbox page over a million mentions, beside its own SQL run alone (#5).
+
+Seeds RISKDESK_BENCH_INBOX_ROWS mentions (default 1,000,000) with PostgreSQL COPY, then
+serves /inbox/ through Django's test client, logged in as the demo social-team user, for a
+fixed set of filter combinations and searches. Each page's queries are captured once and
+re-run on a cursor: that is the reference, measured in the same run, round by round.
+
+The rows follow the labelled set (tests/data/risk_eval.jsonl), enriched once by the real
+enricher: its texts, languages, networks, sentiment, risk scores and reasons, routed as the
+demo rules route them (team, priority, tags), most of them benign. Status, assignee and SLA
+times follow the mention's age: recent ones are open, old ones mostly resolved or ignored.
+The search vector is a generated column, so COPY fills it. On SQLite a small count is
+inserted instead (`sqlite_rows_capped`), and search runs on LIKE.
+"""
+
+import json
+import os
+import random
+import re
+import statistics
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django.db import connection, transaction
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import Team, TeamMembership, User
+from monitoring.inbox import CRITICAL_RISK
+from monitoring.models import Mention, Priority, SlaTarget, Stream, Tag
+
+ROWS_ENV = "RISKDESK_BENCH_INBOX_ROWS"
+DEFAULT_ROWS = 1_000_000
+SQLITE_MAX_ROWS = 20_000
+CHUNK = 50_000
+DAYS = 180
+AUTHORS = 100_000
+AGENTS = 12  # the demo social user and eleven colleagues who take mentions
+PAGE_TARGET_MS = 50
+SEARCH_TARGET_MS = 200
+
+MANUAL_TAGS = [
+    "refund", "delivery", "firmware", "praise", "question", "bug", "stock", "influencer",
+    "press", "feature-request", "warranty", "app", "spam", "pricing", "competitor",
+    "recipe", "subscription", "retail", "event", "giveaway",
+]  # fmt: skip
+RULE_TAGS = ["impersonation", "legal-threat", "security", "crisis", "complaint"]
+FIRST_NAMES = [
+    "camille", "lea", "hugo", "chloe", "lucas", "emma", "nathan", "ines", "jules", "manon",
+    "alex", "sam", "jordan", "taylor", "morgan", "riley", "casey", "jamie", "robin", "charlie",
+]  # fmt: skip
+HASHTAGS = ["#lumora", "#lumorabrew", "#coffee", "#cafe", "#morning", "#support", "#fail"]
+# (days old up to, [(status, share)]): recent mentions are open, old ones mostly closed.
+STATUS_BY_AGE = [
+    (1, [("new", 55), ("in_progress", 20), ("waiting", 10), ("resolved", 10), ("ignored", 5)]),
+    (7, [("new", 12), ("in_progress", 10), ("waiting", 8), ("resolved", 50), ("ignored", 20)]),
+    (DAYS + 1, [("new", 1), ("in_progress", 1), ("waiting", 1), ("resolved", 70), ("ignored", 27)]),
+]  # fmt: skip
+ASSIGNED_SHARE = {"new": 0.1, "in_progress": 0.95, "waiting": 0.9, "resolved": 0.8, "ignored": 0.3}
+# The demo rules (monitoring.demo.DEMO_RULES): reason -> team, priority, tag; strongest first.
+ROUTES = [
+    ("impersonation", "security", Priority.URGENT, "impersonation"),
+    ("legal", "legal", Priority.HIGH, "legal-threat"),
+    ("security", "security", Priority.HIGH, "security"),
+    ("crisis", "pr", Priority.HIGH, "crisis"),
+]
+COLUMNS = [
+    "id", "platform", "external_id", "stream_id", "author_id", "author_handle", "author_name",
+    "author_followers", "author_verified", "text", "url", "language", "published_at",
+    "parent_id", "thread_id", "engagement", "raw", "received_at", "sentiment",
+    "sentiment_label", "risk_score", "risk_reasons", "impersonates_id", "impersonation_score",
+    "team_id", "priority", "status", "rule_trace", "assignee_id", "first_response_due_at",
+    "resolve_due_at", "first_response_at", "resolved_at", "updated_at",
+]  # fmt: skip
+JSON_COLUMNS = {COLUMNS.index(name) for name in ("raw", "risk_reasons", "rule_trace")}
+TIME_COLUMNS = {i for i, name in enumerate(COLUMNS) if name.endswith("_at")}
+
+# Name -> query string; {team} and {since}/{until} are filled in at run time.
+COMBINATIONS = {
+    "all": "",
+    "open": "status=open",
+    "open_page2": "status=open&cursor={cursor}",
+    "mine": "status=open&assignee=me",
+    "critical": f"status=open&assignee=none&risk_min={CRITICAL_RISK}&sort=riskiest",
+    "impersonation": "status=open&impersonation=true",
+    "breached": "status=open&breached=true&sort=riskiest",
+    "team": "status=open&team={team}",
+    "tag": "status=open&tag=complaint",
+    "reason": "reason=crisis&sort=riskiest",
+    "fr_x_negative": "language=fr&platform=x&sentiment=negative",
+    "resolved_week": "status=resolved&since={since}&until={until}",
+}
+SEARCHES = [
+    "remboursement",
+    "refund",
+    "phishing",
+    "avocat",
+    "lumora brew",
+    '"never ask"',
+    "panne OR arnaque",
+    "ines_7",
+]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One labelled post, enriched and routed once; the rows are drawn from these."""
+
+    row: dict
+    language: str
+    sentiment: float | None
+    sentiment_label: str
+    risk_score: int
+    risk_reasons: list
+    impersonates_id: int | None
+    impersonation_score: float | None
+    team: str | None
+    priority: int
+    tags: tuple[str, ...]
+
+
+def _rows_wanted() -> int:
+    rows = int(os.environ.get(ROWS_ENV, DEFAULT_ROWS))  # a bad value fails loudly
+    if rows < 1000:
+        raise ValueError(f"{ROWS_ENV} must be at least 1000, not {rows}")
+    return rows
+
+
+def _samples() -> list[Sample]:
+    from monitoring.connectors.base import NormalizedMention
+    from monitoring.enrichment.enricher import current_enricher
+    from monitoring.enrichment.evaluation import load_rows
+
+    enricher = current_enricher()
+    made = []
+    for row in load_rows():
+        mention = NormalizedMention(
+            platform=row["platform"],
+            external_id=row["id"],
+            text=row["text"],
+            published_at=timezone.now(),
+            author_id=row.get("author_id") or "",
+            author_handle=row.get("author_handle") or "",
+            author_name=row.get("author_name") or "",
+            author_followers=row.get("author_followers"),
+            engagement=row.get("engagement") or 0,
+            language=row.get("language") or "",
+        )
+        enricher.enrich(mention)
+        codes = {reason["code"] for reason in mention.risk_reasons}
+        team, priority, tags = None, Priority.NORMAL, []
+        for code, route_team, route_priority, tag in ROUTES:
+            if code in codes:
+                team, priority = team or route_team, max(priority, route_priority)
+                tags.append(tag)
+        if mention.sentiment is not None and mention.sentiment < -0.3:
+            team = team or "customer-service"
+            tags.append("complaint")
+        made.append(
+            Sample(
+                row=row,
+                language=mention.language,
+                sentiment=mention.sentiment,
+                sentiment_label=mention.sentiment_label,
+                risk_score=mention.risk_score,
+                risk_reasons=mention.risk_reasons,
+                impersonates_id=mention.impersonates_id,
+                impersonation_score=mention.impersonation_score,
+                team=team,
+                priority=priority,
+                tags=tuple(tags),
+            )
+        )
+    return made
+
+
+def _seed_organisation() -> dict:
+    """The demo people, teams, brand accounts and rules, eleven more agents, streams, tags."""
+    from django.contrib.auth.models import Group
+
+    from accounts.demo import demo_email, seed_people_and_teams
+    from accounts.roles import Role
+    from monitoring.demo import seed_monitoring
+
+    seed_people_and_teams()
+    seed_monitoring()
+    teams = {team.slug: team.pk for team in Team.objects.all()}
+    user = User.objects.get(email=demo_email("social"))
+    social = Group.objects.get(name=Role.SOCIAL)
+    agents = [user.pk]
+    for n in range(1, AGENTS):
+        agent = User.objects.create_user(f"agent{n}@bench.example", display_name=f"Agent {n}")
+        agent.groups.add(social)
+        slug = "social" if n % 3 else "customer-service"
+        TeamMembership.objects.create(team_id=teams[slug], user=agent)
+        agents.append(agent.pk)
+    streams = {
+        platform: Stream.objects.create(
+            name=f"bench {platform}", connector=platform, team_id=teams["social"]
+        ).pk
+        for platform in ("x", "mastodon", "bluesky", "reddit", "youtube", "news")
+    }
+    tags = {name: Tag.objects.get_or_create(name=name)[0].pk for name in RULE_TAGS + MANUAL_TAGS}
+    targets = {t.priority: (t.first_response, t.resolution) for t in SlaTarget.objects.all()}
+    return {
+        "samples": _samples(),  # now: the enricher reads its lists, not in the middle of a COPY
+        "user": user,
+        "teams": teams,
+        "agents": agents,
+        "streams": streams,
+        "tags": tags,
+        "targets": targets,
+    }
+
+
+def _status(rng: random.Random, age_days: float) -> str:
+    for up_to, shares in STATUS_BY_AGE:
+        if age_days <= up_to:
+            statuses, weights = zip(*shares, strict=True)
+            return rng.choices(statuses, weights)[0]
+    return "resolved"
+
+
+def _generate(rows: int, org: dict, now, seed: int = 5):
+    """Yield (mention row, [tag ids]) for ids 1..rows, oldest first. Runs no query."""
+    rng = random.Random(seed)
+    samples = org["samples"]
+    benign = [s for s in samples if s.risk_score < 40]
+    risky = [s for s in samples if s.risk_score >= 40]
+    manual = [org["tags"][name] for name in MANUAL_TAGS]
+    manual_weights = [1 / (k + 1) for k in range(len(manual))]
+    agents = org["agents"]
+    start = now - timedelta(days=DAYS)
+    span = (now - start).total_seconds() - 60
+    for pk in range(1, rows + 1):
+        sample = rng.choice(risky if rng.random() < 0.12 else benign)
+        row = sample.row
+        published = start + timedelta(seconds=span * pk / rows - rng.random() * 600)
+        received = published + timedelta(seconds=rng.randint(5, 300))
+        age_days = (now - published).total_seconds() / 86400
+        if sample.impersonates_id or row.get("author_handle", "").lstrip("@") == "lumora":
+            handle, name, author_id = row["author_handle"], row["author_name"], row["author_id"]
+            followers = row.get("author_followers")
+        else:
+            k = int(AUTHORS * rng.random() ** 3)  # a few loud authors, a long tail
+            first = FIRST_NAMES[k % len(FIRST_NAMES)]
+            handle, name, author_id = f"@{first}_{k}", f"{first.title()} {k}", f"a{k}"
+            followers = int(10 ** rng.uniform(0, 5.5))
+        text = row["text"]
+        if rng.random() < 0.25:
+            text += f" #{rng.randint(10_000, 99_999)}"
+        if rng.random() < 0.15:
+            text += " " + rng.choice(HASHTAGS)
+        team = sample.team
+        if team is None:
+            team = rng.choices(["social", "customer-service", None], [55, 15, 30])[0]
+        priority = sample.priority
+        if priority == Priority.NORMAL and rng.random() < 0.15:
+            priority = Priority.LOW
+        status = _status(rng, age_days)
+        assignee = rng.choice(agents) if rng.random() < ASSIGNED_SHARE[status] else None
+        first_target, resolve_target = org["targets"][priority]
+        first_due, resolve_due = received + first_target, received + resolve_target
+        first_at = resolved_at = None
+        if status not in ("new", "ignored"):
+            first_at = min(now, received + first_target * rng.uniform(0.05, 1.4))
+        if status == "resolved":
+            resolved_at = min(now, max(first_at, received + resolve_target * rng.uniform(0.1, 1.3)))
+        tags = [org["tags"][name] for name in sample.tags]
+        if rng.random() < 0.3:
+            tags.extend(rng.choices(manual, manual_weights, k=rng.randint(1, 2)))
+        engagement = int(10 ** rng.uniform(0, 3)) - 1
+        platform = row["platform"]
+        yield (
+            (
+                pk,
+                platform,
+                f"bench-{pk}",
+                org["streams"].get(platform),
+                author_id,
+                handle,
+                name,
+                followers,
+                False,
+                text,
+                f"https://{platform}.example/p/{pk}",
+                sample.language,
+                published,
+                "",
+                "",
+                engagement,
+                {"id": f"bench-{pk}", "lang": sample.language, "metrics": {"likes": engagement}},
+                received,
+                sample.sentiment,
+                sample.sentiment_label,
+                sample.risk_score,
+                sample.risk_reasons,
+                sample.impersonates_id,
+                sample.impersonation_score,
+                org["teams"][team] if team else None,
+                int(priority),
+                status,
+                [],
+                assignee,
+                first_due,
+                resolve_due,
+                first_at,
+                resolved_at,
+                resolved_at or first_at or received,
+            ),
+            sorted(set(tags)),
+        )
+
+
+def _progress(done: int, rows: int, started: float) -> None:
+    seconds = time.perf_counter() - started
+    print(f"inbox: {done:,}/{rows:,} mentions loaded ({seconds:.0f} s)", file=sys.stderr)
+
+
+def _secondary_indexes(cursor, table: str) -> list[tuple[str, str]]:
+    """(name, definition) of `table`'s indexes that back no constraint."""
+    cursor.execute(
+        "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+        "JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = %s::regclass "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
+        [table],
+    )
+    return cursor.fetchall()
+
+
+def _load_postgresql(rows: int, org: dict, now) -> dict:
+    """COPY in chunks with the secondary indexes dropped, then rebuild them and VACUUM ANALYZE.
+
+    As a superuser, foreign-key triggers are off while loading (session_replication_role):
+    the generated ids are valid, and a million deferred checks would only fill memory.
+    """
+    from psycopg.types.json import Jsonb
+
+    mentions, through = Mention._meta.db_table, Mention.tags.through._meta.db_table
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name, udt_name FROM information_schema.columns WHERE table_name = %s",
+            [mentions],
+        )
+        types = dict(cursor.fetchall())
+        indexes = _secondary_indexes(cursor, mentions) + _secondary_indexes(cursor, through)
+        for name, _definition in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        superuser = cursor.fetchone()[0]
+        if superuser:
+            cursor.execute("SET session_replication_role = replica")
+        rows_sql = f"COPY {mentions} ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+        tags_sql = f"COPY {through} (mention_id, tag_id) FROM STDIN (FORMAT BINARY)"
+        generated = _generate(rows, org, now)
+        for offset in range(0, rows, CHUNK):
+            tag_pairs = []
+            with transaction.atomic(), cursor.cursor.copy(rows_sql) as copy:
+                copy.set_types([types[name] for name in COLUMNS])
+                for _ in range(min(CHUNK, rows - offset)):
+                    values, tags = next(generated)
+                    values = list(values)
+                    for index in JSON_COLUMNS:
+                        values[index] = Jsonb(values[index])
+                    copy.write_row(values)
+                    tag_pairs.extend((values[0], tag) for tag in tags)
+            with transaction.atomic(), cursor.cursor.copy(tags_sql) as copy:
+                copy.set_types(["int8", "int8"])
+                for pair in tag_pairs:
+                    copy.write_row(pair)
+            _progress(min(offset + CHUNK, rows), rows, started)
+        if superuser:
+            cursor.execute("RESET session_replication_role")
+        copied = time.perf_counter()
+        print(f"inbox: rebuilding {len(indexes)} indexes", file=sys.stderr, flush=True)
+        cursor.execute("SET maintenance_work_mem = '512MB'")
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        cursor.execute("RESET maintenance_work_mem")
+        for table in (mentions, through):
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT coalesce(max(id), 1) FROM {table}))"
+            )
+        indexed = time.perf_counter()
+        print("inbox: VACUUM ANALYZE", file=sys.stderr, flush=True)
+        cursor.execute(f"VACUUM ANALYZE {mentions}")
+        cursor.execute(f"VACUUM ANALYZE {through}")
+        cursor.execute("ANALYZE")
+        cursor.execute(f"SELECT pg_total_relation_size('{mentions}')")
+        size = cursor.fetchone()[0]
+        cursor.execute(f"SELECT count(*) FROM {through}")
+        tag_rows = cursor.fetchone()[0]
+    done = time.perf_counter()
+    return {
+        "seed_s": round(done - started, 1),
+        "copy_s": round(copied - started, 1),
+        "copy_rows_per_s": round(rows / (copied - started)),
+        "index_build_s": round(indexed - copied, 1),
+        "vacuum_analyze_s": round(done - indexed, 1),
+        "tag_rows": tag_rows,
+        "table_mb": round(size / 2**20),
+        "fk_checks_while_loading": not superuser,
+    }
+
+
+def _load_sqlite(rows: int, org: dict, now) -> dict:
+    mentions, through = Mention._meta.db_table, Mention.tags.through._meta.db_table
+    started = time.perf_counter()
+    marks = ", ".join(["%s"] * len(COLUMNS))
+    insert = f"INSERT INTO {mentions} ({', '.join(COLUMNS)}) VALUES ({marks})"
+    values, tag_pairs = [], []
+    for row, tags in _generate(rows, org, now):
+        row = list(row)
+        for index in JSON_COLUMNS:
+            row[index] = json.dumps(row[index])
+        for index in TIME_COLUMNS:
+            row[index] = connection.ops.adapt_datetimefield_value(row[index])
+        values.append(row)
+        tag_pairs.extend((row[0], tag) for tag in tags)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(insert, values)
+        cursor.executemany(f"INSERT INTO {through} (mention_id, tag_id) VALUES (%s, %s)", tag_pairs)
+        cursor.execute("ANALYZE")
+    _progress(rows, rows, started)
+    return {"seed_s": round(time.perf_counter() - started, 1), "tag_rows": len(tag_pairs)}
+
+
+@contextmanager
+def _served_as_in_production():
+    """DEBUG off, and templates rendered without the test runner's instrumentation.
+
+    setup_test_environment() makes every template render send a signal on which the test
+    client copies the context: a cost (about a sixth of the page here) no server pays.
+    """
+    from django.template import Template
+    from django.test.utils import _TestState
+
+    saved = getattr(_TestState, "saved_data", None)
+    instrumented = Template._render
+    if saved is not None:
+        Template._render = saved.template_render
+    try:
+        with override_settings(DEBUG=False):
+            yield
+    finally:
+        Template._render = instrumented
+
+
+def _page(client: Client, url: str) -> tuple[float, str]:
+    started = time.perf_counter()
+    response = client.get(url)
+    seconds = time.perf_counter() - started
+    assert response.status_code == 200, (url, response.status_code)
+    return seconds, response.content.decode()
+
+
+# A server-side cursor (a form's choices read with .iterator()) is logged as its DECLARE.
+DECLARE = re.compile(
+    r"DECLARE \S+ (?:NO )?(?:SCROLL )?CURSOR (?:WITH(?:OUT)? HOLD )?FOR (.*)", re.S
+)
+
+
+def _page_queries(client: Client, url: str) -> list[str]:
+    """The page's statements, ready to run again on a plain cursor."""
+    with CaptureQueriesContext(connection) as captured:
+        _page(client, url)
+    statements = []
+    for query in captured.captured_queries:
+        sql = query["sql"]
+        if sql.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO")):
+            continue
+        declared = DECLARE.match(sql)
+        statements.append(declared[1] if declared else sql)
+    return statements
+
+
+def _sql_alone(statements: list[str]) -> list[float]:
+    """Seconds each statement takes, rows fetched."""
+    each = []
+    with connection.cursor() as cursor:
+        for sql in statements:
+            started = time.perf_counter()
+            cursor.execute(sql)
+            if cursor.description:
+                cursor.fetchall()
+            each.append(time.perf_counter() - started)
+    return each
+
+
+def _ms(seconds: list[float], q: int) -> float:
+    return round(statistics.quantiles(seconds, n=100, method="inclusive")[q - 1] * 1000, 1)
+
+
+def _urls(org: dict, client: Client, now) -> dict[str, str]:
+    fill = {
+        "team": org["teams"]["customer-service"],
+        "since": (now - timedelta(days=30)).isoformat(),
+        "until": (now - timedelta(days=23)).isoformat(),
+    }
+    _seconds, html = _page(client, "/inbox/?status=open")
+    fill["cursor"] = re.search(r"cursor=([0-9.-]+)", html)[1]  # from the "more" link
+    urls = {}
+    for name, query in COMBINATIONS.items():
+        pairs = [pair.split("=", 1) for pair in query.split("&") if pair]
+        urls[name] = "/inbox/?" + urlencode([(k, v.format(**fill)) for k, v in pairs])
+    for term in SEARCHES:
+        urls[f"q:{term}"] = "/inbox/?" + urlencode({"q": term})
+    return urls
+
+
+def _measure(client: Client, urls: dict[str, str], rounds: int) -> dict[str, dict]:
+    """Round-robin over the URLs (so a busy moment weighs on all): page, then its SQL alone."""
+    statements, figures = {}, {}
+    for name, url in urls.items():
+        _seconds, html = _page(client, url)  # warm
+        statements[name] = _page_queries(client, url)
+        figures[name] = {"rows": html.count('class="inbox-row '), "page": [], "sql": [], "each": []}
+    for _ in range(rounds):
+        for name, url in urls.items():
+            figures[name]["page"].append(_page(client, url)[0])
+            each = _sql_alone(statements[name])
+            figures[name]["sql"].append(sum(each))
+            figures[name]["each"].append(each)
+    results = {}
+    for name, f in figures.items():
+        results[name] = {
+            "rows": f["rows"],
+            "queries": len(statements[name]),
+            "p50_ms": _ms(f["page"], 50),
+            "p95_ms": _ms(f["page"], 95),
+            "sql_p50_ms": _ms(f["sql"], 50),
+            "sql_p95_ms": _ms(f["sql"], 95),
+            # The page's slowest statement, by its median: where the SQL time goes.
+            "slowest_query_ms": round(
+                max(statistics.median(times) for times in zip(*f["each"], strict=True)) * 1000, 1
+            ),
+        }
+    results["_raw"] = figures
+    return results
+
+
+def inbox(rounds: int = 40) -> dict:
+    postgresql = connection.vendor == "postgresql"
+    wanted = _rows_wanted()
+    rows = wanted if postgresql else min(wanted, SQLITE_MAX_ROWS)
+    now = timezone.now()
+    org = _seed_organisation()
+    seeded = (_load_postgresql if postgresql else _load_sqlite)(rows, org, now)
+    client = Client()
+    client.force_login(org["user"])
+    load_before = os.getloadavg()[0]
+    with _served_as_in_production():
+        urls = _urls(org, client, now)
+        measured = _measure(client, urls, rounds)
+    load_after = os.getloadavg()[0]
+    raw = measured.pop("_raw")
+    pages = {name: m for name, m in measured.items() if not name.startswith("q:")}
+    searches = {name[2:]: m for name, m in measured.items() if name.startswith("q:")}
+    search_page = [s for name, f in raw.items() if name.startswith("q:") for s in f["page"]]
+    search_sql = [s for name, f in raw.items() if name.startswith("q:") for s in f["sql"]]
+    worst = max(m["p95_ms"] for m in pages.values())
+    search_p95 = _ms(search_page, 95)
+    result = {
+        "rows": rows,
+        **({} if rows == wanted else {"sqlite_rows_capped": f"{wanted} asked, {rows} seeded"}),
+        **seeded,
+        "rounds": rounds,
+        "load_avg_1m": [round(load_before, 1), round(load_after, 1)],
+        "page_size": 50,
+        "reference": "the same page's captured SQL re-run on a cursor",
+        "pages": pages,
+        "page_p95_worst_ms": worst,
+        "search": {
+            "p50_ms": _ms(search_page, 50),
+            "p95_ms": search_p95,
+            "sql_p50_ms": _ms(search_sql, 50),
+            "sql_p95_ms": _ms(search_sql, 95),
+            "terms": searches,
+        },
+        "target_page_p95_ms": PAGE_TARGET_MS,
+        "target_search_p95_ms": SEARCH_TARGET_MS,
+        "missed": [name for name, m in pages.items() if m["p95_ms"] >= PAGE_TARGET_MS]
+        + (["search"] if search_p95 >= SEARCH_TARGET_MS else []),
+    }
+    return result

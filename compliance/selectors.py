@@ -1,0 +1,67 @@
+"""Reads shared by the pages, the API and the dashboard."""
+
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from compliance.models import Comment, Decision, PostStatus, SponsoredPost
+
+
+def posts() -> QuerySet:
+    """Every post with what a list row shows (everyone who may see posts sees them all)."""
+    return SponsoredPost.objects.select_related("brand_account", "author")
+
+
+def legal_queue() -> QuerySet:
+    """Posts waiting for legal: failing checks first, then by planned publication."""
+    now = timezone.now()
+    return (
+        posts()
+        .filter(status=PostStatus.SUBMITTED)
+        .annotate(
+            failing_first=Case(
+                When(check_errors__gt=0, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+            approvals=Count(
+                "decisions",
+                filter=Q(
+                    decisions__outcome="approved",
+                    decisions__voided_at__isnull=True,
+                    decisions__expires_at__gt=now,
+                ),
+            ),
+        )
+        .prefetch_related("reviewers")
+        .order_by("failing_first", "planned_at", "pk")
+    )
+
+
+def post_detail(pk: int) -> SponsoredPost:
+    return (
+        posts()
+        .prefetch_related(
+            "media",
+            "reviewers",
+            Prefetch("decisions", queryset=Decision.objects.select_related("reviewer")),
+            Prefetch("comments", queryset=Comment.objects.prefetch_related("mentioned")),
+        )
+        .get(pk=pk)
+    )
+
+
+def queue_counts(user) -> dict[str, int]:
+    """Waiting, overdue and due-today reviews, in one query."""
+    now = timezone.now()
+    end_of_day = timezone.localtime(now).replace(hour=23, minute=59, second=59)
+    waiting = Q(status=PostStatus.SUBMITTED)
+    return SponsoredPost.objects.aggregate(
+        waiting=Count("pk", filter=waiting),
+        overdue=Count("pk", filter=waiting & Q(review_due_at__lt=now)),
+        due_today=Count(
+            "pk", filter=waiting & Q(review_due_at__gte=now, review_due_at__lte=end_of_day)
+        ),
+        failing=Count("pk", filter=waiting & Q(check_errors__gt=0)),
+        mine_changes=Count("pk", filter=Q(status=PostStatus.CHANGES_REQUESTED, author=user)),
+        approved=Count("pk", filter=Q(status=PostStatus.APPROVED)),
+    )

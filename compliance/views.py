@@ -1,0 +1,526 @@
+"""Pages of sponsored posts: legal's queue, the list, the form, the post and its evidence."""
+
+import django_filters
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db.models import Q
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from compliance import selectors, services
+from compliance.checks import FOLD, FOLDED_PLATFORMS, describe, highlight
+from compliance.diff import content_diff
+from compliance.forms import CommentForm, DecisionForm, PublishForm, SponsoredPostForm
+from compliance.models import Market, PostMedia, PostStatus, SponsoredPost
+from incidents import freeze
+from riskdesk.forms import add_service_errors
+from riskdesk.htmx import render_page
+from riskdesk.models import AuditEvent
+from riskdesk.networks import Platform
+from riskdesk.pagination import keyset_page
+from riskdesk.permissions import can, require
+
+QUEUE_SIZE = 200
+
+
+class SponsoredPostFilter(django_filters.FilterSet):
+    """Shared by the posts page and /api/v1/sponsored-posts/."""
+
+    q = django_filters.CharFilter(label=gettext_lazy("Search"), method="search")
+    status = django_filters.ChoiceFilter(label=gettext_lazy("Status"), choices=PostStatus.choices)
+    platform = django_filters.ChoiceFilter(label=gettext_lazy("Network"), choices=Platform.choices)
+    market = django_filters.ChoiceFilter(
+        label=gettext_lazy("Market"), choices=Market.choices, method="by_market"
+    )
+    failing = django_filters.BooleanFilter(
+        label=gettext_lazy("Checks"),
+        method="by_failing",
+        widget=forms.Select(
+            choices=[
+                ("", gettext_lazy("Any")),
+                ("true", gettext_lazy("Failing checks")),
+                ("false", gettext_lazy("No failing check")),
+            ]
+        ),
+    )
+    mine = django_filters.BooleanFilter(
+        label=gettext_lazy("Author"),
+        method="by_mine",
+        widget=forms.Select(
+            choices=[("", gettext_lazy("Anyone")), ("true", gettext_lazy("Written by me"))]
+        ),
+    )
+
+    class Meta:
+        model = SponsoredPost
+        fields = ["q", "status", "platform", "market", "failing", "mine"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(title__icontains=value)
+            | Q(text__icontains=value)
+            | Q(campaign__icontains=value)
+            | Q(partner_name__icontains=value)
+            | Q(partner_handle__icontains=value)
+        )
+
+    def by_market(self, queryset, name, value):
+        # A JSON list of codes: match the quoted code, which works on SQLite and PostgreSQL.
+        return queryset.filter(markets__icontains=f'"{value}"') if value else queryset
+
+    def by_failing(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(check_errors__gt=0) if value else queryset.filter(check_errors=0)
+
+    def by_mine(self, queryset, name, value):
+        user = getattr(self.request, "user", None)
+        return queryset.filter(author=user) if value and user else queryset
+
+
+def _next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _error_text(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return " ".join(m for messages_ in exc.message_dict.values() for m in messages_)
+    return " ".join(exc.messages)
+
+
+# --- Lists ---------------------------------------------------------------------------------
+
+
+@login_required
+def queue(request):
+    """Legal's queue: what waits for a decision, failing checks first, then the soonest out."""
+    require(request.user, "sponsored_post.view")
+    items = list(selectors.legal_queue()[:QUEUE_SIZE])
+    now = timezone.now()
+    for post in items:
+        post.findings = [f for f in describe(post.checks, post.text) if f["severity"] == "error"]
+        post.can_decide = services.may_decide(request.user, post)
+        post.overdue = post.review_due_at is not None and post.review_due_at < now
+    return render(
+        request,
+        "compliance/queue.html",
+        {
+            "posts": items,
+            "limit": QUEUE_SIZE,
+            "counts": selectors.queue_counts(request.user),
+            "freeze": freeze.current_freeze(),
+            "can_create": can(request.user, "sponsored_post.create"),
+            "decision_form": DecisionForm(),
+        },
+    )
+
+
+@login_required
+def post_list(request):
+    require(request.user, "sponsored_post.view")
+    filterset = SponsoredPostFilter(request.GET, queryset=selectors.posts(), request=request)
+    page = keyset_page(filterset.qs, request.GET.get("before"))
+    return render_page(
+        request,
+        "compliance/post_list.html",
+        "compliance/_post_rows.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "can_create": can(request.user, "sponsored_post.create"),
+        },
+    )
+
+
+# --- Create and edit -----------------------------------------------------------------------
+
+
+@login_required
+def post_create(request):
+    require(request.user, "sponsored_post.create")
+    form = SponsoredPostForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.service_kwargs()
+        try:
+            post = services.sponsored_post_create(actor=request.user, **data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Draft saved. Check the results, then submit it to legal."))
+            return redirect("sponsored_post_detail", pk=post.pk)
+    return render(request, "compliance/post_form.html", {"form": form, "post": None})
+
+
+@login_required
+def post_edit(request, pk):
+    post = get_object_or_404(SponsoredPost.objects.select_related("brand_account"), pk=pk)
+    require(request.user, "sponsored_post.change", post)
+    if post.is_final:
+        messages.error(
+            request,
+            _("A %(status)s post cannot be changed.")
+            % {"status": post.get_status_display().lower()},
+        )
+        return redirect("sponsored_post_detail", pk=post.pk)
+    form = SponsoredPostForm(request.POST or None, request.FILES or None, instance=post)
+    if request.method == "POST" and form.is_valid():
+        data = form.service_kwargs()
+        was_cleared = post.status in (PostStatus.APPROVED, PostStatus.SCHEDULED)
+        try:
+            post = services.sponsored_post_update(actor=request.user, post=post, **data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            if was_cleared and post.status == PostStatus.SUBMITTED:
+                messages.warning(
+                    request,
+                    _(
+                        "The content changed after approval: the approval no longer counts and "
+                        "the post is back with legal."
+                    ),
+                )
+            else:
+                messages.success(request, _("Changes saved; the checks ran again."))
+            return redirect("sponsored_post_detail", pk=post.pk)
+    return render(request, "compliance/post_form.html", {"form": form, "post": post})
+
+
+# --- The post ------------------------------------------------------------------------------
+
+
+def _timeline(post) -> list[dict]:
+    entries = [{"kind": "decision", "at": d.decided_at, "item": d} for d in post.decisions.all()]
+    entries += [{"kind": "comment", "at": c.created_at, "item": c} for c in post.comments.all()]
+    return sorted(entries, key=lambda e: e["at"])
+
+
+def _approvals(post) -> list[dict]:
+    """Named reviewers and whether each approved the current content."""
+    now = timezone.now()
+    approved = {
+        d.reviewer_id
+        for d in post.decisions.all()
+        if d.outcome == "approved"
+        and d.content_digest == post.content_digest
+        and d.voided_at is None
+        and d.expires_at
+        and d.expires_at > now
+    }
+    return [{"person": r, "approved": r.pk in approved} for r in post.reviewers.all()]
+
+
+def _checks_context(post) -> dict:
+    findings = describe(post.checks, post.text)
+    fold = FOLD if post.platform in FOLDED_PLATFORMS else None
+    return {
+        "findings": findings,
+        "segments": highlight(post.text, post.checks, fold=fold),
+        "fold": fold,
+        "checking_links": any(f["code"] == "links.pending" for f in post.checks),
+    }
+
+
+@login_required
+def post_detail(request, pk):
+    require(request.user, "sponsored_post.view")
+    try:
+        post = selectors.post_detail(pk)
+    except SponsoredPost.DoesNotExist:
+        raise Http404 from None
+    decisions = list(post.decisions.all())
+    last = decisions[-1] if decisions else None
+    diff = None
+    if last is not None and last.content_digest != post.content_digest:
+        diff = content_diff(last.content, services.canonical_content(post, list(post.media.all())))
+    may_change = can(request.user, "sponsored_post.change", post) and not post.is_final
+    context = {
+        "post": post,
+        **_checks_context(post),
+        "timeline": _timeline(post),
+        "last_decision": last,
+        "diff": diff,
+        "approvals": _approvals(post),
+        "cleared": services.is_cleared(post),
+        "freeze": freeze.current_freeze(),
+        "can_edit": may_change,
+        "can_submit": may_change
+        and post.status in (PostStatus.DRAFT, PostStatus.CHANGES_REQUESTED, PostStatus.EXPIRED),
+        "can_decide": services.may_decide(request.user, post),
+        "is_author_reviewer": (
+            post.status == PostStatus.SUBMITTED
+            and request.user.has_perm("compliance.review_sponsoredpost")
+            and post.author_id == request.user.pk
+        ),
+        "can_schedule": post.status == PostStatus.APPROVED
+        and can(request.user, "sponsored_post.publish", post),
+        "can_publish": post.status in (PostStatus.APPROVED, PostStatus.SCHEDULED)
+        and can(request.user, "sponsored_post.publish", post),
+        "can_comment": can(request.user, "sponsored_post.comment", post),
+        "decision_form": DecisionForm(initial={"content_digest": post.content_digest}),
+        "comment_form": CommentForm(),
+        "publish_form": PublishForm(),
+    }
+    return render(request, "compliance/post_detail.html", context)
+
+
+@login_required
+def post_checks(request, pk):
+    """The checks beside the text (htmx polls it while links are being checked)."""
+    require(request.user, "sponsored_post.view")
+    post = get_object_or_404(SponsoredPost, pk=pk)
+    return render(request, "compliance/_checks.html", {"post": post, **_checks_context(post)})
+
+
+def _run(request, post, action, success: str, **kwargs):
+    try:
+        action(actor=request.user, post=post, **kwargs)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, success)
+
+
+@login_required
+@require_POST
+def post_submit(request, pk):
+    post = get_object_or_404(SponsoredPost, pk=pk)
+    require(request.user, "sponsored_post.submit", post)
+    _run(request, post, services.sponsored_post_submit, _("Submitted: legal has been told."))
+    return redirect("sponsored_post_detail", pk=post.pk)
+
+
+@login_required
+@require_POST
+def post_decide(request, pk):
+    post = get_object_or_404(SponsoredPost, pk=pk)
+    require(request.user, "sponsored_post.review", post)
+    form = DecisionForm(request.POST)
+    back = _next(request, reverse("sponsored_post_detail", args=[post.pk]))
+    if not form.is_valid():
+        messages.error(request, _("Choose a decision."))
+        return redirect(back)
+    done = {
+        "approved": _("Approved: “%(title)s”."),
+        "changes_requested": _("Changes requested on “%(title)s”."),
+        "rejected": _("Rejected: “%(title)s”."),
+    }[form.cleaned_data["outcome"]] % {"title": post.title}
+    try:
+        decision = services.sponsored_post_decide(
+            actor=request.user, post=post, **form.cleaned_data
+        )
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        post.refresh_from_db()
+        if decision.outcome == "approved" and post.status == PostStatus.SUBMITTED:
+            done = _("Your approval is recorded; the post waits for the other reviewers.")
+        messages.success(request, done)
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def post_schedule(request, pk):
+    post = get_object_or_404(SponsoredPost, pk=pk)
+    require(request.user, "sponsored_post.publish", post)
+    _run(request, post, services.sponsored_post_schedule, _("Scheduled."))
+    return redirect("sponsored_post_detail", pk=post.pk)
+
+
+@login_required
+@require_POST
+def post_publish(request, pk):
+    post = get_object_or_404(SponsoredPost, pk=pk)
+    require(request.user, "sponsored_post.publish", post)
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter the http:// or https:// address of the post."))
+    else:
+        _run(
+            request,
+            post,
+            services.sponsored_post_publish,
+            _("Publication recorded."),
+            url=form.cleaned_data["url"],
+        )
+    return redirect("sponsored_post_detail", pk=post.pk)
+
+
+@login_required
+@require_POST
+def comment_add(request, pk):
+    post = get_object_or_404(SponsoredPost, pk=pk)
+    require(request.user, "sponsored_post.comment", post)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.comment_add(actor=request.user, post=post, body=form.cleaned_data["body"])
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Comment added."))
+    else:
+        messages.error(request, _("Write a comment (at most 5,000 characters)."))
+    return redirect(reverse("sponsored_post_detail", args=[post.pk]) + "#comments")
+
+
+# --- Files ---------------------------------------------------------------------------------
+
+
+def _file_response(path: str, *, content_type: str, filename: str, attachment: bool):
+    if not path or not default_storage.exists(path):
+        raise Http404
+    response = FileResponse(
+        default_storage.open(path, "rb"),
+        content_type=content_type,
+        as_attachment=attachment,
+        filename=filename,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+def media_file(request, pk):
+    require(request.user, "sponsored_post.view")
+    media = get_object_or_404(PostMedia, pk=pk)
+    return _file_response(
+        media.file,
+        content_type=media.content_type,
+        filename=media.original_name,
+        attachment=request.GET.get("download") == "1",
+    )
+
+
+@login_required
+def media_thumbnail(request, pk):
+    require(request.user, "sponsored_post.view")
+    media = get_object_or_404(PostMedia, pk=pk)
+    return _file_response(
+        media.thumbnail,
+        content_type="image/jpeg",
+        filename=f"thumbnail-{media.pk}.jpg",
+        attachment=False,
+    )
+
+
+@login_required
+def contract_file(request, pk):
+    require(request.user, "sponsored_post.view")
+    post = get_object_or_404(SponsoredPost, pk=pk)
+    return _file_response(
+        post.contract_file,
+        content_type="application/pdf",
+        filename=post.contract_name or "contract.pdf",
+        attachment=True,
+    )
+
+
+# --- Evidence ------------------------------------------------------------------------------
+
+
+def evidence_record(post) -> dict:
+    """The decision record as data: for the JSON export and the API."""
+    return {
+        "post": {
+            "id": post.pk,
+            "title": post.title,
+            "status": post.status,
+            "network": post.platform,
+            "account": services.account_key(post),
+            "partner": post.partner_name,
+            "campaign": post.campaign,
+            "markets": post.markets,
+            "author": str(post.author) if post.author else None,
+            "contract": {
+                "file": post.contract_name,
+                "sha256": post.contract_sha256,
+                "reference": post.contract_reference,
+                "handle": post.contract_handle,
+            },
+            "published_at": post.published_at.isoformat() if post.published_at else None,
+            "published_url": post.published_url,
+        },
+        "content": services.canonical_content(post, list(post.media.all())),
+        "content_digest": post.content_digest,
+        "cleared_now": services.is_cleared(post),
+        "checks": describe(post.checks, post.text),
+        "decisions": [
+            {
+                "reviewer": d.reviewer_label,
+                "outcome": d.outcome,
+                "comment": d.comment,
+                "decided_at": d.decided_at.isoformat(),
+                "content_digest": d.content_digest,
+                "content": d.content,
+                "checks": describe(d.checks, d.content.get("text", "")),
+                "expires_at": d.expires_at.isoformat() if d.expires_at else None,
+                "voided_at": d.voided_at.isoformat() if d.voided_at else None,
+                "void_reason": d.void_reason,
+            }
+            for d in post.decisions.all()
+        ],
+        "comments": [
+            {"author": c.author_label, "at": c.created_at.isoformat(), "body": c.body}
+            for c in post.comments.all()
+        ],
+    }
+
+
+@login_required
+def evidence(request, pk):
+    """The full decision record, printable (and saved as PDF from the browser) or as JSON."""
+    require(request.user, "sponsored_post.view")
+    try:
+        post = selectors.post_detail(pk)
+    except SponsoredPost.DoesNotExist:
+        raise Http404 from None
+    if request.GET.get("format") == "json":
+        response = JsonResponse(
+            evidence_record(post), json_dumps_params={"ensure_ascii": False, "indent": 2}
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="sponsored-post-{post.pk}-evidence.json"'
+        )
+        return response
+    events = AuditEvent.objects.filter(
+        target_type__app_label="compliance",
+        target_type__model="sponsoredpost",
+        target_id=str(post.pk),
+    ).order_by("created_at", "pk")
+    decisions = []
+    for decision in post.decisions.all():
+        decision.findings = describe(decision.checks, decision.content.get("text", ""))
+        decisions.append(decision)
+    return render(
+        request,
+        "compliance/evidence.html",
+        {
+            "post": post,
+            "content": services.canonical_content(post, list(post.media.all())),
+            "findings": describe(post.checks, post.text),
+            "decisions": decisions,
+            "events": events,
+            "cleared": services.is_cleared(post),
+            "generated_at": timezone.now(),
+        },
+    )

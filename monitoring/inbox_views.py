@@ -1,0 +1,472 @@
+"""The triage inbox pages: the list, its live poll, the mention panel and the actions."""
+
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import User
+from monitoring import sla, triage
+from monitoring.inbox import (
+    REASON_LABELS,
+    InboxFilter,
+    builtin_views,
+    inbox_page,
+    list_queryset,
+    viewers_of,
+    viewing_mark,
+    visible_mentions,
+    visible_teams,
+)
+from monitoring.inbox_forms import BulkActionForm, NoteForm, ReplyForm, SavedViewForm
+from monitoring.lists import risk_band
+from monitoring.models import Mention, MentionStatus, Priority, ReplyTemplate, SavedView
+from riskdesk.permissions import can, require
+
+CHANGED_SHOWN = 100
+POLL_OVERLAP = timedelta(seconds=5)
+
+
+def decorate(mentions, user, now=None) -> list[Mention]:
+    """What a row shows beyond the model: SLA timer, risk band, top reasons, who is viewing."""
+    now = now or timezone.now()
+    mentions = list(mentions)
+    viewers = viewers_of([m.pk for m in mentions], except_user=user)
+    for m in mentions:
+        m.timer = sla.timer(m, now)
+        m.band = risk_band(m.risk_score)
+        m.top_reasons = [
+            REASON_LABELS.get(r.get("code"), r.get("code")) for r in (m.risk_reasons or [])[:2]
+        ]
+        m.viewers = viewers.get(m.pk, [])
+    return mentions
+
+
+def _filterset(request, data=None):
+    return InboxFilter(
+        data if data is not None else request.GET,
+        queryset=visible_mentions(request.user),
+        user=request.user,
+    )
+
+
+def _filter_query(request) -> str:
+    """The filter part of the query string (no paging or polling keys), for links and views."""
+    query = request.GET.copy()
+    for key in ("cursor", "top", "changed_since", "ids"):
+        query.pop(key, None)
+    return query.urlencode()
+
+
+@login_required
+@require_GET
+def inbox(request):
+    require(request.user, "mention.view")
+    filterset = _filterset(request)
+    now = timezone.now()
+    if filterset.is_valid():
+        page = inbox_page(filterset.qs, sort=filterset.order, cursor=request.GET.get("cursor"))
+    else:
+        page = inbox_page(Mention.objects.none())
+    rows = decorate(page.items, request.user, now)
+    context = {
+        "filter": filterset,
+        "rows": rows,
+        "next_cursor": page.next_cursor,
+        # "New" in the live bar means stored after this page was served, whatever its order.
+        "top": Mention.objects.order_by("-pk").values_list("pk", flat=True).first() or 0,
+        "since": now.isoformat(),
+        "filter_query": _filter_query(request),
+        "views": builtin_views(request.user),
+        "saved_views": SavedView.objects.filter(owner=request.user),
+        "can_triage": can(request.user, "mention.triage"),
+        "teams": visible_teams(request.user),
+        "people": _assignable_people(),
+        "statuses": MentionStatus.choices,
+        "priorities": Priority.choices,
+        "can_declare": can(request.user, "incident.declare"),
+        "open_incidents": _open_incidents(request.user),
+        "poll_seconds": settings.RISKDESK_INBOX_POLL_SECONDS,
+        "breached": sla.breach_count(visible_mentions(request.user), now),
+    }
+    if request.htmx and not request.htmx.boosted:
+        template = (
+            "monitoring/inbox_more.html"
+            if request.GET.get("cursor")
+            else "monitoring/inbox_list.html"
+        )
+        return render(request, template, context)
+    return render(request, "monitoring/inbox.html", context)
+
+
+def _open_incidents(user) -> list:
+    if not can(user, "incident.view"):
+        return []
+    from incidents.selectors import open_incidents  # incidents builds on monitoring
+
+    return list(open_incidents(user)[:50])
+
+
+def _assignable_people():
+    return (
+        User.objects.filter(is_active=True, groups__isnull=False)
+        .distinct()
+        .order_by("display_name")
+    )
+
+
+@login_required
+@require_GET
+def inbox_poll(request):
+    """Every few seconds: how many new mentions match the view, and the rows others changed."""
+    require(request.user, "mention.view")
+    filterset = _filterset(request)
+    top = request.GET.get("top", "")
+    new_count = 0
+    if filterset.is_valid() and top.isdigit():
+        new_count = filterset.qs.filter(pk__gt=int(top)).count()
+    ids = [int(p) for p in request.GET.get("ids", "").split(",") if p.isdigit()][:500]
+    since = _parse_time(request.GET.get("changed_since"))
+    now = timezone.now()
+    changed = []
+    if ids and since:
+        changed = decorate(
+            list_queryset(visible_mentions(request.user).filter(pk__in=ids, updated_at__gt=since))[
+                :CHANGED_SHOWN
+            ],
+            request.user,
+            now,
+        )
+    viewers = viewers_of(ids, except_user=request.user)
+    return render(
+        request,
+        "monitoring/inbox_poll.html",
+        {
+            "new_count": new_count,
+            "changed": changed,
+            "viewers": [(pk, viewers.get(pk, [])) for pk in ids],
+            # A change is stamped before its transaction commits: ask again for the last few
+            # seconds so one still committing now is not skipped (rows are swapped by id).
+            "since": (now - POLL_OVERLAP).isoformat(),
+            "top": top,
+            "filter_query": _filter_query(request),
+            "poll_seconds": settings.RISKDESK_INBOX_POLL_SECONDS,
+            "can_triage": can(request.user, "mention.triage"),
+        },
+    )
+
+
+def _parse_time(value: str | None):
+    try:
+        moment = datetime.fromisoformat(value or "")
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
+
+
+def _mention_or_404(request, pk) -> Mention:
+    require(request.user, "mention.view")
+    return get_object_or_404(list_queryset(visible_mentions(request.user)), pk=pk)
+
+
+def _panel_context(request, mention: Mention, **extra) -> dict:
+    from incidents.selectors import incidents_for_mention
+
+    user = request.user
+    visible = visible_mentions(user)
+    author_mentions = []
+    if mention.author_id:
+        author_mentions = list(
+            visible.filter(platform=mention.platform, author_id=mention.author_id)
+            .exclude(pk=mention.pk)
+            .order_by("-published_at", "-id")[:10]
+        )
+    thread = []
+    thread_key = mention.thread_id or mention.parent_id
+    if thread_key:
+        thread = list(
+            visible.filter(platform=mention.platform, thread_id=thread_key)
+            .exclude(pk=mention.pk)
+            .order_by("published_at", "id")[:20]
+        )
+    decorate([mention], user)
+    templates = list(ReplyTemplate.objects.filter(is_active=True))
+    templates.sort(key=lambda t: (t.language != mention.language, t.language, t.name))
+    return {
+        "mention": mention,
+        "reasons": [
+            {**r, "label": REASON_LABELS.get(r.get("code"), r.get("code"))}
+            for r in mention.risk_reasons or []
+        ],
+        "events": mention.events.select_related("actor")[:50],
+        "replies": mention.replies.select_related("sent_by")[:20],
+        "author_mentions": author_mentions,
+        "thread": thread,
+        "incidents": incidents_for_mention([mention.pk]).get(mention.pk, []),
+        "open_incidents": _open_incidents(user) if can(user, "mention.triage") else [],
+        "templates": templates,
+        "note_form": NoteForm(),
+        "reply_form": ReplyForm(),
+        "can_triage": can(user, "mention.triage"),
+        "teams": visible_teams(user),
+        "people": _assignable_people(),
+        "statuses": MentionStatus.choices,
+        "priorities": Priority.choices,
+        "case": triage.case_number(mention),
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+def mention_panel(request, pk):
+    mention = _mention_or_404(request, pk)
+    viewing_mark(mention.pk, request.user)
+    context = _panel_context(request, mention)
+    if request.htmx:
+        return render(request, "monitoring/inbox_panel.html", context)
+    return render(request, "monitoring/mention_page.html", context)
+
+
+@login_required
+@require_POST
+def mention_viewing(request, pk):
+    """The panel says "still open" every few seconds; answers who else has it open."""
+    mention = _mention_or_404(request, pk)
+    viewing_mark(mention.pk, request.user)
+    names = viewers_of([mention.pk], except_user=request.user).get(mention.pk, [])
+    return render(request, "monitoring/_viewers.html", {"names": names, "mention": mention})
+
+
+def _back(request, fallback: str):
+    target = request.POST.get("next") or fallback
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = fallback
+    return redirect(target)
+
+
+def _after_action(request, mention: Mention, *, error=None):
+    """The panel again (with the row refreshed out of band), or back to the page."""
+    mention = _mention_or_404(request, mention.pk)
+    if request.htmx:
+        context = _panel_context(request, mention, error=error, changed=[mention])
+        return render(request, "monitoring/inbox_panel.html", context)
+    if error:
+        messages.error(request, error)
+    return _back(request, f"/inbox/{mention.pk}/")
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+@login_required
+@require_POST
+def mention_action(request, pk):
+    """One action from the panel: the same services as the bulk toolbar."""
+    mention = _mention_or_404(request, pk)
+    data = request.POST.copy()
+    data["ids"] = str(mention.pk)
+    form = BulkActionForm(data)
+    error = _run_bulk(request, form, [mention])
+    return _after_action(request, mention, error=error)
+
+
+def _run_bulk(request, form: BulkActionForm, mentions) -> str | None:
+    if not form.is_valid():
+        return " ".join(str(e) for errors in form.errors.values() for e in errors)
+    data = form.cleaned_data
+    actor = request.user
+    action = data["action"]
+    try:
+        if action == "assign":
+            triage.mentions_assign(actor=actor, mentions=mentions, assignee=data["assignee"])
+        elif action == "unassign":
+            triage.mentions_unassign(actor=actor, mentions=mentions)
+        elif action == "team":
+            team = visible_teams(actor).filter(pk=data["team"]).first()
+            if team is None:
+                return _("Unknown team.")
+            triage.mentions_assign(actor=actor, mentions=mentions, team=team)
+        elif action == "tag":
+            triage.mentions_tag(actor=actor, mentions=mentions, add=form.tag_names)
+        elif action == "untag":
+            triage.mentions_tag(actor=actor, mentions=mentions, remove=form.tag_names)
+        elif action == "status":
+            triage.mentions_set_status(actor=actor, mentions=mentions, status=data["status"])
+        elif action == "priority":
+            triage.mentions_set_priority(actor=actor, mentions=mentions, priority=data["priority"])
+        elif action == "escalate":
+            from incidents.selectors import open_incidents
+
+            incident = open_incidents(actor).filter(pk=data["incident"]).first()
+            if incident is None:
+                return _("That incident is not open or not yours to see.")
+            triage.mentions_escalate(actor=actor, mentions=mentions, incident=incident)
+    except ValidationError as exc:
+        return _error_text(exc)
+    return None
+
+
+@login_required
+@require_POST
+def inbox_bulk(request):
+    """An action on the selected rows; answers the refreshed rows (htmx) or goes back."""
+    require(request.user, "mention.triage")
+    data = request.POST.copy()
+    data["ids"] = ",".join(request.POST.getlist("id")) or request.POST.get("ids", "")
+    form = BulkActionForm(data)
+    mentions = []
+    if form.is_valid():
+        mentions = list(visible_mentions(request.user).filter(pk__in=form.cleaned_data["ids"]))
+        if len(mentions) != len(form.cleaned_data["ids"]):
+            raise Http404
+    if form.is_valid() and form.cleaned_data["action"] == "declare":
+        return _declare_from(request, mentions)
+    error = _run_bulk(request, form, mentions)
+    if request.htmx:
+        rows = decorate(
+            list_queryset(visible_mentions(request.user).filter(pk__in=[m.pk for m in mentions])),
+            request.user,
+        )
+        return render(
+            request,
+            "monitoring/inbox_bulk_result.html",
+            {"changed": rows, "error": error, "count": len(mentions), "can_triage": True},
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Done for %(n)d mention(s).") % {"n": len(mentions)})
+    return _back(request, "/inbox/")
+
+
+def _declare_from(request, mentions):
+    """To the declare page, the selection ready to link (it asks for the rest)."""
+    require(request.user, "incident.declare")
+    ids = ",".join(str(pk) for pk in sorted(m.pk for m in mentions))
+    url = f"{reverse('incident_declare')}?{urlencode({'mentions': ids})}"
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+@login_required
+@require_POST
+def mention_note(request, pk):
+    mention = _mention_or_404(request, pk)
+    form = NoteForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            triage.mention_note_add(
+                actor=request.user, mention=mention, text=form.cleaned_data["text"]
+            )
+        except ValidationError as exc:
+            error = _error_text(exc)
+    else:
+        error = _("Write the note.")
+    return _after_action(request, mention, error=error)
+
+
+@login_required
+@require_POST
+def mention_reply(request, pk):
+    mention = _mention_or_404(request, pk)
+    form = ReplyForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            triage.mention_reply(
+                actor=request.user,
+                mention=mention,
+                body=form.cleaned_data["body"],
+                template=form.cleaned_data["template"],
+            )
+        except ValidationError as exc:
+            error = _error_text(exc)
+    else:
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    return _after_action(request, mention, error=error)
+
+
+@login_required
+@require_GET
+def mention_reply_draft(request, pk):
+    """The chosen template filled in for this mention, into the reply box."""
+    mention = _mention_or_404(request, pk)
+    template = ReplyTemplate.objects.filter(
+        pk=request.GET.get("template") if str(request.GET.get("template", "")).isdigit() else None,
+        is_active=True,
+    ).first()
+    body = triage.template_render(template, mention) if template else ""
+    return render(request, "monitoring/_reply_body.html", {"body": body, "mention": mention})
+
+
+@login_required
+@require_POST
+def mention_watch(request, pk):
+    mention = _mention_or_404(request, pk)
+    error = None
+    try:
+        triage.mention_watch_author(
+            actor=request.user,
+            mention=mention,
+            impersonator=request.POST.get("impersonator") == "1",
+        )
+    except ValidationError as exc:
+        error = _error_text(exc)
+    return _after_action(request, mention, error=error)
+
+
+@login_required
+@require_POST
+def saved_view_create(request):
+    require(request.user, "mention.view")
+    form = SavedViewForm(request.POST)
+    if form.is_valid():
+        name = form.cleaned_data["name"].strip()
+        view, _created = SavedView.objects.update_or_create(
+            owner=request.user, name=name, defaults={"query": form.cleaned_data["query"]}
+        )
+        messages.success(request, _("View “%(name)s” saved.") % {"name": name})
+        return redirect(f"/inbox/?{QueryDict(view.query).urlencode()}")
+    messages.error(request, _("Give the view a name."))
+    return _back(request, "/inbox/")
+
+
+@login_required
+@require_POST
+def saved_view_delete(request, pk):
+    view = get_object_or_404(SavedView, pk=pk, owner=request.user)
+    view.delete()
+    messages.success(request, _("View “%(name)s” deleted.") % {"name": view.name})
+    return redirect("inbox")
+
+
+@login_required
+@require_GET
+def sla_report(request):
+    require(request.user, "mention.view")
+    visible = visible_mentions(request.user)
+    return render(
+        request,
+        "monitoring/sla_report.html",
+        {
+            "rows": sla.weekly_report(visible),
+            "breached": sla.breach_count(visible),
+            "targets": sla.Targets.load().by_priority.values(),
+        },
+    )

@@ -1,0 +1,27 @@
+"""E-mail to people (reminders, assignments, escalations), sent after the change commits.
+
+Team channels (Slack, webhooks) go through `monitoring.notifications.notify_team`;
+this is for messages addressed to named people.
+"""
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import transaction
+
+
+def absolute_url(path: str) -> str:
+    return settings.RISKDESK_BASE_URL + path
+
+
+def mail_people(*, people, subject: str, body: str) -> int:
+    """Queue one message per active person with an address; returns how many.
+
+    Sent on commit so a rolled-back change sends nothing. A failing mail server
+    is logged by Django and does not undo the change that triggered the message.
+    """
+    recipients = sorted({p.email for p in people if p.is_active and p.email})
+    if not recipients:
+        return 0
+    messages = [(subject, body, None, [address]) for address in recipients]
+    transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
+    return len(recipients)
