@@ -29,6 +29,7 @@ from monitoring.inbox import (
     visible_teams,
 )
 from monitoring.inbox_forms import BulkActionForm, NoteForm, ReplyForm, SavedViewForm
+from monitoring.inbox_rows import render_rows
 from monitoring.lists import risk_band
 from monitoring.models import Mention, MentionStatus, Priority, ReplyTemplate, SavedView
 from riskdesk.permissions import can, require
@@ -79,6 +80,8 @@ def inbox(request):
     else:
         page = inbox_page(Mention.objects.none())
     rows = decorate(page.items, request.user, now)
+    can_triage = can(request.user, "mention.triage")
+    render_rows(rows, can_triage=can_triage)
     context = {
         "filter": filterset,
         "rows": rows,
@@ -87,25 +90,27 @@ def inbox(request):
         "top": Mention.objects.order_by("-pk").values_list("pk", flat=True).first() or 0,
         "since": now.isoformat(),
         "filter_query": _filter_query(request),
-        "views": builtin_views(request.user),
-        "saved_views": SavedView.objects.filter(owner=request.user),
-        "can_triage": can(request.user, "mention.triage"),
-        "teams": visible_teams(request.user),
-        "people": _assignable_people(),
-        "statuses": MentionStatus.choices,
-        "priorities": Priority.choices,
-        "can_declare": can(request.user, "incident.declare"),
-        "open_incidents": _open_incidents(request.user),
         "poll_seconds": settings.RISKDESK_INBOX_POLL_SECONDS,
-        "breached": sla.breach_count(visible_mentions(request.user), now),
+        "can_triage": can_triage,
     }
-    if request.htmx and not request.htmx.boosted:
+    if request.htmx and not request.htmx.boosted:  # the list only: the page around it stays
         template = (
             "monitoring/inbox_more.html"
             if request.GET.get("cursor")
             else "monitoring/inbox_list.html"
         )
         return render(request, template, context)
+    context |= {
+        "views": builtin_views(request.user),
+        "saved_views": SavedView.objects.filter(owner=request.user),
+        "teams": visible_teams(request.user),
+        "people": _assignable_people(),
+        "statuses": MentionStatus.choices,
+        "priorities": Priority.choices,
+        "can_declare": can(request.user, "incident.declare"),
+        "open_incidents": _open_incidents(request.user),
+        "breached": sla.breach_count(visible_mentions(request.user), now),
+    }
     return render(request, "monitoring/inbox.html", context)
 
 

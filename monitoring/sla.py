@@ -117,10 +117,15 @@ def timer(mention: Mention, now: datetime | None = None) -> Timer | None:
     return Timer(label, due, left, state)
 
 
-def breached_q(now: datetime) -> Q:
-    return Q(status__in=OPEN_STATUSES) & (
-        Q(first_response_at__isnull=True, first_response_due_at__lt=now) | Q(resolve_due_at__lt=now)
+def overdue_q(now: datetime) -> Q:
+    """Past a due time it has not met; breached if still open."""
+    return Q(first_response_at__isnull=True, first_response_due_at__lt=now) | Q(
+        resolve_due_at__lt=now
     )
+
+
+def breached_q(now: datetime) -> Q:
+    return Q(status__in=OPEN_STATUSES) & overdue_q(now)
 
 
 def breach_count(queryset, now: datetime | None = None) -> int:

@@ -72,4 +72,52 @@
   if (wide.addEventListener) {
     wide.addEventListener("change", openWide);
   }
+
+  // <time data-relative datetime="…"> reads "3 minutes ago" or "in 2 hours", in the page's
+  // language, kept fresh while the page stays open (cached inbox rows never age). An SLA
+  // clock ([data-sla-due]) turns to its overdue label once its time has passed.
+  var relative = window.Intl && Intl.RelativeTimeFormat
+    ? new Intl.RelativeTimeFormat(document.documentElement.lang || undefined, {numeric: "auto"})
+    : null;
+  var UNITS = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400],
+    ["hour", 3600], ["minute", 60]];
+  function relativeText(seconds) {
+    for (var i = 0; i < UNITS.length; i++) {
+      if (Math.abs(seconds) >= UNITS[i][1]) {
+        return relative.format(Math.trunc(seconds / UNITS[i][1]), UNITS[i][0]);
+      }
+    }
+    return relative.format(0, "second");
+  }
+  function refreshTimes(root) {
+    var now = Date.now();
+    if (relative) {
+      root.querySelectorAll("time[data-relative]").forEach(function (time) {
+        var when = Date.parse(time.getAttribute("datetime"));
+        if (!isNaN(when)) {
+          time.textContent = relativeText((when - now) / 1000);
+        }
+      });
+    }
+    root.querySelectorAll("[data-sla-due]:not(.sla--breached)").forEach(function (clock) {
+      if (Date.parse(clock.getAttribute("data-sla-due")) <= now) {
+        clock.classList.remove("sla--ok", "sla--warn");
+        clock.classList.add("sla--breached");
+        clock.querySelector("[data-sla-label]").textContent = clock.getAttribute("data-overdue-label");
+        var row = clock.closest(".inbox-row");
+        if (row) {
+          row.classList.add("is-breached");
+        }
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    refreshTimes(document);
+  });
+  document.addEventListener("htmx:load", function (event) {
+    refreshTimes(event.detail.elt);
+  });
+  window.setInterval(function () {
+    refreshTimes(document);
+  }, 30000);
 })();

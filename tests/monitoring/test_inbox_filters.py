@@ -178,6 +178,10 @@ def test_no_filter_lists_everything(box, social_user):
         ("tag=refund&status=open&language=fr&assignee=any", {"french"}),
         ("reason=negative&platform=x", {"fresh"}),
         ("status=open&breached=true&impersonation=true&sort=riskiest", {"impostor"}),
+        ("status=waiting&breached=true", {"impostor"}),
+        ("status=new&breached=true", set()),
+        ("status=resolved&breached=true", set()),  # overdue once, but closed: not a breach
+        ("status=resolved&breached=false", {"done"}),
         ("language=fr&risk_min=50", set()),
     ],
 )
