@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.core.cache import cache
 
 from monitoring.connectors.base import (
     MalformedPayload,
@@ -26,10 +25,10 @@ SECRET = {"client_id": "client-id", "client_secret": "client-secret"}
 
 @pytest.fixture
 def reddit():
-    cache.clear()  # access tokens are cached per credential id, which the database reuses
+    # Access tokens are cached per credential id, which the database reuses: the autouse
+    # _isolated_cache gives each test its own cache (a clear() would flush a shared Redis).
     with FakeReddit() as fake:
         yield fake
-    cache.clear()
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
 """The inbox pages: list, live poll, panel and actions, as a browser (and htmx) uses them."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from accounts.models import TeamKind, TeamMembership
@@ -35,17 +35,27 @@ def test_inbox_lists_mentions_escaped_with_filters(client_for):
     assert "calm one" not in body
 
 
-def test_inbox_page_queries_do_not_grow_with_rows(client_for, django_assert_max_num_queries):
+def _empty_cache(settings):
+    """A fresh key prefix: every row is rendered anew (a clear() would flush a shared Redis)."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": uuid.uuid4().hex},
+    }
+
+
+def test_inbox_page_queries_do_not_grow_with_rows(
+    client_for, settings, django_assert_max_num_queries
+):
     client = client_for("social")
     team = TeamFactory()
     for n in range(5):
         MentionFactory(team=team, risk_score=n * 10)
     client.get("/inbox/")  # warm the session
-    cache.clear()  # every row rendered anew
+    _empty_cache(settings)
     with django_assert_max_num_queries(20) as few:
         client.get("/inbox/")
     MentionFactory.create_batch(40, team=team)
-    cache.clear()
+    _empty_cache(settings)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get("/inbox/").status_code == 200
 
