@@ -189,7 +189,12 @@ class ReviewForm(forms.Form):
 
 class ActionItemForm(forms.Form):
     title = forms.CharField(label=_("Action item"), max_length=200, required=False)
-    assignee = PersonChoiceField(label=_("Owner"), queryset=incident_people(), required=False)
+    assignee = PersonChoiceField(
+        label=_("Owner"),
+        queryset=incident_people(),
+        required=False,
+        empty_label=_("Choose an owner"),
+    )
     due_at = forms.DateField(
         label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
