@@ -316,6 +316,29 @@ def test_search_finds_the_newest_matches_whether_few_or_many(social_user, monkey
     assert hidden not in rows
 
 
+@postgresql_only
+def test_the_reasons_have_a_gin_index_the_planner_uses(social_user):
+    matches = Mention.objects.filter(risk_reasons__contains=[{"code": "legal"}]).values("pk")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = matches.order_by()[: FEW_MATCHES + 1].explain()
+    assert "mention_reasons" in plan
+
+
+@pytest.mark.parametrize("few", [FEW_MATCHES, 1])
+def test_the_reason_filter_finds_the_riskiest_whether_few_or_many(social_user, monkeypatch, few):
+    monkeypatch.setattr("monitoring.inbox.FEW_MATCHES", few)
+    legal = [{"code": "legal", "detail": "lawsuit"}]
+    low, high = (MentionFactory(risk_score=score, risk_reasons=legal) for score in (40, 80))
+    MentionFactory(risk_score=99, risk_reasons=[{"code": "crisis", "detail": "recall"}])
+    hidden = MentionFactory(risk_score=90, risk_reasons=legal, team=restricted_team())
+
+    page = inbox_page(_filter("reason=legal&sort=riskiest", social_user).qs, sort="riskiest")
+
+    assert page.items == [high, low]
+    assert hidden not in page.items
+
+
 @pytest.mark.skipif("connection.vendor == 'postgresql'", reason="SQLite fallback")
 def test_sqlite_search_is_a_case_insensitive_substring_match(social_user):
     refund = MentionFactory(text="Where is my REFUND?")
