@@ -33,6 +33,7 @@ from django.utils import timezone
 from accounts.models import Team, TeamMembership, User
 from monitoring.inbox import CRITICAL_RISK
 from monitoring.models import Mention, Priority, SlaTarget, Stream, Tag
+from monitoring.pipeline import copy_tag_links
 
 ROWS_ENV = "RISKDESK_BENCH_INBOX_ROWS"
 DEFAULT_ROWS = 1_000_000
@@ -357,7 +358,6 @@ def _load_postgresql(rows: int, org: dict, now) -> dict:
         if superuser:
             cursor.execute("SET session_replication_role = replica")
         rows_sql = f"COPY {mentions} ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)"
-        tags_sql = f"COPY {through} (mention_id, tag_id) FROM STDIN (FORMAT BINARY)"
         generated = _generate(rows, org, now)
         for offset in range(0, rows, CHUNK):
             tag_pairs = []
@@ -370,10 +370,8 @@ def _load_postgresql(rows: int, org: dict, now) -> dict:
                         values[index] = Jsonb(values[index])
                     copy.write_row(values)
                     tag_pairs.extend((values[0], tag) for tag in tags)
-            with transaction.atomic(), cursor.cursor.copy(tags_sql) as copy:
-                copy.set_types(["int8", "int8"])
-                for pair in tag_pairs:
-                    copy.write_row(pair)
+            with transaction.atomic():
+                copy_tag_links(cursor, tag_pairs)
             _progress(min(offset + CHUNK, rows), rows, started)
         if superuser:
             cursor.execute("RESET session_replication_role")

@@ -198,11 +198,16 @@ def _store_tags(fresh: dict, inserted: list[tuple[tuple[str, str], int]]) -> Non
         )
         return
     # COPY, as for the mentions: six times faster than model instances and a bulk INSERT.
-    table = through._meta.db_table
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} (mention_id, tag_id) FROM STDIN (FORMAT BINARY)") as copy,
-    ):
+    with connection.cursor() as cursor:
+        copy_tag_links(cursor, links)
+
+
+def copy_tag_links(cursor, links) -> None:
+    """PostgreSQL binary COPY of (mention id, tag id) pairs into the mention-tag table."""
+    table = Mention.tags.through._meta.db_table
+    with cursor.cursor.copy(
+        f"COPY {table} (mention_id, tag_id) FROM STDIN (FORMAT BINARY)"
+    ) as copy:
         copy.set_types(["int8", "int8"])
         for link in links:
             copy.write_row(link)

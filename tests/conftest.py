@@ -16,16 +16,18 @@ NO_ROLE = "no-role"
 ANONYMOUS = "anonymous"
 
 
-@pytest.fixture(autouse=True)
-def _isolated_cache(settings):
-    """Give every test a cache of its own (DRF throttles count in it).
-
-    A fresh key prefix isolates tests without flushing a Redis database that
-    the Celery broker or someone else may share.
-    """
+def empty_cache(settings) -> None:
+    """Switch to a cache of no keys: a fresh key prefix, never a flush of a Redis
+    database that the Celery broker or someone else may share."""
     default = dict(settings.CACHES["default"])
     default["KEY_PREFIX"] = f"riskdesk-test-{uuid.uuid4().hex}"
     settings.CACHES = {**settings.CACHES, "default": default}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings):
+    """Give every test a cache of its own (DRF throttles count in it)."""
+    empty_cache(settings)
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,5 @@
 """The inbox pages: list, live poll, panel and actions, as a browser (and htmx) uses them."""
 
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -11,6 +10,7 @@ from monitoring.inbox import viewing_mark
 from monitoring.models import Mention, MentionEvent, MentionStatus, ReplyTemplate
 from riskdesk.models import AuditEvent
 from tests.accounts.factories import TeamFactory
+from tests.conftest import empty_cache
 from tests.monitoring.factories import MentionFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,14 +35,6 @@ def test_inbox_lists_mentions_escaped_with_filters(client_for):
     assert "calm one" not in body
 
 
-def _empty_cache(settings):
-    """A fresh key prefix: every row is rendered anew (a clear() would flush a shared Redis)."""
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {**settings.CACHES["default"], "KEY_PREFIX": uuid.uuid4().hex},
-    }
-
-
 def test_inbox_page_queries_do_not_grow_with_rows(
     client_for, settings, django_assert_max_num_queries
 ):
@@ -51,11 +43,11 @@ def test_inbox_page_queries_do_not_grow_with_rows(
     for n in range(5):
         MentionFactory(team=team, risk_score=n * 10)
     client.get("/inbox/")  # warm the session
-    _empty_cache(settings)
+    empty_cache(settings)  # every row rendered anew
     with django_assert_max_num_queries(20) as few:
         client.get("/inbox/")
     MentionFactory.create_batch(40, team=team)
-    _empty_cache(settings)
+    empty_cache(settings)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get("/inbox/").status_code == 200
 
