@@ -15,7 +15,6 @@ team, so nothing routed ever goes to nobody.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -31,6 +30,7 @@ from monitoring.enrichment.risk import KeywordMatcher
 from monitoring.models import Mention, Priority, Rule, Tag
 from monitoring.rule_conditions import FIELDS, REGEX_TEXT_LIMIT, clean_conditions, validate_rule
 from riskdesk.audit import audit_record, snapshot
+from riskdesk.patterns import compile_user_pattern
 from riskdesk.permissions import require
 
 MAX_TEST_SAMPLE = 10_000
@@ -80,7 +80,7 @@ def _test_for(condition: dict, keyword_code: str) -> Test:
     if name == "keywords":
         return lambda s: keyword_code in s.hits
     if name == "regex":
-        search = re.compile(value, re.IGNORECASE).search
+        search = compile_user_pattern(value).search
         return lambda s: search((s.m.text or "")[:REGEX_TEXT_LIMIT]) is not None
     if name == "sentiment_below":
         return lambda s: s.m.sentiment is not None and s.m.sentiment < value

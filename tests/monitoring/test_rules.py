@@ -3,12 +3,14 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import re2
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from monitoring import pipeline, rule_conditions, rules
 from monitoring.connectors.base import NormalizedMention
 from monitoring.models import Mention, Priority, Rule, Tag
 from riskdesk.models import AuditEvent
+from riskdesk.patterns import compile_user_pattern
 from tests.accounts.factories import TeamFactory
 from tests.conftest import ANONYMOUS
 from tests.monitoring.factories import MentionFactory, StreamFactory
@@ -93,6 +95,43 @@ def test_regex_is_case_insensitive_and_sees_the_first_10000_characters():
     assert not run([{"field": "regex", "value": r"^arrived"}], m)
     far = nm(text="x" * rule_conditions.REGEX_TEXT_LIMIT + " refund")
     assert not run([{"field": "regex", "value": "refund"}], far)
+
+
+def test_user_patterns_run_on_re2_so_no_pattern_can_stall_a_worker(monkeypatch):
+    # Shapes that backtrack forever on Python's re and that the old nested-repeat check let
+    # through: they are accepted now, and evaluated by RE2 in time linear in the text.
+    compiled = []
+
+    def spy(pattern):
+        compiled.append(compile_user_pattern(pattern))
+        return compiled[-1]
+
+    monkeypatch.setattr(rules, "compile_user_pattern", spy)
+    adversarial = nm(text="a" * (rule_conditions.REGEX_TEXT_LIMIT - 1) + "!")
+    assert run([{"field": "regex", "value": "(a|a)*$"}], adversarial)
+    assert not run([{"field": "regex", "value": "a*a*a*b"}], adversarial)
+    assert not run([{"field": "regex", "value": "(a+)+b"}], adversarial)
+    assert len(compiled) == 3
+    assert all(isinstance(pattern, re2._Regexp) for pattern in compiled)
+
+
+def test_user_patterns_keep_python_unicode_classes_and_case_folding():
+    m = nm(text="Remboursés ? Non, toujours rien. Commande n° ٤٢ ÉTÉ")
+    assert run([{"field": "regex", "value": r"rembours\w+ \?"}], m)
+    assert run([{"field": "regex", "value": r"n° \d+"}], m)
+    assert run([{"field": "regex", "value": r"été$"}], m)
+    assert not run([{"field": "regex", "value": r"rembours\W"}], m)
+
+
+def test_a_backreference_is_refused_with_a_field_error_on_the_api(api_client_for):
+    response = api_client_for("admin").post(
+        "/api/v1/rules/",
+        rule_body(conditions=[{"field": "regex", "value": r"(\w+) \1"}]),
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "backreferences" in " ".join(response.json()["conditions"])
+    assert not Rule.objects.exists()
 
 
 def test_numbers_and_reasons():
@@ -312,7 +351,19 @@ def test_the_cache_follows_rule_changes(admin, teams):
     ("conditions", "actions", "key", "words"),
     [
         ([{"field": "regex", "value": "(unclosed"}], {"notify": True}, "conditions", "regular"),
-        ([{"field": "regex", "value": "(a+)+$"}], {"notify": True}, "conditions", "forever"),
+        ([{"field": "regex", "value": r"(a)\1"}], {"notify": True}, "conditions", "backreference"),
+        (
+            [{"field": "regex", "value": "refund(?!ed)"}],
+            {"notify": True},
+            "conditions",
+            "lookahead",
+        ),
+        (
+            [{"field": "regex", "value": "(?<!no )refund"}],
+            {"notify": True},
+            "conditions",
+            "lookbehind",
+        ),
         ([{"field": "colour", "value": "red"}], {"notify": True}, "conditions", "unknown field"),
         ([], {"notify": True}, "conditions", "at least one condition"),
         ([{"field": "risk_above", "value": "high"}], {"notify": True}, "conditions", "number"),
