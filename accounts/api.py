@@ -165,6 +165,8 @@ class TeamViewSet(viewsets.ModelViewSet):
 class ApiTokenView(APIView):
     """Exchange a username and password (and a TOTP code where required) for an API token.
 
+    Each call makes a new token (only its digest is kept), valid for
+    RISKDESK_API_TOKEN_DAYS; an optional `name` labels it on the security page.
     Failed attempts count towards the same lockout as the sign-in form.
     """
 
@@ -180,9 +182,15 @@ class ApiTokenView(APIView):
                 "username": serializers.CharField(),
                 "password": serializers.CharField(),
                 "otp_token": serializers.CharField(required=False),
+                "name": serializers.CharField(required=False),
             },
         ),
-        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        responses={
+            200: inline_serializer(
+                "TokenResponse",
+                {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()},
+            )
+        },
     )
     def post(self, request):
         username = request.data.get("username") if isinstance(request.data, dict) else None
@@ -217,8 +225,11 @@ class ApiTokenView(APIView):
                     {"otp_token": [_("This code is wrong or has expired.")]},
                     status=status.HTTP_400_BAD_REQUEST,
                 )
-        token = services.api_token_issue(user=user)
-        return Response({"token": token.key})
+        name = request.data.get("name")
+        token, key = services.api_token_create(
+            actor=user, user=user, name=name if isinstance(name, str) else ""
+        )
+        return Response({"token": key, "expires_at": token.expires_at})
 
 
 def _locked_out_response():

@@ -93,6 +93,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self):
         return self.display_name or self.email
 
+    def save(self, *args, **kwargs):
+        # `set_password` keeps the new raw password until the save: every way of changing
+        # a password (form, reset link, admin, changepassword) ends here. A hash upgrade
+        # at sign-in clears it first, so it does not count.
+        password_changed = self._password is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            from accounts.services import api_tokens_revoke_all
+
+            api_tokens_revoke_all(user=self, reason="password_change")
+
     def clean(self):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
@@ -119,6 +130,57 @@ class User(AbstractBaseUser, PermissionsMixin):
         return settings.RISKDESK_REQUIRE_2FA and any(
             self.has_role(r) for r in settings.RISKDESK_2FA_ROLES
         )
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class ApiToken(models.Model):
+    """A key for `Authorization: Token <key>`. Only its SHA-256 is kept; the key is shown once.
+
+    Tokens expire (RISKDESK_API_TOKEN_DAYS), can be revoked by their owner or an
+    admin, and are all revoked when their owner turns on two-factor or changes
+    their password.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    prefix = models.CharField(_("starts with"), max_length=16, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.user})"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
 
 
 class TeamKind(models.TextChoices):

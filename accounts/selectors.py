@@ -16,3 +16,13 @@ def teams_with_memberships():
 
 def has_confirmed_totp(user: User) -> bool:
     return user.totpdevice_set.filter(confirmed=True).exists()
+
+
+def two_factor_pending(user) -> bool:
+    """Signed in, must use a second factor (a confirmed device or their role), not verified."""
+    if not user.is_authenticated:
+        return False
+    is_verified = getattr(user, "is_verified", None)  # set by django_otp's middleware
+    if is_verified is not None and is_verified():
+        return False
+    return user.must_use_two_factor or has_confirmed_totp(user)

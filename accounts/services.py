@@ -4,7 +4,10 @@ Each function checks the actor's permission, makes the change and records it
 in the audit log, all in one transaction.
 """
 
+import hashlib
 import logging
+import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
@@ -20,9 +23,8 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
-from accounts.models import EmploymentStatus, Team, TeamMembership, User
+from accounts.models import ApiToken, EmploymentStatus, Team, TeamMembership, User
 from accounts.roles import ROLE_PERMISSIONS, Role
 from riskdesk.audit import audit_record, snapshot
 from riskdesk.permissions import require
@@ -184,12 +186,12 @@ def user_update(*, actor, user: User, roles=None, **changes) -> User:
 
 
 def _end_access(user: User) -> None:
-    """Revoke the API token of a person who may no longer sign in.
+    """Revoke the API tokens of a person who may no longer sign in.
 
     Their browser sessions die with `is_active=False`: Django's auth backend
     refuses an inactive user on every request.
     """
-    Token.objects.filter(user=user).delete()
+    api_tokens_revoke_all(user=user, reason="access_ended")
 
 
 # --- Teams ------------------------------------------------------------------
@@ -275,13 +277,89 @@ def team_delete(*, actor, team: Team) -> None:
 # --- Sign-in ----------------------------------------------------------------
 
 
+API_TOKEN_PREFIX = "rdk_"  # noqa: S105 (a prefix, not a secret)
+API_TOKEN_AUDIT_FIELDS = ["name", "prefix", "created_at", "expires_at", "revoked_at"]
+
+
+def _token_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 @transaction.atomic
-def api_token_issue(*, user: User) -> Token:
-    """The user's API token, created on first request. Authentication is the caller's job."""
-    token, created = Token.objects.get_or_create(user=user)
-    if created:
-        audit_record(actor=user, verb="auth.token_issue", target=user)
+def api_token_create(*, actor, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """A new API token for `user` and its key, which is shown once and never stored.
+
+    The token endpoint calls this once it has checked the credentials (and the code).
+    """
+    require(actor, "user.create_api_token", user)
+    key = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = timezone.now()
+    token = ApiToken.objects.create(
+        user=user,
+        name=(name or "").strip()[:100],
+        prefix=key[:12],
+        digest=_token_digest(key),
+        created_at=now,
+        expires_at=now + timedelta(days=settings.RISKDESK_API_TOKEN_DAYS),
+    )
+    audit_record(
+        actor=actor,
+        verb="auth.token_create",
+        target=user,
+        after=snapshot(token, API_TOKEN_AUDIT_FIELDS) | {"token": token.pk},
+    )
+    return token, key
+
+
+def api_token_authenticate(*, key: str) -> User | None:
+    """The active owner of the usable token `key`, or None. Notes when it was last used."""
+    if not isinstance(key, str) or not 0 < len(key) <= 100:
+        return None
+    token = (
+        ApiToken.objects.usable().select_related("user").filter(digest=_token_digest(key)).first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+@transaction.atomic
+def api_token_revoke(*, actor, token: ApiToken) -> ApiToken:
+    """Revoke one token: its owner or an admin may."""
+    require(actor, "user.revoke_api_token", token.user)
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is None:
+        before = snapshot(token, API_TOKEN_AUDIT_FIELDS)
+        token.revoked_at, token.revoked_by = timezone.now(), actor
+        token.save(update_fields=["revoked_at", "revoked_by"])
+        audit_record(
+            actor=actor,
+            verb="auth.token_revoke",
+            target=token.user,
+            before=before,
+            after=snapshot(token, API_TOKEN_AUDIT_FIELDS) | {"token": token.pk},
+        )
     return token
+
+
+@transaction.atomic
+def api_tokens_revoke_all(*, user: User, reason: str, actor=None) -> int:
+    """Revoke every live token of `user` (new second factor, new password, access ended)."""
+    live = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    prefixes = list(live.values_list("prefix", flat=True))
+    if not prefixes:
+        return 0
+    live.update(revoked_at=timezone.now(), revoked_by=actor)
+    audit_record(
+        actor=actor,
+        verb="auth.token_revoke_all",
+        target=user,
+        after={"reason": reason, "tokens": sorted(prefixes)},
+    )
+    return len(prefixes)
 
 
 @transaction.atomic
@@ -301,6 +379,8 @@ def totp_device_confirm(*, actor, device: TOTPDevice, token: str) -> bool:
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     audit_record(actor=actor, verb="auth.two_factor_enable", target=device.user)
+    # Tokens handed out on a password alone must not outlive the new second factor.
+    api_tokens_revoke_all(user=device.user, reason="two_factor_enable", actor=actor)
     return True
 
 

@@ -29,6 +29,9 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("account/security/", views.account_security, name="account_security"),
+    path(
+        "account/security/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"
+    ),
     path("account/two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
     path("account/two-factor/verify/", views.two_factor_verify, name="two_factor_verify"),
     path(

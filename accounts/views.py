@@ -8,8 +8,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import selectors, services
 from accounts.filters import UserFilter
 from accounts.forms import PersonForm, SignInForm, TeamForm, TokenForm
-from accounts.models import Team, User
+from accounts.models import ApiToken, Team, User
 from riskdesk.forms import add_service_errors
 from riskdesk.htmx import render_page
 from riskdesk.permissions import can, require
@@ -58,6 +60,12 @@ def person_detail(request, pk):
             "memberships": person.team_memberships.select_related("team"),
             "reports": person.reports.all(),
             "can_edit": bool(_editable_person_fields(request.user, person)),
+            "api_tokens": (
+                person.api_tokens.filter(revoked_at__isnull=True)
+                if can(request.user, "user.revoke_api_token", person)
+                else None
+            ),
+            "now": timezone.now(),
         },
     )
 
@@ -180,7 +188,26 @@ def _next_url(request) -> str:
 @login_required
 def account_security(request):
     devices = TOTPDevice.objects.filter(user=request.user, confirmed=True)
-    return render(request, "accounts/security.html", {"devices": devices})
+    tokens = ApiToken.objects.filter(user=request.user, revoked_at__isnull=True)
+    return render(
+        request,
+        "accounts/security.html",
+        {"devices": devices, "tokens": tokens, "now": timezone.now()},
+    )
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, pk):
+    """Revoke a token: one's own, or anyone's for an admin; others answer 404."""
+    token = get_object_or_404(ApiToken.objects.select_related("user"), pk=pk)
+    if not can(request.user, "user.revoke_api_token", token.user):
+        raise Http404
+    services.api_token_revoke(actor=request.user, token=token)
+    messages.success(request, _("The token %(prefix)s… is revoked.") % {"prefix": token.prefix})
+    if token.user_id != request.user.pk:
+        return redirect("person_detail", pk=token.user_id)
+    return redirect("account_security")
 
 
 @login_required

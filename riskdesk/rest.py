@@ -2,9 +2,10 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.authentication import SessionScheme
 from rest_framework import authentication, pagination, permissions
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, ValidationError
 
 from riskdesk.permissions import can
 
@@ -16,10 +17,32 @@ class CursorPagination(pagination.CursorPagination):
 
 
 class SessionAuthentication(authentication.SessionAuthentication):
-    """Session auth that answers 401 (not 403) when nobody is signed in."""
+    """Session auth that answers 401 (not 403) when nobody is signed in, and 403 to a
+    session whose user must verify a two-factor code and has not (whatever headers come
+    along: only a token that `TokenAuthentication` accepted exempts a request)."""
+
+    def authenticate(self, request):
+        from accounts.selectors import two_factor_pending  # settings load this module early
+
+        result = super().authenticate(request)
+        if result is not None and two_factor_pending(result[0]):
+            raise PermissionDenied(_("Two-factor verification is required for your account."))
+        return result
 
     def authenticate_header(self, request):
         return 'Session realm="api"'
+
+
+class TokenAuthentication(authentication.TokenAuthentication):
+    """`Authorization: Token <key>` with riskdesk's hashed, expiring, revocable API tokens."""
+
+    def authenticate_credentials(self, key):
+        from accounts.services import api_token_authenticate
+
+        user = api_token_authenticate(key=key)
+        if user is None:
+            raise AuthenticationFailed(_("Invalid, expired or revoked token."))
+        return user, None
 
 
 class SessionAuthenticationScheme(SessionScheme):

@@ -279,7 +279,7 @@ STORAGES = {
 REST_FRAMEWORK = {
     # Token first, so an anonymous call is answered 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "riskdesk.rest.TokenAuthentication",
         "riskdesk.rest.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -291,6 +291,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "riskdesk.rest.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+# API tokens (accounts.ApiToken) stop working this many days after they were made.
+RISKDESK_API_TOKEN_DAYS = env.int("RISKDESK_API_TOKEN_DAYS", default=90)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "riskdesk API",

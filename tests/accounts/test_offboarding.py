@@ -10,11 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 from PIL import Image
-from rest_framework.authtoken.models import Token
 
 from accounts import offboarding
 from accounts.models import (
     AccessVia,
+    ApiToken,
     CaseStatus,
     EmploymentStatus,
     OffboardingCase,
@@ -23,6 +23,7 @@ from accounts.models import (
     TeamKind,
 )
 from accounts.offboarding_dashboard import dashboard_card
+from accounts.services import api_token_create
 from riskdesk.models import AuditEvent
 from tests.accounts.factories import TeamFactory, TeamMembershipFactory, UserFactory
 from tests.accounts.offboarding_factories import (
@@ -71,7 +72,7 @@ def open_case(hr, person, **kwargs):
 
 
 def test_opening_ends_riskdesk_access_at_once(hr_user, leaver, queued):
-    Token.objects.create(user=leaver)
+    api_token_create(actor=leaver, user=leaver)
     browser = Client()
     sign_in(browser, leaver)
     assert browser.get("/").status_code == 200
@@ -84,7 +85,7 @@ def test_opening_ends_riskdesk_access_at_once(hr_user, leaver, queued):
     assert leaver.is_active is False
     assert leaver.employment_status == EmploymentStatus.DEPARTED
     assert not leaver.has_usable_password()
-    assert not Token.objects.filter(user=leaver).exists()
+    assert not ApiToken.objects.filter(user=leaver).usable().exists()
     assert not [
         s for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(leaver.pk)
     ]

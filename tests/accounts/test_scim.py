@@ -4,10 +4,16 @@ import json
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
-from accounts import scim
-from accounts.models import CaseSource, CaseStatus, OffboardingCase, ScimIdentity, User
+from accounts import scim, services
+from accounts.models import (
+    ApiToken,
+    CaseSource,
+    CaseStatus,
+    OffboardingCase,
+    ScimIdentity,
+    User,
+)
 from riskdesk.models import AuditEvent
 from tests.accounts.factories import UserFactory
 from tests.accounts.offboarding_factories import AccessGrantFactory
@@ -104,7 +110,7 @@ def test_okta_creates_finds_and_deactivates_a_person(idp, hr_user):
     assert found.json()["Resources"][0]["id"] == str(person.pk)
 
     AccessGrantFactory(person=person)
-    Token.objects.create(user=person)
+    services.api_token_create(actor=person, user=person)
     deactivate = {"schemas": [PATCH], "Operations": [{"op": "replace", "value": {"active": False}}]}
     response = idp.call("patch", f"/Users/{person.pk}", deactivate)
 
@@ -117,7 +123,7 @@ def test_okta_creates_finds_and_deactivates_a_person(idp, hr_user):
     assert case.opened_by is None
     person.refresh_from_db()
     assert not person.is_active
-    assert not Token.objects.filter(user=person).exists()
+    assert not ApiToken.objects.filter(user=person).usable().exists()
     assert case.tasks.filter(kind="revoke").count() == 1
     event = AuditEvent.objects.get(verb="offboarding.open")
     assert event.actor is None

@@ -7,10 +7,9 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
 from accounts import services
-from accounts.models import EmploymentStatus, Team, TeamKind, TeamMembership, User
+from accounts.models import ApiToken, EmploymentStatus, Team, TeamKind, TeamMembership, User
 from riskdesk.models import AuditEvent
 from tests.accounts.factories import TeamFactory, TeamMembershipFactory, UserFactory
 
@@ -150,7 +149,7 @@ def test_a_person_cannot_change_their_own_email_or_roles(social_user):
 
 def test_hr_records_a_departure_which_ends_all_access(hr_user):
     leaver = UserFactory(roles=["social"])
-    Token.objects.create(user=leaver)
+    services.api_token_create(actor=leaver, user=leaver)
 
     with time_machine.travel(DEPARTURE, tick=False):
         services.user_update(
@@ -161,7 +160,7 @@ def test_hr_records_a_departure_which_ends_all_access(hr_user):
     assert leaver.employment_status == EmploymentStatus.DEPARTED
     assert leaver.departed_at == DEPARTURE
     assert leaver.is_active is False
-    assert not Token.objects.filter(user=leaver).exists()
+    assert not ApiToken.objects.filter(user=leaver).usable().exists()
     event = AuditEvent.objects.get(verb="user.update")
     assert event.actor == hr_user
     assert (event.before["is_active"], event.after["is_active"]) == (True, False)
@@ -339,12 +338,18 @@ def test_only_admins_change_teams(user_for, role):
 # --- Sign-in helpers -----------------------------------------------------------------------
 
 
-def test_api_token_is_issued_once_and_audited_once(social_user):
-    first = services.api_token_issue(user=social_user)
-    second = services.api_token_issue(user=social_user)
+def test_each_api_token_is_audited_and_kept_only_as_a_digest(social_user):
+    _first, first_key = services.api_token_create(actor=social_user, user=social_user)
+    _second, second_key = services.api_token_create(actor=social_user, user=social_user)
 
-    assert first.key == second.key
-    assert AuditEvent.objects.filter(verb="auth.token_issue").count() == 1
+    assert first_key != second_key
+    assert first_key not in str(list(ApiToken.objects.values()))
+    assert AuditEvent.objects.filter(verb="auth.token_create").count() == 2
+
+
+def test_nobody_makes_a_token_for_someone_else(admin_user, social_user):
+    with pytest.raises(PermissionDenied):
+        services.api_token_create(actor=admin_user, user=social_user)
 
 
 def test_a_role_that_requires_two_factor_cannot_remove_it(admin_user, settings):

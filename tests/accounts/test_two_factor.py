@@ -194,10 +194,10 @@ def test_an_unverified_session_gets_403_json_from_the_api(require_2fa, api_clien
 
 
 def test_token_calls_are_not_held_back_by_the_session_check(require_2fa, api_client, admin_user):
-    from rest_framework.authtoken.models import Token
+    from accounts.services import api_token_create
 
-    token = Token.objects.create(user=admin_user)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = api_token_create(actor=admin_user, user=admin_user)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
 
     assert api_client.get("/api/v1/teams/").status_code == 200
 
@@ -207,3 +207,73 @@ def test_health_and_sign_out_stay_reachable_before_verification(require_2fa, cli
 
     assert client.get("/healthz").status_code in (200, 503)  # answered, not redirected
     assert client.post("/logout/")["Location"] == "/login/"
+
+
+# --- Headers never stand in for the second factor ---------------------------------------------
+
+JUNK_AUTHORIZATION = [
+    "Basic Zm9vOmJhcg==",
+    "Bearer x",
+    "Token garbage",
+    "Token",
+    "token rdk_not-a-key",
+    "",
+]
+
+
+@pytest.fixture
+def password_only_client(admin_user):
+    """Signed in through the form with a password only, as a user with a confirmed device."""
+    TOTPDevice.objects.create(user=admin_user, name="phone", confirmed=True)
+    client = Client()
+    response = client.post("/login/", {"username": admin_user.email, "password": DEFAULT_PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def test_a_basic_header_does_not_skip_the_code_on_a_page(password_only_client):
+    response = password_only_client.get("/compliance/", HTTP_AUTHORIZATION="Basic Zm9vOmJhcg==")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/account/two-factor/verify/")
+
+
+def test_a_bearer_header_does_not_skip_the_code_on_the_api(password_only_client):
+    response = password_only_client.get("/api/v1/mentions/", HTTP_AUTHORIZATION="Bearer x")
+
+    assert response.status_code == 403
+    assert "Two-factor" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("header", JUNK_AUTHORIZATION)
+@pytest.mark.parametrize("path", ["/", "/people/", "/compliance/", "/audit/"])
+def test_no_header_lets_an_unverified_session_reach_a_page(password_only_client, path, header):
+    response = password_only_client.get(path, HTTP_AUTHORIZATION=header)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/account/two-factor/verify/?next={path}"
+
+
+@pytest.mark.parametrize("header", JUNK_AUTHORIZATION)
+@pytest.mark.parametrize("path", ["/api/v1/mentions/", "/api/v1/users/", "/api/v1/audit-events/"])
+def test_no_header_lets_an_unverified_session_reach_the_api(password_only_client, path, header):
+    response = password_only_client.get(path, HTTP_AUTHORIZATION=header)
+
+    assert response.status_code in (401, 403)
+    assert set(response.json()) == {"detail"}
+
+
+def test_a_role_that_must_use_2fa_without_a_device_is_refused_by_the_api(require_2fa):
+    client = password_sign_in("legal")
+
+    response = client.get("/api/v1/users/", HTTP_AUTHORIZATION="Basic Zm9vOmJhcg==")
+
+    assert response.status_code == 403
+
+
+def test_a_verified_session_uses_the_api(client_for, admin_user):
+    device = TOTPDevice.objects.create(user=admin_user, name="phone", confirmed=True)
+    client = client_for("admin")
+    client.post("/account/two-factor/verify/", {"token": current_code(device)})
+
+    assert client.get("/api/v1/users/", HTTP_AUTHORIZATION="Bearer x").status_code == 200

@@ -123,8 +123,8 @@ def test_anonymous_gets_401(api_client):
 
 
 def test_token_authenticated_tool_can_push(api_client, social_user):
-    from rest_framework.authtoken.models import Token
+    from accounts.services import api_token_create
 
-    token = Token.objects.create(user=social_user)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = api_token_create(actor=social_user, user=social_user)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api_client.post(URL, [item(1)]).json()["stored"] == 1
