@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from accounts.models import BrandAccount
 from compliance import selectors, services
 from compliance.checks import describe
+from compliance.content import published_part
 from compliance.models import (
     AccountKind,
     ApprovalRule,
@@ -31,7 +32,6 @@ from compliance.models import (
 )
 from compliance.views import SponsoredPostFilter, evidence_record
 from incidents import freeze
-from riskdesk.content_hash import content_digest
 from riskdesk.networks import Platform
 from riskdesk.rest import ActionPermission
 
@@ -225,21 +225,22 @@ class ClearanceContentSerializer(serializers.Serializer):
         attrs["planned_at"] = services.planned_iso(planned)
         return attrs
 
-    def digest_of(self) -> str:
+    def digest_sent(self) -> str | None:
+        """The digest sent, if any (lower case)."""
+        digest = self.validated_data.get("digest")
+        return digest.lower() if digest else None
+
+    def published(self) -> dict:
+        """The content sent, as compliance.content.published_part gives it for a post."""
         data = self.validated_data
-        if data.get("digest"):
-            return data["digest"].lower()
-        account = data["account"].strip()
-        network, _sep, handle = account.partition(":")
-        return content_digest(
-            {
-                "text": data["text"],
-                "media": [m.strip().lower() for m in data["media"]],
-                "links": [link.strip() for link in data["links"] if link.strip()],
-                "account": f"{network.strip().lower()}:@{handle.strip().lstrip('@').casefold()}",
-                "planned_at": data["planned_at"],
-            }
-        )
+        network, _sep, handle = data["account"].strip().partition(":")
+        return {
+            "text": data["text"],
+            "media": [m.strip().lower() for m in data["media"]],
+            "links": [link.strip() for link in data["links"] if link.strip()],
+            "account": f"{network.strip().lower()}:@{handle.strip().lstrip('@').casefold()}",
+            "planned_at": data["planned_at"],
+        }
 
 
 clearance_answer = inline_serializer(
@@ -251,7 +252,10 @@ clearance_answer = inline_serializer(
         ),
         "detail": serializers.CharField(),
         "status": serializers.CharField(),
-        "content_digest": serializers.CharField(),
+        "content_digest": serializers.CharField(
+            allow_null=True,
+            help_text="The digest asked about; null when the content sent is not the post's.",
+        ),
         "approved_digest": serializers.CharField(allow_null=True),
         "expires_at": serializers.DateTimeField(allow_null=True),
         "freeze": serializers.CharField(allow_null=True),
@@ -262,10 +266,18 @@ conflict = inline_serializer(
 )
 
 
-def clearance(post: SponsoredPost, digest: str) -> dict:
-    """Is `digest` the approved content of `post`, and may it go out right now?"""
+def clearance(post: SponsoredPost, digest: str | None, published: dict | None = None) -> dict:
+    """Is the content named (by its digest, or by what a publishing tool holds) cleared now?
+
+    Legal's approval covers every reviewed field (compliance.content.REVIEWED); a tool
+    holds only the published part of it, so content sent is compared with the post's
+    published part, and the post must still have the content legal approved.
+    """
     now = timezone.now()
     active = freeze.current_freeze()
+    if digest is None:
+        current = published_part(services.canonical_content(post))
+        digest = post.content_digest if published == current else None
     answer = {
         "status": post.status,
         "content_digest": digest,
@@ -284,8 +296,8 @@ def clearance(post: SponsoredPost, digest: str) -> dict:
         reason, detail = (
             "content_mismatch",
             _(
-                "This is not the content legal approved: something changed (text, media, links, "
-                "account or time)."
+                "This is not the content legal approved: something legal reviewed has "
+                "changed (text, media, links, account, time, markets, partner or contract)."
             ),
         )
     elif not post.approval_expires_at or post.approval_expires_at <= now:
@@ -484,7 +496,8 @@ class SponsoredPostViewSet(viewsets.ModelViewSet):
             data = request.data
         body = ClearanceContentSerializer(data=data)
         body.is_valid(raise_exception=True)
-        return Response(clearance(post, body.digest_of()))
+        digest = body.digest_sent()
+        return Response(clearance(post, digest, None if digest else body.published()))
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["get"])

@@ -4,16 +4,11 @@ import difflib
 import re
 
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext_lazy as _
+
+from compliance.content import LABELS
 
 TOKEN_RE = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
-FIELD_LABELS = {
-    "text": _("Text"),
-    "media": _("Media files"),
-    "links": _("Links"),
-    "account": _("Publishing account"),
-    "planned_at": _("Planned publication"),
-}
+FIELD_LABELS = LABELS  # every reviewed field (compliance.content.REVIEWED)
 
 
 def word_diff(before: str, after: str) -> list[dict]:
@@ -47,7 +42,7 @@ def content_diff(before: dict, after: dict) -> list[dict]:
         entry = {"field": field, "label": label}
         if field == "text":
             entry["segments"] = word_diff(old or "", new or "")
-        elif field in ("media", "links"):
+        elif isinstance(old, list) or isinstance(new, list):
             old, new = old or [], new or []
             entry["removed"] = [item for item in old if item not in new]
             entry["added"] = [item for item in new if item not in old]

@@ -10,7 +10,7 @@ back to legal.
 
 import logging
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +23,11 @@ from django.utils.translation import gettext as _
 
 from compliance import checks as checks_module
 from compliance import conf, uploads
+from compliance.content import (  # account_key and planned_iso: re-exported for callers
+    account_key,  # noqa: F401
+    canonical_content,
+    planned_iso,  # noqa: F401
+)
 from compliance.models import (
     AccountKind,
     ApprovalRule,
@@ -85,30 +90,6 @@ class Conflict(ValidationError):
 
 
 # --- Canonical content ----------------------------------------------------------------
-
-
-def account_key(post: SponsoredPost) -> str:
-    """The publishing account as the clearance endpoint and the digest know it."""
-    if post.account_kind == AccountKind.BRAND and post.brand_account_id:
-        account = post.brand_account
-        return f"{account.platform}:@{account.handle.casefold()}"
-    return f"{post.platform}:@{(post.partner_handle or '').casefold()}"
-
-
-def planned_iso(value: datetime) -> str:
-    return value.astimezone(UTC).replace(microsecond=0).isoformat()
-
-
-def canonical_content(post: SponsoredPost, media: list[PostMedia] | None = None) -> dict:
-    if media is None:
-        media = list(post.media.all()) if post.pk else []
-    return {
-        "text": post.text,
-        "media": [m.sha256 for m in media],
-        "links": list(post.links),
-        "account": account_key(post),
-        "planned_at": planned_iso(post.planned_at),
-    }
 
 
 def post_content(post: SponsoredPost, media_count: int | None = None) -> checks_module.PostContent:

@@ -314,7 +314,13 @@ def post_decide(request, pk):
     form = DecisionForm(request.POST)
     back = _next(request, reverse("sponsored_post_detail", args=[post.pk]))
     if not form.is_valid():
-        messages.error(request, _("Choose a decision."))
+        if "content_digest" in form.errors:
+            messages.error(
+                request,
+                _("The decision does not name the version you read: reload the post and decide."),
+            )
+        else:
+            messages.error(request, _("Choose a decision."))
         return redirect(back)
     done = {
         "approved": _("Approved: “%(title)s”."),

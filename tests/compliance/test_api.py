@@ -178,6 +178,34 @@ def test_an_edit_after_approval_clears_nothing_until_legal_approves_again(
     assert social.get(f"{URL}{post.pk}/clearance/", {"digest": old}).json()["cleared"] is False
 
 
+@pytest.mark.parametrize(
+    "change",
+    [{"markets": ["US", "FR"]}, {"contract_reference": "LUM-9"}, {"partner_name": "Other"}],
+)
+def test_an_approval_on_a_stale_digest_is_refused_and_changes_nothing(
+    api_client_for, social_user, change
+):
+    post = submitted_post(social_user)
+    read = post.content_digest
+    social = api_client_for("social")
+    assert social.patch(f"{URL}{post.pk}/", change, format="json").status_code == 200
+    response = api_client_for("legal").post(f"{URL}{post.pk}/approve/", {"content_digest": read})
+    assert response.status_code == 409
+    assert response.json()["code"] == "stale"
+    post.refresh_from_db()
+    assert post.status == PostStatus.SUBMITTED
+    assert not post.decisions.exists()
+    missing = api_client_for("legal").post(f"{URL}{post.pk}/approve/", {})
+    assert missing.status_code == 400
+    assert "content_digest" in missing.json()
+
+
+def test_the_schema_documents_the_digest_of_each_approval(api_client_for):
+    schema = api_client_for("admin").get("/api/schema/", {"format": "json"}).json()
+    parts = schema["components"]["schemas"]
+    assert "content_digest" in parts["DecideRequest"]["required"]
+
+
 def test_comments(api_client_for, social_user, legal_user):
     post = make_post(social_user)
     client = api_client_for("legal")

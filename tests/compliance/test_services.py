@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from compliance import services
+from compliance.content import REVIEWED
 from compliance.models import Decision, PostMedia, PostStatus, RuleList, SponsoredPost
 from compliance.rule_lists import rule_list_update
 from riskdesk import ownership
@@ -49,26 +50,74 @@ def test_create_runs_the_checks_and_records_the_digest(social_user):
     assert verbs(post) == ["sponsored_post.create"]
 
 
-def test_the_digest_covers_text_media_links_account_and_time(social_user):
+def test_the_digest_covers_every_field_legal_reviews(social_user):
     post = make_post(social_user)
     content = services.canonical_content(post)
-    assert set(content) == {"text", "media", "links", "account", "planned_at"}
+    assert set(content) == {field.key for field in REVIEWED}
+    assert set(content) >= {"text", "media", "links", "account", "planned_at", "markets"}
     assert content["account"] == "instagram:@baristabeth"
-    digests = {post.content_digest}
-    for change in (
-        {"text": post.text + "!"},
-        {"links": ["https://lumora.example/brew"]},
-        {"partner_handle": "beth2"},
-        {"planned_at": post.planned_at + timedelta(hours=1)},
-        {"media": [png()]},
-    ):
-        post = services.sponsored_post_update(actor=social_user, post=post, **change)
-        assert post.content_digest not in digests
-        digests.add(post.content_digest)
-    # Fields outside the content do not change it.
+    # The workflow around the review is not part of what legal approves.
     before = post.content_digest
-    post = services.sponsored_post_update(actor=social_user, post=post, campaign="Summer")
+    post = services.sponsored_post_update(
+        actor=social_user, post=post, approval_rule="any", review_due_at=None
+    )
     assert post.content_digest == before
+
+
+def _brand_account_like_the_partner():
+    # Same network and handle as the partner: only "who publishes" changes.
+    return {"account_kind": "brand", "brand_account": BrandAccountFactory(handle="baristabeth")}
+
+
+# One change per reviewed field; the test below fails when a field is added to
+# compliance.content.REVIEWED without a change here.
+REVIEWED_CHANGES = {
+    "title": lambda post: {"title": "Flat white launch, take two"},
+    "text": lambda post: {"text": post.text + " Now 20% off."},
+    "media": lambda post: {"media": [png()]},
+    "links": lambda post: {"links": ["https://lumora.example/brew"]},
+    "account": lambda post: {"platform": "x"},
+    "account_kind": lambda post: _brand_account_like_the_partner(),
+    "partner_name": lambda post: {"partner_name": "Someone else"},
+    "partner_handle": lambda post: {"partner_handle": "beth2"},
+    "campaign": lambda post: {"campaign": "Summer"},
+    "markets": lambda post: {"markets": ["US", "FR"]},
+    "planned_at": lambda post: {"planned_at": post.planned_at + timedelta(hours=1)},
+    "contract": lambda post: {"contract": pdf()},
+    "contract_reference": lambda post: {"contract_reference": "LUM-2025-999"},
+    "contract_handle": lambda post: {"contract_handle": "beth_official"},
+}
+
+
+def test_every_reviewed_field_has_a_change_in_the_test_below():
+    assert set(REVIEWED_CHANGES) == {field.key for field in REVIEWED}
+
+
+@pytest.mark.parametrize("field", sorted(REVIEWED_CHANGES))
+def test_a_change_to_any_reviewed_field_voids_the_approval(social_user, legal_user, field):
+    from compliance.api import clearance
+
+    post = approve(submitted_post(social_user), legal_user)
+    old = post.content_digest
+    assert clearance(post, old)["cleared"] is True
+    post = services.sponsored_post_update(
+        actor=social_user, post=post, **REVIEWED_CHANGES[field](post)
+    )
+    post.refresh_from_db()
+    assert post.content_digest != old
+    assert services.canonical_content(post)[field] != post.decisions.get().content[field]
+    assert post.status == PostStatus.SUBMITTED
+    assert post.approved_digest == ""
+    assert not services.is_cleared(post)
+    assert post.decisions.get().voided_at is not None
+    assert "sponsored_post.approval_void" in verbs(post)
+    for digest in (old, post.content_digest):
+        assert clearance(post, digest)["cleared"] is False
+    # Legal sees what changed, with the field's label.
+    from compliance.diff import content_diff
+
+    changed = content_diff(post.decisions.get().content, services.canonical_content(post))
+    assert field in {change["field"] for change in changed}
 
 
 @pytest.mark.parametrize(

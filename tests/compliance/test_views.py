@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from compliance import services
 from compliance.models import PostStatus, RuleList, SponsoredPost
 from riskdesk.models import AuditEvent
 from tests.compliance.factories import approve, make_post, pdf, png, submitted_post
@@ -144,6 +145,31 @@ def test_a_stale_decision_from_the_page_is_refused(client_for, social_user):
     assert "changed after you opened it" in response.content.decode()
     post.refresh_from_db()
     assert post.status == PostStatus.SUBMITTED
+
+
+def test_the_approve_form_names_the_digest_read_and_a_missing_one_is_refused(
+    client_for, social_user
+):
+    post = submitted_post(social_user)
+    client = client_for("legal")
+    page = client.get(reverse("sponsored_post_detail", args=[post.pk])).content.decode()
+    assert f'type="hidden" name="content_digest" value="{post.content_digest}"' in page
+    response = client.post(
+        reverse("sponsored_post_decide", args=[post.pk]), {"outcome": "approved"}, follow=True
+    )
+    assert "does not name the version you read" in response.content.decode()
+    # Read, then the markets change: the decision taken on what was read is refused.
+    read = post.content_digest
+    services.sponsored_post_update(actor=social_user, post=post, markets=["US", "FR"])
+    response = client.post(
+        reverse("sponsored_post_decide", args=[post.pk]),
+        {"outcome": "approved", "content_digest": read},
+        follow=True,
+    )
+    assert "changed after you opened it" in response.content.decode()
+    post.refresh_from_db()
+    assert post.status == PostStatus.SUBMITTED
+    assert not post.decisions.exists()
 
 
 def test_a_freeze_shows_and_blocks_approval(client_for, social_user, frozen):
