@@ -126,6 +126,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         return role in self.roles
 
     @property
+    def has_admin_rights(self) -> bool:
+        """Superusers and riskdesk admins: only another admin may change them."""
+        return self.is_superuser or self.has_role(Role.ADMIN)
+
+    @property
     def must_use_two_factor(self) -> bool:
         return settings.RISKDESK_REQUIRE_2FA and any(
             self.has_role(r) for r in settings.RISKDESK_2FA_ROLES

@@ -8,8 +8,14 @@ person's offboarding case at once, which ends their riskdesk access and lists
 every brand account access to revoke. People are never deleted: their grants
 and cases are the record.
 
+A provider sees and manages only the people it provisioned or an admin linked to
+it (`ScimIdentity`, `scim_identity_link`): anyone else answers 404 exactly like a
+missing id and is absent from its lists. People with admin rights are never
+changed or deprovisioned over SCIM (403): a provider that renamed the local admin
+to an outside address could take the account over with a password reset.
+
 Errors use SCIM's error schema and `application/scim+json`: 401 for a missing or
-wrong token, 400 `invalidSyntax`/`invalidValue`/`invalidFilter`, 404, 409
+wrong token, 400 `invalidSyntax`/`invalidValue`/`invalidFilter`, 403, 404, 409
 `uniqueness`.
 """
 
@@ -21,7 +27,7 @@ from datetime import timedelta
 
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -202,11 +208,42 @@ def _identity(provider, user) -> ScimIdentity | None:
     return ScimIdentity.objects.filter(provider=provider, user=user).first()
 
 
-def _get_user(pk: str) -> User:
-    user = User.objects.filter(pk=int(pk)).first() if str(pk).isdigit() else None
-    if user is None:
+def _managed(provider) -> models.QuerySet:
+    """The people `provider` provisioned or was linked to: all it may see or change."""
+    return User.objects.filter(scim_identities__provider=provider)
+
+
+def _get_user(provider, pk: str) -> User:
+    user = _managed(provider).filter(pk=int(pk)).first() if str(pk).isdigit() else None
+    if user is None:  # someone the provider does not manage looks exactly like nobody
         raise ScimError(404, f"No user with id {pk}.")
     return user
+
+
+def _refuse_admins(user: User) -> None:
+    if user.has_admin_rights:
+        raise ScimError(
+            403, "People with admin rights are managed in riskdesk, not over SCIM.", "mutability"
+        )
+
+
+@transaction.atomic
+def scim_identity_link(*, actor, provider: ScimProvider, user: User, external_id: str = ""):
+    """Let `provider` manage a person who was in riskdesk before it (never an admin)."""
+    require(actor, "scim.manage", provider)
+    if user.has_admin_rights:
+        raise ValidationError(_("People with admin rights cannot be managed over SCIM."))
+    identity, created = ScimIdentity.objects.get_or_create(
+        provider=provider, user=user, defaults={"external_id": external_id}
+    )
+    if created:
+        audit_record(
+            actor=actor,
+            verb="scim.identity_link",
+            target=user,
+            after={"provider": provider.name, "external_id": external_id},
+        )
+    return identity
 
 
 def _attributes(body: dict) -> dict:
@@ -224,12 +261,17 @@ def _attributes(body: dict) -> dict:
     name = body.get("name")
     if name is not None and not isinstance(name, dict):
         raise ScimError(400, "name must be an object.", "invalidValue")
+    parts = {
+        key: _text(value, f"name.{key}", 150)
+        for key, value in (name or {}).items()
+        if key in NAME_PARTS and value is not None
+    }
     display = body.get("displayName")
     if display is not None:
         found["display_name"] = _text(display, "displayName", 150)
-    elif name:
-        formatted = name.get("formatted") or " ".join(
-            str(name.get(k) or "").strip() for k in ("givenName", "familyName")
+    elif parts:
+        formatted = parts.get("formatted") or " ".join(
+            parts.get(k, "") for k in ("givenName", "familyName")
         )
         if formatted.strip():
             found["display_name"] = _text(formatted, "name.formatted", 150)
@@ -273,7 +315,8 @@ def _create(provider, body: dict) -> User:
 def _apply(provider, user: User, attrs: dict) -> User:
     """Apply provider changes; `active: false` opens the offboarding case (after the rest)."""
     with transaction.atomic():
-        user = User.objects.select_for_update(of=("self",)).get(pk=user.pk)
+        user = _managed(provider).select_for_update(of=("self",)).get(pk=user.pk)
+        _refuse_admins(user)
         before = snapshot(user, USER_AUDIT_FIELDS)
         if "email" in attrs and attrs["email"] != user.email:
             if User.objects.filter(email__iexact=attrs["email"]).exclude(pk=user.pk).exists():
@@ -293,11 +336,9 @@ def _apply(provider, user: User, attrs: dict) -> User:
             user.departed_at = None
         user.save()
         if "external_id" in attrs:
-            ScimIdentity.objects.update_or_create(
-                provider=provider, user=user, defaults={"external_id": attrs["external_id"]}
+            ScimIdentity.objects.filter(provider=provider, user=user).update(
+                external_id=attrs["external_id"]
             )
-        else:
-            ScimIdentity.objects.get_or_create(provider=provider, user=user)
         after = snapshot(user, USER_AUDIT_FIELDS)
         if after != before:
             audit_record(
@@ -313,6 +354,7 @@ def _apply(provider, user: User, attrs: dict) -> User:
     return user
 
 
+NAME_PARTS = ("formatted", "givenName", "familyName")
 PATH_ATTRIBUTES = {
     "active": "active",
     "username": "userName",
@@ -372,7 +414,7 @@ def _patch(provider, user: User, body: dict) -> User:
 
 
 def _list(provider, request) -> dict:
-    users = User.objects.order_by("pk")
+    users = _managed(provider).order_by("pk")
     raw_filter = request.GET.get("filter")
     if raw_filter:
         match = FILTER.match(raw_filter)
@@ -441,7 +483,9 @@ def users(request, provider):
 @_endpoint
 def user(request, provider, pk):
     """`/scim/v2/Users/{id}`: GET, PUT, PATCH; DELETE deprovisions (opens the offboarding case)."""
-    person = _get_user(pk)
+    person = _get_user(provider, pk)
+    if request.method in ("PUT", "PATCH", "DELETE"):
+        _refuse_admins(person)
     if request.method == "GET":
         return _response(_user_json(person, _identity(provider, person)))
     if request.method == "PUT":

@@ -61,6 +61,19 @@ def idp(provider):
     return Idp()
 
 
+@pytest.fixture
+def managed(provider, admin_user):
+    """`managed(person)`: an admin links someone already in riskdesk to the provider."""
+
+    def link(person, external_id=""):
+        scim.scim_identity_link(
+            actor=admin_user, provider=provider[0], user=person, external_id=external_id
+        )
+        return person
+
+    return link
+
+
 OKTA_CREATE = {
     "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
     "userName": "chloe.garnier@example.com",
@@ -130,8 +143,8 @@ def test_okta_creates_finds_and_deactivates_a_person(idp, hr_user):
     assert event.after["provider"] == "Okta"
 
 
-def test_okta_put_with_active_false_deprovisions(idp):
-    person = UserFactory(email="sam@example.com", display_name="Sam Leroy")
+def test_okta_put_with_active_false_deprovisions(idp, managed):
+    person = managed(UserFactory(email="sam@example.com", display_name="Sam Leroy"))
     body = {
         **OKTA_CREATE,
         "userName": "sam@example.com",
@@ -171,14 +184,14 @@ def test_entra_string_false_and_delete(idp):
     assert User.objects.filter(pk=person.pk).exists()  # the record stays
 
 
-def test_delete_alone_opens_the_case(idp):
-    person = UserFactory()
+def test_delete_alone_opens_the_case(idp, managed):
+    person = managed(UserFactory())
     assert idp.call("delete", f"/Users/{person.pk}").status_code == 204
     assert OffboardingCase.objects.get(person=person).source == CaseSource.SCIM
 
 
-def test_rename_through_patch(idp):
-    person = UserFactory(display_name="Old Name")
+def test_rename_through_patch(idp, managed):
+    person = managed(UserFactory(display_name="Old Name"))
     ops = {
         "schemas": [PATCH],
         "Operations": [{"op": "replace", "path": "displayName", "value": "New Name"}],
@@ -247,8 +260,10 @@ def test_a_rotated_token_replaces_the_old_one(idp, provider, admin_user):
         ),
     ],
 )
-def test_malformed_requests_get_scim_errors_and_change_nothing(idp, method, body, scim_type):
-    person = UserFactory(email="kept@example.com")
+def test_malformed_requests_get_scim_errors_and_change_nothing(
+    idp, managed, method, body, scim_type
+):
+    person = managed(UserFactory(email="kept@example.com"))
     path = "/Users" if method == "post" else f"/Users/{person.pk}"
     users_before = User.objects.count()
 
@@ -275,8 +290,8 @@ def test_bad_filter_unknown_user_and_duplicates(idp):
     assert duplicate.json()["scimType"] == "uniqueness"
 
 
-def test_reactivation_waits_for_the_open_case(idp):
-    person = UserFactory()
+def test_reactivation_waits_for_the_open_case(idp, managed):
+    person = managed(UserFactory())
     idp.call("delete", f"/Users/{person.pk}")
     ops = {"schemas": [PATCH], "Operations": [{"op": "replace", "path": "active", "value": True}]}
 
@@ -287,9 +302,9 @@ def test_reactivation_waits_for_the_open_case(idp):
     assert not person.is_active
 
 
-def test_list_pages_and_service_provider_config(idp):
+def test_list_pages_and_service_provider_config(idp, managed):
     for n in range(3):
-        UserFactory(email=f"p{n}@example.com")
+        managed(UserFactory(email=f"p{n}@example.com"))
     page = idp.call("get", "/Users?startIndex=2&count=2").json()
 
     assert page["startIndex"] == 2
@@ -311,3 +326,125 @@ def test_admin_manages_providers_in_the_browser(client_for, no_role_user):
     other = Client()
     sign_in(other, no_role_user)
     assert other.get("/scim-providers/").status_code == 403
+
+
+# --- A provider manages only its own people, never an admin --------------------------------
+
+RENAME = {
+    "schemas": [PATCH],
+    "Operations": [{"op": "replace", "path": "userName", "value": "owned@evil.example"}],
+}
+WRITES = [
+    ("patch", RENAME),
+    ("put", {**OKTA_CREATE, "userName": "owned@evil.example"}),
+    ("delete", None),
+]
+
+
+def assert_untouched(person, email):
+    person.refresh_from_db()
+    assert person.email == email
+    assert person.is_active
+    assert not OffboardingCase.objects.filter(person=person).exists()
+
+
+@pytest.mark.parametrize(("method", "body"), WRITES, ids=["patch", "put", "delete"])
+def test_someone_the_provider_does_not_manage_looks_missing(idp, method, body):
+    stranger = UserFactory(email="stranger@example.com")
+
+    response = idp.call(method, f"/Users/{stranger.pk}", body)
+    missing = idp.call(method, "/Users/999999", body)
+
+    assert response.status_code == missing.status_code == 404
+    assert response.json().keys() == missing.json().keys()
+    assert idp.call("get", f"/Users/{stranger.pk}").status_code == 404
+    assert_untouched(stranger, "stranger@example.com")
+
+
+def test_people_the_provider_does_not_manage_are_absent_from_its_lists(idp, managed):
+    UserFactory(email="stranger@example.com")
+    mine = managed(UserFactory(email="mine@example.com"))
+    other = scim.scim_provider_create(actor=UserFactory(is_superuser=True), name="Entra")[0]
+    linked_elsewhere = UserFactory(email="entra@example.com")
+    ScimIdentity.objects.create(provider=other, user=linked_elsewhere, external_id="e-1")
+
+    listed = idp.call("get", "/Users?count=200").json()
+    found = [
+        idp.call("get", f'/Users?filter={attribute} eq "{value}"').json()["totalResults"]
+        for attribute, value in [
+            ("userName", "stranger@example.com"),
+            ("emails", "entra@example.com"),
+            ("externalId", "e-1"),
+            ("id", str(linked_elsewhere.pk)),
+        ]
+    ]
+
+    assert [r["id"] for r in listed["Resources"]] == [str(mine.pk)]
+    assert listed["totalResults"] == 1
+    assert found == [0, 0, 0, 0]
+
+
+@pytest.mark.parametrize("rights", ["admin_role", "superuser"])
+@pytest.mark.parametrize(("method", "body"), WRITES, ids=["patch", "put", "delete"])
+def test_people_with_admin_rights_are_never_changed_over_scim(idp, provider, method, body, rights):
+    admin = UserFactory(
+        email="root@example.com",
+        roles=["admin"] if rights == "admin_role" else [],
+        is_superuser=rights == "superuser",
+    )
+    # Even when the provider provisioned them before they became admins.
+    ScimIdentity.objects.create(provider=provider[0], user=admin)
+
+    response = idp.call(method, f"/Users/{admin.pk}", body)
+
+    assert response.status_code == 403
+    assert response["Content-Type"] == SCIM
+    assert response.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+    assert response.json()["status"] == "403"
+    assert_untouched(admin, "root@example.com")
+
+
+def test_an_admin_cannot_be_linked_to_a_provider(provider, admin_user):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        scim.scim_identity_link(actor=admin_user, provider=provider[0], user=admin_user)
+    assert not ScimIdentity.objects.filter(user=admin_user).exists()
+
+
+def test_linking_needs_scim_manage_and_is_audited(provider, admin_user, hr_user):
+    from django.core.exceptions import PermissionDenied
+
+    person = UserFactory()
+    with pytest.raises(PermissionDenied):
+        scim.scim_identity_link(actor=hr_user, provider=provider[0], user=person)
+
+    scim.scim_identity_link(actor=admin_user, provider=provider[0], user=person)
+
+    event = AuditEvent.objects.get(verb="scim.identity_link")
+    assert (event.actor, event.target_id) == (admin_user, str(person.pk))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        {"givenName": ["Chloé"], "familyName": "Garnier"},
+        {"givenName": "Chloé", "familyName": {"x": 1}},
+        {"formatted": 42},
+        {"givenName": True},
+    ],
+)
+def test_name_parts_must_be_strings(idp, managed, name):
+    body = {k: v for k, v in OKTA_CREATE.items() if k != "displayName"} | {"name": name}
+    person = managed(UserFactory(email="kept@example.com", display_name="Kept Name"))
+    patch = {"schemas": [PATCH], "Operations": [{"op": "replace", "value": {"name": name}}]}
+
+    created = idp.call("post", "/Users", body)
+    patched = idp.call("patch", f"/Users/{person.pk}", patch)
+
+    for response in (created, patched):
+        assert response.status_code == 400
+        assert response.json()["scimType"] == "invalidValue"
+    assert not User.objects.filter(email="chloe.garnier@example.com").exists()
+    person.refresh_from_db()
+    assert person.display_name == "Kept Name"
