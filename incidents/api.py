@@ -284,8 +284,14 @@ class StatementRef(serializers.Serializer):
 
 class StatementDecisionInput(serializers.Serializer):
     statement = serializers.IntegerField()
-    digest = serializers.CharField(required=False, allow_blank=True, default="")
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class StatementApproveInput(StatementDecisionInput):
+    digest = serializers.RegexField(
+        r"^[0-9a-fA-F]{64}$",
+        help_text="The statement's `digest` as you read it; a stale one is refused.",
+    )
 
 
 class FreezeInput(serializers.Serializer):
@@ -518,14 +524,14 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
         )
         return Response(StatementSerializer(statement).data)
 
-    @extend_schema(request=StatementDecisionInput, responses=StatementSerializer)
+    @extend_schema(request=StatementApproveInput, responses=StatementSerializer)
     @action(detail=True, methods=["post"], url_path="approve-statement")
     def approve_statement(self, request, pk=None):
-        data = _input(StatementDecisionInput, request)
+        data = _input(StatementApproveInput, request)
         statement = statements.statement_approve(
             actor=request.user,
             statement=self._statement(data["statement"]),
-            digest=data["digest"] or None,
+            digest=data["digest"],
             comment=data["comment"],
         )
         return Response(StatementSerializer(statement).data)

@@ -170,12 +170,13 @@ def statement_submit(*, actor, statement: HoldingStatement) -> HoldingStatement:
 
 @transaction.atomic
 def statement_approve(
-    *, actor, statement: HoldingStatement, digest: str | None = None, comment: str = ""
+    *, actor, statement: HoldingStatement, digest: str, comment: str = ""
 ) -> HoldingStatement:
     """Legal clears the statement for the text it read.
 
-    `digest` is the digest of the text the approver was shown (pages send it); when it no
-    longer matches, someone edited the statement meanwhile and the approval is refused.
+    `digest` is the digest of the text the approver was shown (the page's hidden field,
+    the API's `digest`); it is required, and when it no longer matches, someone edited the
+    statement meanwhile and the approval is refused.
     """
     statement = _locked(statement)
     require(actor, "statement.approve", statement.incident)
@@ -187,7 +188,11 @@ def statement_approve(
     if statement.created_by_id == actor.pk:
         raise ValidationError(_("You wrote this statement: another legal person must approve it."))
     current = statement.digest()
-    if digest and digest != current:
+    if not digest:
+        raise ValidationError(
+            _("The approval does not name the text you read (its digest): reload the statement.")
+        )
+    if digest.strip().lower() != current:
         raise ValidationError(
             _("The statement changed since you opened it: read the new text before approving.")
         )

@@ -215,7 +215,7 @@ def statement_detail(request, pk, statement_pk):
                     statements.statement_approve(
                         actor=request.user,
                         statement=statement,
-                        digest=data.get("digest"),
+                        digest=data.get("digest", ""),
                         comment=data.get("comment", ""),
                     )
                     messages.success(request, _("Approved: this exact text is cleared."))

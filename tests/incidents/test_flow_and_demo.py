@@ -53,7 +53,7 @@ def test_from_a_spike_to_a_reviewed_incident(
                 actor=social_user, incident=incident, title="Reply", text="We are on it."
             ),
         )
-        statement_approve(actor=legal_user, statement=statement)
+        statement_approve(actor=legal_user, statement=statement, digest=statement.digest())
         for task in incident.tasks.all():
             task_complete(actor=manager_user, task=task)
     with time_machine.travel(NOW + timedelta(hours=2), tick=False):

@@ -3,6 +3,7 @@
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from incidents.context import publishing_freeze
 from incidents.freeze import current_freeze, freeze_lift, freeze_start
@@ -97,9 +98,43 @@ def test_an_approval_of_a_text_that_changed_meanwhile_is_refused(pending, legal_
     assert HoldingStatement.objects.get(pk=pending.pk).state == "pending"
 
 
+@pytest.mark.parametrize("digest", ["", None])
+def test_an_approval_that_names_no_digest_is_refused(pending, legal_user, digest):
+    with pytest.raises(ValidationError, match="does not name the text you read"):
+        statement_approve(actor=legal_user, statement=pending, digest=digest)
+    assert HoldingStatement.objects.get(pk=pending.pk).state == "pending"
+    assert not AuditEvent.objects.filter(verb="statement.approve").exists()
+
+
+def test_the_api_requires_the_digest_and_refuses_a_stale_one(
+    pending, incident, api_client_for, legal_user
+):
+    client = api_client_for("legal")
+    url = f"/api/v1/incidents/{incident.pk}/approve-statement/"
+    missing = client.post(url, {"statement": pending.pk}, format="json")
+    assert missing.status_code == 400
+    assert "digest" in missing.json()
+    read = pending.digest()
+    HoldingStatement.objects.filter(pk=pending.pk).update(text="Something else")
+    stale = client.post(url, {"statement": pending.pk, "digest": read}, format="json")
+    assert stale.status_code in (400, 409)
+    assert "changed since you opened it" in str(stale.json())
+    assert HoldingStatement.objects.get(pk=pending.pk).state == "pending"
+    assert not AuditEvent.objects.filter(verb="statement.approve").exists()
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    request = schema["components"]["schemas"]["StatementApproveInputRequest"]
+    assert "digest" in request["required"]
+
+
+def test_the_approve_form_carries_the_digest_read(pending, incident, client_for):
+    url = reverse("incident_statement", kwargs={"pk": incident.pk, "statement_pk": pending.pk})
+    page = client_for("legal").get(url).content.decode()
+    assert f'name="digest" value="{pending.digest()}"' in page
+
+
 def test_only_legal_approves_and_never_its_own_text(pending, incident, social_user):
     with pytest.raises(PermissionDenied):
-        statement_approve(actor=social_user, statement=pending)
+        statement_approve(actor=social_user, statement=pending, digest=pending.digest())
     author = UserFactory(roles=["legal"])
     incident_assign_role(actor=social_user, incident=incident, role="communications", person=author)
     own = statement_submit(
@@ -107,7 +142,7 @@ def test_only_legal_approves_and_never_its_own_text(pending, incident, social_us
         statement=statement_create(actor=author, incident=incident, title="Mine", text=TEXT),
     )
     with pytest.raises(ValidationError, match="another legal person"):
-        statement_approve(actor=author, statement=own)
+        statement_approve(actor=author, statement=own, digest=own.digest())
 
 
 def test_legal_asks_for_changes_with_a_comment(pending, legal_user, social_user):
@@ -119,7 +154,7 @@ def test_legal_asks_for_changes_with_a_comment(pending, legal_user, social_user)
     assert sent_back.state == "changes"
     assert not sent_back.is_cleared
     with pytest.raises(ValidationError, match="Only a statement sent to legal"):
-        statement_approve(actor=legal_user, statement=sent_back)
+        statement_approve(actor=legal_user, statement=sent_back, digest=sent_back.digest())
     assert statement_submit(actor=social_user, statement=sent_back).state == "pending"
 
 
