@@ -1,6 +1,7 @@
 import base64
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -23,14 +24,47 @@ from accounts import selectors, services
 from accounts.filters import UserFilter
 from accounts.forms import PersonForm, SignInForm, TeamForm, TokenForm
 from accounts.models import ApiToken, Team, User
+from riskdesk import login_guard
 from riskdesk.forms import add_service_errors
 from riskdesk.htmx import render_page
 from riskdesk.permissions import can, require
 
 
 class SignInView(auth_views.LoginView):
+    """Sign-in, throttled per address and per e-mail; django-axes locks out repeated failures."""
+
     form_class = SignInForm
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if login_guard.throttled(request, "sign_in", request.POST.get("username")):
+            return _throttled(request)
+        if login_guard.address_locked_out(request):
+            return render(
+                request,
+                "registration/locked_out.html",
+                {"cooloff_timedelta": settings.AXES_COOLOFF_TIME},
+                status=429,
+            )
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Throttled per address and per e-mail, so nobody floods a person's mailbox."""
+
+    def post(self, request, *args, **kwargs):
+        if login_guard.throttled(request, "password_reset", request.POST.get("email")):
+            return _throttled(request)
+        return super().post(request, *args, **kwargs)
+
+
+def _throttled(request):
+    return render(
+        request,
+        "registration/throttled.html",
+        {"message": login_guard.throttled_message()},
+        status=429,
+    )
 
 
 # --- People -----------------------------------------------------------------

@@ -233,6 +233,18 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
+# People are found whatever the letter case, so axes counts the lowercased, stripped username.
+AXES_USERNAME_CALLABLE = "riskdesk.login_guard.axes_username"
+# Beside the (username, address) lockout: an address failing this often, whatever the
+# usernames, is locked for the cool-off time too (riskdesk.login_guard).
+RISKDESK_LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int(
+    "RISKDESK_LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=50
+)
+# Posts of the sign-in and password-reset forms per client address and per target e-mail.
+RISKDESK_FORM_THROTTLES = {
+    "sign_in": {"per_address": 60, "per_target": 20, "minutes": 15},
+    "password_reset": {"per_address": 20, "per_target": 3, "minutes": 60},
+}
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env.int("RISKDESK_PROXY_COUNT", default=0) or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (

@@ -4,6 +4,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db import transaction
 from django.dispatch import receiver
 
+from riskdesk import login_guard
 from riskdesk.audit import audit_record
 
 
@@ -22,6 +23,8 @@ def audit_logout(sender, request, user, **kwargs):
 
 @receiver(user_login_failed, dispatch_uid="riskdesk.audit_login_failed")
 def audit_login_failed(sender, credentials, request=None, **kwargs):
+    if request is not None:
+        login_guard.record_failure(request)  # the per-address limit, across usernames
     # The password is never stored; Django already masks it in `credentials`.
     with transaction.atomic():
         audit_record(
