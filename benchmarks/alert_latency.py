@@ -10,7 +10,7 @@ in-process queue that a small pool of worker threads drains by calling
 `notification_send`, as Celery workers would. So the figure is the outbox's
 own cost (rows, claim, signing, HTTP), without the broker's hop.
 
-The reference in the same run: a bare httpx POST of the same size to the sink.
+The reference in the same run: a bare POST of the same size to the sink (same outbound client).
 """
 
 import contextlib
@@ -23,7 +23,6 @@ import uuid
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
 from django.db import connection, transaction
 from django.test.utils import override_settings
 
@@ -31,6 +30,7 @@ from accounts.models import Team
 from monitoring import notifications, pipeline, tasks
 from monitoring.connectors.base import NormalizedMention
 from monitoring.models import NotificationChannel
+from riskdesk import outbound
 
 
 class _Sink:
@@ -94,7 +94,7 @@ def _worker(ids: "queue.Queue[int | None]", db_lock) -> None:
 def _reference_post_ms(url: str, rounds: int = 50) -> float:
     body = json.dumps({"mention_ids": [], "payload": {"text": "x" * 600}}).encode()
     times = []
-    with httpx.Client(timeout=5) as client:
+    with outbound.client(timeout=5) as client:  # the client notifications send with
         for _ in range(rounds):
             started = time.perf_counter()
             client.post(url, content=body, headers={"Content-Type": "application/json"})

@@ -1,7 +1,8 @@
 """Checking that a post's links answer, over real HTTP, without reaching private networks.
 
-Redirects are followed by hand so every hop goes through
-`riskdesk.outbound.ensure_public_address`, like the monitoring connectors do.
+Through riskdesk.outbound's guarded client, like every outbound call: each hop
+connects only to a public address it checked. Redirects are followed here, hop
+by hop, to tell which URL answered in the end.
 """
 
 import httpx
@@ -9,25 +10,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from compliance import conf
-from riskdesk.outbound import PrivateAddress, ensure_public_address
+from riskdesk import outbound
 
-MAX_REDIRECTS = 5
+MAX_REDIRECTS = outbound.MAX_REDIRECTS
 USER_AGENT = "riskdesk-link-check/1 (sponsored post review)"
 
 
-def check_url(url: str, *, client: httpx.Client | None = None) -> dict:
+def check_url(url: str) -> dict:
     """{"result": ok|broken|blocked, "status", "detail", "final_url", "checked_at"}."""
-    owns = client is None
     timeout = conf.get("COMPLIANCE_LINK_TIMEOUT")
-    client = client or httpx.Client(
+    client = outbound.client(
         timeout=timeout, follow_redirects=False, headers={"User-Agent": USER_AGENT}
     )
     state = {"status": None, "detail": "", "final_url": url}
     try:
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
-            ensure_public_address(current)
-            response = client.head(current)
+            try:
+                response = client.head(current)
+            except outbound.Refused as exc:
+                if current != url:  # a hop: say no more than that
+                    raise outbound.Refused(outbound.REDIRECT_REFUSED) from exc
+                raise
             if response.status_code in (403, 405, 501):  # some servers refuse HEAD
                 with client.stream("GET", current) as streamed:
                     response = streamed
@@ -42,8 +46,8 @@ def check_url(url: str, *, client: httpx.Client | None = None) -> dict:
         if state["status"] >= 400:
             return _done("broken", state, _("HTTP %(status)s") % state)
         return _done("ok", state, "")
-    except PrivateAddress as exc:
-        return _done("blocked", state, str(exc))
+    except outbound.Refused as exc:
+        return _done("blocked", state, exc.message)
     except httpx.TimeoutException:
         return _done("broken", state, _("no answer within %(seconds)s s") % {"seconds": timeout})
     except httpx.HTTPError as exc:
@@ -51,8 +55,7 @@ def check_url(url: str, *, client: httpx.Client | None = None) -> dict:
             "broken", state, _("could not connect (%(error)s)") % {"error": type(exc).__name__}
         )
     finally:
-        if owns:
-            client.close()
+        client.close()
 
 
 def _done(result: str, state: dict, detail: str) -> dict:

@@ -30,6 +30,17 @@ class Credential(crypto.EncryptedSecret, models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     rotated_at = models.DateTimeField(_("secret last changed"), default=timezone.now)
+    # Hosts, besides its connector's own API hosts, that the secret may be sent to: the
+    # instance of a Mastodon token, a proxy or fake of the network. Set by credential managers.
+    allowed_hosts = models.JSONField(
+        _("other allowed hosts"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Host names, besides the network's own API hosts, that may receive this secret: "
+            "a Mastodon instance other than mastodon.social, for example."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -276,6 +287,8 @@ class Mention(models.Model):
             models.Index(fields=["assignee", "status", "-published_at"], name="mention_assignee"),
             models.Index(fields=["platform", "author_id"], name="mention_author"),
             models.Index(fields=["thread_id"], name="mention_thread"),
+            # The dashboard counts the mentions received in the last day on every load.
+            models.Index(fields=["received_at"], name="mention_received"),
             # The SLA breach count on every inbox page and the dashboard: an index-only scan.
             models.Index(
                 fields=["first_response_due_at"],

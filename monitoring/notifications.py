@@ -24,6 +24,7 @@ import json
 import logging
 import random
 import threading
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import timedelta
@@ -42,8 +43,8 @@ from django.utils.translation import ngettext
 
 from monitoring.connectors.base import NormalizedMention
 from monitoring.models import Notification, NotificationChannel
+from riskdesk import outbound
 from riskdesk.audit import audit_record, snapshot
-from riskdesk.outbound import PrivateAddress, ensure_public_address
 from riskdesk.permissions import require
 
 logger = logging.getLogger(__name__)
@@ -60,7 +61,8 @@ RETRY_BASE_SECONDS = 30
 RETRY_CAP_SECONDS = 3600
 # How long a claimed row is held by its worker: longer than any send can take.
 CLAIM = timedelta(minutes=2)
-SIGNATURE_HEADER = "X-Riskdesk-Signature-256"
+SIGNATURE_HEADER = "X-Riskdesk-Signature"
+TIMESTAMP_HEADER = "X-Riskdesk-Timestamp"
 EVENT_HEADER = "X-Riskdesk-Event"
 EVENT_MENTIONS = "mentions.risky"
 EVENT_TEST = "channel.test"
@@ -109,12 +111,12 @@ def _target_error(kind: str, target: str) -> str | None:
     except ValidationError:
         return _("Enter an http:// or https:// URL.")
     try:
-        ensure_public_address(target)
-    except PrivateAddress as exc:
+        outbound.ensure_public_address(target)
+    except outbound.Refused as exc:
         return _(
             "%(problem)s. Private, loopback and link-local addresses are refused unless "
-            "RISKDESK_ALLOW_PRIVATE_ADDRESSES is on."
-        ) % {"problem": exc}
+            "RISKDESK_OUTBOUND_ALLOW lists them."
+        ) % {"problem": exc.message}
     return None
 
 
@@ -497,8 +499,28 @@ def slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def signature(body: bytes, secret: str) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def signature(body: bytes, secret: str, timestamp: int) -> str:
+    """`t=<timestamp>,v1=<hex HMAC-SHA256 of "<timestamp>.<body>">`: a receiver recomputes
+    it and refuses a timestamp too far from its clock, so a captured delivery cannot be
+    replayed later (see README, Notifications)."""
+    signed = str(timestamp).encode() + b"." + body
+    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def verify_signature(
+    body: bytes, header: str | None, secret: str, *, now: float | None = None, tolerance=300
+) -> bool:
+    """What a receiver does: the HMAC matches and its timestamp is within `tolerance` seconds."""
+    try:
+        fields = dict(part.split("=", 1) for part in (header or "").split(","))
+        timestamp = int(fields["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs((time.time() if now is None else now) - timestamp) > tolerance:
+        return False
+    expected = signature(body, secret, timestamp)
+    return hmac.compare_digest(expected.encode(), (header or "").encode())
 
 
 _http: httpx.Client | None = None
@@ -511,15 +533,11 @@ def _client() -> httpx.Client:
     global _http
     with _http_lock:
         if _http is None:
-            _http = httpx.Client(follow_redirects=False)
+            _http = outbound.client(follow_redirects=False, max_bytes=1024 * 1024)
         return _http
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> None:
-    try:
-        ensure_public_address(url)  # again: the name may resolve elsewhere since it was saved
-    except PrivateAddress as exc:
-        raise SendError(str(exc), permanent=True) from exc
     headers = {
         "Content-Type": "application/json",
         "User-Agent": settings.MONITORING_HTTP["user_agent"],
@@ -529,6 +547,8 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> None:
         response = _client().post(
             url, content=body, headers=headers, timeout=settings.MONITORING_HTTP["timeout"]
         )
+    except outbound.Refused as exc:  # checked at every connection: names may move
+        raise SendError(exc.message, permanent=True) from exc
     except httpx.TimeoutException as exc:
         raise SendError(
             _("No answer in time (%(error)s).") % {"error": type(exc).__name__}
@@ -561,8 +581,10 @@ def _send_webhook(channel: NotificationChannel, notification: Notification) -> N
             "payload": notification.payload,
         }
     ).encode()
+    timestamp = int(time.time())
     headers = {
-        SIGNATURE_HEADER: signature(body, channel.secret),
+        SIGNATURE_HEADER: signature(body, channel.secret, timestamp),
+        TIMESTAMP_HEADER: str(timestamp),
         EVENT_HEADER: event,
         "X-Riskdesk-Delivery": str(notification.pk),
     }

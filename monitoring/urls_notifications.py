@@ -49,7 +49,7 @@ class ChannelForm(forms.Form):
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text=gettext_lazy(
             "Generic webhooks only: each message carries an HMAC-SHA256 signature made with it "
-            "(X-Riskdesk-Signature-256). Never shown again."
+            "over its timestamp and body (X-Riskdesk-Signature). Never shown again."
         ),
     )
     min_risk = forms.IntegerField(

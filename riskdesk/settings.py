@@ -460,9 +460,12 @@ if RISKDESK_ENV == "test":
 
 # --- Monitoring -------------------------------------------------------------
 
-# Outbound calls to addresses people enter may reach private networks only when this is on.
-RISKDESK_ALLOW_PRIVATE_ADDRESSES = env.bool(
-    "RISKDESK_ALLOW_PRIVATE_ADDRESSES", default=not PRODUCTION
+# Outbound calls (riskdesk.outbound) reach only public addresses, plus these networks
+# ("127.0.0.1/32") and host names: outside production, the local demo network, the
+# notification sink and the tests' fake servers on 127.0.0.1. Comma-separated in the
+# environment. Numeric host forms and every redirect are checked whatever this says.
+RISKDESK_OUTBOUND_ALLOW = env.list(
+    "RISKDESK_OUTBOUND_ALLOW", default=[] if PRODUCTION else ["127.0.0.1/32"]
 )
 
 # How connectors talk to the networks (monitoring.connectors.base.Connector.request).

@@ -19,6 +19,7 @@ here: 190 is a refused token, 10 and 200 a missing permission, 4/17/32/613 and
 import hashlib
 import hmac
 import json
+from urllib.parse import urlsplit
 
 import httpx
 from django.utils import timezone
@@ -62,6 +63,10 @@ class MetaBusinessRevoker(MetaConnector):
         self.connection = connection
         self.base_url = (connection.base_url or self.default_base_url).rstrip("/")
         self.secret = connection.secret
+        # The connection's address is set by who may manage revocation connections (admins):
+        # it is allowed to receive the token, besides Meta's own Graph API host.
+        own = urlsplit(self.base_url).hostname if connection.base_url else None
+        self.allowed_hosts = frozenset(self.api_hosts) | ({own.lower()} if own else set())
         self.wait_until = None
         self.problems = []
         self.exchanges: list[dict] = []

@@ -5,7 +5,10 @@ found, normalized, and the cursor to store once they are saved. It never
 touches the database; `monitoring.services.stream_poll` stores the page and
 advances the cursor in one transaction.
 
-`Connector.get` is the only way out: explicit timeouts, the network's
+`Connector.get` is the only way out, through riskdesk.outbound's guarded
+client: a credential's secret goes only to its connector's API hosts and the
+hosts an admin allowed on the credential (`allowed_hosts_for`), redirects
+included; explicit timeouts, the network's
 rate-limit headers read after every answer, `Retry-After` honoured, bounded
 retries with exponential backoff and jitter on 5xx and network faults, and
 4xx answers turned into permanent errors that stop the stream.
@@ -17,14 +20,14 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from riskdesk import crypto
-from riskdesk.outbound import PrivateAddress, ensure_public_address
+from riskdesk import crypto, outbound
 
 BODY_KEPT = 64 * 1024  # how much of an offending body a stream error keeps
 
@@ -188,6 +191,9 @@ class Connector:
     platform = ""  # the Platform of the mentions it returns
     default_base_url = ""
     secret_fields: tuple[str, ...] = ()  # what its credential holds
+    # The network's own API hosts: the only ones its credential's secret is sent to,
+    # with those an admin allowed on the credential.
+    api_hosts: frozenset[str] = frozenset()
     credential_optional = False  # True when it can read without one (public timelines)
     polled = True  # False for webhook connectors
 
@@ -198,7 +204,9 @@ class Connector:
         self.query = stream.query
         self.language = stream.language
         self.options = stream.options or {}
-        self.secret = stream.credential.secret if stream.credential_id else {}
+        credential = stream.credential if stream.credential_id else None
+        self.secret = credential.secret if credential is not None else {}
+        self.allowed_hosts = allowed_hosts_for(type(self), credential)
         # Set when the network says the quota is spent: the poller waits until then.
         self.wait_until: datetime | None = None
 
@@ -229,16 +237,27 @@ class Connector:
         config = settings.MONITORING_HTTP
         kwargs.setdefault("timeout", config["timeout"])
         url = self.url(path)
-        try:
-            ensure_public_address(url)
-        except PrivateAddress as exc:
-            raise PermanentError(f"{self.label}: refused to call {url}: {exc}") from exc
+        if self.secret:
+            # The class guard: whatever a stream's address, options or a server's paging
+            # link say, a secret is attached only for a host allowed for it.
+            host = (urlsplit(url).hostname or "").lower()
+            if host not in self.allowed_hosts:
+                raise PermanentError(
+                    f"{self.label}: refused to send the credential to {host or url}: "
+                    "only its network's API hosts and those allowed on the credential may get it."
+                )
+            kwargs["extensions"] = {outbound.HOSTS: self.allowed_hosts}
         error: ConnectorError | None = None
         for attempt in range(config["attempts"]):
             if attempt:
                 time.sleep(backoff_delay(attempt, config["backoff_base"], config["backoff_cap"]))
             try:
                 response = self.client.request(method, url, **kwargs)
+            except outbound.Refused as exc:
+                # Never the body of a refused hop: it was never fetched.
+                raise PermanentError(f"{self.label}: refused to call {url}: {exc.message}") from exc
+            except outbound.TooLarge as exc:
+                raise MalformedPayload(f"{self.label}: {exc.message}") from exc
             except httpx.TimeoutException:
                 error = TransientError(f"{self.label} did not answer within the timeout")
                 continue
@@ -339,11 +358,15 @@ def error_text(response: httpx.Response) -> str:
     return json.dumps(body)[:200]
 
 
+def allowed_hosts_for(connector_class, credential) -> frozenset[str]:
+    """The hosts `credential`'s secret may be sent to by `connector_class`."""
+    extra = credential.allowed_hosts if credential is not None else []
+    return frozenset(connector_class.api_hosts) | {
+        str(host).strip().lower() for host in extra or [] if str(host).strip()
+    }
+
+
 def http_client() -> httpx.Client:
-    """The client a poll uses: our User-Agent, the configured timeout, no cookies kept."""
+    """The client a poll uses: riskdesk's guarded client, our User-Agent, the timeout."""
     config = settings.MONITORING_HTTP
-    return httpx.Client(
-        headers={"User-Agent": config["user_agent"]},
-        timeout=config["timeout"],
-        follow_redirects=True,
-    )
+    return outbound.client(headers={"User-Agent": config["user_agent"]}, timeout=config["timeout"])

@@ -49,6 +49,7 @@ class BlueskyConnector(Connector):
     platform = "bluesky"
     default_base_url = "https://bsky.social"
     secret_fields = ("identifier", "app_password")
+    api_hosts = frozenset({"bsky.social", "public.api.bsky.app", "api.bsky.app"})
 
     def fetch(self, cursor: dict) -> Page:
         if not self.query.strip():

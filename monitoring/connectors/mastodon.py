@@ -41,6 +41,7 @@ class MastodonConnector(Connector):
     platform = "mastodon"
     default_base_url = "https://mastodon.social"
     secret_fields = ("access_token",)
+    api_hosts = frozenset({"mastodon.social"})  # another instance: allowed on the credential
     credential_optional = True  # public hashtag timelines need no token
 
     @property

@@ -253,6 +253,7 @@ class MetaConnector(Connector):
     platform = "facebook"
     default_base_url = "https://graph.facebook.com"
     secret_fields = ("app_secret", "verify_token", "page_access_token")
+    api_hosts = frozenset({"graph.facebook.com"})
     polled = False
 
     def __init__(self, stream, client: httpx.Client):

@@ -51,6 +51,7 @@ class RedditConnector(Connector):
     platform = "reddit"
     default_base_url = "https://oauth.reddit.com"
     secret_fields = ("client_id", "client_secret")
+    api_hosts = frozenset({"oauth.reddit.com", "www.reddit.com"})
 
     @property
     def subreddit(self) -> str:

@@ -54,6 +54,7 @@ class XConnector(Connector):
     platform = "x"
     default_base_url = "https://api.x.com"
     secret_fields = ("bearer_token",)
+    api_hosts = frozenset({"api.x.com", "api.twitter.com"})
 
     def fetch(self, cursor: dict) -> Page:
         if not self.query.strip():

@@ -72,6 +72,7 @@ class YouTubeConnector(Connector):
     platform = "youtube"
     default_base_url = "https://www.googleapis.com"
     secret_fields = ("api_key",)
+    api_hosts = frozenset({"www.googleapis.com", "youtube.googleapis.com"})
     _source: Source | None = None  # the source being read, named in errors
 
     def fetch(self, cursor: dict) -> Page:

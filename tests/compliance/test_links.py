@@ -63,25 +63,22 @@ def test_nothing_listening_is_broken():
 
 
 def test_private_addresses_are_not_fetched(site, settings):
-    settings.RISKDESK_ALLOW_PRIVATE_ADDRESSES = False
+    settings.RISKDESK_OUTBOUND_ALLOW = []
     result = check_url(f"{site.url}/ok")
     assert result["result"] == "blocked"
     assert site.requests == []
 
 
-def test_a_redirect_to_a_private_address_is_not_followed(site, settings, monkeypatch):
-    """The first hop is allowed (the test site is local), the private one is not."""
-    from compliance import links
-
-    def only_the_test_site(url):
-        if "10.0.0.1" in url:
-            from riskdesk.outbound import PrivateAddress
-
-            raise PrivateAddress("10.0.0.1 is not a public address")
-
-    monkeypatch.setattr(links, "ensure_public_address", only_the_test_site)
+@pytest.mark.parametrize(
+    "target",
+    ["http://169.254.169.254/latest/meta-data/", "http://[::ffff:10.0.0.1]/", "http://0x7f.1/"],
+)
+def test_a_redirect_to_a_private_address_is_not_followed(site, target):
+    """The first hop is allowed (the test site is local, RISKDESK_OUTBOUND_ALLOW), the next not."""
+    site.redirects["/to-private"] = target
     result = check_url(f"{site.url}/to-private")
     assert result["result"] == "blocked"
+    assert result["detail"] == "redirect to a non-public address refused"
     assert len(site.requests) == 1
 
 

@@ -13,6 +13,10 @@ from tests.fakes.base import FakeServer, Reply, Request
 class FakeLinkSite(FakeServer):
     slow_seconds = 2.0
 
+    def __init__(self):
+        super().__init__()
+        self.redirects: dict[str, str] = {"/to-private": "http://10.0.0.1/admin"}
+
     def start(self) -> "FakeLinkSite":
         super().start()
         handler = self._server.RequestHandlerClass
@@ -47,6 +51,8 @@ class FakeLinkSite(FakeServer):
         if path == "/slow":
             time.sleep(self.slow_seconds)
             return Reply(200, "late", content_type=html)
-        if path == "/to-private":
-            return Reply(302, "", headers={"Location": "http://10.0.0.1/admin"}, content_type=html)
+        if path in self.redirects:
+            return Reply(
+                302, "secret", headers={"Location": self.redirects[path]}, content_type=html
+            )
         return Reply(404, "unknown", content_type=html)

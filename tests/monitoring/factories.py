@@ -16,6 +16,8 @@ class CredentialFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Credential {n}")
     connector = "x"
     secret = factory.LazyFunction(lambda: {"bearer_token": "test-token"})
+    # The fake servers (tests/fakes) run on 127.0.0.1: an admin allowed it on the credential.
+    allowed_hosts = factory.LazyFunction(lambda: ["127.0.0.1"])
 
 
 class StreamFactory(factory.django.DjangoModelFactory):

@@ -148,7 +148,7 @@ def test_reddit_stream_through_the_tick(tick, settings):
 
 
 def test_private_addresses_are_refused_when_not_allowed(x, x_stream, tick, settings):
-    settings.RISKDESK_ALLOW_PRIVATE_ADDRESSES = False
+    settings.RISKDESK_OUTBOUND_ALLOW = []
     x.add_tweet("acme")
     tick()
     stream = Stream.objects.get(pk=x_stream.pk)

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import socket
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -31,6 +32,7 @@ from monitoring.notifications import (
     notifications_due,
     notify_team,
     queue_for_stored,
+    verify_signature,
 )
 from riskdesk.models import AuditEvent
 from tests.accounts.factories import TeamFactory
@@ -145,13 +147,13 @@ def test_channel_create_refuses_bad_targets(admin, legal, kind, target, field):
 
 
 def test_private_addresses_are_refused_unless_the_setting_allows_them(admin, legal, settings):
-    settings.RISKDESK_ALLOW_PRIVATE_ADDRESSES = False
+    settings.RISKDESK_OUTBOUND_ALLOW = []
     for url in ("http://127.0.0.1:8766/hook", "https://10.1.2.3/hook", "http://[::1]/x"):
         with pytest.raises(ValidationError) as caught:
             channel_create(actor=admin, team=legal, name="Sink", kind="slack", target=url)
-        assert "RISKDESK_ALLOW_PRIVATE_ADDRESSES" in caught.value.message_dict["target"][0]
+        assert "RISKDESK_OUTBOUND_ALLOW" in caught.value.message_dict["target"][0]
 
-    settings.RISKDESK_ALLOW_PRIVATE_ADDRESSES = True
+    settings.RISKDESK_OUTBOUND_ALLOW = ["127.0.0.1/32"]
     channel = channel_create(
         actor=admin, team=legal, name="Sink", kind="slack", target="http://127.0.0.1:8766/hook"
     )
@@ -357,9 +359,13 @@ def test_webhook_is_posted_with_a_valid_hmac_signature(legal, sink):
 
     request = sink.requests[-1]
     assert request.path == "/riskdesk"
-    expected = hmac.new(SECRET.encode(), request.body, hashlib.sha256).hexdigest()
-    signature = request.headers["x-riskdesk-signature-256"]
-    assert hmac.compare_digest(signature, f"sha256={expected}")
+    timestamp = request.headers["x-riskdesk-timestamp"]
+    assert abs(int(timestamp) - time.time()) < 60
+    signed = timestamp.encode() + b"." + request.body
+    expected = hmac.new(SECRET.encode(), signed, hashlib.sha256).hexdigest()
+    signature = request.headers["x-riskdesk-signature"]
+    assert hmac.compare_digest(signature, f"t={timestamp},v1={expected}")
+    assert verify_signature(request.body, signature, SECRET)
     assert request.headers["x-riskdesk-event"] == "mentions.risky"
     body = request.json()
     assert body["mention_ids"] == ids
@@ -370,6 +376,22 @@ def test_webhook_is_posted_with_a_valid_hmac_signature(legal, sink):
     assert (row.status, row.attempts, row.sent_at is not None) == ("sent", 1, True)
     assert channel.last_sent_at is not None
     assert channel.consecutive_failures == 0
+
+
+def test_a_webhook_signature_binds_its_time_so_a_replay_is_refused(legal, sink):
+    webhook(legal, sink.url + "/riskdesk")
+    ingest([make(1, legal, text="Lawsuit coming")])
+    notification_send(Notification.objects.get().pk)
+    request = sink.requests[-1]
+    signature = request.headers["x-riskdesk-signature"]
+    sent = int(request.headers["x-riskdesk-timestamp"])
+
+    assert verify_signature(request.body, signature, SECRET, now=sent + 60)
+    assert not verify_signature(request.body, signature, SECRET, now=sent + 3600)  # replayed
+    later = f"t={sent + 3600},{signature.split(',', 1)[1]}"  # a fresh time on the old MAC
+    assert not verify_signature(request.body, later, SECRET, now=sent + 3600)
+    assert not verify_signature(request.body + b" ", signature, SECRET, now=sent)
+    assert not verify_signature(request.body, None, SECRET)
 
 
 def test_slack_text_escapes_hostile_mention_text(admin, legal, sink):

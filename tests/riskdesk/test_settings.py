@@ -41,7 +41,7 @@ SETTINGS_VARIABLES = [
     "CELERY_TASK_ALWAYS_EAGER",
     "RISKDESK_ENCRYPTION_KEYS",
     "RISKDESK_ENCRYPTION_KEYS_FILE",
-    "RISKDESK_ALLOW_PRIVATE_ADDRESSES",
+    "RISKDESK_OUTBOUND_ALLOW",
 ]
 
 
@@ -146,8 +146,8 @@ def test_production_without_encryption_keys_is_refused(load_settings):
 
 
 def test_production_refuses_private_addresses_for_outbound_calls(load_settings):
-    assert load_settings(**production())["RISKDESK_ALLOW_PRIVATE_ADDRESSES"] is False
-    assert load_settings()["RISKDESK_ALLOW_PRIVATE_ADDRESSES"] is True
+    assert load_settings(**production())["RISKDESK_OUTBOUND_ALLOW"] == []
+    assert load_settings()["RISKDESK_OUTBOUND_ALLOW"] == ["127.0.0.1/32"]
 
 
 def test_encryption_keys_list_newest_first(load_settings):

@@ -6,15 +6,13 @@ path, the subject (or Slack text) and whether the HMAC signature holds. With
 so the channel shows the failure like a real endpoint would make it.
 """
 
-import hashlib
-import hmac
 import json
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-SIGNATURE_HEADER = "X-Riskdesk-Signature-256"
+SIGNATURE_HEADER = "X-Riskdesk-Signature"
 MAX_BODY = 5 * 1024 * 1024
 
 
@@ -29,8 +27,9 @@ def signature_state(body: bytes, header: str | None, secret: str) -> str:
         return "unsigned"
     if not secret:
         return "signed (not checked: no --secret)"
-    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return "signature ok" if hmac.compare_digest(header, expected) else "SIGNATURE BAD"
+    from monitoring.notifications import verify_signature
+
+    return "signature ok" if verify_signature(body, header, secret) else "SIGNATURE BAD"
 
 
 def summary(body: bytes) -> str:
