@@ -285,6 +285,13 @@ class RevisionSubmitSerializer(serializers.Serializer):
     approval_rule = serializers.ChoiceField(choices=ApprovalRule.choices, default=ApprovalRule.ANY)
 
 
+class RevisionApproveSerializer(serializers.Serializer):
+    content_digest = serializers.RegexField(
+        r"^[0-9a-fA-F]{64}$",
+        help_text="The revision's content_digest as you read it; a stale one is refused.",
+    )
+
+
 class RevisionRequestChangesSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=services.MAX_COMMENT)
     line = serializers.IntegerField(required=False, allow_null=True, min_value=1)
@@ -387,12 +394,20 @@ class PolicyRevisionViewSet(viewsets.ModelViewSet):
         )
         return self._answer(revision)
 
-    @extend_schema(request=None, responses=PolicyRevisionSerializer)
+    @extend_schema(request=RevisionApproveSerializer, responses=PolicyRevisionSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, policy_pk=None, pk=None):
-        """Approve the revision's current text (an assigned reviewer, never its author)."""
+        """Approve the text you read (an assigned reviewer, never its author).
+
+        `content_digest` is the revision's `content_digest` as you read it; a stale one is
+        refused, so an edit made meanwhile is never approved unread.
+        """
+        data = RevisionApproveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         return self._answer(
-            services.revision_approve(actor=request.user, revision=self.get_object())
+            services.revision_approve(
+                actor=request.user, revision=self.get_object(), **data.validated_data
+            )
         )
 
     @extend_schema(request=RevisionRequestChangesSerializer, responses=PolicyRevisionSerializer)

@@ -374,11 +374,32 @@ def approval_satisfied(revision: PolicyRevision) -> bool:
 
 
 @transaction.atomic
-def revision_approve(*, actor, revision: PolicyRevision) -> PolicyRevision:
+def revision_approve(*, actor, revision: PolicyRevision, content_digest: str) -> PolicyRevision:
+    """Approve the text the reviewer read: `content_digest` is its digest (pages and API send it).
+
+    A missing digest, or one the revision no longer has (it was edited meanwhile), is refused.
+    """
     revision = _lock(revision)
     require(actor, "revision.review", revision)
     if revision.status not in (RevisionStatus.IN_REVIEW, RevisionStatus.APPROVED):
         raise ValidationError(_("Only a revision in review can be approved."))
+    if not content_digest:
+        raise ValidationError(
+            {
+                "content_digest": _(
+                    "The approval does not name the text you read (its digest): reload the "
+                    "revision."
+                )
+            }
+        )
+    if content_digest.strip().lower() != revision.content_digest:
+        raise ValidationError(
+            {
+                "content_digest": _(
+                    "The revision changed since you opened it: read the new text before approving."
+                )
+            }
+        )
     review = next(r for r in revision.reviews.all() if r.reviewer_id == actor.pk)
     review.revision = revision  # the locked copy, for `counts`
     if review.counts:

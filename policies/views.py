@@ -323,7 +323,11 @@ def revision_approve(request, slug, number):
     revision = _revision(request.user, slug, number)
     require(request.user, "revision.review", revision)
     try:
-        revision = services.revision_approve(actor=request.user, revision=revision)
+        revision = services.revision_approve(
+            actor=request.user,
+            revision=revision,
+            content_digest=request.POST.get("content_digest", ""),
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -63,5 +63,7 @@ def publish(policy, body, *, author, reviewer, summary="Changes.", material=True
         actor=author, policy=policy, body=body, summary=summary, material_change=material
     )
     services.revision_submit(actor=author, revision=revision, reviewers=[reviewer])
-    services.revision_approve(actor=reviewer, revision=revision)
+    services.revision_approve(
+        actor=reviewer, revision=revision, content_digest=revision.content_digest
+    )
     return services.revision_publish(actor=reviewer, revision=revision)

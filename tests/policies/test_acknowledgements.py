@@ -94,7 +94,7 @@ def test_unpublished_revisions_and_outsiders_cannot_acknowledge(
     with pytest.raises(ValidationError):
         services.acknowledgement_record(actor=user_for("hr"), revision=draft)
     services.revision_submit(actor=owner, revision=draft, reviewers=[reviewer])
-    services.revision_approve(actor=reviewer, revision=draft)
+    services.revision_approve(actor=reviewer, revision=draft, content_digest=draft.content_digest)
     revision = services.revision_publish(actor=reviewer, revision=draft)
     with pytest.raises(ValidationError) as error:
         services.acknowledgement_record(actor=user_for("social"), revision=revision)

@@ -3,6 +3,7 @@
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from policies import services
@@ -34,7 +35,9 @@ def test_full_flow_publishes_and_resets_the_review_clock(
         revision.refresh_from_db()
         assert revision.status == RevisionStatus.IN_REVIEW
 
-        services.revision_approve(actor=reviewer, revision=revision)
+        services.revision_approve(
+            actor=reviewer, revision=revision, content_digest=revision.content_digest
+        )
         revision.refresh_from_db()
         assert revision.status == RevisionStatus.APPROVED
 
@@ -93,7 +96,9 @@ def test_authors_cannot_approve_their_own_revision(user_for, reviewer):
     assert "reviewers" in error.value.message_dict
     services.revision_submit(actor=manager_author, revision=revision, reviewers=[reviewer])
     with pytest.raises(PermissionDenied):
-        services.revision_approve(actor=manager_author, revision=revision)
+        services.revision_approve(
+            actor=manager_author, revision=revision, content_digest=revision.content_digest
+        )
     assert not AuditEvent.objects.filter(verb="policy_revision.approve").exists()
 
 
@@ -102,7 +107,9 @@ def test_only_assigned_reviewers_approve(policy, owner, reviewer, second_manager
     services.revision_submit(actor=owner, revision=revision, reviewers=[reviewer])
     for outsider in (second_manager, user_for("admin"), user_for("hr")):
         with pytest.raises(PermissionDenied):
-            services.revision_approve(actor=outsider, revision=revision)
+            services.revision_approve(
+                actor=outsider, revision=revision, content_digest=revision.content_digest
+            )
     revision.refresh_from_db()
     assert revision.status == RevisionStatus.IN_REVIEW
 
@@ -133,12 +140,16 @@ def test_any_rule_needs_one_approval_all_rule_needs_every_one(
     services.revision_submit(
         actor=owner, revision=revision, reviewers=[reviewer, second_manager], approval_rule="all"
     )
-    services.revision_approve(actor=reviewer, revision=revision)
+    services.revision_approve(
+        actor=reviewer, revision=revision, content_digest=revision.content_digest
+    )
     revision.refresh_from_db()
     assert revision.status == RevisionStatus.IN_REVIEW
     with pytest.raises(ValidationError):
         services.revision_publish(actor=reviewer, revision=revision)
-    services.revision_approve(actor=second_manager, revision=revision)
+    services.revision_approve(
+        actor=second_manager, revision=revision, content_digest=revision.content_digest
+    )
     revision.refresh_from_db()
     assert revision.status == RevisionStatus.APPROVED
 
@@ -147,7 +158,9 @@ def test_any_rule_needs_one_approval_all_rule_needs_every_one(
     services.revision_submit(
         actor=owner, revision=revision, reviewers=[reviewer, second_manager], approval_rule="any"
     )
-    services.revision_approve(actor=second_manager, revision=revision)
+    services.revision_approve(
+        actor=second_manager, revision=revision, content_digest=revision.content_digest
+    )
     revision.refresh_from_db()
     assert revision.status == RevisionStatus.APPROVED
 
@@ -155,8 +168,12 @@ def test_any_rule_needs_one_approval_all_rule_needs_every_one(
 def test_approving_twice_changes_nothing(policy, owner, reviewer):
     revision = _draft(policy, owner)
     services.revision_submit(actor=owner, revision=revision, reviewers=[reviewer])
-    services.revision_approve(actor=reviewer, revision=revision)
-    services.revision_approve(actor=reviewer, revision=revision)
+    services.revision_approve(
+        actor=reviewer, revision=revision, content_digest=revision.content_digest
+    )
+    services.revision_approve(
+        actor=reviewer, revision=revision, content_digest=revision.content_digest
+    )
     assert AuditEvent.objects.filter(verb="policy_revision.approve").count() == 1
 
 
@@ -165,7 +182,9 @@ def test_an_edit_after_approval_voids_it_and_returns_to_review(
 ):
     revision = _draft(policy, owner)
     services.revision_submit(actor=owner, revision=revision, reviewers=[reviewer])
-    services.revision_approve(actor=reviewer, revision=revision)
+    services.revision_approve(
+        actor=reviewer, revision=revision, content_digest=revision.content_digest
+    )
     approved_digest = PolicyRevision.objects.get(pk=revision.pk).content_digest
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -189,7 +208,9 @@ def test_an_edit_after_approval_voids_it_and_returns_to_review(
 def test_saving_the_same_text_does_not_void_approvals(policy, owner, reviewer):
     revision = _draft(policy, owner)
     services.revision_submit(actor=owner, revision=revision, reviewers=[reviewer])
-    services.revision_approve(actor=reviewer, revision=revision)
+    services.revision_approve(
+        actor=reviewer, revision=revision, content_digest=revision.content_digest
+    )
     revision = services.revision_update(actor=owner, revision=revision, body=BODY)
     assert revision.status == RevisionStatus.APPROVED
 
@@ -198,7 +219,9 @@ def test_an_approval_on_other_content_does_not_count(policy, owner, reviewer):
     """Even if a row says approved, publishing checks the digest against the text."""
     revision = _draft(policy, owner)
     services.revision_submit(actor=owner, revision=revision, reviewers=[reviewer])
-    services.revision_approve(actor=reviewer, revision=revision)
+    services.revision_approve(
+        actor=reviewer, revision=revision, content_digest=revision.content_digest
+    )
     PolicyRevision.objects.filter(pk=revision.pk).update(body="Changed behind our back.")
     revision = PolicyRevision.objects.get(pk=revision.pk)
     revision.content_digest = revision.compute_digest()
@@ -224,7 +247,9 @@ def test_publishing_an_unapproved_revision_is_refused(policy, owner, reviewer, s
 def test_only_managers_and_admins_publish(policy, owner, reviewer, user_for):
     revision = _draft(policy, owner)
     services.revision_submit(actor=owner, revision=revision, reviewers=[reviewer])
-    services.revision_approve(actor=reviewer, revision=revision)
+    services.revision_approve(
+        actor=reviewer, revision=revision, content_digest=revision.content_digest
+    )
     for refused in (owner, user_for("social"), user_for("hr")):
         with pytest.raises(PermissionDenied):
             services.revision_publish(actor=refused, revision=revision)
@@ -323,3 +348,70 @@ def test_policy_create_checks_audience_title_and_role(user_for, owner):
         )
     assert "title" in error.value.message_dict
     assert AuditEvent.objects.filter(verb="policy.create").count() == 1
+
+
+# --- The approval names the text read -------------------------------------------------------
+
+
+def _in_review(policy, owner, reviewer):
+    revision = _draft(policy, owner)
+    services.revision_submit(actor=owner, revision=revision, reviewers=[reviewer])
+    revision.refresh_from_db()
+    return revision
+
+
+def _edited_meanwhile(revision, owner) -> str:
+    """The digest the reviewer read, then an edit by the author: returns what was read."""
+    read = revision.content_digest
+    services.revision_update(actor=owner, revision=revision, body=BODY + "\nAnd on weekends.\n")
+    return read
+
+
+@pytest.mark.parametrize("stale", ["read before the edit", "", "0" * 64])
+def test_an_approval_on_a_stale_or_missing_digest_is_refused(policy, owner, reviewer, stale):
+    revision = _in_review(policy, owner, reviewer)
+    read = _edited_meanwhile(revision, owner)
+    digest = read if stale == "read before the edit" else stale
+    with pytest.raises(ValidationError) as error:
+        services.revision_approve(actor=reviewer, revision=revision, content_digest=digest)
+    assert "content_digest" in error.value.message_dict
+    revision.refresh_from_db()
+    assert revision.status == RevisionStatus.IN_REVIEW
+    assert revision.reviews.get().decision == ReviewDecision.PENDING
+    assert not AuditEvent.objects.filter(verb="policy_revision.approve").exists()
+
+
+def test_the_api_requires_the_digest_read(policy, owner, reviewer, api_client_for):
+    revision = _in_review(policy, owner, reviewer)
+    read = _edited_meanwhile(revision, owner)
+    client = api_client_for("manager")
+    url = f"/api/v1/policies/{policy.pk}/revisions/{revision.pk}/approve/"
+    missing = client.post(url, {}, format="json")
+    assert missing.status_code == 400
+    assert "content_digest" in missing.json()
+    stale = client.post(url, {"content_digest": read}, format="json")
+    assert stale.status_code in (400, 409)
+    assert "changed since you opened it" in str(stale.json())
+    revision.refresh_from_db()
+    assert revision.status == RevisionStatus.IN_REVIEW
+    current = client.post(url, {"content_digest": revision.content_digest}, format="json")
+    assert current.status_code == 200, current.json()
+    assert current.json()["status"] == RevisionStatus.APPROVED
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    assert "content_digest" in schema["components"]["schemas"]["RevisionApproveRequest"]["required"]
+
+
+def test_the_page_approves_the_text_shown_and_refuses_a_stale_one(
+    policy, owner, reviewer, client_for
+):
+    revision = _in_review(policy, owner, reviewer)
+    client = client_for("manager")
+    detail = reverse("policy_revision_detail", args=[policy.slug, revision.number])
+    page = client.get(detail).content.decode()
+    assert f'name="content_digest" value="{revision.content_digest}"' in page
+    read = _edited_meanwhile(revision, owner)
+    approve = reverse("policy_revision_approve", args=[policy.slug, revision.number])
+    response = client.post(approve, {"content_digest": read}, follow=True)
+    assert "changed since you opened it" in response.content.decode()
+    revision.refresh_from_db()
+    assert revision.status == RevisionStatus.IN_REVIEW
