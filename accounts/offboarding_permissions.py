@@ -6,6 +6,7 @@ AccountsConfig.ready().
 """
 
 from accounts.models import TeamKind
+from accounts.permissions import admins_only_by_admins
 from riskdesk.permissions import any_of, has_perm, rule
 
 
@@ -22,7 +23,8 @@ rule("access_grant.view", any_of(has_perm("accounts.view_accessgrant"), in_secur
 rule("access_grant.manage", any_of(has_perm("accounts.change_accessgrant"), in_security_team))
 rule("access_review.view", any_of(has_perm("accounts.view_accessgrant"), in_security_team))
 rule("offboarding.view", any_of(has_perm("accounts.view_offboardingcase"), in_security_team))
-rule("offboarding.open", has_perm("accounts.add_offboardingcase"))
+# Opening a case deactivates the person at once: for an admin, only an admin may.
+rule("offboarding.open", admins_only_by_admins(has_perm("accounts.add_offboardingcase")))
 rule("offboarding.work", any_of(has_perm("accounts.change_offboardingcase"), in_security_team))
 rule("revocation_connection.manage", has_perm("accounts.change_revocationconnection"))
 rule("scim.manage", has_perm("accounts.manage_scim"))
