@@ -147,10 +147,23 @@ def problems_of(mention: NormalizedMention) -> dict[str, str]:
     return problems
 
 
+class ClaimLost(Exception):
+    """The poll's claim on its stream expired and someone else holds (or held) it since."""
+
+
 def ingest(
-    mentions: Iterable[NormalizedMention], *, stream=None, cursor: dict | None = None
+    mentions: Iterable[NormalizedMention],
+    *,
+    stream=None,
+    cursor: dict | None = None,
+    claim_token: str | None = None,
 ) -> IngestResult:
-    """Store what is new among `mentions`; with `stream`, advance its cursor in the same commit."""
+    """Store what is new among `mentions`; with `stream`, advance its cursor in the same commit.
+
+    With `claim_token` (a poll), the cursor moves only while the stream is still held by
+    that claim: a late poll whose claim was taken over raises ClaimLost and stores nothing,
+    so it can never move the cursor back behind a newer poll's.
+    """
     with transaction.atomic():
         result = IngestResult()
         fresh: dict[tuple[str, str], NormalizedMention] = {}
@@ -183,7 +196,7 @@ def ingest(
         stored_keys = set(result.stored)
         result.duplicates.extend(m.key for m in new if m.key not in stored_keys)
         if stream is not None:
-            _advance(stream, cursor, found=len(result.ids))
+            _advance(stream, cursor, found=len(result.ids), claim_token=claim_token)
     return result
 
 
@@ -213,14 +226,19 @@ def copy_tag_links(cursor, links) -> None:
             copy.write_row(link)
 
 
-def _advance(stream, cursor: dict | None, found: int) -> None:
+def _advance(stream, cursor: dict | None, found: int, claim_token: str | None = None) -> None:
     from django.db.models import F
 
     changes = {"mentions_found": F("mentions_found") + found}
     if cursor is not None:
         changes["cursor"] = cursor
+    rows = type(stream).objects.filter(pk=stream.pk)
+    if claim_token is not None:
+        rows = rows.filter(claim_token=claim_token)  # a conditional UPDATE: the claim or nothing
+    if not rows.update(**changes) and claim_token is not None:
+        raise ClaimLost(f"stream {stream.pk}: the poll's claim was taken over")
+    if cursor is not None:
         stream.cursor = cursor
-    type(stream).objects.filter(pk=stream.pk).update(**changes)
 
 
 def copy_rows(cursor, table: str, mentions, stream_id, now) -> None:

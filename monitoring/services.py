@@ -317,7 +317,7 @@ def stream_poll(*, stream_id: int, claim_token: str) -> PollOutcome | None:
     fault after some pages keeps those pages; the error decides when the next
     poll comes (at once after a backlog, at the rate-limit reset, with backoff
     after a failure, never after a permanent error until someone fixes it).
-    Returns None when the claim is no longer ours.
+    Returns None when the claim is no longer ours, at the start or at any page.
     """
     stream = (
         Stream.objects.select_related("credential")
@@ -336,7 +336,9 @@ def stream_poll(*, stream_id: int, claim_token: str) -> PollOutcome | None:
             connector = connector_class(stream, client)
             for _page_number in range(settings.MONITORING_MAX_PAGES_PER_POLL):
                 page = connector.fetch(cursor)
-                result = pipeline.ingest(page.mentions, stream=stream, cursor=page.cursor)
+                result = pipeline.ingest(
+                    page.mentions, stream=stream, cursor=page.cursor, claim_token=claim_token
+                )
                 cursor = page.cursor
                 outcome.pages += 1
                 outcome.stored += len(result.ids)
@@ -363,6 +365,11 @@ def stream_poll(*, stream_id: int, claim_token: str) -> PollOutcome | None:
         )
         outcome.status, outcome.error = StreamStatus.FAILING, error.message
         next_poll = timezone.now()
+    except pipeline.ClaimLost:
+        # Too late: another poll holds the stream now (or has finished). Its cursor stands;
+        # this page was rolled back, and the stream's state is the other poll's to write.
+        logger.warning("poll of stream %s lost its claim; its last page was dropped", stream_id)
+        return None
     except DatabaseError:
         raise  # the task logs it; the claim expires and a later poll starts over
     except Exception as exc:  # a connector bug must not kill the worker nor stop others

@@ -338,3 +338,47 @@ def test_entry_without_a_date_is_dated_now(http, feeds):
     (mention,) = rss(http, feeds.url + "/feed.xml").fetch({}).mentions
 
     assert mention.published_at >= before
+
+
+# --- SSRF: a feed that redirects into riskdesk's own network --------------------------------
+
+METADATA_BODY = "AccessKeyId=ASIA-METADATA-SECRET"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+        "http://[::ffff:169.254.169.254]/latest/meta-data/",
+        "http://2130706433/",
+        "http://0x7f.1/",
+        "http://[::1]/",
+    ],
+)
+def test_a_feed_redirecting_to_a_private_address_is_refused_and_its_body_never_kept(
+    feeds, target, client_for
+):
+    """A real poll of an RSS stream, as the worker runs it: the redirect is not followed,
+    the stream stops with a short error, and neither the error nor the stream page holds
+    any body of the refused hop (nor of the redirect)."""
+    from monitoring import services
+    from monitoring.models import Stream, StreamError, StreamStatus
+
+    feeds.bodies["/feed.xml"] = Reply(
+        302, METADATA_BODY, {"Location": target}, content_type="text/plain"
+    )
+    stream = StreamFactory(connector="rss", options={"url": feeds.url + "/feed.xml"})
+    token = services.stream_claim(stream.pk, ignore_schedule=True)
+
+    outcome = services.stream_poll(stream_id=stream.pk, claim_token=token)
+
+    stream = Stream.objects.get(pk=stream.pk)
+    assert outcome.status == stream.status == StreamStatus.STOPPED
+    assert "redirect to a non-public address refused" in stream.last_error
+    assert [r.path for r in feeds.requests] == ["/feed.xml"]
+    error = StreamError.objects.get(stream=stream)
+    assert error.body == ""
+    assert METADATA_BODY not in error.message + stream.last_error
+    page = client_for("social").get(f"/streams/{stream.pk}/")
+    assert page.status_code == 200
+    assert METADATA_BODY not in page.content.decode()

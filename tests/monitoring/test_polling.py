@@ -254,6 +254,46 @@ def test_a_connector_bug_is_recorded_and_does_not_kill_the_worker(stream, script
     assert "internal error: KeyError" in Stream.objects.get(pk=stream.pk).last_error
 
 
+def test_a_late_poll_never_moves_the_cursor_back(stream, scripted):
+    """Two overlapping polls, the first finishing last: its claim expired mid-fetch, a
+    second poll took the stream and stored newer pages. The first poll's page is dropped:
+    the cursor stays where the second poll left it."""
+    stream.cursor = {"since": 1}
+    stream.save()
+    first = services.stream_claim(stream.pk, ignore_schedule=True)
+    outcomes = {}
+
+    def slow_fetch_overtaken():
+        # While the first worker waits on the network, its claim expires and a second runs.
+        with time_machine.travel(timezone.now() + timedelta(minutes=10)):
+            second = services.stream_claim(stream.pk, ignore_schedule=True)
+            assert second
+            scripted.script.insert(0, page(4, 5, cursor={"since": 5}))
+            outcomes["second"] = services.stream_poll(stream_id=stream.pk, claim_token=second)
+        return page(2, 3, cursor={"since": 3})
+
+    scripted.script = [slow_fetch_overtaken]
+    outcomes["first"] = services.stream_poll(stream_id=stream.pk, claim_token=first)
+
+    assert outcomes["second"].stored == 2
+    assert outcomes["first"] is None
+    stream.refresh_from_db()
+    assert stream.cursor == {"since": 5}
+    assert sorted(Mention.objects.values_list("external_id", flat=True)) == ["4", "5"]
+    assert stream.claim_token is None
+    assert stream.mentions_found == 2
+
+
+def test_a_page_is_stored_only_under_the_claim_that_fetched_it(stream, scripted):
+    """The same through the pipeline itself: a cursor moves only under its own claim."""
+    first = services.stream_claim(stream.pk, ignore_schedule=True)
+    Stream.objects.filter(pk=stream.pk).update(claim_token="00000000-0000-0000-0000-000000000001")
+    with pytest.raises(pipeline.ClaimLost):
+        pipeline.ingest(page(7).mentions, stream=stream, cursor={"since": 7}, claim_token=first)
+    assert Stream.objects.get(pk=stream.pk).cursor == {}
+    assert not Mention.objects.exists()
+
+
 def test_worker_killed_mid_poll_loses_nothing_and_doubles_nothing(stream, scripted, monkeypatch):
     """Killed after the insert, before the cursor: the page rolls back; the claim expires."""
     scripted.script = [page(1, 2)]
