@@ -1,9 +1,9 @@
 """Sponsored and influencer posts, their media, legal's decisions and the rule lists.
 
-A post's canonical content (text, media digests, links, publishing account,
-planned time) has one SHA-256 (`content_digest`); a decision records the digest
-it was taken on and a snapshot of that content, so an approval counts only for
-the exact content legal read and a later edit can be shown as a diff.
+A post's canonical content (every field legal reviews, listed once in
+compliance.content.REVIEWED) has one SHA-256 (`content_digest`); a decision
+records the digest it was taken on and a snapshot of that content, so an approval
+counts only for the exact content legal read and a later edit can be shown as a diff.
 """
 
 from django.conf import settings

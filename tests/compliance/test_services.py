@@ -616,3 +616,35 @@ def test_open_posts_are_handed_over_when_their_author_leaves(social_user, user_f
     post.refresh_from_db()
     assert post.author == colleague
     assert "sponsored_post.transfer" in verbs(post)
+
+
+def test_the_migration_binds_posts_not_yet_approved_to_every_reviewed_field(
+    social_user, legal_user
+):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "compliance.migrations.0003_digest_covers_every_reviewed_field"
+    )
+    narrow = {"text", "media", "links", "account", "planned_at"}  # the digest before #15
+
+    def old_digest(post):
+        content = services.canonical_content(post)
+        return content_digest({k: v for k, v in content.items() if k in narrow})
+
+    waiting = submitted_post(social_user)
+    approved = approve(submitted_post(social_user), legal_user)
+    for post in (waiting, approved):
+        SponsoredPost.objects.filter(pk=post.pk).update(
+            content_digest=old_digest(post),
+            approved_digest=old_digest(post) if post.approved_digest else "",
+        )
+    migration.recompute(apps, None)
+    waiting.refresh_from_db()
+    approved.refresh_from_db()
+    assert waiting.content_digest == content_digest(services.canonical_content(waiting))
+    # An approval keeps its digest until it expires or the post changes.
+    assert approved.content_digest == approved.approved_digest == old_digest(approved)
+    assert services.is_cleared(approved)
