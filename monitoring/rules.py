@@ -15,6 +15,7 @@ team, so nothing routed ever goes to nobody.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -33,6 +34,7 @@ from riskdesk.audit import audit_record, snapshot
 from riskdesk.patterns import compile_user_pattern
 from riskdesk.permissions import require
 
+logger = logging.getLogger(__name__)
 MAX_TEST_SAMPLE = 10_000
 TEST_EXAMPLES = 10
 RULE_FIELDS = ["name", "position", "enabled", "match", "conditions", "actions", "stop"]
@@ -80,7 +82,13 @@ def _test_for(condition: dict, keyword_code: str) -> Test:
     if name == "keywords":
         return lambda s: keyword_code in s.hits
     if name == "regex":
-        search = compile_user_pattern(value).search
+        try:
+            search = compile_user_pattern(value).search
+        except ValidationError:
+            # Saved before patterns ran on RE2 (a backreference, a lookaround): the rule
+            # page shows why when it is next edited; until then it matches nothing.
+            logger.warning("rule pattern refused by RE2, never matches: %r", value)
+            return lambda s: False
         return lambda s: search((s.m.text or "")[:REGEX_TEXT_LIMIT]) is not None
     if name == "sentiment_below":
         return lambda s: s.m.sentiment is not None and s.m.sentiment < value

@@ -10,8 +10,10 @@ Every user-supplied pattern is compiled here, at save time (to validate it) and
 at run time; patterns written by us may stay on `re`.
 
 RE2's classes `\\w`, `\\d` and `\\s` are ASCII only; Python's are Unicode. They are
-rewritten to Unicode classes so "\\w+é" means what it meant before. `\\b` stays
-RE2's ASCII word boundary (RE2 cannot express a Unicode one).
+rewritten to Unicode classes so "\\w+é" means what it meant before. RE2's `\\b`
+knows only ASCII letters and cannot be made Unicode in general; the common case, a
+`\\b` that opens or closes the pattern (or a top-level alternative) next to a word,
+as in `\\bremboursé\\b`, is rewritten so it keeps Python's meaning.
 """
 
 import re2
@@ -30,6 +32,69 @@ _CLASSES = {
     "s": ("[\\s\\v\\p{Z}]", "\\s\\v\\p{Z}"),
     "S": ("[^\\s\\v\\p{Z}]", None),
 }
+
+
+_WORD_START = "(?:^|[^\\p{L}\\p{N}_])"  # what a leading \b means before a word character
+_WORD_END = "(?:$|[^\\p{L}\\p{N}_])"  # and a trailing one after it
+
+
+def _branches(pattern: str) -> list[str]:
+    """The top-level alternatives of `pattern` (split on | outside groups and classes)."""
+    branches, current = [], []
+    depth, i, in_class = 0, 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            current.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = not (ch == "]" and current and current[-1] not in ("[", "[^"))
+        elif ch == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "^":
+                ch, i = "[^", i + 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            branches.append("".join(current))
+            current = []
+            i += 1
+            continue
+        current.append(ch)
+        i += 1
+    branches.append("".join(current))
+    return branches
+
+
+def _word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _starts_word(piece: str) -> bool:
+    return piece.startswith("\\w") or _word_char(piece[:1])
+
+
+def _ends_word(piece: str) -> bool:
+    piece = piece.rstrip("+")
+    return piece.endswith("\\w") or (_word_char(piece[-1:]) and piece[-2:-1] != "\\")
+
+
+def _unicode_word_boundaries(pattern: str) -> str:
+    """A \\b that opens or closes a top-level alternative next to a word character, as in
+    "\\bremboursé\\b", made Unicode: RE2's own \\b knows only ASCII letters. A search only
+    asks whether there is a match, so the character beside the word may be consumed."""
+    branches = []
+    for branch in _branches(pattern):
+        if branch.startswith("\\b") and _starts_word(branch[2:]):
+            branch = _WORD_START + branch[2:]
+        body = branch[:-2]
+        if branch.endswith("\\b") and not body.endswith("\\") and _ends_word(body):
+            branch = body + _WORD_END
+        branches.append(branch)
+    return "|".join(branches)
 
 
 def _unicode_classes(pattern: str) -> str:
@@ -85,6 +150,6 @@ def compile_user_pattern(pattern: str):
     options.max_mem = MAX_MEMORY
     options.log_errors = False
     try:
-        return re2.compile(_unicode_classes(pattern), options)
+        return re2.compile(_unicode_classes(_unicode_word_boundaries(pattern)), options)
     except re2.error as exc:
         raise ValidationError(_message(exc)) from None
