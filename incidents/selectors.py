@@ -71,10 +71,9 @@ class VolumeChart:
     bar_width: int = BAR_WIDTH
 
 
-def _chart(incident: Incident, now: datetime) -> VolumeChart | None:
-    """Linked mentions per hour (and the negative ones), from the first linked mention (at most
-    48 hours back) to now: one query."""
-    links = Mention.objects.filter(incident_links__incident=incident)
+def _chart(incident: Incident, links, now: datetime) -> VolumeChart | None:
+    """`links` (the linked mentions the reader sees) per hour, and the negative ones, from the
+    first linked mention (at most 48 hours back) to now: one query."""
     end = timezone.localtime(now).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     start_from = incident.first_mention_at or incident.declared_at
     hours_back = int((end - start_from).total_seconds() // 3600) + 1
@@ -99,10 +98,15 @@ def _chart(incident: Incident, now: datetime) -> VolumeChart | None:
     return VolumeChart(bars=bars, width=len(bars) * (BAR_WIDTH + BAR_GAP))
 
 
-def mention_stats(incident: Incident, *, now: datetime | None = None) -> dict:
-    """Count, sentiment, volume over time and the newest riskiest linked mentions (4 queries)."""
+def mention_stats(incident: Incident, *, user, now: datetime | None = None) -> dict:
+    """Count, sentiment, volume over time and the newest riskiest linked mentions (4 queries).
+
+    Of the linked mentions `user` may see: someone in Legal may link a mention of its queue
+    to an incident everybody follows; the others learn only how many they cannot see
+    (`restricted`), never their text, author or id.
+    """
     now = now or timezone.now()
-    linked = Mention.objects.filter(incident_links__incident=incident)
+    linked = Mention.objects.visible_to(user).filter(incident_links__incident=incident)
     figures = linked.aggregate(
         count=Count("pk"),
         negative=Count("pk", filter=Q(sentiment_label="negative")),
@@ -122,4 +126,8 @@ def mention_stats(incident: Incident, *, now: datetime | None = None) -> dict:
         mention.band = risk_band(mention.risk_score)
     count = figures["count"]
     figures["negative_share"] = round(100 * figures["negative"] / count) if count else 0
-    return figures | {"riskiest": riskiest, "chart": _chart(incident, now) if count else None}
+    return figures | {
+        "riskiest": riskiest,
+        "chart": _chart(incident, linked, now) if count else None,
+        "restricted": max(0, incident.mention_count - count),
+    }

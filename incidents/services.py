@@ -400,13 +400,14 @@ def incident_declare(
             source = Source.IMPERSONATION
     if ids:
         require(actor, "incident.link_mentions")
-        found = set(Mention.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        found = _visible_ids(actor, ids)
         missing = [pk for pk in ids if pk not in found]
         if missing and (impersonation_id in missing or spike_obj is None):
             raise ValidationError(
                 {"mentions": _("Unknown mention: %(ids)s.") % {"ids": ", ".join(map(str, missing))}}
             )
-        ids = [pk for pk in ids if pk in found]  # a spike's mentions may have been deleted
+        # A spike's mentions may have been deleted, or be in a queue the actor may not see.
+        ids = [pk for pk in ids if pk in found]
     existing = None
     if spike_obj is not None:
         existing = _open_incident_for_spike(spike_obj)
@@ -434,6 +435,13 @@ def incident_declare(
 
 
 # --- Linked mentions ----------------------------------------------------------------------
+
+
+def _visible_ids(actor, ids: list[int]) -> set[int]:
+    """The ids of `ids` naming mentions `actor` may see: a hidden one is as unknown as a
+    missing one (same error), so ids cannot be probed."""
+    ids = [pk for pk in ids if 0 < pk < 2**63]  # no row has another id (nor fits SQLite)
+    return set(Mention.objects.visible_to(actor).filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def _link(incident: Incident, ids: list[int], *, actor=None, rule: Rule | None = None) -> int:
@@ -489,7 +497,7 @@ def incident_link_mentions(*, actor, incident: Incident, mentions) -> int:
         raise ValidationError({"mentions": _("Choose at least one mention.")})
     if incident.status == Status.REVIEWED:
         raise ValidationError(_("This incident is reviewed and closed: declare a new one."))
-    found = set(Mention.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    found = _visible_ids(actor, ids)
     missing = [pk for pk in ids if pk not in found]
     if missing:
         raise ValidationError(

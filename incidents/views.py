@@ -141,7 +141,13 @@ def incident_board(request):
 
 
 def _ids(raw: str) -> list[int]:
-    return [int(p) for p in (raw or "").replace(" ", "").split(",") if p.isdigit()][:1000]
+    ids = (_id_or_none(p) for p in (raw or "").replace(" ", "").split(","))
+    return [pk for pk in ids if pk is not None][:1000]
+
+
+def _id_or_none(raw: str) -> int | None:
+    """A row id from text, or None (not digits, or too large to be one)."""
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**63 else None
 
 
 def _playbook_for(scenario: str) -> Playbook | None:
@@ -153,11 +159,16 @@ def _declare_prefill(request, source) -> dict:
     context = {"preview": [], "spike": None, "existing": None, "preview_more": 0}
     initial = {}
     sees_mentions = can(request.user, "mention.view")
+    visible = Mention.objects.visible_to(request.user)  # the others do not exist here
     mention_ids = _ids(source.get("mentions", ""))
     spike_id = source.get("spike") or ""
     impersonation_id = source.get("impersonation") or ""
     if spike_id.isdigit() and can(request.user, "spike.view"):
-        spike = SpikeAlert.objects.select_related("stream", "tag").filter(pk=int(spike_id)).first()
+        spike = (
+            SpikeAlert.objects.select_related("stream", "tag")
+            .filter(pk=_id_or_none(spike_id))
+            .first()
+        )
         if spike is None:
             raise Http404
         context["spike"] = spike
@@ -177,10 +188,11 @@ def _declare_prefill(request, source) -> dict:
             "summary": _("%(count)d mentions in the window; words: %(words)s.")
             % {"count": spike.count, "words": ", ".join(spike.top_words) or "—"},
         }
-        mention_ids = [*mention_ids, *spike.top_mention_ids]
+        top = set(visible.filter(pk__in=spike.top_mention_ids).values_list("pk", flat=True))
+        mention_ids = [*mention_ids, *(pk for pk in spike.top_mention_ids if pk in top)]
     if impersonation_id.isdigit() and sees_mentions:
         mention = (
-            Mention.objects.select_related("impersonates").filter(pk=int(impersonation_id)).first()
+            visible.select_related("impersonates").filter(pk=_id_or_none(impersonation_id)).first()
         )
         if mention is None:
             raise Http404
@@ -201,7 +213,7 @@ def _declare_prefill(request, source) -> dict:
         mention_ids = [mention.pk, *mention_ids]
     if mention_ids and sees_mentions:
         unique = list(dict.fromkeys(mention_ids))
-        found = Mention.objects.in_bulk(unique[:DECLARE_PREVIEW])
+        found = visible.in_bulk(unique[:DECLARE_PREVIEW])
         context["preview"] = [found[pk] for pk in unique[:DECLARE_PREVIEW] if pk in found]
         context["preview_more"] = max(0, len(unique) - DECLARE_PREVIEW)
         initial["mentions"] = ",".join(str(pk) for pk in _ids(source.get("mentions", "")))
@@ -343,7 +355,9 @@ def _section_context(request, incident: Incident, section: str) -> dict:
         context["entries"] = _timeline(incident)
     elif section == "mentions":
         context["stats"] = (
-            selectors.mention_stats(incident) if context["can_see_mentions"] else None
+            selectors.mention_stats(incident, user=request.user)
+            if context["can_see_mentions"]
+            else None
         )
     elif section == "statements":
         context["statements"] = _statements(incident)

@@ -17,15 +17,19 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Team, TeamKind, TeamMembership, User
+from accounts.models import Team, User
 from monitoring.enrichment import REASON_CODES
-from monitoring.models import Mention, MentionStatus, Platform, Stream, Tag
+from monitoring.models import (
+    Mention,
+    MentionStatus,
+    Platform,
+    Stream,
+    Tag,
+    hidden_team_ids,
+)
 from monitoring.sla import OPEN_STATUSES, breached_q, overdue_q
-from riskdesk.permissions import can
 
 PAGE_SIZE = 50
-# Queues whose mentions only their members (and admins) may read.
-RESTRICTED_KINDS = (TeamKind.LEGAL, TeamKind.HR)
 VIEWING_SECONDS = 30
 CRITICAL_RISK = 70  # the "Unassigned critical" view and the dashboard's count
 
@@ -40,33 +44,6 @@ REASON_LABELS = {
     "watchlist": _("Watched author"),
     "impersonation": _("Impersonation"),
 }
-
-
-def hidden_team_ids(user) -> list[int]:
-    """Restricted queues `user` is not a member of (none for who may see them all).
-
-    Kept on the user object, as Django keeps its permissions: once per request.
-    """
-    if not hasattr(user, "_hidden_team_ids"):
-        if can(user, "mention.view_restricted"):
-            user._hidden_team_ids = []
-        else:
-            mine = TeamMembership.objects.filter(team=OuterRef("pk"), user=user)
-            user._hidden_team_ids = list(
-                Team.objects.filter(kind__in=RESTRICTED_KINDS)
-                .exclude(Exists(mine))
-                .values_list("pk", flat=True)
-            )
-    return user._hidden_team_ids
-
-
-def visible_mentions(user, queryset=None):
-    """The mentions `user` may read; other queues' restricted mentions simply do not exist."""
-    queryset = Mention.objects.all() if queryset is None else queryset
-    if not can(user, "mention.view"):
-        return queryset.none()
-    hidden = hidden_team_ids(user)
-    return queryset.exclude(team_id__in=hidden) if hidden else queryset
 
 
 def visible_teams(user):

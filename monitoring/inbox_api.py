@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from monitoring import sla, triage
-from monitoring.inbox import InboxFilter, visible_mentions, visible_teams
+from monitoring.inbox import InboxFilter, visible_teams
 from monitoring.models import Mention, MentionStatus, Priority
 from riskdesk.rest import ActionPermission
 
@@ -173,7 +173,7 @@ class MentionViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self):
         return (
-            visible_mentions(self.request.user)
+            Mention.objects.visible_to(self.request.user)
             .select_related("impersonates", "team", "assignee")
             .prefetch_related("tags")
         )

@@ -25,7 +25,6 @@ from monitoring.inbox import (
     list_queryset,
     viewers_of,
     viewing_mark,
-    visible_mentions,
     visible_teams,
 )
 from monitoring.inbox_forms import BulkActionForm, NoteForm, ReplyForm, SavedViewForm
@@ -56,7 +55,7 @@ def decorate(mentions, user, now=None) -> list[Mention]:
 def _filterset(request, data=None):
     return InboxFilter(
         data if data is not None else request.GET,
-        queryset=visible_mentions(request.user),
+        queryset=Mention.objects.visible_to(request.user),
         user=request.user,
     )
 
@@ -87,7 +86,13 @@ def inbox(request):
         "rows": rows,
         "next_cursor": page.next_cursor,
         # "New" in the live bar means stored after this page was served, whatever its order.
-        "top": Mention.objects.order_by("-pk").values_list("pk", flat=True).first() or 0,
+        "top": (
+            Mention.objects.visible_to(request.user)
+            .order_by("-pk")
+            .values_list("pk", flat=True)
+            .first()
+            or 0
+        ),
         "since": now.isoformat(),
         "filter_query": _filter_query(request),
         "poll_seconds": settings.RISKDESK_INBOX_POLL_SECONDS,
@@ -109,7 +114,7 @@ def inbox(request):
         "priorities": Priority.choices,
         "can_declare": can(request.user, "incident.declare"),
         "open_incidents": _open_incidents(request.user),
-        "breached": sla.breach_count(visible_mentions(request.user), now),
+        "breached": sla.breach_count(Mention.objects.visible_to(request.user), now),
     }
     return render(request, "monitoring/inbox.html", context)
 
@@ -141,14 +146,17 @@ def inbox_poll(request):
     if filterset.is_valid() and top.isdigit():
         new_count = filterset.qs.filter(pk__gt=int(top)).count()
     ids = [int(p) for p in request.GET.get("ids", "").split(",") if p.isdigit()][:500]
+    visible = Mention.objects.visible_to(request.user)
+    # Who is viewing a mention, or that it changed, is news only of the mentions one may see.
+    if ids:
+        seen = set(visible.filter(pk__in=ids).values_list("pk", flat=True))
+        ids = [pk for pk in ids if pk in seen]
     since = _parse_time(request.GET.get("changed_since"))
     now = timezone.now()
     changed = []
     if ids and since:
         changed = decorate(
-            list_queryset(visible_mentions(request.user).filter(pk__in=ids, updated_at__gt=since))[
-                :CHANGED_SHOWN
-            ],
+            list_queryset(visible.filter(pk__in=ids, updated_at__gt=since))[:CHANGED_SHOWN],
             request.user,
             now,
         )
@@ -181,14 +189,14 @@ def _parse_time(value: str | None):
 
 def _mention_or_404(request, pk) -> Mention:
     require(request.user, "mention.view")
-    return get_object_or_404(list_queryset(visible_mentions(request.user)), pk=pk)
+    return get_object_or_404(list_queryset(Mention.objects.visible_to(request.user)), pk=pk)
 
 
 def _panel_context(request, mention: Mention, **extra) -> dict:
     from incidents.selectors import incidents_for_mention
 
     user = request.user
-    visible = visible_mentions(user)
+    visible = Mention.objects.visible_to(user)
     author_mentions = []
     if mention.author_id:
         author_mentions = list(
@@ -333,7 +341,9 @@ def inbox_bulk(request):
     form = BulkActionForm(data)
     mentions = []
     if form.is_valid():
-        mentions = list(visible_mentions(request.user).filter(pk__in=form.cleaned_data["ids"]))
+        mentions = list(
+            Mention.objects.visible_to(request.user).filter(pk__in=form.cleaned_data["ids"])
+        )
         if len(mentions) != len(form.cleaned_data["ids"]):
             raise Http404
     if form.is_valid() and form.cleaned_data["action"] == "declare":
@@ -341,7 +351,9 @@ def inbox_bulk(request):
     error = _run_bulk(request, form, mentions)
     if request.htmx:
         rows = decorate(
-            list_queryset(visible_mentions(request.user).filter(pk__in=[m.pk for m in mentions])),
+            list_queryset(
+                Mention.objects.visible_to(request.user).filter(pk__in=[m.pk for m in mentions])
+            ),
             request.user,
         )
         return render(
@@ -465,7 +477,7 @@ def saved_view_delete(request, pk):
 @require_GET
 def sla_report(request):
     require(request.user, "mention.view")
-    visible = visible_mentions(request.user)
+    visible = Mention.objects.visible_to(request.user)
     return render(
         request,
         "monitoring/sla_report.html",

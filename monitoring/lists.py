@@ -25,7 +25,7 @@ from rest_framework import permissions, serializers, viewsets
 
 from monitoring.enrichment import KEYWORD_CODES
 from monitoring.enrichment.risk import PREFIX_MARK, KeywordMatcher, fold
-from monitoring.inbox import CRITICAL_RISK, visible_mentions
+from monitoring.inbox import CRITICAL_RISK
 from monitoring.models import KeywordList, Mention, SpikeAlert, WatchedAuthor
 from monitoring.sla import OPEN_STATUSES, breached_q
 from riskdesk.audit import audit_record, snapshot
@@ -496,13 +496,14 @@ class StreamChart:
     bar_width: int = BAR_WIDTH
 
 
-def _volume_charts(now: datetime) -> list[StreamChart]:
-    """Hourly mentions and negative mentions per stream over the last day: one query."""
+def _volume_charts(mentions, now: datetime) -> list[StreamChart]:
+    """Hourly `mentions` (those the reader may see) and negative ones per stream over the
+    last day: one query."""
     # Local hours, as TruncHour cuts them (some time zones are offset by half an hour).
     end = timezone.localtime(now).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     hours = [end - timedelta(hours=CHART_HOURS - i) for i in range(CHART_HOURS)]
     rows = (
-        Mention.objects.filter(published_at__gte=hours[0], published_at__lt=end)
+        mentions.filter(published_at__gte=hours[0], published_at__lt=end)
         .annotate(hour=TruncHour("published_at"))
         .values("stream_id", "stream__name", "hour")
         .annotate(total=Count("pk"), negative=Count("pk", filter=Q(sentiment_label="negative")))
@@ -551,7 +552,7 @@ def dashboard_risk(user) -> dict | None:
         return None
     now = timezone.now()
     since = now - timedelta(days=RISK_DAYS)
-    mentions = visible_mentions(user)
+    mentions = Mention.objects.visible_to(user)
     riskiest = list(
         mentions.filter(status__in=OPEN_STATUSES, published_at__gte=since)
         .select_related("team", "impersonates")
@@ -588,7 +589,7 @@ def dashboard_risk(user) -> dict | None:
         "impersonations_count": impersonations[0].found if impersonations else 0,
         "spikes": spikes,
         "spikes_count": spikes[0].open_count if spikes else 0,
-        "charts": _volume_charts(now),
+        "charts": _volume_charts(mentions, now),
         "days": RISK_DAYS,
     }
 

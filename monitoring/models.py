@@ -199,6 +199,46 @@ class Tag(models.Model):
         return self.name
 
 
+# Queues whose mentions only their members (and holders of mention.view_restricted) may read.
+RESTRICTED_TEAM_KINDS = ("legal", "hr")
+
+
+def hidden_team_ids(user) -> list[int]:
+    """Restricted queues `user` is not a member of (none for who may see them all).
+
+    Kept on the user object, as Django keeps its permissions: once per request.
+    """
+    from accounts.models import Team, TeamMembership  # accounts does not import monitoring
+    from riskdesk.permissions import can
+
+    if not hasattr(user, "_hidden_team_ids"):
+        if can(user, "mention.view_restricted"):
+            user._hidden_team_ids = []
+        else:
+            mine = TeamMembership.objects.filter(team=models.OuterRef("pk"), user=user.pk)
+            user._hidden_team_ids = list(
+                Team.objects.filter(kind__in=RESTRICTED_TEAM_KINDS)
+                .exclude(models.Exists(mine))
+                .values_list("pk", flat=True)
+            )
+    return user._hidden_team_ids
+
+
+class MentionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The mentions `user` may read: the one rule for every page, fragment, export and API.
+
+        Without mention.view nothing; the Legal and HR queues only for their members and
+        holders of mention.view_restricted. Other mentions simply do not exist for them.
+        """
+        from riskdesk.permissions import can
+
+        if user is None or not can(user, "mention.view"):
+            return self.none()
+        hidden = hidden_team_ids(user)
+        return self.exclude(team_id__in=hidden) if hidden else self
+
+
 class Mention(models.Model):
     """One post, comment or article that speaks of the brand, stored exactly once."""
 
@@ -270,6 +310,8 @@ class Mention(models.Model):
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     # Bulk inserts leave it to the database; the inbox polls for rows changed since.
     updated_at = models.DateTimeField(_("updated"), db_default=Now(), db_index=True)
+
+    objects = MentionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "-id"]

@@ -442,8 +442,12 @@ class RuleTest:
 
 
 def rule_test(*, actor, conditions, match: str = "all", sample: int = 1000) -> RuleTest:
-    """How many of the newest `sample` stored mentions these (unsaved) conditions match."""
-    require(actor, "rule.view")
+    """How many of the newest `sample` mentions `actor` may see these (unsaved) conditions match.
+
+    Part of writing rules (rule.manage): a test is a search, so it runs only over what the
+    tester may read, or it would tell what a hidden mention says.
+    """
+    require(actor, "rule.manage")
     match = _check_match(match)
     conditions, errors = clean_conditions(conditions, match)
     if errors:
@@ -460,7 +464,8 @@ def rule_test(*, actor, conditions, match: str = "all", sample: int = 1000) -> R
     columns = {
         Mention._meta.get_field(a).name for c in conditions for a in FIELDS[c["field"]].attrs
     }
-    recent = Mention.objects.order_by("-published_at", "-id").only("pk", *columns)[:sample]
+    visible = Mention.objects.visible_to(actor)
+    recent = visible.order_by("-published_at", "-id").only("pk", *columns)[:sample]
     seen = matched = 0
     example_ids = []
     for mention in recent:
@@ -469,5 +474,5 @@ def rule_test(*, actor, conditions, match: str = "all", sample: int = 1000) -> R
             matched += 1
             if len(example_ids) < TEST_EXAMPLES:
                 example_ids.append(mention.pk)
-    examples = Mention.objects.filter(pk__in=example_ids).order_by("-published_at", "-id")
+    examples = visible.filter(pk__in=example_ids).order_by("-published_at", "-id")
     return RuleTest(matched=matched, sample=seen, examples=list(examples) if example_ids else [])

@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Team
-from monitoring.models import Mention, SpikeAlert, Stream, Tag
+from monitoring.models import RESTRICTED_TEAM_KINDS, Mention, SpikeAlert, Stream, Tag
 from riskdesk.audit import audit_record
 from riskdesk.permissions import require
 
@@ -252,11 +252,14 @@ def detect_spikes(*, now: datetime | None = None) -> list[SpikeAlert]:
         ).values_list("stream_id", "tag_id", "negative_only")
     )
     raised = []
+    restricted = _restricted_team_ids()
     # Negative first: a negative alert also covers its target's total volume.
     for target, negative_only, figures in sorted(candidates, key=lambda c: not c[1]):
         if _covered(cooling, target, negative_only):
             continue
-        alert = _raise(target, negative_only, figures, now=now, window=window)
+        alert = _raise(
+            target, negative_only, figures, now=now, window=window, restricted=restricted
+        )
         if alert is not None:
             raised.append(alert)
             cooling.add((target.stream_id, target.tag_id, negative_only))
@@ -274,7 +277,13 @@ def _covered(cooling: set, target: Target, negative_only: bool) -> bool:
 
 @transaction.atomic
 def _raise(
-    target: Target, negative_only: bool, figures: Score, *, now: datetime, window: timedelta
+    target: Target,
+    negative_only: bool,
+    figures: Score,
+    *,
+    now: datetime,
+    window: timedelta,
+    restricted: set[int] = frozenset(),
 ) -> SpikeAlert | None:
     # The target's row is the lock: two overlapping runs cannot both raise the same alert.
     if target.stream_id is not None:
@@ -306,8 +315,12 @@ def _raise(
             :WORDS_WINDOW_TEXTS
         ]
     )
+    # The words are shown to everyone who sees spikes: only from mentions outside the
+    # restricted queues (Legal, HR), which most readers may not see. The count and the top
+    # mentions take every mention; each reader sees only the top mentions visible to them.
     baseline_texts = (
         mentions.filter(published_at__gte=baseline_start, published_at__lt=window_start)
+        .exclude(team_id__in=restricted)
         .annotate(head=Left("text", WORDS_TEXT_CHARS))
         .order_by("-published_at")
         .values_list("head", flat=True)[:WORDS_BASELINE_TEXTS]
@@ -324,10 +337,13 @@ def _raise(
         baseline_std=figures.std,
         zscore=figures.z,
         top_mention_ids=[row["id"] for row in top],
-        top_words=rising_words((row["head"] for row in in_window), baseline_texts),
+        top_words=rising_words(
+            (row["head"] for row in in_window if row["team_id"] not in restricted),
+            baseline_texts,
+        ),
         created_at=now,
     )
-    _notify(alert, about, top)
+    _notify(alert, about, top, restricted)
     logger.info("spike %s raised on %s", alert.pk, target_label(alert, about))
     return alert
 
@@ -390,13 +406,19 @@ def _team_for(about: Stream | Tag, top: list[dict]) -> Team | None:
     ).first()
 
 
-def _notify(alert: SpikeAlert, about: Stream | Tag, top: list[dict]) -> None:
+def _restricted_team_ids() -> set[int]:
+    return set(Team.objects.filter(kind__in=RESTRICTED_TEAM_KINDS).values_list("pk", flat=True))
+
+
+def _notify(alert: SpikeAlert, about: Stream | Tag, top: list[dict], restricted=()) -> None:
     from monitoring.notifications import notify_team
 
     team = _team_for(about, top)
     if team is None:
         logger.warning("spike %s: no team to notify (no catch-all team)", alert.pk)
         return
+    # Another restricted queue's mentions are not the notified team's to read.
+    top = [row for row in top if row["team_id"] == team.pk or row["team_id"] not in restricted]
     link = reverse("spike_detail", kwargs={"pk": alert.pk})
     words = ", ".join(alert.top_words)
     summary = _("Usual: %(usual)s, z-score %(z).1f.") % {
@@ -440,7 +462,7 @@ def _notify(alert: SpikeAlert, about: Stream | Tag, top: list[dict]) -> None:
                 "top_words": alert.top_words,
             },
         },
-        mention_ids=alert.top_mention_ids,
+        mention_ids=[row["id"] for row in top],
     )
 
 

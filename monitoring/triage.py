@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
 from monitoring import lists, sla
-from monitoring.inbox import hidden_team_ids
 from monitoring.models import (
     Mention,
     MentionEvent,
@@ -27,6 +26,7 @@ from monitoring.models import (
     Priority,
     ReplyTemplate,
     Tag,
+    hidden_team_ids,
 )
 from monitoring.publishing import publisher_for
 from riskdesk.audit import audit_record

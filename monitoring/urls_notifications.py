@@ -20,7 +20,7 @@ from rest_framework.response import Response
 
 from accounts.models import Team
 from monitoring import notifications
-from monitoring.models import Notification, NotificationChannel
+from monitoring.models import Notification, NotificationChannel, hidden_team_ids
 from riskdesk.forms import add_service_errors
 from riskdesk.permissions import can, require
 from riskdesk.rest import ActionPermission
@@ -101,7 +101,12 @@ def channel_list(request):
             "team__name", "name", "pk"
         )
     ]
-    recent = Notification.objects.select_related("channel__team").order_by("-id")[:RECENT_SHOWN]
+    # A restricted queue's messages name its mentions' authors: for whoever may read them.
+    recent = (
+        Notification.objects.select_related("channel__team")
+        .exclude(channel__team_id__in=hidden_team_ids(request.user))
+        .order_by("-id")[:RECENT_SHOWN]
+    )
     return render(
         request,
         "monitoring/channel_list.html",

@@ -54,7 +54,7 @@ class RuleViewSet(viewsets.ModelViewSet):
     permission_actions = {
         "list": "rule.view",
         "retrieve": "rule.view",
-        "test": "rule.view",
+        "test": "rule.manage",
         "create": "rule.manage",
         "update": "rule.manage",
         "partial_update": "rule.manage",

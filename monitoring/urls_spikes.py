@@ -88,7 +88,7 @@ def spike_detail(request, pk):
     spike = _describe(get_object_or_404(_spikes(), pk=pk))
     mentions = None
     if can(request.user, "mention.view"):
-        found = Mention.objects.in_bulk(spike.top_mention_ids)
+        found = Mention.objects.visible_to(request.user).in_bulk(spike.top_mention_ids)
         mentions = [found[pk] for pk in spike.top_mention_ids if pk in found]
     incidents = (
         list(spike.incidents.order_by("-declared_at")) if can(request.user, "incident.view") else []
@@ -171,6 +171,18 @@ class SpikeSerializer(serializers.ModelSerializer):
 
     def get_target(self, obj) -> str:
         return obj.stream.name if obj.stream_id else obj.tag.name
+
+    def to_representation(self, instance):
+        """The top mentions the reader may see, in their order; the others do not exist."""
+        data = super().to_representation(instance)
+        user = self.context["request"].user
+        visible = set(
+            Mention.objects.visible_to(user)
+            .filter(pk__in=instance.top_mention_ids)
+            .values_list("pk", flat=True)
+        )
+        data["top_mention_ids"] = [pk for pk in instance.top_mention_ids if pk in visible]
+        return data
 
 
 class SpikeViewSet(viewsets.ReadOnlyModelViewSet):

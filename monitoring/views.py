@@ -22,7 +22,7 @@ from monitoring.forms import (
     StreamForm,
     connector_label,
 )
-from monitoring.models import Credential, Stream
+from monitoring.models import Credential, Mention, Stream
 from riskdesk.forms import add_service_errors
 from riskdesk.htmx import render_page
 from riskdesk.pagination import keyset_page
@@ -81,7 +81,9 @@ def stream_detail(request, pk):
         # Sliced querysets: only the full page evaluates them, not the state panel's refresh.
         "errors": stream.errors.order_by("-occurred_at", "-id")[:ERRORS_SHOWN],
         "mentions": (
-            stream.mentions.order_by("-published_at", "-id")[:MENTIONS_SHOWN]
+            Mention.objects.visible_to(user)
+            .filter(stream=stream)
+            .order_by("-published_at", "-id")[:MENTIONS_SHOWN]
             if can(user, "mention.view")
             else None
         ),

@@ -65,7 +65,7 @@ def _dashboard_counts(user, *, monitoring: bool) -> dict[str, int]:
             "streams_attention": _count(
                 Stream.objects.filter(status__in=NEEDS_ATTENTION, enabled=True)
             ),
-            "mentions_24h": _count(Mention.objects.filter(received_at__gte=since)),
+            "mentions_24h": _count(Mention.objects.visible_to(user).filter(received_at__gte=since)),
         }
     return User.objects.filter(pk=user.pk).values(**counts).get()
 

@@ -23,7 +23,7 @@ def _linked(incident, minutes_ago: int, **fields):
 
 
 @time_machine.travel(NOW, tick=False)
-def test_figures_riskiest_and_hourly_volume_of_the_linked_mentions():
+def test_figures_riskiest_and_hourly_volume_of_the_linked_mentions(admin_user):
     incident = IncidentFactory(declared_at=NOW - timedelta(hours=2))
     _linked(incident, 10, sentiment=-0.6, sentiment_label="negative", risk_score=40)
     riskiest = _linked(incident, 15, sentiment=0.2, sentiment_label="neutral", risk_score=90)
@@ -32,7 +32,7 @@ def test_figures_riskiest_and_hourly_volume_of_the_linked_mentions():
     MentionFactory(published_at=NOW - timedelta(minutes=5), risk_score=99)  # not linked
     incident.first_mention_at = NOW - timedelta(minutes=200)
 
-    stats = mention_stats(incident, now=NOW)
+    stats = mention_stats(incident, user=admin_user, now=NOW)
 
     assert (stats["count"], stats["negative"], stats["positive"]) == (4, 2, 1)
     assert stats["negative_share"] == 50
@@ -55,14 +55,14 @@ def test_figures_riskiest_and_hourly_volume_of_the_linked_mentions():
 
 
 @time_machine.travel(NOW, tick=False)
-def test_the_chart_goes_back_two_days_at_most_and_none_without_mentions():
+def test_the_chart_goes_back_two_days_at_most_and_none_without_mentions(admin_user):
     incident = IncidentFactory(declared_at=NOW - timedelta(days=5))
-    assert mention_stats(incident, now=NOW)["chart"] is None
+    assert mention_stats(incident, user=admin_user, now=NOW)["chart"] is None
 
     _linked(incident, 60 * 24 * 4)
     _linked(incident, 30)
     incident.first_mention_at = NOW - timedelta(days=4)
-    stats = mention_stats(incident, now=NOW)
+    stats = mention_stats(incident, user=admin_user, now=NOW)
 
     assert stats["count"] == 2
     assert len(stats["chart"].bars) == CHART_MAX_HOURS

@@ -16,7 +16,6 @@ from monitoring.inbox import (
     builtin_views,
     inbox_page,
     search_match,
-    visible_mentions,
 )
 from monitoring.models import Mention, Tag
 from tests.accounts.factories import TeamFactory, UserFactory
@@ -32,7 +31,7 @@ postgresql_only = pytest.mark.skipif(
 
 
 def _filter(query: str, user) -> InboxFilter:
-    return InboxFilter(QueryDict(query), queryset=visible_mentions(user), user=user)
+    return InboxFilter(QueryDict(query), queryset=Mention.objects.visible_to(user), user=user)
 
 
 def found(query: str, user) -> set[int]:
@@ -455,18 +454,26 @@ def queues(legal_user, user_for):
 
 def test_legal_and_hr_queues_are_hidden_from_everyone_else(queues, social_user, manager_user):
     for outsider in (social_user, manager_user):
-        assert set(visible_mentions(outsider)) == {queues.in_care, queues.nowhere}
+        assert set(Mention.objects.visible_to(outsider)) == {queues.in_care, queues.nowhere}
         assert found("q=desist", outsider) == set()
         assert found("", outsider) == {queues.in_care.pk, queues.nowhere.pk}
 
 
 def test_members_see_their_own_restricted_queue_only(queues, legal_user):
-    assert set(visible_mentions(legal_user)) == {queues.in_legal, queues.in_care, queues.nowhere}
-    assert set(visible_mentions(queues.hr_social)) == {queues.in_hr, queues.in_care, queues.nowhere}
+    assert set(Mention.objects.visible_to(legal_user)) == {
+        queues.in_legal,
+        queues.in_care,
+        queues.nowhere,
+    }
+    assert set(Mention.objects.visible_to(queues.hr_social)) == {
+        queues.in_hr,
+        queues.in_care,
+        queues.nowhere,
+    }
 
 
 def test_admins_see_every_queue(queues, admin_user):
-    assert set(visible_mentions(admin_user)) == {
+    assert set(Mention.objects.visible_to(admin_user)) == {
         queues.in_legal,
         queues.in_hr,
         queues.in_care,
@@ -475,8 +482,8 @@ def test_admins_see_every_queue(queues, admin_user):
 
 
 def test_people_without_the_mention_role_see_nothing(queues, user_for):
-    assert not visible_mentions(user_for("hr")).exists()  # HR role alone: no inbox
-    assert not visible_mentions(user_for("no-role")).exists()
+    assert not Mention.objects.visible_to(user_for("hr")).exists()  # HR role alone: no inbox
+    assert not Mention.objects.visible_to(user_for("no-role")).exists()
 
 
 def test_a_hidden_team_cannot_be_filtered_on_nor_offered(queues, social_user, legal_user):
