@@ -5,6 +5,11 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin as OtpStaticDeviceAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as OtpTOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import TokenProxy
 
 from accounts.models import ScimIdentity, Team, TeamMembership, User
 from accounts.services import USER_AUDIT_FIELDS, _roles_snapshot, _team_snapshot
@@ -105,3 +110,26 @@ class ScimIdentityAdmin(AuditedModelAdmin):
     list_filter = ["provider"]
     search_fields = ["user__email", "external_id"]
     autocomplete_fields = ["user"]
+
+
+# Second factors are part of a person's access: changing them in the admin is recorded.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(AuditedModelAdmin, OtpTOTPDeviceAdmin):
+    audit_noun = "two_factor_device"
+    audit_fields = ["user", "name", "confirmed"]
+
+
+@admin.register(StaticDevice)
+class StaticDeviceAdmin(AuditedModelAdmin, OtpStaticDeviceAdmin):
+    audit_noun = "two_factor_device"
+    audit_fields = ["user", "name", "confirmed"]
+
+
+# DRF's clear-text tokens no longer authenticate anyone (accounts.ApiToken does): the admin
+# must not make new ones.
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)

@@ -6,6 +6,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.db.models import QuerySet
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import EmploymentStatus, ScimIdentity, Team, TeamMembership, User
 from riskdesk.admin import AuditedModelAdmin
@@ -191,7 +192,7 @@ def test_an_admin_cannot_be_linked_to_a_scim_provider_in_the_admin(admin_client,
     assert AuditEvent.objects.filter(verb="scim_identity.admin_create").count() == 1
 
 
-PEOPLE_AND_ROLES = {"accounts", "auth"}
+PEOPLE_AND_ROLES = {"accounts", "auth", "otp_totp", "otp_static"}
 
 
 def test_every_admin_that_changes_people_teams_or_roles_is_audited():
@@ -204,4 +205,16 @@ def test_every_admin_that_changes_people_teams_or_roles_is_audited():
     ]
 
     assert unaudited == []
-    assert {User, Group, Team} <= set(admin.site._registry)
+    assert {User, Group, Team, TOTPDevice} <= set(admin.site._registry)
+    assert not [m for m in admin.site._registry if m._meta.app_label == "authtoken"]
+
+
+def test_a_second_factor_removed_in_the_admin_is_audited(admin_client, superuser):
+    person = UserFactory()
+    device = TOTPDevice.objects.create(user=person, name="phone", confirmed=True)
+
+    response = admin_client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(verb="two_factor_device.admin_delete")
+    assert event.before == {"user": person.pk, "name": "phone", "confirmed": True}
