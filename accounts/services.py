@@ -26,6 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import ApiToken, EmploymentStatus, Team, TeamMembership, User
 from accounts.roles import ROLE_PERMISSIONS, Role
+from accounts.selectors import has_confirmed_totp
 from riskdesk.audit import audit_record, snapshot
 from riskdesk.permissions import require
 
@@ -320,10 +321,14 @@ def api_token_authenticate(*, key: str) -> User | None:
     )
     if token is None or not token.user.is_active:
         return None
+    user = token.user
+    if user.must_use_two_factor and not has_confirmed_totp(user):
+        # Made on a password alone before the person's role required a second factor.
+        return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return user
 
 
 @transaction.atomic

@@ -366,3 +366,20 @@ def test_clear_text_tokens_are_hashed_by_the_migration(person):
     token = ApiToken.objects.get(user=person)
     assert token.digest == hashlib.sha256(legacy.key.encode()).hexdigest()
     assert api_token_authenticate(key=legacy.key) == person
+
+
+def test_a_token_made_before_the_role_required_two_factor_stops_working(
+    api_client, person, admin_user, settings
+):
+    from accounts import services
+
+    settings.RISKDESK_REQUIRE_2FA = True
+    key = ask_token(api_client).json()["token"]  # social: no code needed
+    services.user_update(actor=admin_user, user=person, roles=["legal"])
+
+    assert not authenticates(api_client, key)
+
+    device = services.totp_device_create(actor=person, user=person)
+    services.totp_device_confirm(actor=person, device=device, token=current_code(device))
+    _token, new_key = services.api_token_create(actor=person, user=person)
+    assert authenticates(api_client, new_key)  # with the device, as the endpoint hands them

@@ -196,6 +196,7 @@ def test_an_unverified_session_gets_403_json_from_the_api(require_2fa, api_clien
 def test_token_calls_are_not_held_back_by_the_session_check(require_2fa, api_client, admin_user):
     from accounts.services import api_token_create
 
+    TOTPDevice.objects.create(user=admin_user, name="phone", confirmed=True)
     _token, key = api_token_create(actor=admin_user, user=admin_user)
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
 
