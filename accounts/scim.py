@@ -222,9 +222,7 @@ def _get_user(provider, pk: str) -> User:
 
 def _refuse_admins(user: User) -> None:
     if user.has_admin_rights:
-        raise ScimError(
-            403, "People with admin rights are managed in riskdesk, not over SCIM.", "mutability"
-        )
+        raise ScimError(403, "People with admin rights are managed in riskdesk, not over SCIM.")
 
 
 @transaction.atomic
