@@ -33,10 +33,25 @@ class CredentialSerializer(serializers.ModelSerializer):
         required=False,
         help_text="The secret fields; never returned. On update, the fields given replace theirs.",
     )
+    allowed_hosts = serializers.ListField(
+        child=serializers.CharField(max_length=253),
+        required=False,
+        max_length=services.MAX_ALLOWED_HOSTS,
+        help_text="Host names, besides the network's own API hosts, that may receive the secret.",
+    )
 
     class Meta:
         model = Credential
-        fields = ["id", "name", "connector", "secret", "secret_fields", "rotated_at", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "connector",
+            "secret",
+            "secret_fields",
+            "allowed_hosts",
+            "rotated_at",
+            "created_at",
+        ]
         read_only_fields = ["id", "secret_fields", "rotated_at", "created_at"]
         extra_kwargs = {"name": {"validators": []}}  # the service checks, case-insensitively
 
@@ -68,6 +83,7 @@ class CredentialViewSet(viewsets.ModelViewSet):
             name=data["name"],
             connector=data["connector"],
             secret=data.get("secret", {}),
+            allowed_hosts=data.get("allowed_hosts"),
         )
 
     def perform_update(self, serializer):
@@ -77,6 +93,7 @@ class CredentialViewSet(viewsets.ModelViewSet):
             credential=serializer.instance,
             name=data.get("name"),
             secret=data.get("secret"),
+            allowed_hosts=data.get("allowed_hosts"),
         )
 
     def perform_destroy(self, instance):
@@ -134,7 +151,12 @@ class StreamSerializer(serializers.ModelSerializer):
 
 
 class StreamViewSet(viewsets.ModelViewSet):
-    """Streams: saved searches polled on a network. `poll/` queues a poll at once."""
+    """Streams: saved searches polled on a network. `poll/` queues a poll at once.
+
+    Choosing or changing a stream's `credential` or `base_url` takes credential.manage
+    (403 otherwise); a credential is sent only to its network's API hosts and the hosts
+    allowed on it, and a stream moved to another host loses a credential not allowed there.
+    """
 
     serializer_class = StreamSerializer
     permission_classes = [permissions.IsAuthenticated, ActionPermission]

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Team
 from monitoring.connectors import connector_choices, get_connector
 from monitoring.models import Credential, Stream
-from monitoring.services import STREAM_FIELDS
+from monitoring.services import CONNECTION_FIELDS, STREAM_FIELDS
+from riskdesk.permissions import can
 
 SECRET_PREFIX = "secret_"  # noqa: S105 (a form field prefix, not a secret)
 
@@ -128,7 +129,10 @@ class StreamForm(forms.Form):
 
     FIELDS = STREAM_FIELDS
 
-    def __init__(self, *args, instance: Stream | None = None, **kwargs):
+    def __init__(self, *args, instance: Stream | None = None, user=None, **kwargs):
+        self.instance = instance
+        # Who may not manage credentials keeps the stream's credential and API address.
+        self.connection_locked = user is not None and not can(user, "credential.manage")
         if instance is not None:
             kwargs.setdefault(
                 "initial",
@@ -140,9 +144,34 @@ class StreamForm(forms.Form):
                 | {"credential": instance.credential_id, "team": instance.team_id},
             )
         super().__init__(*args, **kwargs)
+        if self.connection_locked:
+            for name in CONNECTION_FIELDS:
+                self.fields[name].help_text = _(
+                    "Only someone who manages credentials can change this."
+                )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.connection_locked:
+            for name in CONNECTION_FIELDS:
+                if name in cleaned and _chosen(cleaned[name]) != _chosen(
+                    getattr(self.instance, name, None)
+                ):
+                    self.add_error(
+                        name,
+                        _(
+                            "Only someone who manages credentials may choose a stream's "
+                            "credential or API address."
+                        ),
+                    )
+        return cleaned
 
     def stream_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.FIELDS}
+
+
+def _chosen(value):
+    return value.pk if isinstance(value, Credential) else (value or None)
 
 
 class CredentialForm(forms.Form):
@@ -157,13 +186,29 @@ class CredentialForm(forms.Form):
         label=_("Connector"),
         help_text=_("The network this credential signs in to. It cannot change later."),
     )
+    allowed_hosts = forms.CharField(
+        label=_("Other allowed hosts"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
+        help_text=_(
+            "One host name per line. The secret is sent only to its network's own API hosts "
+            "and to these: a Mastodon instance other than mastodon.social, for example."
+        ),
+    )
 
     def __init__(
         self, *args, instance: Credential | None = None, connector: str | None = None, **kwargs
     ):
         self.instance = instance
         if instance is not None:
-            kwargs.setdefault("initial", {"name": instance.name, "connector": instance.connector})
+            kwargs.setdefault(
+                "initial",
+                {
+                    "name": instance.name,
+                    "connector": instance.connector,
+                    "allowed_hosts": "\n".join(instance.allowed_hosts),
+                },
+            )
         super().__init__(*args, **kwargs)
         choices = connector_choices()
         self.fields["connector"].choices = (
@@ -214,6 +259,11 @@ class CredentialForm(forms.Form):
             if not any(cleaned.get(SECRET_PREFIX + name) for name in names):
                 raise ValidationError(_("Fill in the secret fields this connector needs."))
         return cleaned
+
+    def hosts(self) -> list[str]:
+        """The allowed hosts typed in, one a line (commas and spaces also separate)."""
+        text = self.cleaned_data.get("allowed_hosts") or ""
+        return [host for host in text.replace(",", " ").split() if host]
 
     def secret(self) -> dict:
         """The secret fields filled in, by their connector's names."""

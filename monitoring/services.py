@@ -13,6 +13,7 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -31,6 +32,7 @@ from monitoring.connectors.base import (
     PermanentError,
     RateLimited,
     TransientError,
+    allowed_hosts_for,
     http_client,
 )
 from monitoring.models import (
@@ -41,6 +43,7 @@ from monitoring.models import (
     StreamStatus,
     WebhookDelivery,
 )
+from riskdesk import outbound
 from riskdesk.audit import audit_record, snapshot
 from riskdesk.permissions import require
 
@@ -58,7 +61,11 @@ STREAM_FIELDS = [
     "enabled",
     "team",
 ]
-CREDENTIAL_AUDIT_FIELDS = ["name", "connector", "secret_fields", "rotated_at"]
+CREDENTIAL_AUDIT_FIELDS = ["name", "connector", "secret_fields", "rotated_at", "allowed_hosts"]
+# What decides where a stream's credential is sent: choosing or changing it takes
+# credential.manage, as managing the credential itself does.
+CONNECTION_FIELDS = ("credential", "base_url")
+MAX_ALLOWED_HOSTS = 20
 
 
 # --- Credentials --------------------------------------------------------------------
@@ -78,13 +85,47 @@ def _check_secret(connector: str, secret: dict) -> dict:
     return {k: str(v).strip() for k, v in secret.items() if str(v or "").strip()}
 
 
+def _check_hosts(hosts) -> list[str]:
+    """Host names only (no scheme, port or path), lower-cased, each once."""
+    if hosts is None:
+        return []
+    if not isinstance(hosts, list | tuple) or len(hosts) > MAX_ALLOWED_HOSTS:
+        raise ValidationError(
+            {"allowed_hosts": _("Give at most %d host names.") % MAX_ALLOWED_HOSTS}
+        )
+    checked = []
+    for host in hosts:
+        host = str(host).strip().lower().rstrip(".")
+        if not host:
+            continue
+        try:
+            valid = host == outbound.check_host_form(host) and not set(host) & set("/:@?#[] ")
+        except outbound.Refused:
+            valid = False
+        if not valid:
+            raise ValidationError(
+                {"allowed_hosts": _("%(host)s is not a host name.") % {"host": host}}
+            )
+        checked.append(host)
+    return list(dict.fromkeys(checked))
+
+
+def stream_host(stream: Stream) -> str:
+    """The host a stream's connector calls: its API address, else the network's own."""
+    base_url = stream.base_url or get_connector(stream.connector).default_base_url
+    return (urlsplit(base_url).hostname or "").lower()
+
+
 @transaction.atomic
-def credential_create(*, actor, name: str, connector: str, secret: dict) -> Credential:
+def credential_create(
+    *, actor, name: str, connector: str, secret: dict, allowed_hosts: list | None = None
+) -> Credential:
     require(actor, "credential.manage")
     if Credential.objects.filter(name__iexact=name).exists():
         raise ValidationError({"name": _("A credential with this name already exists.")})
     credential = Credential(name=name, connector=connector, created_by=actor)
     credential.secret = _check_secret(connector, secret)
+    credential.allowed_hosts = _check_hosts(allowed_hosts)
     credential.save()
     after = snapshot(credential, CREDENTIAL_AUDIT_FIELDS)
     audit_record(actor=actor, verb="credential.create", target=credential, after=after)
@@ -93,9 +134,18 @@ def credential_create(*, actor, name: str, connector: str, secret: dict) -> Cred
 
 @transaction.atomic
 def credential_update(
-    *, actor, credential: Credential, name: str | None = None, secret: dict | None = None
+    *,
+    actor,
+    credential: Credential,
+    name: str | None = None,
+    secret: dict | None = None,
+    allowed_hosts: list | None = None,
 ) -> Credential:
-    """Rename, and with `secret`, replace the fields given (empty ones are kept as they were)."""
+    """Rename, and with `secret`, replace the fields given (empty ones are kept as they were).
+
+    `allowed_hosts`, when given, replaces the hosts besides the network's own that may
+    receive the secret.
+    """
     require(actor, "credential.manage", credential)
     credential = Credential.objects.select_for_update().get(pk=credential.pk)
     before = snapshot(credential, CREDENTIAL_AUDIT_FIELDS)
@@ -103,6 +153,8 @@ def credential_update(
         if Credential.objects.filter(name__iexact=name).exclude(pk=credential.pk).exists():
             raise ValidationError({"name": _("A credential with this name already exists.")})
         credential.name = name
+    if allowed_hosts is not None:
+        credential.allowed_hosts = _check_hosts(allowed_hosts)
     changed_secret = _check_secret(credential.connector, secret or {})
     if changed_secret:
         credential.secret = credential.secret | changed_secret
@@ -149,6 +201,12 @@ def _validate_stream(stream: Stream) -> None:
         needs_one = connector.secret_fields and not connector.credential_optional
         if needs_one and not stream.credential_id:
             errors["credential"] = _("This connector needs a credential.")
+        host = stream_host(stream)
+        if stream.credential_id and host not in allowed_hosts_for(connector, stream.credential):
+            errors["base_url"] = _(
+                "The credential %(credential)s may not be sent to %(host)s: its network's "
+                "API hosts and the hosts allowed on it only."
+            ) % {"credential": stream.credential, "host": host or stream.base_url}
     if errors:
         raise ValidationError(errors)
     stream.full_clean(exclude=["credential", "team", "created_by"])
@@ -164,6 +222,8 @@ def stream_create(*, actor, **fields) -> Stream:
     unknown = set(fields) - set(STREAM_FIELDS)
     if unknown:
         raise ValueError(f"not stream fields: {sorted(unknown)}")
+    if any(fields.get(name) for name in CONNECTION_FIELDS):
+        require(actor, "credential.manage")
     stream = Stream(created_by=actor, **fields)
     _validate_stream(stream)
     stream.save()
@@ -180,8 +240,25 @@ def stream_update(*, actor, stream: Stream, **changes) -> Stream:
         raise ValueError(f"not stream fields: {sorted(unknown)}")
     stream = Stream.objects.select_for_update().get(pk=stream.pk)
     before = _stream_snapshot(stream)
+    connection_changed = [
+        name
+        for name in CONNECTION_FIELDS
+        if name in changes and _value_of(changes[name]) != _value_of(getattr(stream, name))
+    ]
+    if connection_changed:
+        require(actor, "credential.manage", stream)
+    old_host = stream_host(stream) if stream.connector in CONNECTOR_PATHS else ""
     for name, value in changes.items():
         setattr(stream, name, value)
+    if (
+        stream.credential_id
+        and "credential" not in connection_changed
+        and stream.connector in CONNECTOR_PATHS
+        and stream_host(stream) != old_host
+        and stream_host(stream)
+        not in allowed_hosts_for(get_connector(stream.connector), stream.credential)
+    ):
+        stream.credential = None  # a new host never inherits the credential of the old one
     _validate_stream(stream)
     after = _stream_snapshot(stream)
     if after == before:
@@ -197,6 +274,13 @@ def stream_update(*, actor, stream: Stream, **changes) -> Stream:
     stream.save()
     audit_record(actor=actor, verb="stream.update", target=stream, before=before, after=after)
     return stream
+
+
+def _value_of(value):
+    """A credential by its id, anything else as it is, for comparing a change."""
+    if isinstance(value, Credential):
+        return value.pk
+    return value or None
 
 
 @transaction.atomic

@@ -100,7 +100,7 @@ def stream_detail(request, pk):
 def stream_form(request, pk=None):
     stream = get_object_or_404(Stream, pk=pk) if pk else None
     require(request.user, "stream.change" if stream else "stream.create", stream)
-    form = StreamForm(request.POST or None, instance=stream)
+    form = StreamForm(request.POST or None, instance=stream, user=request.user)
     if request.method == "POST" and form.is_valid():
         fields = form.stream_fields()
         try:
@@ -205,6 +205,7 @@ def credential_form(request, pk=None):
                     name=form.cleaned_data["name"],
                     connector=form.cleaned_data["connector"],
                     secret=form.secret(),
+                    allowed_hosts=form.hosts(),
                 )
             else:
                 saved = services.credential_update(
@@ -212,6 +213,7 @@ def credential_form(request, pk=None):
                     credential=credential,
                     name=form.cleaned_data["name"],
                     secret=form.secret(),
+                    allowed_hosts=form.hosts(),
                 )
         except ValidationError as exc:
             add_service_errors(form, exc)

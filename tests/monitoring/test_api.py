@@ -109,8 +109,8 @@ def test_key_rotation_re_encrypts_secrets(settings, x_credential):
 # --- Streams ------------------------------------------------------------------------------
 
 
-def test_social_creates_a_stream(api_client_for, x_credential):
-    response = api_client_for("social").post(
+def test_admin_creates_a_stream_with_a_credential(api_client_for, x_credential):
+    response = api_client_for("admin").post(
         "/api/v1/streams/",
         {
             "name": "Brand on X",
@@ -140,7 +140,7 @@ def test_social_creates_a_stream(api_client_for, x_credential):
 )
 def test_invalid_stream_is_refused_with_field_errors(api_client_for, x_credential, payload, field):
     data = {"name": "s", "connector": "x", "query": "acme", "credential": x_credential.pk}
-    response = api_client_for("social").post("/api/v1/streams/", data | payload)
+    response = api_client_for("admin").post("/api/v1/streams/", data | payload)
     assert response.status_code == 400
     assert field in response.json()
     assert not Stream.objects.exists()
@@ -148,11 +148,130 @@ def test_invalid_stream_is_refused_with_field_errors(api_client_for, x_credentia
 
 def test_credential_of_another_connector_is_refused(api_client_for):
     reddit = CredentialFactory(connector="reddit", secret={"client_id": "a", "client_secret": "b"})
-    response = api_client_for("social").post(
+    response = api_client_for("admin").post(
         "/api/v1/streams/", {"name": "s", "connector": "x", "query": "a", "credential": reddit.pk}
     )
     assert response.status_code == 400
     assert "credential" in response.json()
+
+
+# --- Where a credential may be sent (issue 15, finding 2) ------------------------------
+
+
+def test_social_creates_a_stream_without_a_credential(api_client_for):
+    response = api_client_for("social").post(
+        "/api/v1/streams/",
+        {"name": "Public tag", "connector": "mastodon", "options": {"hashtag": "acme"}},
+    )
+    assert response.status_code == 201, response.content
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"credential": "{credential}"},
+        {"credential": "{credential}", "base_url": "https://attacker.example"},
+    ],
+)
+def test_social_cannot_create_a_stream_with_a_credential_or_an_address(
+    api_client_for, x_credential, payload
+):
+    payload = {k: x_credential.pk if v == "{credential}" else v for k, v in payload.items()}
+    data = {"name": "s", "connector": "x", "query": "acme"}
+    response = api_client_for("social").post("/api/v1/streams/", data | payload, format="json")
+    assert response.status_code == 403
+    assert not Stream.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"base_url": "https://attacker.example"},
+        {"credential": "{other}"},
+        {"credential": None},
+    ],
+)
+def test_social_cannot_change_a_streams_credential_or_address(api_client_for, x_credential, change):
+    stream = StreamFactory(connector="x", credential=x_credential, query="acme")
+    other = CredentialFactory(connector="x", secret={"bearer_token": "admin-token"})
+    change = {k: other.pk if v == "{other}" else v for k, v in change.items()}
+    response = api_client_for("social").patch(
+        f"/api/v1/streams/{stream.pk}/", change, format="json"
+    )
+    assert response.status_code == 403
+    stream.refresh_from_db()
+    assert (stream.base_url, stream.credential_id) == ("", x_credential.pk)
+    assert not AuditEvent.objects.filter(verb="stream.update").exists()
+    # What does not touch the connection stays theirs to change.
+    same = {"credential": x_credential.pk, "base_url": "", "query": "acme lamp"}
+    response = api_client_for("social").patch(f"/api/v1/streams/{stream.pk}/", same, format="json")
+    assert response.status_code == 200, response.content
+
+
+def test_a_credential_is_refused_for_a_host_not_allowed_on_it(api_client_for):
+    token = CredentialFactory(connector="x", allowed_hosts=[])
+    data = {"name": "s", "connector": "x", "query": "a", "credential": token.pk}
+    client = api_client_for("admin")
+
+    response = client.post("/api/v1/streams/", data | {"base_url": "https://evil.example"})
+    assert response.status_code == 400
+    assert "evil.example" in response.json()["base_url"][0]
+    assert (
+        client.post("/api/v1/streams/", data | {"base_url": "https://api.twitter.com"}).status_code
+        == 201
+    )
+
+
+def test_moving_a_stream_to_another_host_unbinds_its_credential(api_client_for):
+    token = CredentialFactory(connector="mastodon", secret={"access_token": "t"}, allowed_hosts=[])
+    stream = StreamFactory(connector="mastodon", credential=token, options={"hashtag": "acme"})
+
+    response = api_client_for("admin").patch(
+        f"/api/v1/streams/{stream.pk}/", {"base_url": "https://other.example"}, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    stream.refresh_from_db()
+    assert stream.base_url == "https://other.example"
+    assert stream.credential is None
+    event = AuditEvent.objects.get(verb="stream.update")
+    assert event.before["credential"] == token.pk
+    assert event.after["credential"] is None
+
+
+def test_a_host_allowed_on_the_credential_keeps_it(api_client_for):
+    token = CredentialFactory(
+        connector="mastodon", secret={"access_token": "t"}, allowed_hosts=["social.example.org"]
+    )
+    stream = StreamFactory(connector="mastodon", credential=token, options={"hashtag": "acme"})
+    response = api_client_for("admin").patch(
+        f"/api/v1/streams/{stream.pk}/", {"base_url": "https://social.example.org"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    stream.refresh_from_db()
+    assert stream.credential == token
+
+
+def test_allowed_hosts_are_set_through_the_api_by_credential_managers_only(api_client_for):
+    data = {
+        "name": "Instance token",
+        "connector": "mastodon",
+        "secret": {"access_token": "t"},
+        "allowed_hosts": ["Social.Example.org"],
+    }
+    assert (
+        api_client_for("social").post("/api/v1/credentials/", data, format="json").status_code
+        == 403
+    )
+    response = api_client_for("admin").post("/api/v1/credentials/", data, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["allowed_hosts"] == ["social.example.org"]
+    pk = response.json()["id"]
+    bad = api_client_for("admin").patch(
+        f"/api/v1/credentials/{pk}/", {"allowed_hosts": ["http://x/"]}, format="json"
+    )
+    assert bad.status_code == 400
+    assert "allowed_hosts" in bad.json()
 
 
 def test_malformed_json_body_is_a_clear_400(api_client_for):

@@ -490,3 +490,14 @@ def test_items_missing_fields_are_skipped_and_reported(reddit, connect):
         "Reddit item 't1_b3' skipped: missing link_id",
         "Reddit item 't5_b4' skipped: kind 't5' is neither a post nor a comment",
     ]
+
+
+def test_the_client_secret_never_goes_to_a_token_url_of_another_host(reddit, connect):
+    """`options` are a stream editor's to change; the token URL in them is not trusted
+    with the client secret unless its host is allowed for the credential."""
+    connector = connect(options={"token_url": "https://attacker.example/api/v1/access_token"})
+    with pytest.raises(
+        PermanentError, match=r"refused to send the credential to attacker\.example"
+    ):
+        connector.fetch({})
+    assert reddit.requests == []

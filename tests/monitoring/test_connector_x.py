@@ -409,3 +409,42 @@ def test_tweets_missing_fields_are_skipped_and_reported(x, connect):
     assert "(not an object)" in page.problems[2]
     assert "'13' skipped: missing text" in page.problems[3]
     assert "None skipped: missing id" in page.problems[4]
+
+
+# --- Where the bearer token may go (issue 15, finding 2: the class guard) -------------------
+
+
+def test_the_token_is_never_sent_to_a_host_not_allowed_for_the_credential(x, http):
+    """Whatever a stream says (here, an address no one allowed on the credential), the
+    connector base refuses to attach the secret: nothing reaches the server."""
+    stream = StreamFactory(
+        connector="x",
+        base_url=x.url,
+        query="acme",
+        credential=CredentialFactory(connector="x", allowed_hosts=[]),
+    )
+    with pytest.raises(PermanentError, match=r"refused to send the credential to 127\.0\.0\.1"):
+        XConnector(stream, http).fetch({})
+    assert x.requests == []
+
+
+def test_a_redirect_never_carries_the_token_to_another_host(x, http):
+    """The API host (allowed) redirects elsewhere: the hop is refused before it is made."""
+    from tests.fakes.base import FakeServer, Reply
+
+    class Elsewhere(FakeServer):
+        def handle(self, request):
+            return Reply(200, {"data": []})
+
+    with Elsewhere() as elsewhere:
+        target = elsewhere.url.replace("127.0.0.1", "localhost") + SEARCH
+        x.inject(Fault(status=307, headers={"Location": target}))
+        stream = StreamFactory(
+            connector="x",
+            base_url=x.url,
+            query="acme",
+            credential=CredentialFactory(connector="x"),  # allows 127.0.0.1, not localhost
+        )
+        with pytest.raises(PermanentError, match="redirect"):
+            XConnector(stream, http).fetch({})
+        assert elsewhere.requests == []

@@ -51,11 +51,11 @@ NEW_STREAM_FORM = {
     "connector": "mastodon",
     "query": "acme",
     "options": '{"hashtag": "acme"}',
-    "credential": "{credential}",
+    "credential": "",  # a public hashtag: choosing a credential takes credential.manage
     "poll_interval": "120",
     "enabled": "on",
 }
-EDIT_STREAM_FORM = NEW_STREAM_FORM | {"name": "Renamed stream"}
+EDIT_STREAM_FORM = NEW_STREAM_FORM | {"name": "Renamed stream", "credential": "{credential}"}
 
 # (method, path, form, expected status per column)
 # {stream}: a Mastodon stream; {credential}: its credential; {spare}: a credential no stream uses.
@@ -431,7 +431,7 @@ def test_social_creates_a_stream_through_the_form(client_for, credential, social
     assert response.status_code == 302
     assert response["Location"] == f"/streams/{stream.pk}/"
     assert stream.options == {"hashtag": "acme"}
-    assert stream.credential == credential
+    assert stream.credential is None
     assert stream.team == team
     assert stream.enabled is True
     assert stream.created_by == social_user
@@ -494,13 +494,88 @@ def test_invalid_options_are_a_field_error_and_save_nothing(
 
 def test_a_service_error_lands_on_its_field(client_for):
     other = CredentialFactory(connector="x", secret={"bearer_token": "b"})
-    form = fill(NEW_STREAM_FORM, credential=other.pk)
+    form = fill(NEW_STREAM_FORM) | {"credential": other.pk}
 
-    response = client_for("social").post("/streams/new/", form)
+    response = client_for("admin").post("/streams/new/", form)
 
     assert response.status_code == 200
     assert "another connector" in response.context["form"].errors["credential"][0]
     assert not Stream.objects.exists()
+
+
+# --- Where a credential may be sent (issue 15, finding 2) ------------------------------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"credential": "{admin_credential}"},
+        {"base_url": "https://attacker.example"},
+        {"credential": "{admin_credential}", "base_url": "https://attacker.example"},
+    ],
+)
+def test_only_a_credential_manager_chooses_a_credential_or_an_api_address(
+    client_for, credential, stream, change
+):
+    """A social user may create and edit streams, but not pick an admin's credential nor
+    point a stream at another host: both are field errors, and nothing is saved."""
+    admin_credential = CredentialFactory(
+        name="Admin token", connector="mastodon", secret={"access_token": "admin-secret"}
+    )
+    change = fill(change, admin_credential=admin_credential.pk)
+    before = _state()
+
+    new = client_for("social").post("/streams/new/", fill(NEW_STREAM_FORM) | change)
+    edit = client_for("social").post(
+        f"/streams/{stream.pk}/edit/", fill(EDIT_STREAM_FORM, credential=credential.pk) | change
+    )
+
+    for response in (new, edit):
+        assert response.status_code == 200
+        errors = response.context["form"].errors
+        assert set(errors) == set(change)
+        assert all("manages credentials" in errors[name][0] for name in change)
+    assert _state() == before
+
+
+def test_a_credential_manager_binds_a_credential_to_an_allowed_host_only(client_for):
+    x_token = CredentialFactory(connector="x", allowed_hosts=[])
+    form = fill(NEW_STREAM_FORM) | {"connector": "x", "options": "{}", "credential": x_token.pk}
+
+    elsewhere = client_for("admin").post(
+        "/streams/new/", form | {"base_url": "https://evil.example"}
+    )
+    assert elsewhere.status_code == 200
+    assert "may not be sent to evil.example" in elsewhere.context["form"].errors["base_url"][0]
+    assert not Stream.objects.exists()
+
+    own_api = client_for("admin").post("/streams/new/", form | {"base_url": "https://api.x.com"})
+    assert own_api.status_code == 302
+    assert Stream.objects.get().credential == x_token
+
+
+def test_credential_managers_allow_more_hosts_on_the_credential_page(client_for):
+    response = client_for("admin").post(
+        "/credentials/new/",
+        {
+            "name": "Our instance",
+            "connector": "mastodon",
+            "secret_access_token": "t0k3n",
+            "allowed_hosts": "social.example.org\nMastodon.Example.NET",
+        },
+    )
+    assert response.status_code == 302
+    credential = Credential.objects.get(name="Our instance")
+    assert credential.allowed_hosts == ["social.example.org", "mastodon.example.net"]
+    event = AuditEvent.objects.get(verb="credential.create")
+    assert event.after["allowed_hosts"] == ["social.example.org", "mastodon.example.net"]
+
+    bad = client_for("admin").post(
+        f"/credentials/{credential.pk}/edit/",
+        {"name": "Our instance", "allowed_hosts": "https://evil.example/path"},
+    )
+    assert bad.status_code == 200
+    assert "not a host name" in str(bad.context["form"].errors)
 
 
 def test_a_stream_needing_a_credential_says_so_on_the_field(client_for):
