@@ -1,0 +1,32 @@
+"""Indexes the hot queries rely on."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from monitoring.models import Mention
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_dashboards_received_count_has_an_index():
+    """The dashboard counts Mention.received_at >= a day ago on every load."""
+    indexed = [list(index.fields) for index in Mention._meta.indexes]
+    assert ["received_at"] in indexed
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's plan is stable on few rows")
+def test_the_received_count_uses_the_index():
+    since = timezone.now() - timedelta(hours=24)
+    sql, params = (
+        Mention.objects.filter(received_at__gte=since)
+        .order_by()
+        .values("pk")
+        .query.sql_with_params()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "mention_received" in plan
