@@ -7,7 +7,7 @@ Shared by the visibility walk (test_visibility_walk.py) and the role-by-endpoint
 import itertools
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.test import RequestFactory
@@ -36,6 +36,7 @@ class Route:
     name: str
     pattern: str
     kwargs: tuple[tuple[str, str], ...]  # (name, kind): kind in id, uuid, text, choice
+    callback: object = field(default=None, compare=False, repr=False)
 
     @property
     def is_api(self) -> bool:
@@ -89,6 +90,7 @@ def routes() -> tuple[list[Route], dict[str, str]]:
                     entry.name,
                     text,
                     tuple((name, _kind(name, conv)) for name, conv in kwargs.items()),
+                    entry.callback,
                 )
             )
 
