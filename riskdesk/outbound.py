@@ -67,10 +67,6 @@ class TooLarge(OutboundError):
     """The answer's body is larger than the client accepts."""
 
 
-# Older name, still raised by ensure_public_address.
-PrivateAddress = Refused
-
-
 # --- Addresses ---------------------------------------------------------------------------
 
 

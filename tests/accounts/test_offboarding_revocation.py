@@ -265,3 +265,27 @@ def test_the_person_is_found_on_a_later_page(meta, task):
     lists = [r for r in meta.requests if r.method == "GET"]
     assert len(lists) == 2
     assert lists[1].arg("after")
+
+
+def test_the_token_never_follows_a_redirect_to_another_host(meta, task):
+    """The connection's address (set by an admin) may get the token; a redirect from it to
+    any other host is refused before it is made, and the token goes nowhere else."""
+    meta.inject(
+        Fault(
+            status=307,
+            headers={"Location": "http://169.254.169.254/latest/meta-data/"},
+            match="business_users",
+        )
+    )
+
+    assert run(task) == "permanent"
+    assert "redirect to a non-public address refused" in task.last_error
+    assert task.grant.is_active
+
+
+def test_the_revoker_sends_the_token_only_to_graph_and_the_connection_host(meta, task):
+    from accounts.revocation.meta_business import MetaBusinessRevoker
+
+    connection = task.grant.account.revocation_connection
+    revoker = MetaBusinessRevoker(connection, client=None)
+    assert revoker.allowed_hosts == {"graph.facebook.com", "127.0.0.1"}
