@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import random
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -66,6 +67,9 @@ CREDENTIAL_AUDIT_FIELDS = ["name", "connector", "secret_fields", "rotated_at", "
 # credential.manage, as managing the credential itself does.
 CONNECTION_FIELDS = ("credential", "base_url")
 MAX_ALLOWED_HOSTS = 20
+HOST_NAME = re.compile(
+    r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|[0-9a-f:]+"
+)
 
 
 # --- Credentials --------------------------------------------------------------------
@@ -99,7 +103,7 @@ def _check_hosts(hosts) -> list[str]:
         if not host:
             continue
         try:
-            valid = host == outbound.check_host_form(host) and not set(host) & set("/:@?#[] ")
+            valid = bool(HOST_NAME.fullmatch(host)) and host == outbound.check_host_form(host)
         except outbound.Refused:
             valid = False
         if not valid:
