@@ -216,13 +216,27 @@ class BrandAccountForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+def _impostor_count(user) -> Count:
+    """Impostor mentions `user` may see (a restricted queue's are not counted for others)."""
+    from monitoring.models import hidden_team_ids  # monitoring builds on accounts
+
+    hidden = hidden_team_ids(user)
+    if not hidden:
+        return Count("impostor_mentions", distinct=True)
+    return Count(
+        "impostor_mentions",
+        filter=~Q(impostor_mentions__team_id__in=hidden),
+        distinct=True,
+    )
+
+
 @login_required
 def brand_account_list(request):
     require(request.user, "brand_account.view")
     accounts = BrandAccount.objects.select_related(
         "team", "recovery_phone_owner", "revocation_connection"
     ).annotate(
-        impostor_count=Count("impostor_mentions", distinct=True),
+        impostor_count=_impostor_count(request.user),
         active_grants=Count(
             "access_grants", filter=Q(access_grants__revoked_at=None), distinct=True
         ),
@@ -314,9 +328,10 @@ class BrandAccountViewSet(viewsets.ModelViewSet):
         "partial_update": "brand_account.manage",
     }
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
-    queryset = BrandAccount.objects.select_related("team").annotate(
-        impostor_count=Count("impostor_mentions")
-    )
+    queryset = BrandAccount.objects.select_related("team")
+
+    def get_queryset(self):
+        return super().get_queryset().annotate(impostor_count=_impostor_count(self.request.user))
 
     def get_serializer(self, *args, **kwargs):
         serializer = super().get_serializer(*args, **kwargs)

@@ -11,11 +11,11 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from accounts.models import TeamKind
+from accounts.models import BrandAccount, TeamKind
 from monitoring import spikes
 from monitoring.inbox import viewing_mark
 from monitoring.lists import dashboard_risk
-from monitoring.models import Notification, NotificationChannel, SpikeAlert
+from monitoring.models import Mention, Notification, NotificationChannel, SpikeAlert
 from tests.accounts.factories import TeamFactory, UserFactory
 from tests.monitoring.factories import MentionFactory, StreamFactory
 from tests.monitoring.inbox_factories import restricted_team
@@ -180,3 +180,17 @@ def test_a_rule_test_runs_only_over_the_mentions_the_tester_may_see(client, hidd
     response = client.post("/api/v1/rules/test/", RULE, content_type="application/json")
     assert response.status_code == 200
     assert response.json() == {"matched": 0, "sample": 1, "examples": []}
+
+
+def test_brand_accounts_count_only_the_impostors_the_reader_may_see(client_for, hidden):
+    _stream, visible, secret = hidden
+    account = BrandAccount.objects.create(platform="x", handle="acme", display_name="Acme")
+    Mention.objects.filter(pk__in=[visible.pk, secret.pk]).update(impersonates=account)
+    page = client_for("social").get("/brand-accounts/")
+    assert [a.impostor_count for a in page.context["accounts"]] == [1]
+    (listed,) = client_for("social", api=True).get("/api/v1/social-accounts/").json()["results"]
+    assert listed["impostor_count"] == 1
+    one = client_for("social", api=True).get(f"/api/v1/social-accounts/{account.pk}/").json()
+    assert one["impostor_count"] == 1
+    admin = client_for("admin", api=True).get(f"/api/v1/social-accounts/{account.pk}/").json()
+    assert admin["impostor_count"] == 2
