@@ -175,14 +175,21 @@ class SpikeSerializer(serializers.ModelSerializer):
     def to_representation(self, instance):
         """The top mentions the reader may see, in their order; the others do not exist."""
         data = super().to_representation(instance)
-        user = self.context["request"].user
-        visible = set(
-            Mention.objects.visible_to(user)
-            .filter(pk__in=instance.top_mention_ids)
-            .values_list("pk", flat=True)
-        )
+        visible = self._visible_mention_ids()
         data["top_mention_ids"] = [pk for pk in instance.top_mention_ids if pk in visible]
         return data
+
+    def _visible_mention_ids(self) -> set[int]:
+        """Of every spike serialized together (a page), in one query."""
+        holder = self.parent if self.parent is not None else self
+        if not hasattr(holder, "_visible_ids"):
+            spikes = holder.instance if self.parent is not None else [self.instance]
+            ids = {pk for spike in spikes for pk in spike.top_mention_ids}
+            user = self.context["request"].user
+            holder._visible_ids = set(
+                Mention.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)
+            )
+        return holder._visible_ids
 
 
 class SpikeViewSet(viewsets.ReadOnlyModelViewSet):

@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import BrandAccount, TeamKind
@@ -194,3 +196,16 @@ def test_brand_accounts_count_only_the_impostors_the_reader_may_see(client_for, 
     assert one["impostor_count"] == 1
     admin = client_for("admin", api=True).get(f"/api/v1/social-accounts/{account.pk}/").json()
     assert admin["impostor_count"] == 2
+
+
+def test_the_spike_list_filters_top_mentions_in_one_query(client_for, spike, hidden):
+    client = client_for("social", api=True)
+    client.get("/api/v1/spikes/")  # warm the session and permissions
+    with CaptureQueriesContext(connection) as one:
+        client.get("/api/v1/spikes/")
+    for _ in range(3):
+        spike.pk = None
+        spike.save()
+    with CaptureQueriesContext(connection) as four:
+        assert len(client.get("/api/v1/spikes/").json()["results"]) == 4
+    assert len(four) == len(one)
