@@ -7,7 +7,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     UV_LINK_MODE=copy \
     UV_PROJECT_ENVIRONMENT=/app/.venv \
     PATH=/app/.venv/bin:$PATH \
-    RISKDESK_VAR_DIR=/app/var
+    RISKDESK_VAR_DIR=/app/var \
+    RISKDESK_MEDIA_ROOT=/app/media
 
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gettext curl \
@@ -25,7 +26,7 @@ RUN RISKDESK_ENV=production ALLOWED_HOSTS=build RISKDESK_ENCRYPTION_KEYS=build-o
         SECRET_KEY=build-only-placeholder-0123456789-abcdefghijklmnopqrstuvwxyz-XYZ \
         python manage.py collectstatic --no-input -v 0 \
     && python manage.py compilemessages --ignore=.venv -v 0 \
-    && mkdir -p /app/var && chown -R riskdesk /app/var
+    && mkdir -p /app/var /app/media && chown -R riskdesk /app/var /app/media
 
 USER riskdesk
 EXPOSE 8000

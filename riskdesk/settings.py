@@ -274,7 +274,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
-MEDIA_ROOT = VAR_DIR / "media"
+# Uploaded evidence (sponsored-post media, offboarding screenshots): web and worker must
+# share it, so docker-compose.yml keeps it in a volume of its own.
+MEDIA_ROOT = Path(env.str("RISKDESK_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -33,6 +33,7 @@ SETTINGS_VARIABLES = [
     "DATABASE_URL",
     "REDIS_URL",
     "RISKDESK_VAR_DIR",
+    "RISKDESK_MEDIA_ROOT",
     "RISKDESK_REQUIRE_2FA",
     "EMAIL_URL",
     "SECURE_SSL_REDIRECT",
@@ -110,6 +111,11 @@ def test_database_url_and_redis_url_switch_to_postgresql_and_redis(load_settings
     assert values["CELERY_BROKER_URL"] == "redis://cache.internal:6380/2"
     assert values["CACHES"]["default"]["BACKEND"].endswith("RedisCache")
     assert values["CACHES"]["default"]["LOCATION"] == "redis://cache.internal:6380/2"
+
+
+def test_media_root_follows_the_var_dir_unless_set(load_settings, tmp_path):
+    assert load_settings()["MEDIA_ROOT"] == tmp_path / "var" / "media"
+    assert load_settings(RISKDESK_MEDIA_ROOT="/srv/media")["MEDIA_ROOT"] == Path("/srv/media")
 
 
 def test_an_unknown_riskdesk_env_is_refused(load_settings):
