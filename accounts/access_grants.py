@@ -33,6 +33,7 @@ from accounts.models import (
     TeamKind,
     User,
 )
+from riskdesk import csv_export
 from riskdesk.audit import audit_record, snapshot
 from riskdesk.networks import Platform
 from riskdesk.permissions import require
@@ -505,7 +506,7 @@ def access_review() -> list[Finding]:
 
 def access_review_csv(findings: list[Finding]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_export.writer(out)
     writer.writerow(["code", "finding", "network", "handle", "person", "detail"])
     for finding in findings:
         account = finding.account
@@ -518,8 +519,7 @@ def access_review_csv(findings: list[Finding]) -> str:
             person,
             finding.summary,
         ]
-        # A cell starting with = + - @ would run as a formula in a spreadsheet.
-        writer.writerow(["'" + c if c[:1] in ("=", "+", "-", "@") else c for c in map(str, cells)])
+        writer.writerow(cells)
     return out.getvalue()
 
 

@@ -1,7 +1,5 @@
 """Policy pages: list, detail, revisions and their review, differences, acknowledgements."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -27,6 +25,7 @@ from policies.forms import (
 )
 from policies.markdown import render_markdown
 from policies.models import OPEN_STATUSES, Acknowledgement, PolicyRevision, RevisionStatus
+from riskdesk import csv_export
 from riskdesk.forms import add_service_errors
 from riskdesk.htmx import render_page
 from riskdesk.permissions import can, require
@@ -524,7 +523,7 @@ def _acknowledgements_csv(policy, completion) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="acknowledgements-{policy.slug}-{stamp}.csv"'
     )
-    writer = csv.writer(response)
+    writer = csv_export.writer(response)
     writer.writerow(["name", "email", "teams", "revision", "acknowledged", "acknowledged_at"])
     if completion is None:
         return response
@@ -533,17 +532,12 @@ def _acknowledgements_csv(policy, completion) -> HttpResponse:
         when = completion.acknowledged_at.get(person.pk)
         writer.writerow(
             [
-                _csv_safe(person.name),
-                _csv_safe(person.email),
-                _csv_safe("; ".join(sorted(teams[t] for t in person.team_ids))),
+                person.name,
+                person.email,
+                "; ".join(sorted(teams[t] for t in person.team_ids)),
                 policy.acknowledgement_revision.number,
                 "yes" if when else "no",
                 when.isoformat() if when else "",
             ]
         )
     return response
-
-
-def _csv_safe(value: str) -> str:
-    """Keep a spreadsheet from running a cell as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
