@@ -658,9 +658,7 @@ class TrainingRecordViewSet(viewsets.ModelViewSet):
         """Import a learning platform's CSV. Good rows are kept, bad rows reported by line."""
         data = TrainingImportRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        report = training_records_import(
-            actor=request.user, content=data.validated_data["file"].read()
-        )
+        report = training_records_import(actor=request.user, content=data.validated_data["file"])
         return Response(
             {
                 "rows": report.rows,

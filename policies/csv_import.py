@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
@@ -68,11 +69,25 @@ class ImportReport:
         return len({error.row for error in self.errors})
 
 
+def _too_large() -> ValidationError:
+    return ValidationError({"file": _("The file is larger than 2 MB: split it.")})
+
+
+def read_upload(upload) -> bytes:
+    """An uploaded file's bytes, refused before they are read when there are too many."""
+    if upload.size is not None and upload.size > MAX_BYTES:
+        raise _too_large()
+    content = upload.read(MAX_BYTES + 1)  # the size a client declares may lie: read no more
+    if len(content) > MAX_BYTES:
+        raise _too_large()
+    return content
+
+
 def _decode(content: bytes | str) -> str:
     if isinstance(content, str):
         return content
     if len(content) > MAX_BYTES:
-        raise ValidationError({"file": _("The file is larger than 2 MB: split it.")})
+        raise _too_large()
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -135,9 +150,15 @@ def _rows(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
     return columns, rows
 
 
-def training_records_import(*, actor, content: bytes | str) -> ImportReport:
-    """Import the rows that are right, report the ones that are not."""
+def training_records_import(*, actor, content: bytes | str | File) -> ImportReport:
+    """Import the rows that are right, report the ones that are not.
+
+    `content` is the file's text or bytes, or the uploaded file itself (read only when
+    its size is within MAX_BYTES).
+    """
     require(actor, "training.manage")
+    if isinstance(content, File):
+        content = read_upload(content)
     columns, rows = _rows(_decode(content))
     report = ImportReport(rows=len(rows))
 

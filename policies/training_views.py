@@ -1,7 +1,5 @@
 """Training pages: modules, everyone's status, records, assignments, the CSV import."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -14,7 +12,8 @@ from policies import selectors, training
 from policies.csv_import import training_records_import
 from policies.forms import AssignForm, ImportForm, TrainingModuleForm, TrainingRecordForm
 from policies.selectors import TrainingState
-from policies.views import _csv_safe, audience_label
+from policies.views import audience_label
+from riskdesk import csv_export
 from riskdesk.forms import add_service_errors
 from riskdesk.permissions import can, require
 
@@ -175,7 +174,7 @@ def training_import(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            report = training_records_import(actor=request.user, content=upload.read())
+            report = training_records_import(actor=request.user, content=upload)
         except ValidationError as exc:
             add_service_errors(form, exc)
     return render(
@@ -202,7 +201,7 @@ def training_overdue(request):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         stamp = timezone.localdate().isoformat()
         response["Content-Disposition"] = f'attachment; filename="training-overdue-{stamp}.csv"'
-        writer = csv.writer(response)
+        writer = csv_export.writer(response)
         writer.writerow(
             ["name", "email", "teams", "module", "state", "overdue", "expires_on", "due_on"]
         )
@@ -210,10 +209,10 @@ def training_overdue(request):
             teams = "; ".join(sorted(team_names[t] for t in s.person.team_ids))
             writer.writerow(
                 [
-                    _csv_safe(s.person.name),
-                    _csv_safe(s.person.email),
-                    _csv_safe(teams),
-                    _csv_safe(s.module.code),
+                    s.person.name,
+                    s.person.email,
+                    teams,
+                    s.module.code,
                     s.state,
                     "yes" if s.overdue else "no",
                     s.expires_on or "",

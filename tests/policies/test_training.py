@@ -6,8 +6,14 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import (
+    InMemoryUploadedFile,
+    SimpleUploadedFile,
+    TemporaryUploadedFile,
+)
+from django.core.files.utils import FileProxyMixin
 
-from policies import selectors, training
+from policies import csv_import, selectors, training
 from policies.csv_import import training_records_import
 from policies.models import TrainingAssignment, TrainingRecord
 from policies.selectors import TrainingState
@@ -189,3 +195,57 @@ def test_unreadable_files_are_refused_whole(module, user_for, content, message):
 def test_import_needs_the_training_permission(module, user_for):
     with pytest.raises(PermissionDenied):
         training_records_import(actor=user_for("manager"), content=b"email,module,completed_on\n")
+
+
+class _UnreadableUpload(SimpleUploadedFile):
+    """An upload that fails the test when read past `limit` bytes."""
+
+    limit = 0
+
+    def read(self, size=-1):
+        if size is None or size < 0 or size > self.limit:
+            raise AssertionError(f"read({size}) of an upload over the limit")
+        return super().read(size)
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_read(module, user_for):
+    upload = _UnreadableUpload("records.csv", b"x" * (csv_import.MAX_BYTES + 1))
+
+    with pytest.raises(ValidationError, match="larger than 2 MB"):
+        training_records_import(actor=user_for("hr"), content=upload)
+
+
+def test_an_upload_that_understates_its_size_is_read_only_up_to_the_limit(module, user_for):
+    upload = _UnreadableUpload("records.csv", b"x" * (csv_import.MAX_BYTES + 10))
+    upload.limit = csv_import.MAX_BYTES + 1
+    upload.size = 10  # what a client declared
+
+    with pytest.raises(ValidationError, match="larger than 2 MB"):
+        training_records_import(actor=user_for("hr"), content=upload)
+
+
+@pytest.mark.parametrize("through", ["page", "api"])
+def test_the_import_page_and_api_refuse_a_large_upload_without_reading_it_all(
+    module, client_for, monkeypatch, through
+):
+    reads = []
+    original = FileProxyMixin.read
+
+    def read(self):  # records the reads of the file the server received
+        if type(self) in (InMemoryUploadedFile, TemporaryUploadedFile):  # not the test's own
+            return lambda *args: reads.append(args) or original.fget(self)(*args)
+        return original.fget(self)
+
+    monkeypatch.setattr(FileProxyMixin, "read", property(read))
+    upload = SimpleUploadedFile("records.csv", b"x" * (csv_import.MAX_BYTES + 1))
+
+    if through == "page":
+        response = client_for("hr").post("/training/import/", {"file": upload})
+    else:
+        response = client_for("hr", api=True).post(
+            "/api/v1/training-records/import/", {"file": upload}, format="multipart"
+        )
+
+    assert response.status_code == 400
+    assert "larger than 2 MB" in response.content.decode()
+    assert reads == []  # refused on its size alone
