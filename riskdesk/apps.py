@@ -7,4 +7,4 @@ class RiskdeskConfig(AppConfig):
     verbose_name = _("riskdesk core")
 
     def ready(self):
-        from riskdesk import signals  # noqa: F401  (audits sign-in events)
+        from riskdesk import checks, signals  # noqa: F401  (system checks; audits sign-in events)

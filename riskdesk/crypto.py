@@ -36,6 +36,15 @@ class SecretUnreadable(Exception):
     """The stored value was encrypted with a key that is no longer configured."""
 
 
+def key_problem(key) -> str | None:
+    """Why `key` is not a Fernet key (32 bytes in URL-safe base64), or None when it is."""
+    try:
+        Fernet(key)
+    except (ValueError, TypeError) as exc:
+        return str(exc) or type(exc).__name__
+    return None
+
+
 @cache
 def _fernet(keys: tuple[str, ...]) -> MultiFernet:
     try:
