@@ -17,8 +17,8 @@ OpenAPI schema, as each role that may not see the mention, three times:
 The hidden and missing passes must give the same answer (status, redirect, flashed
 messages and body, once the id and word asked about are set aside, CSRF tokens too, time
 frozen), so an id or a word cannot be probed. A new URL that leaks fails here with no new
-case. Roles walked: social, legal (not in that Legal team), hr, manager and no role; only
-admins hold mention.view_restricted (accounts/roles.py).
+case. Walked as social, legal (not in that Legal team), hr, manager, no role and nobody;
+only admins hold mention.view_restricted (accounts/roles.py, checked below).
 """
 
 import json
@@ -35,7 +35,7 @@ from incidents import services as incident_services
 from monitoring.inbox import viewing_mark
 from monitoring.models import Mention, Notification, NotificationChannel, SpikeAlert
 from tests.accounts.factories import TeamFactory, TeamMembershipFactory, UserFactory
-from tests.conftest import NO_ROLE
+from tests.conftest import ANONYMOUS, NO_ROLE
 from tests.incidents.factories import IncidentFactory
 from tests.monitoring.factories import MentionFactory, StreamFactory
 from tests.riskdesk import walk
@@ -50,7 +50,7 @@ HIDDEN = 987_001  # the hidden mention
 MISSING = 987_002  # nothing
 CONTAINER = 987_003  # the incident, spike, stream, channel and team around it
 LEGAL_SLUG = "walk-legal"
-READERS = ["social", "legal", "hr", "manager", NO_ROLE]
+READERS = ["social", "legal", "hr", "manager", NO_ROLE, ANONYMOUS]
 MENTION_FIELDS = {"mentions", "ids", "mention", "mention_ids", "impersonation_mention"}
 
 
