@@ -1,10 +1,15 @@
-"""The checks behind /healthz: database, broker and workers."""
+"""The checks behind /healthz: database, broker and workers.
+
+Anyone may ask whether riskdesk is healthy (load balancers, uptime checks); only
+signed-in admins see why not (exception texts name hosts, ports and versions).
+"""
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
+from accounts.selectors import two_factor_pending
 from riskdesk.celery import app as celery_app
 from riskdesk.models import WorkerHeartbeat
 
@@ -44,10 +49,24 @@ def check_workers() -> dict:
     }
 
 
-def health_report() -> tuple[bool, dict]:
+def shows_details(user) -> bool:
+    """Exception texts, versions and timings are for signed-in admins (2FA verified) only."""
+    return (
+        user is not None
+        and user.is_authenticated
+        and user.has_admin_rights
+        and not two_factor_pending(user)
+    )
+
+
+def health_report(user=None) -> tuple[bool, dict]:
+    """(all fine, each component's check); anyone else than an admin gets only the states."""
     checks = {
         "database": check_database(),
         "broker": check_broker(),
         "workers": check_workers(),
     }
-    return all(c["ok"] for c in checks.values()), checks
+    ok = all(c["ok"] for c in checks.values())
+    if not shows_details(user):
+        checks = {name: {"ok": check["ok"]} for name, check in checks.items()}
+    return ok, checks

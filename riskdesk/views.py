@@ -157,7 +157,7 @@ def audit_detail(request, pk):
 @never_cache
 @require_GET
 def healthz(request):
-    ok, checks = health_report()
+    ok, checks = health_report(request.user)
     return JsonResponse({"status": "ok" if ok else "fail", **checks}, status=200 if ok else 503)
 
 
