@@ -33,7 +33,7 @@ from compliance.models import (
 from compliance.views import SponsoredPostFilter, evidence_record
 from incidents import freeze
 from riskdesk.networks import Platform
-from riskdesk.rest import ActionPermission
+from riskdesk.rest import ActionPermission, IdListField
 
 
 class MediaSerializer(serializers.ModelSerializer):
@@ -102,9 +102,7 @@ class SponsoredPostSerializer(serializers.ModelSerializer):
         required=False,
         help_text="On update: the version you read. A stale one is refused (409).",
     )
-    remove_media = serializers.ListField(
-        child=serializers.IntegerField(), write_only=True, required=False
-    )
+    remove_media = IdListField(write_only=True, required=False)
     checks = serializers.SerializerMethodField()
     media = MediaSerializer(many=True, read_only=True)
     decisions = DecisionSerializer(many=True, read_only=True)

@@ -29,7 +29,7 @@ from incidents.models import (
     TimelineEntry,
 )
 from incidents.timeline import describe
-from riskdesk.rest import ActionPermission
+from riskdesk.rest import ActionPermission, IdListField
 
 ROLE_FIELDS = IncidentRole.values
 
@@ -172,7 +172,7 @@ class DeclareSerializer(serializers.Serializer):
     lead = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.all(), required=False, allow_null=True, help_text="Defaults to you."
     )
-    mentions = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    mentions = IdListField(required=False, default=list)
     spike = serializers.IntegerField(required=False, allow_null=True)
     impersonation_mention = serializers.IntegerField(required=False, allow_null=True)
 
@@ -260,7 +260,7 @@ class PinInput(serializers.Serializer):
 
 
 class LinkInput(serializers.Serializer):
-    mentions = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    mentions = IdListField(allow_empty=False)
 
 
 class LinkResult(serializers.Serializer):

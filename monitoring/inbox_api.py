@@ -11,7 +11,7 @@ from accounts.models import User
 from monitoring import sla, triage
 from monitoring.inbox import InboxFilter, visible_teams
 from monitoring.models import Mention, MentionStatus, Priority
-from riskdesk.rest import ActionPermission
+from riskdesk.rest import ActionPermission, IdListField
 
 
 class MentionSerializer(serializers.ModelSerializer):
@@ -106,9 +106,7 @@ class MentionChangeSerializer(serializers.Serializer):
 
 
 class BulkSerializer(MentionChangeSerializer):
-    ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=triage.MAX_SELECTION
-    )
+    ids = IdListField(min_length=1, max_length=triage.MAX_SELECTION)
     add_tags = serializers.ListField(
         child=serializers.CharField(max_length=64), required=False, max_length=50
     )

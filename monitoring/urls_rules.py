@@ -39,7 +39,9 @@ class RuleTestSerializer(serializers.Serializer):
 class RuleTestResultSerializer(serializers.Serializer):
     matched = serializers.IntegerField()
     sample = serializers.IntegerField()
-    examples = serializers.ListField(child=serializers.IntegerField(), help_text="Mention ids.")
+    examples = serializers.ListField(
+        child=serializers.IntegerField(), read_only=True, help_text="Mention ids."
+    )
 
 
 class RuleMoveSerializer(serializers.Serializer):

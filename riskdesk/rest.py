@@ -1,13 +1,21 @@
 """What every riskdesk API view shares: authentication, pagination, permissions, errors."""
 
+import logging
+
+from django.core import signals
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.authentication import SessionScheme
-from rest_framework import authentication, pagination, permissions
+from rest_framework import authentication, pagination, permissions, serializers
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, ValidationError
+from rest_framework.response import Response
 
 from riskdesk.permissions import can
+
+logger = logging.getLogger("django.request")
+
+MAX_ID = 2**63 - 1  # the largest BigAutoField value
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -71,7 +79,31 @@ class ActionPermission(permissions.BasePermission):
         return can(request.user, action)
 
     def has_object_permission(self, request, view, obj):
-        return can(request.user, view.permission_actions[view.action], obj)
+        action = view.action
+        if action == "metadata":
+            # OPTIONS describes PUT with a clone of the request: ask for the action PUT maps to.
+            action = (getattr(view, "action_map", None) or {}).get(request.method.lower())
+        action = view.permission_actions.get(action)
+        return action is not None and can(request.user, action, obj)
+
+
+class IdField(serializers.IntegerField):
+    """A database id in a request: 1 to the largest 64-bit integer.
+
+    Larger numbers reach the database in `pk__in` lookups, where SQLite raises
+    OverflowError (a 500); they are refused here as any invalid value is.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+
+class IdListField(serializers.ListField):
+    """A list of database ids (see `IdField`)."""
+
+    child = IdField()
 
 
 def exception_handler(exc, context):
@@ -84,4 +116,16 @@ def exception_handler(exc, context):
         exc = ValidationError(detail)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = PermissionDenied()
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        # A bug: log it as Django would, then answer JSON (never the HTML debug page).
+        request = context["request"]._request
+        signals.got_request_exception.send(sender=None, request=request)
+        logger.error(
+            "Internal Server Error: %s",
+            request.path,
+            exc_info=(type(exc), exc, exc.__traceback__),
+            extra={"status_code": 500, "request": request},
+        )
+        response = Response({"detail": _("Server error.")}, status=500)
+    return response

@@ -232,6 +232,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("RISKDESK_LOGIN_COOLOFF_MINUTES", 
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "riskdesk.views.locked_out"  # that template, or JSON under /api/
 AXES_USERNAME_FORM_FIELD = "username"
 # People are found whatever the letter case, so axes counts the lowercased, stripped username.
 AXES_USERNAME_CALLABLE = "riskdesk.login_guard.axes_username"

@@ -18,7 +18,21 @@ from monitoring.api import (
 from riskdesk import views
 from riskdesk.api import AuditEventViewSet
 
-router = DefaultRouter()
+
+class Router(DefaultRouter):
+    """Detail routes match database ids only (digits), so `/api/v1/mentions/null,null/`
+    is a 404 from the URL resolver instead of a ValueError in a lookup. A viewset keyed
+    by something else says so with its own `lookup_value_regex`."""
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        # DRF's own, with digits instead of "[^/.]+" by default.
+        field = getattr(viewset, "lookup_field", "pk")
+        kwarg = getattr(viewset, "lookup_url_kwarg", None) or field
+        value = getattr(viewset, "lookup_value_regex", "[0-9]+")
+        return f"(?P<{lookup_prefix}{kwarg}>{value})"
+
+
+router = Router()
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("teams", TeamViewSet, basename="team")
 router.register("users", UserViewSet, basename="user")

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import (
     Case,
@@ -185,6 +186,19 @@ def server_error(request):
     if _wants_json(request):
         return JsonResponse({"detail": _("Server error.")}, status=500)
     return render(request, "500.html", status=500)
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' lockout answer (AXES_LOCKOUT_CALLABLE): JSON for the API, else the page."""
+    from axes.helpers import get_cool_off
+
+    status = settings.AXES_HTTP_RESPONSE_CODE
+    if _wants_json(request):
+        return JsonResponse(
+            {"detail": _("Too many failed attempts: try again later.")}, status=status
+        )
+    context = {"cooloff_timedelta": get_cool_off(request)}
+    return render(request, settings.AXES_LOCKOUT_TEMPLATE, context, status=status)
 
 
 def csrf_failure(request, reason=""):
