@@ -6,15 +6,18 @@ list whose query count does not grow with the rules.
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import TeamKind
 from monitoring import rules
-from monitoring.models import Rule
+from monitoring.models import Mention, Rule
 from riskdesk.models import AuditEvent
-from tests.accounts.factories import TeamFactory
+from tests.accounts.factories import TeamFactory, UserFactory
 from tests.conftest import ANONYMOUS, NO_ROLE
 from tests.monitoring.factories import MentionFactory, StreamFactory
+from tests.monitoring.inbox_factories import restricted_team
 
 pytestmark = pytest.mark.django_db
 
@@ -511,3 +514,19 @@ def test_delete_asks_then_deletes(client_for, admin):
     assert response["Location"] == "/rules/"
     assert not Rule.objects.exists()
     assert AuditEvent.objects.filter(verb="rule.delete").count() == 1
+
+
+def test_the_test_button_runs_only_over_the_mentions_the_tester_may_see(
+    client, stored_mentions, legal_user
+):
+    """A test is a search: over a Legal queue the tester is not in, it would be an oracle."""
+    legal = restricted_team(TeamKind.LEGAL, members=[legal_user])
+    Mention.objects.filter(text="We will sue").update(team=legal)
+    tester = UserFactory(email="rules@example.com", roles=["social"])
+    tester.user_permissions.add(Permission.objects.get(codename="change_rule"))
+    client.force_login(tester)
+
+    html = client.post("/rules/new/", RULE_FORM | {"test": "1"}).content.decode()
+
+    assert "Would have matched 1 of the last 2 mentions." in html
+    assert "We will sue" not in html

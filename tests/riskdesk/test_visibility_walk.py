@@ -151,13 +151,7 @@ FORM_POSTS = [
     ("/incidents/declare/", {"title": "Walk", "severity": "3", "mentions": "{id}"}),
     (
         "/rules/new/",
-        {
-            "name": "walk",
-            "match": "any",
-            "test": "1",
-            "conditions-0-field": "keywords",
-            "conditions-0-value": "{word}",
-        },
+        {"match": "any", "rows": "1", "field_0": "keywords", "value_0": "{word}", "test": "1"},
     ),
 ]
 
