@@ -4,11 +4,17 @@ import logging
 
 from django.core import signals
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.authentication import SessionScheme
 from rest_framework import authentication, pagination, permissions, serializers
-from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, ValidationError
+from rest_framework.exceptions import (
+    AuthenticationFailed,
+    ParseError,
+    PermissionDenied,
+    ValidationError,
+)
 from rest_framework.response import Response
 
 from riskdesk.permissions import can
@@ -116,6 +122,9 @@ def exception_handler(exc, context):
         exc = ValidationError(detail)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = PermissionDenied()
+    elif isinstance(exc, SuspiciousOperation):
+        # Too many fields, a body too large...: Django answers these 400, so does the API.
+        exc = ParseError(_("The request could not be read."))
     response = drf_exception_handler(exc, context)
     if response is None:
         # A bug: log it as Django would, then answer JSON (never the HTML debug page).

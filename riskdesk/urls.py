@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
@@ -79,6 +79,10 @@ urlpatterns = [
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
+    # Last: any other /api/ address is a JSON 404, with DEBUG on too (Django's debug 404
+    # page would answer otherwise). Only addresses ending with "/", so APPEND_SLASH still
+    # redirects "/api/v1/teams" to "/api/v1/teams/".
+    re_path(r"^api/.*/$", views.page_not_found, name="api_not_found"),
 ]
 
 handler403 = "riskdesk.views.permission_denied"

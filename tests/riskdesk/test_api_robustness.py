@@ -16,6 +16,7 @@ from rest_framework import serializers
 from incidents.models import Incident
 from riskdesk.rest import MAX_ID
 from riskdesk.urls import router
+from tests.accounts.factories import TeamFactory
 from tests.monitoring.factories import MentionFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,8 @@ def _detail_routes():
 
 
 def _url(regex: str, pk) -> str:
-    path = re.sub(r"\(\?P<pk>[^)]*\)", str(pk), regex).lstrip("^").rstrip("$")
+    path = re.sub(r"\(\?P<pk>[^)]*\)", str(pk), regex)
+    path = re.sub(r"\(\?P<\w+>[^)]*\)", "1", path).lstrip("^").rstrip("$")  # a parent's id
     return "/api/v1/" + path.replace("\\", "")
 
 
@@ -233,3 +235,37 @@ def test_a_locked_out_browser_still_gets_the_page(client, admin_user, settings):
 
     assert response.status_code == 429
     assert "Too many failed attempts" in response.content.decode()
+
+
+def test_a_form_with_too_many_fields_is_a_json_400(admin_api, settings):
+    """Django's TooManyFieldsSent (a SuspiciousOperation) came out of DRF as a 500."""
+    fields = "&".join(f"f{i}=1" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+    team = TeamFactory()
+
+    response = admin_api.patch(
+        f"/api/v1/teams/{team.pk}/", fields, content_type="application/x-www-form-urlencoded"
+    )
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("path", ["/api/v1/mentions/null,null/", "/api/v1/no-such-thing/"])
+def test_an_unknown_api_address_is_a_json_404_with_debug_on_or_off(
+    admin_api, settings, debug, path
+):
+    """With DEBUG on (`make run`), Django's HTML debug page answered these."""
+    settings.DEBUG = debug
+
+    response = admin_api.get(path)
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_an_api_address_without_its_slash_still_redirects(admin_api):
+    response = admin_api.get("/api/v1/teams")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/api/v1/teams/"
