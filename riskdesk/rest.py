@@ -72,24 +72,29 @@ class ActionPermission(permissions.BasePermission):
     an unmapped action is refused.
     """
 
+    @staticmethod
+    def _action(request, view):
+        """The viewset's action; for OPTIONS, DRF's metadata asks again with a copy of the
+        request for each method it describes (POST, PUT): the action that method maps to."""
+        if view.action == "metadata":
+            return (getattr(view, "action_map", None) or {}).get(request.method.lower(), "metadata")
+        return view.action
+
     def has_permission(self, request, view):
         if view.action is None or request.method.lower() not in view.http_method_names:
             # A method the viewset does not route: no handler runs, DRF answers 405.
             return True
-        if view.action == "metadata":  # OPTIONS describes the endpoint; it changes nothing
+        action = self._action(request, view)
+        if action == "metadata":  # OPTIONS describes the endpoint; it changes nothing
             return True
-        action = view.permission_actions.get(view.action)
+        action = view.permission_actions.get(action)
         if action is None:
             return False
         # Object actions (retrieve, update...) are decided again with the object.
         return can(request.user, action)
 
     def has_object_permission(self, request, view, obj):
-        action = view.action
-        if action == "metadata":
-            # OPTIONS describes PUT with a clone of the request: ask for the action PUT maps to.
-            action = (getattr(view, "action_map", None) or {}).get(request.method.lower())
-        action = view.permission_actions.get(action)
+        action = view.permission_actions.get(self._action(request, view))
         return action is not None and can(request.user, action, obj)
 
 

@@ -93,15 +93,14 @@ def test_options_on_every_detail_route_answers_json_and_no_server_error(admin_ap
     assert checked > 10, "the demo data should give most routes an object"
 
 
-def test_options_does_not_describe_put_to_someone_who_may_not_change_the_object(
-    api_client_for, demo
-):
+def test_options_describes_put_and_post_only_to_who_may_use_them(api_client_for, demo):
     team = api_client_for("admin").get("/api/v1/teams/").json()["results"][0]["id"]
 
-    body = api_client_for("social").options(f"/api/v1/teams/{team}/").json()
-
-    assert "PUT" not in body.get("actions", {})
-    assert "PUT" in api_client_for("admin").options(f"/api/v1/teams/{team}/").json()["actions"]
+    for url, method in ((f"/api/v1/teams/{team}/", "PUT"), ("/api/v1/teams/", "POST")):
+        social = api_client_for("social").options(url)
+        assert social.status_code == 200
+        assert method not in social.json().get("actions", {})
+        assert method in api_client_for("admin").options(url).json()["actions"]
 
 
 @pytest.mark.parametrize("bad_id", ["null,null", "abc", "1.5", "-1", "%20"])
