@@ -2,9 +2,12 @@
 
 import pytest
 from django.test import Client
+from django.urls import URLResolver, get_resolver
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework import authentication
 
+from riskdesk import rest
 from riskdesk.models import AuditEvent
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from tests.conftest import ROLES
@@ -278,3 +281,45 @@ def test_a_verified_session_uses_the_api(client_for, admin_user):
     client.post("/account/two-factor/verify/", {"token": current_code(device)})
 
     assert client.get("/api/v1/users/", HTTP_AUTHORIZATION="Bearer x").status_code == 200
+
+
+# Views under /api/ that take no session at all: each proves who calls it another way.
+API_VIEWS_WITHOUT_SESSION = {
+    "ApiTokenView": "password and code in the body",
+    "MetaWebhookView": "X-Hub-Signature-256",
+}
+
+
+def _routes(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _routes(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern), pattern.callback
+
+
+def test_every_api_route_checks_the_second_factor_of_a_session():
+    """The middleware leaves /api/ to DRF, so a route there that is not a DRF view, or
+    that authenticates sessions with another class, would skip the second factor."""
+    api_routes = [
+        (route, callback)
+        for route, callback in _routes(get_resolver().url_patterns)
+        if route.lstrip("^").startswith("api/") and callback.__name__ != "page_not_found"
+    ]
+    assert len(api_routes) > 20
+    for route, callback in api_routes:
+        view = getattr(callback, "cls", None)
+        assert view is not None, f"{route} is not a DRF view"
+        if view.__name__ in API_VIEWS_WITHOUT_SESSION:
+            assert not any(
+                issubclass(auth, authentication.SessionAuthentication)
+                for auth in view.authentication_classes
+            ), route
+            continue
+        sessions = [
+            auth
+            for auth in view.authentication_classes
+            if issubclass(auth, authentication.SessionAuthentication)
+        ]
+        assert sessions, f"{route}: no session authentication"
+        assert all(issubclass(auth, rest.SessionAuthentication) for auth in sessions), route
