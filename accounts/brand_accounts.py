@@ -136,6 +136,11 @@ def brand_account_update(*, actor, account: BrandAccount, **changes) -> BrandAcc
         audit_record(
             actor=actor, verb="brand_account.update", target=account, before=before, after=after
         )
+        if (after["platform"], after["handle"]) != (before["platform"], before["handle"]):
+            # Imported here: compliance builds on accounts, not the other way round.
+            from compliance.services import sponsored_posts_account_renamed
+
+            sponsored_posts_account_renamed(actor=actor, account=account)
     return account
 
 

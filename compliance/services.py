@@ -476,6 +476,34 @@ def _content_changed(post: SponsoredPost, actor) -> int:
     return voided
 
 
+def sponsored_posts_account_renamed(*, actor, account) -> int:
+    """A brand account's network or handle changed: the posts it publishes now name another
+    account than legal approved, so their digest changes and their approvals stop counting,
+    as after an edit. Returns how many posts changed digest."""
+    changed = 0
+    posts = SponsoredPost.objects.filter(brand_account=account).exclude(
+        status__in=[PostStatus.PUBLISHED, PostStatus.REJECTED]
+    )
+    for post in posts.select_for_update(of=("self",)).select_related("brand_account", "author"):
+        old_digest = post.content_digest
+        post.brand_account = account
+        _refresh(post)
+        if post.content_digest == old_digest:
+            continue
+        changed += 1
+        post.version += 1
+        voided = _content_changed(post, actor)
+        post.save()
+        audit_record(
+            actor=actor,
+            verb="sponsored_post.approval_void" if voided else "sponsored_post.redigest",
+            target=post,
+            before={"digest": old_digest},
+            after={"digest": post.content_digest, "voided": voided, "status": post.status},
+        )
+    return changed
+
+
 # --- Workflow -------------------------------------------------------------------------------
 
 

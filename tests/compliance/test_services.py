@@ -180,6 +180,38 @@ def test_a_brand_account_must_be_on_the_post_network(social_user):
     assert services.account_key(post) == "x:@lumora"
 
 
+def test_renaming_the_publishing_brand_account_voids_the_approval(
+    social_user, legal_user, admin_user
+):
+    """The handle is part of what legal approved: renaming the account is an edit of the post."""
+    from accounts.brand_accounts import brand_account_update
+
+    account = BrandAccountFactory(platform="x", handle="lumora")
+    other = approve(
+        submitted_post(social_user, account_kind="brand", brand_account=account, platform="x"),
+        legal_user,
+    )
+    post = approve(
+        submitted_post(social_user, account_kind="brand", brand_account=account, platform="x"),
+        legal_user,
+    )
+    assert services.is_cleared(post)
+
+    brand_account_update(actor=admin_user, account=account, display_name="Lumora")
+    post.refresh_from_db()
+    assert services.is_cleared(post)  # the display name is not what legal approved
+
+    brand_account_update(actor=admin_user, account=account, handle="lumora_official")
+    for changed in (post, other):
+        changed.refresh_from_db()
+        assert services.canonical_content(changed)["account"] == "x:@lumora_official"
+        assert changed.content_digest == content_digest(services.canonical_content(changed))
+        assert changed.status == PostStatus.SUBMITTED
+        assert not services.is_cleared(changed)
+        assert changed.decisions.get().voided_at is not None
+        assert verbs(changed)[-1] == "sponsored_post.approval_void"
+
+
 def test_reviewers_must_be_legal_and_not_the_author(social_user, legal_user, manager_user):
     with pytest.raises(ValidationError) as caught:
         make_post(social_user, reviewers=[manager_user])
