@@ -146,6 +146,8 @@ class StreamForm(forms.Form):
         super().__init__(*args, **kwargs)
         if self.connection_locked:
             for name in CONNECTION_FIELDS:
+                # Shown greyed out, and what is posted for it is not read.
+                self.fields[name].disabled = True
                 self.fields[name].help_text = _(
                     "Only someone who manages credentials can change this."
                 )
@@ -153,10 +155,12 @@ class StreamForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if self.connection_locked:
+            # A browser posts no disabled field: one that arrives anyway with another value
+            # than the stream's is a hand-made request, refused rather than silently dropped.
             for name in CONNECTION_FIELDS:
-                if name in cleaned and _chosen(cleaned[name]) != _chosen(
-                    getattr(self.instance, name, None)
-                ):
+                sent = (self.data.get(name) or "").strip()
+                kept = _chosen(getattr(self.instance, name, None))
+                if sent and sent != str(kept or ""):
                     self.add_error(
                         name,
                         _(

@@ -538,6 +538,15 @@ def test_only_a_credential_manager_chooses_a_credential_or_an_api_address(
     assert _state() == before
 
 
+def test_the_connection_fields_are_greyed_out_for_who_may_not_change_them(client_for, stream):
+    social = client_for("social").get(f"/streams/{stream.pk}/edit/").context["form"]
+    admin = client_for("admin").get(f"/streams/{stream.pk}/edit/").context["form"]
+
+    for name in ("base_url", "credential"):
+        assert "disabled" in str(social[name])
+        assert "disabled" not in str(admin[name])
+
+
 def test_a_credential_manager_binds_a_credential_to_an_allowed_host_only(client_for):
     x_token = CredentialFactory(connector="x", allowed_hosts=[])
     form = fill(NEW_STREAM_FORM) | {"connector": "x", "options": "{}", "credential": x_token.pk}
