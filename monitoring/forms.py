@@ -146,11 +146,9 @@ class StreamForm(forms.Form):
         super().__init__(*args, **kwargs)
         if self.connection_locked:
             for name in CONNECTION_FIELDS:
-                # Shown greyed out, and what is posted for it is not read.
+                # Shown greyed out (templates/includes/field.html says why); a posted value
+                # is not read.
                 self.fields[name].disabled = True
-                self.fields[name].help_text = _(
-                    "Only someone who manages credentials can change this."
-                )
 
     def clean(self):
         cleaned = super().clean()
