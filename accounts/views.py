@@ -1,7 +1,6 @@
 import base64
 
 import segno
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -28,6 +27,7 @@ from riskdesk import login_guard
 from riskdesk.forms import add_service_errors
 from riskdesk.htmx import render_page
 from riskdesk.permissions import can, require
+from riskdesk.views import locked_out
 
 
 class SignInView(auth_views.LoginView):
@@ -40,12 +40,7 @@ class SignInView(auth_views.LoginView):
         if login_guard.throttled(request, "sign_in", request.POST.get("username")):
             return _throttled(request)
         if login_guard.address_locked_out(request):
-            return render(
-                request,
-                "registration/locked_out.html",
-                {"cooloff_timedelta": settings.AXES_COOLOFF_TIME},
-                status=429,
-            )
+            return locked_out(request)
         return super().post(request, *args, **kwargs)
 
 

@@ -43,15 +43,19 @@ def _failures_key(request) -> str:
     return f"login-guard:failures:{_address(request)}"
 
 
-def record_failure(request) -> None:
-    """Count one failed sign-in against the client's address (any username)."""
-    key = _failures_key(request)
-    timeout = int(settings.AXES_COOLOFF_TIME.total_seconds())
+def _count(key: str, timeout: int) -> int:
+    """Add one to the counter `key` (which lasts `timeout` seconds from its first count)."""
     cache.add(key, 0, timeout)
     try:
-        cache.incr(key)
+        return cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout)
+        return 1
+
+
+def record_failure(request) -> None:
+    """Count one failed sign-in against the client's address (any username)."""
+    _count(_failures_key(request), int(settings.AXES_COOLOFF_TIME.total_seconds()))
 
 
 def address_locked_out(request) -> bool:
@@ -74,13 +78,7 @@ def throttled(request, scope: str, target) -> bool:
         if not value:
             continue
         digest = hashlib.sha256(value.encode()).hexdigest()[:32]
-        key = f"login-guard:{scope}:{kind}:{digest}"
-        cache.add(key, 0, timeout)
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout)
-            count = 1
+        count = _count(f"login-guard:{scope}:{kind}:{digest}", timeout)
         over = over or count > limits[f"per_{kind}"]
     return over
 
