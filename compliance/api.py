@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from accounts.models import BrandAccount
 from compliance import selectors, services
 from compliance.checks import describe
-from compliance.content import published_part
+from compliance.content import planned_iso, published_part
 from compliance.models import (
     AccountKind,
     ApprovalRule,
@@ -220,7 +220,7 @@ class ClearanceContentSerializer(serializers.Serializer):
             raise serializers.ValidationError({"planned_at": [_("Not an ISO 8601 date and time.")]})
         if timezone.is_naive(planned):
             planned = timezone.make_aware(planned)
-        attrs["planned_at"] = services.planned_iso(planned)
+        attrs["planned_at"] = planned_iso(planned)
         return attrs
 
     def digest_sent(self) -> str | None:

@@ -8,7 +8,6 @@ from django.utils.dateparse import parse_datetime
 from compliance.content import LABELS
 
 TOKEN_RE = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
-FIELD_LABELS = LABELS  # every reviewed field (compliance.content.REVIEWED)
 
 
 def word_diff(before: str, after: str) -> list[dict]:
@@ -35,7 +34,7 @@ def _planned(value: str) -> str:
 def content_diff(before: dict, after: dict) -> list[dict]:
     """One entry per changed field: {"field", "label", and "segments" or "removed"/"added"}."""
     changes = []
-    for field, label in FIELD_LABELS.items():
+    for field, label in LABELS.items():
         old, new = before.get(field), after.get(field)
         if old == new:
             continue

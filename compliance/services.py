@@ -23,11 +23,7 @@ from django.utils.translation import gettext as _
 
 from compliance import checks as checks_module
 from compliance import conf, uploads
-from compliance.content import (  # account_key and planned_iso: re-exported for callers
-    account_key,  # noqa: F401
-    canonical_content,
-    planned_iso,  # noqa: F401
-)
+from compliance.content import canonical_content
 from compliance.models import (
     AccountKind,
     ApprovalRule,

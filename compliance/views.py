@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from compliance import selectors, services
 from compliance.checks import FOLD, FOLDED_PLATFORMS, describe, highlight
+from compliance.content import account_key
 from compliance.diff import content_diff
 from compliance.forms import CommentForm, DecisionForm, PublishForm, SponsoredPostForm
 from compliance.models import Market, PostMedia, PostStatus, SponsoredPost
@@ -452,7 +453,7 @@ def evidence_record(post) -> dict:
             "title": post.title,
             "status": post.status,
             "network": post.platform,
-            "account": services.account_key(post),
+            "account": account_key(post),
             "partner": post.partner_name,
             "campaign": post.campaign,
             "markets": post.markets,

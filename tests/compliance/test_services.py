@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from compliance import services
-from compliance.content import REVIEWED
+from compliance.content import REVIEWED, account_key
 from compliance.models import Decision, PostMedia, PostStatus, RuleList, SponsoredPost
 from compliance.rule_lists import rule_list_update
 from riskdesk import ownership
@@ -177,7 +177,7 @@ def test_a_brand_account_must_be_on_the_post_network(social_user):
         make_post(social_user, account_kind="brand", brand_account=account, platform="instagram")
     assert "brand_account" in caught.value.message_dict
     post = make_post(social_user, account_kind="brand", brand_account=account, platform="x")
-    assert services.account_key(post) == "x:@lumora"
+    assert account_key(post) == "x:@lumora"
 
 
 def test_renaming_the_publishing_brand_account_voids_the_approval(
