@@ -37,6 +37,7 @@ from incidents.timeline import timeline_add
 from monitoring.models import Mention, Rule, SpikeAlert
 from riskdesk.audit import audit_record, snapshot
 from riskdesk.mail import absolute_url, mail_people
+from riskdesk.models import MAX_ID
 from riskdesk.permissions import can, require
 
 Kind = TimelineEntry.Kind
@@ -440,7 +441,7 @@ def incident_declare(
 def _visible_ids(actor, ids: list[int]) -> set[int]:
     """The ids of `ids` naming mentions `actor` may see: a hidden one is as unknown as a
     missing one (same error), so ids cannot be probed."""
-    ids = [pk for pk in ids if 0 < pk < 2**63]  # no row has another id (nor fits SQLite)
+    ids = [pk for pk in ids if 0 < pk <= MAX_ID]  # no row has another id (nor fits SQLite)
     return set(Mention.objects.visible_to(actor).filter(pk__in=ids).values_list("pk", flat=True))
 
 

@@ -47,6 +47,7 @@ from incidents.timeline import describe
 from monitoring.models import Mention, SpikeAlert
 from riskdesk.forms import add_service_errors
 from riskdesk.htmx import render_page
+from riskdesk.models import MAX_ID
 from riskdesk.pagination import keyset_page
 from riskdesk.permissions import can, require
 
@@ -147,7 +148,7 @@ def _ids(raw: str) -> list[int]:
 
 def _id_or_none(raw: str) -> int | None:
     """A row id from text, or None (not digits, or too large to be one)."""
-    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**63 else None
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID else None
 
 
 def _playbook_for(scenario: str) -> Playbook | None:

@@ -4,6 +4,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+MAX_ID = 2**63 - 1  # the largest BigAutoField value: no row has a larger id
+
 
 class AuditEventImmutable(Exception):
     """Raised on any attempt to change or remove a recorded audit event."""

@@ -17,11 +17,10 @@ from rest_framework.exceptions import (
 )
 from rest_framework.response import Response
 
+from riskdesk.models import MAX_ID
 from riskdesk.permissions import can
 
 logger = logging.getLogger("django.request")
-
-MAX_ID = 2**63 - 1  # the largest BigAutoField value
 
 
 class CursorPagination(pagination.CursorPagination):
