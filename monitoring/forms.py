@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Team
 from monitoring.connectors import connector_choices, get_connector
 from monitoring.models import Credential, Stream
-from monitoring.services import CONNECTION_FIELDS, STREAM_FIELDS
+from monitoring.services import CONNECTION_FIELDS, STREAM_FIELDS, connection_value
 from riskdesk.permissions import can
 
 SECRET_PREFIX = "secret_"  # noqa: S105 (a form field prefix, not a secret)
@@ -157,7 +157,7 @@ class StreamForm(forms.Form):
             # than the stream's is a hand-made request, refused rather than silently dropped.
             for name in CONNECTION_FIELDS:
                 sent = (self.data.get(name) or "").strip()
-                kept = _chosen(getattr(self.instance, name, None))
+                kept = connection_value(getattr(self.instance, name, None))
                 if sent and sent != str(kept or ""):
                     self.add_error(
                         name,
@@ -170,10 +170,6 @@ class StreamForm(forms.Form):
 
     def stream_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.FIELDS}
-
-
-def _chosen(value):
-    return value.pk if isinstance(value, Credential) else (value or None)
 
 
 class CredentialForm(forms.Form):

@@ -247,7 +247,8 @@ def stream_update(*, actor, stream: Stream, **changes) -> Stream:
     connection_changed = [
         name
         for name in CONNECTION_FIELDS
-        if name in changes and _value_of(changes[name]) != _value_of(getattr(stream, name))
+        if name in changes
+        and connection_value(changes[name]) != connection_value(getattr(stream, name))
     ]
     if connection_changed:
         require(actor, "credential.manage", stream)
@@ -258,11 +259,11 @@ def stream_update(*, actor, stream: Stream, **changes) -> Stream:
         stream.credential_id
         and "credential" not in connection_changed
         and stream.connector in CONNECTOR_PATHS
-        and stream_host(stream) != old_host
-        and stream_host(stream)
-        not in allowed_hosts_for(get_connector(stream.connector), stream.credential)
     ):
-        stream.credential = None  # a new host never inherits the credential of the old one
+        new_host = stream_host(stream)
+        connector = get_connector(stream.connector)
+        if new_host != old_host and new_host not in allowed_hosts_for(connector, stream.credential):
+            stream.credential = None  # a new host never inherits the credential of the old one
     _validate_stream(stream)
     after = _stream_snapshot(stream)
     if after == before:
@@ -280,8 +281,8 @@ def stream_update(*, actor, stream: Stream, **changes) -> Stream:
     return stream
 
 
-def _value_of(value):
-    """A credential by its id, anything else as it is, for comparing a change."""
+def connection_value(value):
+    """A credential by its id, an address as it is (blank as None), for comparing a change."""
     if isinstance(value, Credential):
         return value.pk
     return value or None
