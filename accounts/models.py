@@ -184,8 +184,8 @@ class ApiToken(models.Model):
         return f"{self.prefix}… ({self.user})"
 
     @property
-    def is_usable(self) -> bool:
-        return self.revoked_at is None and self.expires_at > timezone.now()
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
 
 
 class TeamKind(models.TextChoices):

@@ -11,7 +11,6 @@ from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -94,7 +93,6 @@ def person_detail(request, pk):
                 if can(request.user, "user.revoke_api_token", person)
                 else None
             ),
-            "now": timezone.now(),
         },
     )
 
@@ -221,7 +219,7 @@ def account_security(request):
     return render(
         request,
         "accounts/security.html",
-        {"devices": devices, "tokens": tokens, "now": timezone.now()},
+        {"devices": devices, "tokens": tokens},
     )
 
 

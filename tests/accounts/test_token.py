@@ -243,6 +243,19 @@ def test_a_token_records_when_it_was_last_used(api_client, person):
     assert ApiToken.objects.get().last_used_at is not None
 
 
+def test_the_security_page_says_which_tokens_have_expired(api_client, client, person):
+    ask_token(api_client, name="old script")
+    ask_token(api_client, name="new script")
+    ApiToken.objects.filter(name="old script").update(expires_at=timezone.now())
+    sign_in(client, person)
+
+    rows = client.get("/account/security/").content.decode().split("<tr>")[2:]
+
+    old, new = sorted(rows, key=lambda row: "old script" not in row)
+    assert "Expired" in old
+    assert "Expired" not in new
+
+
 def test_the_owner_sees_and_revokes_a_token_on_the_security_page(api_client, client, person):
     key = ask_token(api_client, name="CI export").json()["token"]
     token = ApiToken.objects.get()
