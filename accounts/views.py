@@ -53,12 +53,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 def _throttled(request):
-    return render(
-        request,
-        "registration/throttled.html",
-        {"message": login_guard.throttled_message()},
-        status=429,
-    )
+    return render(request, "registration/throttled.html", status=429)
 
 
 # --- People -----------------------------------------------------------------

@@ -15,7 +15,6 @@ import hashlib
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.core.cache import cache
-from django.utils.translation import gettext as _
 
 
 def normalise_username(value) -> str:
@@ -81,7 +80,3 @@ def throttled(request, scope: str, target) -> bool:
         count = _count(f"login-guard:{scope}:{kind}:{digest}", timeout)
         over = over or count > limits[f"per_{kind}"]
     return over
-
-
-def throttled_message() -> str:
-    return _("Too many attempts from here or for this address. Wait a few minutes and try again.")
