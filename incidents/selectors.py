@@ -8,7 +8,7 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from incidents.models import OPEN_STATUSES, Incident, IncidentMention, IncidentTask
-from monitoring.lists import BAR_GAP, BAR_WIDTH, CHART_HEIGHT, Bar, risk_band
+from monitoring.dashboard import BAR_GAP, BAR_WIDTH, CHART_HEIGHT, Bar, risk_band
 from monitoring.models import Mention
 from riskdesk.permissions import can
 

@@ -1,5 +1,6 @@
 """Streams, credentials and mentions through the API; the ingest and webhook endpoints."""
 
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -17,8 +18,9 @@ from monitoring.connectors import (
 )
 from monitoring.connectors import meta as meta_webhooks
 from monitoring.connectors.base import NormalizedMention
+from monitoring.enrichment import KEYWORD_CODES
 from monitoring.filters import StreamFilter
-from monitoring.models import Credential, Platform, Stream
+from monitoring.models import Credential, KeywordList, Platform, Stream, WatchedAuthor
 from riskdesk.permissions import require
 from riskdesk.rest import ActionPermission
 
@@ -333,3 +335,88 @@ class MetaWebhookView(APIView):
             return Response({"detail": _("Invalid signature.")}, status=401)
         services.webhook_receive(stream=stream, body=body)
         return Response({"received": True})
+
+
+# --- API ------------------------------------------------------------------------------
+
+
+class KeywordListSerializer(serializers.ModelSerializer):
+    code = serializers.ChoiceField(choices=KEYWORD_CODES)
+    term_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = KeywordList
+        fields = ["id", "code", "language", "terms", "term_count", "updated_at"]
+        read_only_fields = ["id", "term_count", "updated_at"]
+        validators = []  # the service upserts on (code, language)
+
+    def get_term_count(self, obj) -> int:
+        return len(obj.term_list)
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            for name in ("code", "language"):
+                if name in attrs and attrs[name] != getattr(self.instance, name):
+                    raise serializers.ValidationError(
+                        {name: _("A list keeps its reason and language; edit its terms.")}
+                    )
+        return attrs
+
+
+class KeywordListViewSet(viewsets.ModelViewSet):
+    """Risk keyword lists, one per reason and language; terms one a line."""
+
+    serializer_class = KeywordListSerializer
+    permission_classes = [permissions.IsAuthenticated, ActionPermission]
+    permission_actions = {
+        "list": "keywords.view",
+        "retrieve": "keywords.view",
+        "create": "keywords.manage",
+        "update": "keywords.manage",
+        "partial_update": "keywords.manage",
+    }
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    queryset = KeywordList.objects.all()
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        if KeywordList.objects.filter(code=data["code"], language=data["language"]).exists():
+            raise ValidationError({"language": _("This list exists: change its terms instead.")})
+        serializer.instance = services.keyword_list_update(actor=self.request.user, **data)
+
+    def perform_update(self, serializer):
+        instance = serializer.instance
+        serializer.instance = services.keyword_list_update(
+            actor=self.request.user,
+            code=instance.code,
+            language=instance.language,
+            terms=serializer.validated_data.get("terms", instance.terms),
+        )
+
+
+class WatchedAuthorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WatchedAuthor
+        fields = ["id", "platform", "author_id", "author_handle", "reason", "added_at"]
+        read_only_fields = ["id", "added_at"]
+        validators = []  # the service refuses duplicates with its own message
+
+
+class WatchedAuthorViewSet(viewsets.ModelViewSet):
+    """Authors whose every mention counts as risky."""
+
+    serializer_class = WatchedAuthorSerializer
+    permission_classes = [permissions.IsAuthenticated, ActionPermission]
+    permission_actions = dict.fromkeys(
+        ["list", "retrieve", "create", "destroy"], "watchlist.manage"
+    )
+    http_method_names = ["get", "post", "delete", "head", "options"]
+    queryset = WatchedAuthor.objects.all()
+
+    def perform_create(self, serializer):
+        serializer.instance = services.watched_author_add(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.watched_author_remove(actor=self.request.user, watched=instance)

@@ -10,8 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
 from monitoring.connectors import connector_choices, get_connector
+from monitoring.enrichment import KEYWORD_CODES
 from monitoring.models import Credential, Stream
 from monitoring.services import CONNECTION_FIELDS, STREAM_FIELDS, connection_value
+from riskdesk.networks import Platform
 from riskdesk.permissions import can
 
 SECRET_PREFIX = "secret_"  # noqa: S105 (a form field prefix, not a secret)
@@ -270,3 +272,40 @@ class CredentialForm(forms.Form):
             for name, value in self.cleaned_data.items()
             if name.startswith(SECRET_PREFIX) and value
         }
+
+
+TRY_TEXT_MAX = 100_000
+
+
+# --- Forms ------------------------------------------------------------------------------
+
+
+class KeywordListForm(forms.Form):
+    code = forms.ChoiceField(choices=[(c, c) for c in KEYWORD_CODES], widget=forms.HiddenInput)
+    language = forms.CharField(max_length=8, widget=forms.HiddenInput)
+    terms = forms.CharField(
+        label=_("Terms"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
+    )
+
+
+class KeywordTryForm(forms.Form):
+    text = forms.CharField(
+        label=_("Text to test"),
+        max_length=TRY_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Paste a post: the terms of the saved lists it contains show."),
+    )
+
+
+class WatchedAuthorForm(forms.Form):
+    platform = forms.ChoiceField(label=_("Network"), choices=Platform.choices)
+    author_id = forms.CharField(
+        label=_("Author id"),
+        max_length=255,
+        help_text=_("The network's stable id for the author, not the handle."),
+    )
+    author_handle = forms.CharField(label=_("Handle"), max_length=255, required=False)
+    reason = forms.CharField(label=_("Why"), max_length=255, required=False)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from monitoring import sla, triage
+from monitoring.dashboard import risk_band
 from monitoring.inbox import (
     REASON_LABELS,
     InboxFilter,
@@ -29,7 +30,6 @@ from monitoring.inbox import (
 )
 from monitoring.inbox_forms import BulkActionForm, NoteForm, ReplyForm, SavedViewForm
 from monitoring.inbox_rows import render_rows
-from monitoring.lists import risk_band
 from monitoring.models import Mention, MentionStatus, Priority, ReplyTemplate, SavedView
 from riskdesk.permissions import can, require
 

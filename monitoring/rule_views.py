@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Team
 from incidents.models import Playbook, Severity, severity_short
 from monitoring import rule_conditions, rules
-from monitoring.lists import risk_band
+from monitoring.dashboard import risk_band
 from monitoring.models import Priority, Rule, Stream
 from riskdesk.forms import add_service_errors
 from riskdesk.permissions import can, require

@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
-from monitoring import lists, sla
+from monitoring import services as monitoring_services
+from monitoring import sla
 from monitoring.models import (
     Mention,
     MentionEvent,
@@ -26,6 +27,7 @@ from monitoring.models import (
     Priority,
     ReplyTemplate,
     Tag,
+    WatchedAuthor,
     hidden_team_ids,
 )
 from monitoring.publishing import publisher_for
@@ -315,7 +317,7 @@ def mention_watch_author(*, actor, mention: Mention, impersonator: bool = False,
     _check(actor, [mention])
     if not mention.author_id:
         raise ValidationError(_("This mention has no author id to watch."))
-    existing = lists.WatchedAuthor.objects.filter(
+    existing = WatchedAuthor.objects.filter(
         platform=mention.platform, author_id=mention.author_id
     ).first()
     if existing is not None:
@@ -335,7 +337,7 @@ def mention_watch_author(*, actor, mention: Mention, impersonator: bool = False,
         watched = existing
     else:
         default = _("Impersonates the brand") if impersonator else _("Watched from the inbox")
-        watched = lists.watched_author_add(
+        watched = monitoring_services.watched_author_add(
             actor=actor,
             platform=mention.platform,
             author_id=mention.author_id,

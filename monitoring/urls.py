@@ -1,6 +1,9 @@
+"""Pages and API routes of monitoring; included by riskdesk/urls.py."""
+
 from django.urls import path
 
-from monitoring import views
+from accounts import brand_accounts
+from monitoring import api, views
 
 urlpatterns = [
     path("streams/", views.stream_list, name="stream_list"),
@@ -13,4 +16,29 @@ urlpatterns = [
     path("credentials/new/", views.credential_form, name="credential_create"),
     path("credentials/<int:pk>/edit/", views.credential_form, name="credential_edit"),
     path("credentials/<int:pk>/delete/", views.credential_delete, name="credential_delete"),
+    path("keywords/", views.keyword_lists, name="keyword_lists"),
+    path("keywords/try/", views.keyword_try, name="keyword_try"),
+    path("watchlist/", views.watchlist, name="watchlist"),
+    path("watchlist/<int:pk>/remove/", views.watchlist_remove, name="watchlist_remove"),
+    path("brand-accounts/", brand_accounts.brand_account_list, name="brand_account_list"),
+    path("brand-accounts/new/", brand_accounts.brand_account_form, name="brand_account_create"),
+    path(
+        "brand-accounts/<int:pk>/edit/",
+        brand_accounts.brand_account_form,
+        name="brand_account_edit",
+    ),
+    path(
+        "brand-accounts/<int:pk>/active/",
+        brand_accounts.brand_account_set_active,
+        name="brand_account_set_active",
+    ),
+    path("dashboard/risk/", views.dashboard_risk_fragment, name="dashboard_risk"),
+]
+# (prefix, viewset, basename) registered on the /api/v1/ router
+API_ROUTES = [
+    ("streams", api.StreamViewSet, "stream"),
+    ("credentials", api.CredentialViewSet, "credential"),
+    ("keyword-lists", api.KeywordListViewSet, "keyword-list"),
+    ("watchlist", api.WatchedAuthorViewSet, "watched-author"),
+    ("social-accounts", brand_accounts.BrandAccountViewSet, "social-account"),
 ]

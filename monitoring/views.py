@@ -11,18 +11,30 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from monitoring import services
 from monitoring.connectors import pushed_connectors
+from monitoring.dashboard import dashboard_risk
 from monitoring.filters import StreamFilter
 from monitoring.forms import (
     CredentialForm,
+    KeywordListForm,
+    KeywordTryForm,
     StreamForm,
+    WatchedAuthorForm,
     connector_label,
 )
-from monitoring.models import Credential, Mention, Stream
+from monitoring.models import Credential, Mention, Stream, WatchedAuthor
+from monitoring.selectors import (
+    KEYWORD_HELP,
+    KEYWORD_LABELS,
+    keyword_cards,
+    keyword_matcher_current,
+)
+from monitoring.services import TERM_MAX, TERM_MIN
 from riskdesk.forms import add_service_errors
 from riskdesk.htmx import render_page
 from riskdesk.pagination import keyset_page
@@ -258,3 +270,140 @@ def credential_delete(request, pk):
             "blockers": list(credential.streams.order_by("name")),
         },
     )
+
+
+# --- Keyword lists and watchlist: pages -------------------------------------------------
+
+
+def _language_name(code: str) -> str:
+    try:
+        return _(get_language_info(code)["name"])
+    except KeyError:
+        return code
+
+
+def _keyword_context(request, *, bound: KeywordListForm | None = None, tried=None) -> dict:
+    cards = []
+    for card in keyword_cards():
+        entries = []
+        for language, keyword_list in card.lists:
+            if bound is not None and (bound.data.get("code"), bound.data.get("language")) == (
+                card.code,
+                language,
+            ):
+                form = bound
+            else:
+                initial = {"code": card.code, "language": language}
+                initial["terms"] = keyword_list.terms if keyword_list else ""
+                form = KeywordListForm(initial=initial, auto_id=f"id_{card.code}_{language}_%s")
+            form.fields["terms"].label = _("%(reason)s terms in %(language)s") % {
+                "reason": KEYWORD_LABELS.get(card.code, card.code),
+                "language": _language_name(language),
+            }
+            entries.append(
+                {
+                    "language": language,
+                    "language_name": _language_name(language),
+                    "list": keyword_list,
+                    "count": len(keyword_list.term_list) if keyword_list else 0,
+                    "form": form,
+                }
+            )
+        cards.append(
+            {
+                "code": card.code,
+                "label": KEYWORD_LABELS.get(card.code, card.code),
+                "help": KEYWORD_HELP.get(card.code, ""),
+                "entries": entries,
+            }
+        )
+    return {
+        "cards": cards,
+        "can_manage": can(request.user, "keywords.manage"),
+        "try_form": tried[0] if tried else KeywordTryForm(),
+        "matches": tried[1] if tried else None,
+        "term_min": TERM_MIN,
+        "term_max": TERM_MAX,
+    }
+
+
+@login_required
+def keyword_lists(request):
+    require(request.user, "keywords.view")
+    bound = None
+    if request.method == "POST":
+        require(request.user, "keywords.manage")
+        bound = KeywordListForm(
+            request.POST,
+            auto_id=f"id_{request.POST.get('code', '')}_{request.POST.get('language', '')}_%s",
+        )
+        if bound.is_valid():
+            try:
+                saved = services.keyword_list_update(actor=request.user, **bound.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(bound, exc)
+            else:
+                messages.success(
+                    request,
+                    _("The %(code)s terms in %(language)s are saved: %(count)d terms.")
+                    % {
+                        "code": saved.code,
+                        "language": _language_name(saved.language),
+                        "count": len(saved.term_list),
+                    },
+                )
+                return redirect(f"{request.path}#keywords-{saved.code}")
+    return render(request, "monitoring/keywords_list.html", _keyword_context(request, bound=bound))
+
+
+@login_required
+@require_POST
+def keyword_try(request):
+    """Which terms of the saved lists a pasted text contains; htmx swaps in the result."""
+    require(request.user, "keywords.view")
+    form = KeywordTryForm(request.POST)
+    matches = None
+    if form.is_valid():
+        matches = keyword_matcher_current().matches(form.cleaned_data["text"])
+    if request.htmx:
+        return render(
+            request, "monitoring/keywords_try_result.html", {"try_form": form, "matches": matches}
+        )
+    context = _keyword_context(request, tried=(form, matches))
+    return render(request, "monitoring/keywords_list.html", context)
+
+
+@login_required
+def watchlist(request):
+    require(request.user, "watchlist.manage")
+    form = WatchedAuthorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            watched = services.watched_author_add(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("%(author)s is on the watchlist.") % {"author": watched})
+            return redirect("watchlist")
+    authors = WatchedAuthor.objects.select_related("added_by").order_by("-added_at", "-id")
+    return render(request, "monitoring/watchlist.html", {"form": form, "authors": authors})
+
+
+@login_required
+@require_POST
+def watchlist_remove(request, pk):
+    watched = get_object_or_404(WatchedAuthor, pk=pk)
+    require(request.user, "watchlist.manage", watched)
+    services.watched_author_remove(actor=request.user, watched=watched)
+    messages.success(request, _("%(author)s is off the watchlist.") % {"author": watched})
+    return redirect("watchlist")
+
+
+@login_required
+@require_GET
+def dashboard_risk_fragment(request):
+    """The risk cards alone, which the dashboard reloads every 30 seconds."""
+    require(request.user, "mention.view")
+    if not request.htmx:
+        return redirect("dashboard")
+    return render(request, "riskdesk/_dashboard_risk.html", {"risk": dashboard_risk(request.user)})

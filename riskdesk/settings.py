@@ -493,7 +493,7 @@ MONITORING_CLAIM_SECONDS = CELERY_TASK_TIME_LIMIT + 30
 MONITORING_MAX_BACKOFF_SECONDS = env.int("MONITORING_MAX_BACKOFF_SECONDS", default=3600)
 # Mention text longer than this is cut (the raw payload keeps the rest).
 MONITORING_MAX_TEXT = 20_000
-# The local demo network that `make run` starts (monitoring.demo_network).
+# The local demo network that `make run` starts (monitoring.demo.network).
 MONITORING_DEMO_NETWORK_URL = env.str(
     "MONITORING_DEMO_NETWORK_URL", default="http://127.0.0.1:8765"
 )

@@ -5,16 +5,12 @@ from rest_framework.routers import DefaultRouter
 
 import compliance.urls
 import incidents.urls
+import monitoring.urls
 import policies.urls
 from accounts import urls_offboarding
 from accounts.api import ApiTokenView, TeamViewSet, UserViewSet
-from monitoring import urls_inbox, urls_lists, urls_notifications, urls_rules, urls_spikes
-from monitoring.api import (
-    CredentialViewSet,
-    IngestView,
-    MetaWebhookView,
-    StreamViewSet,
-)
+from monitoring import urls_inbox, urls_notifications, urls_rules, urls_spikes
+from monitoring.api import IngestView, MetaWebhookView
 from riskdesk import views
 from riskdesk.api import AuditEventViewSet
 
@@ -36,13 +32,11 @@ router = Router()
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("teams", TeamViewSet, basename="team")
 router.register("users", UserViewSet, basename="user")
-router.register("streams", StreamViewSet, basename="stream")
-router.register("credentials", CredentialViewSet, basename="credential")
 _APP_URLS = (
+    monitoring.urls,
     urls_rules,
     urls_notifications,
     urls_spikes,
-    urls_lists,
     urls_inbox,
     urls_offboarding,
     policies.urls,
@@ -61,11 +55,10 @@ urlpatterns = [
     path("audit/<int:pk>/", views.audit_detail, name="audit_detail"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("accounts.urls")),
-    path("", include("monitoring.urls")),
+    path("", include(monitoring.urls)),
     path("", include(urls_rules)),
     path("", include(urls_notifications)),
     path("", include(urls_spikes)),
-    path("", include(urls_lists)),
     path("", include(urls_inbox)),
     path("", include(urls_offboarding)),
     path("", include(policies.urls)),

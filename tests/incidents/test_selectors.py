@@ -7,7 +7,7 @@ import time_machine
 
 from incidents.models import IncidentMention
 from incidents.selectors import CHART_MAX_HOURS, mention_stats
-from monitoring.lists import CHART_HEIGHT
+from monitoring.dashboard import CHART_HEIGHT
 from tests.incidents.factories import IncidentFactory
 from tests.monitoring.factories import MentionFactory
 

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from monitoring import services
 from monitoring.demo import DEMO_STREAM_NAME
-from monitoring.demo_network import REAL_DAY, build_server
+from monitoring.demo.network import REAL_DAY, build_server
 from monitoring.models import Mention, Notification, Stream
 
 pytestmark = pytest.mark.django_db

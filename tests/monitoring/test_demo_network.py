@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from monitoring.connectors.base import parse_time
 from monitoring.connectors.mastodon import MastodonConnector
-from monitoring.demo_network import REAL_DAY, SCRIPT, build_server
+from monitoring.demo.network import REAL_DAY, SCRIPT, build_server
 from tests.monitoring.factories import StreamFactory
 
 pytestmark = pytest.mark.django_db

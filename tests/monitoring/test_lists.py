@@ -11,13 +11,9 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.brand_accounts import brand_account_create, brand_account_update
 from accounts.models import BrandAccount
-from monitoring.lists import (
-    keyword_list_update,
-    keyword_matcher_current,
-    watched_author_add,
-    watched_author_remove,
-)
 from monitoring.models import KeywordList, WatchedAuthor
+from monitoring.selectors import keyword_matcher_current
+from monitoring.services import keyword_list_update, watched_author_add, watched_author_remove
 from riskdesk.models import AuditEvent
 from tests.accounts.factories import TeamFactory
 from tests.conftest import ANONYMOUS, NO_ROLE

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from monitoring import services
+from monitoring import tasks
 from monitoring.models import Credential, Stream, StreamError, StreamErrorKind, StreamStatus
 from riskdesk.models import AuditEvent
 from tests.accounts.factories import TeamFactory
@@ -625,7 +625,7 @@ def test_poll_now_queues_a_poll_then_refuses_while_it_runs(
 
 def test_poll_now_on_a_webhook_stream_explains_why_not(client_for, monkeypatch):
     queued = []
-    monkeypatch.setattr(services, "_enqueue_poll", lambda *args: queued.append(args))
+    monkeypatch.setattr(tasks.poll_stream, "delay", lambda *args: queued.append(args))
     stream = StreamFactory(connector="meta")
 
     response = client_for("admin").post(f"/streams/{stream.pk}/poll/", follow=True)

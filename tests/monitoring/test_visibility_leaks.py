@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from accounts.models import BrandAccount, TeamKind
 from monitoring import spikes
+from monitoring.dashboard import dashboard_risk
 from monitoring.inbox import viewing_mark
-from monitoring.lists import dashboard_risk
 from monitoring.models import Mention, Notification, NotificationChannel, SpikeAlert
 from tests.accounts.factories import TeamFactory, UserFactory
 from tests.monitoring.factories import MentionFactory, StreamFactory

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import BrandAccount
-from monitoring.lists import risk_band
+from monitoring.dashboard import risk_band
 from monitoring.models import SpikeAlert
 from tests.accounts.factories import TeamFactory
 from tests.conftest import ANONYMOUS, NO_ROLE

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from monitoring.demo_network import REAL_DAY, build_server
+from monitoring.demo.network import REAL_DAY, build_server
 
 
 def _stop(signum, frame):

@@ -28,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from monitoring.connectors.text import html_to_text
-from monitoring.demo_day import ACCOUNTS, NEW_ACCOUNTS, SCRIPT
+from monitoring.demo.day import ACCOUNTS, NEW_ACCOUNTS, SCRIPT
 
 DOMAIN = "demo.riskdesk.local"
 PAGE_ARGS = ("max_id", "since_id", "min_id")

@@ -1,0 +1,161 @@
+"""The dashboard's risk cards, and the risk badge and chart pieces other pages reuse."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Q, Window
+from django.db.models.functions import TruncHour
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from monitoring.inbox import CRITICAL_RISK
+from monitoring.models import Mention, SpikeAlert
+from monitoring.sla import OPEN_STATUSES, breached_q
+from riskdesk.permissions import can
+
+# --- Dashboard: the risk cards ------------------------------------------------------------
+
+RISK_DAYS = 7
+RISKIEST_SHOWN = 10
+IMPERSONATIONS_SHOWN = 5
+SPIKES_SHOWN = 10
+CHART_HOURS = 24
+# Chart geometry, in SVG user units.
+BAR_WIDTH, BAR_GAP, CHART_HEIGHT = 10, 2, 60
+
+
+def risk_band(score: int) -> str:
+    """The badge colour of a risk score."""
+    if score >= 70:
+        return "danger"
+    if score >= 40:
+        return "warning"
+    return "info" if score >= 15 else "muted"
+
+
+@dataclass
+class Bar:
+    hour: datetime
+    total: int
+    negative: int
+    x: int = 0
+    height: int = 0
+    negative_height: int = 0
+
+    @property
+    def y(self) -> int:
+        return CHART_HEIGHT - self.height
+
+    @property
+    def negative_y(self) -> int:
+        return CHART_HEIGHT - self.negative_height
+
+
+@dataclass
+class StreamChart:
+    stream_id: int | None
+    name: str
+    bars: list[Bar]
+    total: int
+    negative: int
+    width: int = CHART_HOURS * (BAR_WIDTH + BAR_GAP)
+    height: int = CHART_HEIGHT
+    bar_width: int = BAR_WIDTH
+
+
+def _volume_charts(mentions, now: datetime) -> list[StreamChart]:
+    """Hourly `mentions` (those the reader may see) and negative ones per stream over the
+    last day: one query."""
+    # Local hours, as TruncHour cuts them (some time zones are offset by half an hour).
+    end = timezone.localtime(now).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    hours = [end - timedelta(hours=CHART_HOURS - i) for i in range(CHART_HOURS)]
+    rows = (
+        mentions.filter(published_at__gte=hours[0], published_at__lt=end)
+        .annotate(hour=TruncHour("published_at"))
+        .values("stream_id", "stream__name", "hour")
+        .annotate(total=Count("pk"), negative=Count("pk", filter=Q(sentiment_label="negative")))
+        .order_by()
+    )
+    by_stream: dict[int | None, tuple[str, dict[datetime, tuple[int, int]]]] = {}
+    for row in rows:
+        name = row["stream__name"] or _("No stream (pushed)")
+        by_stream.setdefault(row["stream_id"], (name, {}))[1][row["hour"]] = (
+            row["total"],
+            row["negative"],
+        )
+    charts = []
+    for stream_id, (name, counts) in by_stream.items():
+        bars = [Bar(hour, *counts.get(hour, (0, 0))) for hour in hours]
+        peak = max(bar.total for bar in bars) or 1
+        for i, bar in enumerate(bars):
+            bar.x = i * (BAR_WIDTH + BAR_GAP)
+            bar.height = round(CHART_HEIGHT * bar.total / peak)
+            bar.negative_height = round(CHART_HEIGHT * bar.negative / peak)
+        charts.append(
+            StreamChart(
+                stream_id,
+                name,
+                bars,
+                total=sum(b.total for b in bars),
+                negative=sum(b.negative for b in bars),
+            )
+        )
+    charts.sort(key=lambda chart: (-chart.total, chart.name))
+    return charts
+
+
+def _top_codes(reasons, limit: int = 3) -> list[str]:
+    codes = []
+    for reason in reasons or ():
+        code = reason.get("code") if isinstance(reason, dict) else None
+        if code and code not in codes:
+            codes.append(code)
+    return codes[:limit]
+
+
+def dashboard_risk(user) -> dict | None:
+    """What the dashboard's risk cards show, in five queries; None for who cannot see mentions."""
+    if not can(user, "mention.view"):
+        return None
+    now = timezone.now()
+    since = now - timedelta(days=RISK_DAYS)
+    mentions = Mention.objects.visible_to(user)
+    riskiest = list(
+        mentions.filter(status__in=OPEN_STATUSES, published_at__gte=since)
+        .select_related("team", "impersonates")
+        .order_by("-risk_score", "-published_at", "-id")[:RISKIEST_SHOWN]
+    )
+    for mention in riskiest:
+        mention.band = risk_band(mention.risk_score)
+        mention.reason_codes = _top_codes(mention.risk_reasons)
+    # The window count gives the total alongside the newest few, in the same query.
+    impersonations = list(
+        mentions.filter(impersonates__isnull=False, published_at__gte=since)
+        .select_related("impersonates")
+        .annotate(found=Window(Count("pk")))
+        .order_by("-published_at", "-id")[:IMPERSONATIONS_SHOWN]
+    )
+    spikes = list(
+        SpikeAlert.objects.filter(status=SpikeAlert.Status.OPEN)
+        .select_related("stream", "tag")
+        .annotate(open_count=Window(Count("pk")))
+        .order_by("-created_at", "-id")[:SPIKES_SHOWN]
+    )
+    return {
+        "queue": mentions.filter(status__in=OPEN_STATUSES).aggregate(
+            open=Count("pk"),
+            mine=Count("pk", filter=Q(assignee=user)),
+            unassigned_critical=Count(
+                "pk", filter=Q(assignee__isnull=True, risk_score__gte=CRITICAL_RISK)
+            ),
+            breached=Count("pk", filter=breached_q(now)),
+        ),
+        "critical_risk": CRITICAL_RISK,
+        "riskiest": riskiest,
+        "impersonations": impersonations,
+        "impersonations_count": impersonations[0].found if impersonations else 0,
+        "spikes": spikes,
+        "spikes_count": spikes[0].open_count if spikes else 0,
+        "charts": _volume_charts(mentions, now),
+        "days": RISK_DAYS,
+    }

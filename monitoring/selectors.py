@@ -1,0 +1,50 @@
+"""Reads of monitoring that pages and other homes share."""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy
+
+from monitoring.enrichment import KEYWORD_CODES
+from monitoring.enrichment.risk import KeywordMatcher
+from monitoring.models import KeywordList
+
+KEYWORD_LANGUAGES = ("en", "fr")  # always offered, even before a list exists
+KEYWORD_LABELS = {
+    "legal": gettext_lazy("Legal threats"),
+    "security": gettext_lazy("Security"),
+    "crisis": gettext_lazy("Crisis"),
+    "compliance": gettext_lazy("Compliance"),
+    "profanity": gettext_lazy("Profanity and hate"),
+}
+KEYWORD_HELP = {
+    "legal": gettext_lazy("Lawsuits, lawyers, formal notices, class actions."),
+    "security": gettext_lazy("Hacked accounts, leaked passwords, phishing, data breaches."),
+    "crisis": gettext_lazy("Boycotts, recalls, poisoning, injuries."),
+    "compliance": gettext_lazy("Undisclosed ads and regulated claims."),
+    "profanity": gettext_lazy("Insults, slurs and hate speech."),
+}
+
+
+def keyword_matcher_current() -> KeywordMatcher:
+    """A matcher on the lists as saved now, every language merged (as enrichment does)."""
+    lists: dict[str, list[str]] = {}
+    for keyword_list in KeywordList.objects.all():
+        lists.setdefault(keyword_list.code, []).extend(keyword_list.term_list)
+    return KeywordMatcher(lists)
+
+
+@dataclass
+class KeywordCard:
+    code: str
+    lists: list[tuple[str, KeywordList | None]]  # (language, its list if saved)
+
+
+def keyword_cards() -> list[KeywordCard]:
+    """One card per keyword reason, one entry per language in use (en and fr always)."""
+    saved = {(kl.code, kl.language): kl for kl in KeywordList.objects.all()}
+    others = {language for _code, language in saved} - set(KEYWORD_LANGUAGES)
+    languages = [*KEYWORD_LANGUAGES, *sorted(others)]
+    return [
+        KeywordCard(code, [(language, saved.get((code, language))) for language in languages])
+        for code in KEYWORD_CODES
+    ]
