@@ -29,7 +29,7 @@ from incidents.models import (
 )
 from monitoring.connectors.base import NormalizedMention
 from monitoring.demo import DEMO_INSTANCE
-from monitoring.demo_day import ACCOUNTS, NEW_ACCOUNTS, SCRIPT
+from monitoring.demo.day import ACCOUNTS, NEW_ACCOUNTS, SCRIPT
 from monitoring.models import Mention
 from monitoring.pipeline import ingest
 from tests.e2e.session import sign_in, sign_out

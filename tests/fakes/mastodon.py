@@ -1,7 +1,7 @@
 """A fake Mastodon instance: the demo network's API, fed by tests, with switches to misbehave.
 
 The status JSON, pagination (`max_id`/`since_id`/`min_id`/`limit`, `Link`), rate-limit
-headers and errors come from `monitoring.demo_network.MastodonAPI`, so the fake and
+headers and errors come from `monitoring.demo.network.MastodonAPI`, so the fake and
 the demo answer alike. Tests add statuses with `post()` and `boost()`; the token
 "good-token" is valid, any other answers 401; tags never posted answer 404.
 
@@ -15,7 +15,7 @@ the demo answer alike. Tests add statuses with `post()` and `boost()`; the token
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from monitoring.demo_network import DOMAIN, MastodonAPI, account_json, status_json
+from monitoring.demo.network import DOMAIN, MastodonAPI, account_json, status_json
 from tests.fakes.base import FakeServer, Reply
 
 STATUS_ARGS = {"content", "language", "spoiler_text", "in_reply_to", "reblog", "counts"}
