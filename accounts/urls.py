@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import api, views
 
 urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
@@ -45,4 +45,9 @@ urlpatterns = [
     path("teams/new/", views.team_form, name="team_create"),
     path("teams/<slug:slug>/", views.team_detail, name="team_detail"),
     path("teams/<slug:slug>/edit/", views.team_form, name="team_edit"),
+]
+# (prefix, viewset, basename) registered on the /api/v1/ router
+API_ROUTES = [
+    ("teams", api.TeamViewSet, "team"),
+    ("users", api.UserViewSet, "user"),
 ]

@@ -3,12 +3,13 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+import accounts.urls
 import compliance.urls
 import incidents.urls
 import monitoring.urls
 import policies.urls
 from accounts import urls_offboarding
-from accounts.api import ApiTokenView, TeamViewSet, UserViewSet
+from accounts.api import ApiTokenView
 from monitoring import urls_inbox, urls_notifications, urls_rules, urls_spikes
 from monitoring.api import IngestView, MetaWebhookView
 from riskdesk import views
@@ -30,9 +31,8 @@ class Router(DefaultRouter):
 
 router = Router()
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
-router.register("teams", TeamViewSet, basename="team")
-router.register("users", UserViewSet, basename="user")
 _APP_URLS = (
+    accounts.urls,
     monitoring.urls,
     urls_rules,
     urls_notifications,
@@ -54,7 +54,7 @@ urlpatterns = [
     path("audit/", views.audit_list, name="audit_list"),
     path("audit/<int:pk>/", views.audit_detail, name="audit_detail"),
     path("healthz", views.healthz, name="healthz"),
-    path("", include("accounts.urls")),
+    path("", include(accounts.urls)),
     path("", include(monitoring.urls)),
     path("", include(urls_rules)),
     path("", include(urls_notifications)),
