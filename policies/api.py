@@ -22,8 +22,7 @@ from rest_framework.response import Response
 
 from accounts.models import Team, User
 from accounts.roles import Role
-from policies import selectors, services, training
-from policies.csv_import import training_records_import
+from policies import selectors, services
 from policies.diff import diff_texts
 from policies.filters import PolicyFilter, TrainingRecordFilter
 from policies.markdown import render_markdown
@@ -38,6 +37,8 @@ from policies.models import (
     TrainingRecord,
 )
 from policies.permissions import MANAGE, REVIEW
+from policies.services import training
+from policies.services.csv_import import training_records_import
 from riskdesk.permissions import can
 from riskdesk.rest import ActionPermission
 
