@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.demo import demo_email
 from accounts.models import Team, User
-from policies import demo_content as text
+from policies.demo import content as text
 from policies.models import (
     Acknowledgement,
     ApprovalRule,
