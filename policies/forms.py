@@ -6,7 +6,7 @@ from accounts.roles import Role
 from policies import selectors
 from policies.models import ApprovalRule, Policy, PolicyKind, TrainingModule
 from policies.services import POLICY_FIELDS
-from policies.training import MODULE_FIELDS
+from policies.services.training import MODULE_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 LINE_LABEL_LENGTH = 70

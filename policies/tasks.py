@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from policies import cadence
+from policies.services import cadence
 
 logger = logging.getLogger(__name__)
 

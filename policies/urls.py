@@ -1,37 +1,43 @@
 from django.urls import path
 
-from policies import api, training_views, views
+from policies import api
+from policies.views import policies as policy_views
+from policies.views import training as training_views
 
 REVISION = "policies/<slug:slug>/revisions/<int:number>/"
 
 urlpatterns = [
-    path("policies/", views.policy_list, name="policy_list"),
-    path("policies/new/", views.policy_create, name="policy_create"),
-    path("policies/<slug:slug>/", views.policy_detail, name="policy_detail"),
-    path("policies/<slug:slug>/edit/", views.policy_edit, name="policy_edit"),
-    path("policies/<slug:slug>/diff/", views.policy_diff, name="policy_diff"),
-    path("policies/<slug:slug>/acknowledge/", views.policy_acknowledge, name="policy_acknowledge"),
+    path("policies/", policy_views.policy_list, name="policy_list"),
+    path("policies/new/", policy_views.policy_create, name="policy_create"),
+    path("policies/<slug:slug>/", policy_views.policy_detail, name="policy_detail"),
+    path("policies/<slug:slug>/edit/", policy_views.policy_edit, name="policy_edit"),
+    path("policies/<slug:slug>/diff/", policy_views.policy_diff, name="policy_diff"),
+    path(
+        "policies/<slug:slug>/acknowledge/",
+        policy_views.policy_acknowledge,
+        name="policy_acknowledge",
+    ),
     path(
         "policies/<slug:slug>/acknowledgements/",
-        views.policy_acknowledgements,
+        policy_views.policy_acknowledgements,
         name="policy_acknowledgements",
     ),
     path(
         "policies/<slug:slug>/revisions/new/",
-        views.revision_create,
+        policy_views.revision_create,
         name="policy_revision_create",
     ),
-    path(REVISION, views.revision_detail, name="policy_revision_detail"),
-    path(REVISION + "edit/", views.revision_edit, name="policy_revision_edit"),
-    path(REVISION + "submit/", views.revision_submit, name="policy_revision_submit"),
-    path(REVISION + "approve/", views.revision_approve, name="policy_revision_approve"),
+    path(REVISION, policy_views.revision_detail, name="policy_revision_detail"),
+    path(REVISION + "edit/", policy_views.revision_edit, name="policy_revision_edit"),
+    path(REVISION + "submit/", policy_views.revision_submit, name="policy_revision_submit"),
+    path(REVISION + "approve/", policy_views.revision_approve, name="policy_revision_approve"),
     path(
         REVISION + "request-changes/",
-        views.revision_request_changes,
+        policy_views.revision_request_changes,
         name="policy_revision_request_changes",
     ),
-    path(REVISION + "comment/", views.revision_comment, name="policy_revision_comment"),
-    path(REVISION + "publish/", views.revision_publish, name="policy_revision_publish"),
+    path(REVISION + "comment/", policy_views.revision_comment, name="policy_revision_comment"),
+    path(REVISION + "publish/", policy_views.revision_publish, name="policy_revision_publish"),
     path("training/", training_views.training_list, name="training_list"),
     path("training/overdue/", training_views.training_overdue, name="training_overdue"),
     path("training/import/", training_views.training_import, name="training_import"),

@@ -6,8 +6,9 @@ import pytest
 import time_machine
 from django.core import mail
 
-from policies import cadence, services
+from policies import services
 from policies.models import Policy, Reminder, ReviewStatus
+from policies.services import cadence
 from policies.tasks import daily_cadence
 from riskdesk.models import AuditEvent
 from tests.policies.factories import (
@@ -127,7 +128,7 @@ def test_training_expiry_and_assignment_reminders(user_for, django_capture_on_co
     TrainingRecordFactory(user=social, module=module, completed_on=date(2024, 3, 20))  # expiring
     TrainingRecordFactory(user=legal, module=module, completed_on=date(2023, 1, 5))  # expired
     with time_machine.travel(today, tick=False):
-        from policies.training import training_assign
+        from policies.services.training import training_assign
 
         admin = user_for("admin")
         training_assign(actor=admin, module=module, people=[hr], due_on=date(2025, 3, 5))

@@ -13,10 +13,11 @@ from django.core.files.uploadedfile import (
 )
 from django.core.files.utils import FileProxyMixin
 
-from policies import csv_import, selectors, training
-from policies.csv_import import training_records_import
+from policies import selectors
 from policies.models import TrainingAssignment, TrainingRecord
 from policies.selectors import TrainingState
+from policies.services import csv_import, training
+from policies.services.csv_import import training_records_import
 from riskdesk.models import AuditEvent
 from tests.policies.factories import TrainingModuleFactory, TrainingRecordFactory
 

@@ -24,7 +24,7 @@ from policies.models import (
     TrainingModule,
     TrainingRecord,
 )
-from policies.services import _validate_audience
+from policies.services.policies import _validate_audience
 from riskdesk.audit import audit_record, snapshot
 from riskdesk.mail import absolute_url, mail_people
 from riskdesk.permissions import require

@@ -17,8 +17,7 @@ from django.utils import timezone
 
 from accounts.demo import demo_email
 from accounts.models import Team, User
-from policies import cadence
-from policies import demo_content as text
+from policies.demo import content as text
 from policies.models import (
     Acknowledgement,
     ApprovalRule,
@@ -33,6 +32,7 @@ from policies.models import (
     TrainingModule,
     TrainingRecord,
 )
+from policies.services import cadence
 
 # (slug, title, kind, purpose, owner login, teams or "everyone", roles, interval months,
 #  published days ago, body, acknowledged by)

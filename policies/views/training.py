@@ -8,11 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from policies import selectors, training
-from policies.csv_import import training_records_import
+from policies import selectors
 from policies.forms import AssignForm, ImportForm, TrainingModuleForm, TrainingRecordForm
 from policies.selectors import TrainingState
-from policies.views import audience_label
+from policies.services import training
+from policies.services.csv_import import training_records_import
+from policies.views.policies import audience_label
 from riskdesk import csv_export
 from riskdesk.forms import add_service_errors
 from riskdesk.permissions import can, require

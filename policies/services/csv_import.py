@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from policies.models import RecordSource, TrainingModule
-from policies.training import clean_record, record_upsert
+from policies.services.training import clean_record, record_upsert
 from riskdesk.audit import audit_record
 from riskdesk.permissions import require
 
