@@ -5,8 +5,8 @@ from rest_framework.routers import DefaultRouter
 
 import compliance.urls
 import incidents.urls
+import offboarding.urls
 import policies.urls
-from accounts import urls_offboarding
 from accounts.api import ApiTokenView, TeamViewSet, UserViewSet
 from monitoring import urls_inbox, urls_lists, urls_notifications, urls_rules, urls_spikes
 from monitoring.api import (
@@ -44,7 +44,7 @@ _APP_URLS = (
     urls_spikes,
     urls_lists,
     urls_inbox,
-    urls_offboarding,
+    offboarding.urls,
     policies.urls,
     compliance.urls,
     incidents.urls,
@@ -67,7 +67,7 @@ urlpatterns = [
     path("", include(urls_spikes)),
     path("", include(urls_lists)),
     path("", include(urls_inbox)),
-    path("", include(urls_offboarding)),
+    path("", include(offboarding.urls)),
     path("", include(policies.urls)),
     path("", include(compliance.urls)),
     path("", include(incidents.urls)),
