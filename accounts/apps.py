@@ -8,7 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("People and teams")
 
     def ready(self):
-        from accounts import offboarding_permissions, permissions  # noqa: F401  (declare actions)
+        from accounts import permissions  # noqa: F401  (declare actions)
         from accounts.services import roles_sync_after_migrate
 
         # Groups can only receive permissions once every app's permissions exist.

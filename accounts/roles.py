@@ -28,7 +28,7 @@ MONITORING_READ = [
     "monitoring.view_notificationchannel",
     "monitoring.view_keywordlist",
     "monitoring.view_spikealert",
-    "accounts.view_brandaccount",
+    "offboarding.view_brandaccount",
 ]
 MONITORING_WRITE = [
     "monitoring.add_stream",
@@ -61,7 +61,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "monitoring.view_restricted_mention",
         "monitoring.change_replytemplate",
         "monitoring.change_slatarget",
-        "accounts.change_brandaccount",
+        "offboarding.change_brandaccount",
         "accounts.add_user",
         "accounts.change_user",
         "accounts.change_employment",
@@ -69,6 +69,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.add_team",
         "accounts.change_team",
         "accounts.delete_team",
+        "accounts.manage_scim",
         "riskdesk.view_auditevent",
         "django_celery_beat.view_periodictask",
         "django_celery_beat.change_periodictask",
@@ -79,7 +80,7 @@ APP_ROLE_MODULES = (
     "policies.roles",
     "compliance.roles",
     "incidents.roles",
-    "accounts.offboarding_roles",
+    "offboarding.roles",
 )
 
 for _module in APP_ROLE_MODULES:

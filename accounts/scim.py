@@ -34,9 +34,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from accounts.models import CaseStatus, EmploymentStatus, ScimIdentity, ScimProvider, User
-from accounts.offboarding import offboarding_case_open_from_idp
+from accounts.models import EmploymentStatus, ScimIdentity, ScimProvider, User
 from accounts.services import USER_AUDIT_FIELDS
+from offboarding.models import CaseStatus
+from offboarding.services import offboarding_case_open_from_idp
 from riskdesk.audit import audit_record, snapshot
 from riskdesk.mail import absolute_url
 from riskdesk.permissions import require

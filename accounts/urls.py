@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import api, views
+from accounts import api, scim, views
 
 urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
@@ -45,6 +45,22 @@ urlpatterns = [
     path("teams/new/", views.team_form, name="team_create"),
     path("teams/<slug:slug>/", views.team_detail, name="team_detail"),
     path("teams/<slug:slug>/edit/", views.team_form, name="team_edit"),
+    path("scim-providers/", views.scim_provider_list, name="scim_provider_list"),
+    path(
+        "scim-providers/<int:pk>/rotate/", views.scim_provider_rotate, name="scim_provider_rotate"
+    ),
+    path(
+        "scim-providers/<int:pk>/active/",
+        views.scim_provider_set_active,
+        name="scim_provider_set_active",
+    ),
+    path("scim/v2/Users", scim.users, name="scim_users"),
+    path("scim/v2/Users/<str:pk>", scim.user, name="scim_user"),
+    path(
+        "scim/v2/ServiceProviderConfig",
+        scim.service_provider_config,
+        name="scim_service_provider_config",
+    ),
 ]
 # (prefix, viewset, basename) registered on the /api/v1/ router
 API_ROUTES = [

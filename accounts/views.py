@@ -18,10 +18,10 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import selectors, services
+from accounts import scim, selectors, services
 from accounts.filters import UserFilter
-from accounts.forms import PersonForm, SignInForm, TeamForm, TokenForm
-from accounts.models import ApiToken, Team, User
+from accounts.forms import PersonForm, ScimProviderForm, SignInForm, TeamForm, TokenForm
+from accounts.models import ApiToken, ScimProvider, Team, User
 from riskdesk import login_guard
 from riskdesk.forms import add_service_errors
 from riskdesk.htmx import render_page
@@ -284,3 +284,59 @@ def two_factor_disable(request):
     else:
         messages.success(request, _("Two-factor authentication is off."))
     return redirect("account_security")
+
+
+# --- SCIM providers -------------------------------------------------------------------------
+
+
+@login_required
+def scim_provider_list(request):
+    require(request.user, "scim.manage")
+    form = ScimProviderForm(request.POST or None)
+    token = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            provider, token = scim.scim_provider_create(
+                actor=request.user, name=form.cleaned_data["name"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Identity provider %(name)s added.") % {"name": provider})
+            form = ScimProviderForm()
+    return _scim_page(request, form, token)
+
+
+def _scim_page(request, form, token, provider=None):
+    return render(
+        request,
+        "accounts/scim_providers.html",
+        {
+            "providers": ScimProvider.objects.all(),
+            "form": form,
+            "token": token,
+            "token_provider": provider,
+            "scim_base": request.build_absolute_uri("/scim/v2"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def scim_provider_rotate(request, pk):
+    provider = get_object_or_404(ScimProvider, pk=pk)
+    token = scim.scim_provider_rotate(actor=request.user, provider=provider)
+    messages.success(
+        request, _("New token for %(name)s: the old one no longer works.") % {"name": provider}
+    )
+    return _scim_page(request, ScimProviderForm(), token, provider)
+
+
+@login_required
+@require_POST
+def scim_provider_set_active(request, pk):
+    provider = get_object_or_404(ScimProvider, pk=pk)
+    scim.scim_provider_set_active(
+        actor=request.user, provider=provider, is_active=request.POST.get("is_active") == "1"
+    )
+    return redirect("scim_provider_list")

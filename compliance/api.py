@@ -15,7 +15,6 @@ from rest_framework import parsers, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.models import BrandAccount
 from compliance import selectors, services
 from compliance.checks import describe
 from compliance.content import planned_iso, published_part
@@ -32,6 +31,7 @@ from compliance.models import (
 )
 from compliance.views import SponsoredPostFilter, evidence_record
 from incidents import freeze
+from offboarding.models import BrandAccount
 from riskdesk.networks import Platform
 from riskdesk.rest import ActionPermission, IdListField
 

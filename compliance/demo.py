@@ -9,10 +9,11 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from accounts.demo import demo_email
-from accounts.models import BrandAccount, User
+from accounts.models import User
 from compliance import services
 from compliance.models import SponsoredPost
 from compliance.rulebook import rule_lists_seed
+from offboarding.models import BrandAccount
 
 WAITING_TITLE = "Beth the Barista: iced oat cortado recipe"
 APPROVED_TITLE = "Café Lumière pop-up in Lyon"

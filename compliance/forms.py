@@ -3,8 +3,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import BrandAccount
 from compliance.models import AccountKind, ApprovalRule, Market, PostMedia, SponsoredPost
+from offboarding.models import BrandAccount
 from riskdesk.networks import Platform
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import BrandAccount
+from offboarding.models import BrandAccount
 from riskdesk.networks import Platform
 
 

@@ -266,7 +266,7 @@ class Mention(models.Model):
     risk_score = models.PositiveSmallIntegerField(_("risk score"), default=0)
     risk_reasons = models.JSONField(_("risk reasons"), default=list, blank=True)
     impersonates = models.ForeignKey(
-        "accounts.BrandAccount",
+        "offboarding.BrandAccount",
         verbose_name=_("imitates"),
         null=True,
         blank=True,

@@ -2,7 +2,6 @@
 
 from django.urls import path
 
-from accounts import brand_accounts
 from monitoring import api, views
 
 urlpatterns = [
@@ -20,18 +19,6 @@ urlpatterns = [
     path("keywords/try/", views.keyword_try, name="keyword_try"),
     path("watchlist/", views.watchlist, name="watchlist"),
     path("watchlist/<int:pk>/remove/", views.watchlist_remove, name="watchlist_remove"),
-    path("brand-accounts/", brand_accounts.brand_account_list, name="brand_account_list"),
-    path("brand-accounts/new/", brand_accounts.brand_account_form, name="brand_account_create"),
-    path(
-        "brand-accounts/<int:pk>/edit/",
-        brand_accounts.brand_account_form,
-        name="brand_account_edit",
-    ),
-    path(
-        "brand-accounts/<int:pk>/active/",
-        brand_accounts.brand_account_set_active,
-        name="brand_account_set_active",
-    ),
     path("dashboard/risk/", views.dashboard_risk_fragment, name="dashboard_risk"),
 ]
 # (prefix, viewset, basename) registered on the /api/v1/ router
@@ -40,5 +27,4 @@ API_ROUTES = [
     ("credentials", api.CredentialViewSet, "credential"),
     ("keyword-lists", api.KeywordListViewSet, "keyword-list"),
     ("watchlist", api.WatchedAuthorViewSet, "watched-author"),
-    ("social-accounts", brand_accounts.BrandAccountViewSet, "social-account"),
 ]

@@ -7,8 +7,8 @@ import accounts.urls
 import compliance.urls
 import incidents.urls
 import monitoring.urls
+import offboarding.urls
 import policies.urls
-from accounts import urls_offboarding
 from accounts.api import ApiTokenView
 from monitoring import urls_inbox, urls_notifications, urls_rules, urls_spikes
 from monitoring.api import IngestView, MetaWebhookView
@@ -38,7 +38,7 @@ _APP_URLS = (
     urls_notifications,
     urls_spikes,
     urls_inbox,
-    urls_offboarding,
+    offboarding.urls,
     policies.urls,
     compliance.urls,
     incidents.urls,
@@ -60,7 +60,7 @@ urlpatterns = [
     path("", include(urls_notifications)),
     path("", include(urls_spikes)),
     path("", include(urls_inbox)),
-    path("", include(urls_offboarding)),
+    path("", include(offboarding.urls)),
     path("", include(policies.urls)),
     path("", include(compliance.urls)),
     path("", include(incidents.urls)),

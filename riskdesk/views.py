@@ -23,11 +23,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.models import EmploymentStatus, Team, TeamMembership, User
-from accounts.offboarding_dashboard import dashboard_card as offboarding_card
 from compliance.dashboard import dashboard_card as compliance_card
 from incidents.dashboard import dashboard_card as incidents_card
 from monitoring.dashboard import dashboard_risk
 from monitoring.models import Mention, Stream, StreamStatus
+from offboarding.dashboard import dashboard_card as offboarding_card
 from policies.dashboard import dashboard_card as policies_card
 from riskdesk.filters import AuditEventFilter
 from riskdesk.health import health_report

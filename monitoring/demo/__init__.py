@@ -4,11 +4,12 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.demo import demo_email
-from accounts.models import BrandAccount, Team, User
+from accounts.models import Team, User
 from monitoring.enrichment.keywords import DEFAULT_KEYWORDS
 from monitoring.models import KeywordList, NotificationChannel, Priority, Rule, Stream
 from monitoring.notifications import channel_create
 from monitoring.rules import rule_create
+from offboarding.models import BrandAccount
 
 DEMO_STREAM_NAME = "Lumora on the demo network"
 DEMO_INSTANCE = "demo.riskdesk.local"

@@ -68,8 +68,8 @@ _cached: tuple[tuple, Enricher] | None = None
 def current_enricher() -> Enricher:
     """The Enricher for the lists, accounts and watchlist as they are in the database now."""
     global _cached
-    from accounts.models import BrandAccount
     from monitoring.models import KeywordList, WatchedAuthor
+    from offboarding.models import BrandAccount
 
     lists = list(KeywordList.objects.values_list("code", "terms"))
     accounts = list(

@@ -1,10 +1,10 @@
-"""factory_boy factories for people, teams and memberships."""
+"""factory_boy factories for people, teams, memberships and SCIM providers."""
 
 import factory
 from django.contrib.auth.models import Group
 from django.utils.text import slugify
 
-from accounts.models import Team, TeamKind, TeamMembership, User
+from accounts.models import ScimProvider, Team, TeamKind, TeamMembership, User
 
 DEFAULT_PASSWORD = "password-123!"
 
@@ -49,3 +49,12 @@ class TeamMembershipFactory(factory.django.DjangoModelFactory):
     team = factory.SubFactory(TeamFactory)
     user = factory.SubFactory(UserFactory)
     is_lead = False
+
+
+class ScimProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ScimProvider
+
+    name = factory.Sequence(lambda n: f"Okta {n}")
+    token_digest = factory.Sequence(lambda n: f"{n:064x}")
+    token_hint = "rdscim_xxxxx"

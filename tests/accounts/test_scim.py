@@ -6,18 +6,12 @@ import pytest
 from django.test import Client
 
 from accounts import scim, services
-from accounts.models import (
-    ApiToken,
-    CaseSource,
-    CaseStatus,
-    OffboardingCase,
-    ScimIdentity,
-    User,
-)
+from accounts.models import ApiToken, ScimIdentity, User
+from offboarding.models import CaseSource, CaseStatus, OffboardingCase
 from riskdesk.models import AuditEvent
 from tests.accounts.factories import UserFactory
-from tests.accounts.offboarding_factories import AccessGrantFactory
 from tests.conftest import sign_in
+from tests.offboarding.factories import AccessGrantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +21,7 @@ PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch):
-    from accounts import tasks
+    from offboarding import tasks
 
     monkeypatch.setattr(tasks.revoke_access, "delay", lambda task_id: None)
 

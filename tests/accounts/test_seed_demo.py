@@ -9,10 +9,11 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from accounts.demo import DEMO_PEOPLE, DEMO_TEAMS, demo_email
-from accounts.models import AccessGrant, OffboardingCase, Team, TeamMembership, User
+from accounts.models import Team, TeamMembership, User
 from compliance.models import SponsoredPost
 from incidents.models import Incident
 from monitoring.models import Stream
+from offboarding.models import AccessGrant, OffboardingCase
 from policies.models import Policy, PolicyRevision
 from riskdesk.models import AuditEvent
 

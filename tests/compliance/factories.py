@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from accounts.models import BrandAccount
 from compliance import services
+from offboarding.models import BrandAccount
 
 GOOD_TEXT = "#ad Our new Lumora Brew makes a silky flat white in two minutes. Try it this week."
 

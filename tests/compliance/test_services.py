@@ -184,7 +184,7 @@ def test_renaming_the_publishing_brand_account_voids_the_approval(
     social_user, legal_user, admin_user
 ):
     """The handle is part of what legal approved: renaming the account is an edit of the post."""
-    from accounts.brand_accounts import brand_account_update
+    from offboarding.services import brand_account_update
 
     account = BrandAccountFactory(platform="x", handle="lumora")
     other = approve(

@@ -12,18 +12,18 @@ from django.core.management import call_command
 from PIL import Image
 from playwright.sync_api import expect
 
-from accounts import tasks
 from accounts.demo import demo_email
-from accounts.models import (
+from accounts.models import User
+from offboarding import tasks
+from offboarding.demo.meta_business import DEMO_BUSINESS_ID, DEMO_META_PEOPLE, DEMO_TOKEN
+from offboarding.models import (
     AccessGrant,
     CaseStatus,
     OffboardingCase,
     RevocationMethod,
     TaskKind,
     TaskStatus,
-    User,
 )
-from accounts.revocation.meta_business_demo import DEMO_BUSINESS_ID, DEMO_META_PEOPLE, DEMO_TOKEN
 from tests.e2e.session import sign_in, sign_out, submit_sign_in
 from tests.fakes.meta_business import FakeMetaBusiness
 

@@ -1,7 +1,7 @@
 """A fake Meta Business Manager: the Graph API's business users, with switches to misbehave.
 
 The paths, JSON, errors and usage headers come from
-`accounts.revocation.meta_business_demo.MetaBusinessAPI`, so the fake and the demo
+`offboarding.demo.meta_business.MetaBusinessAPI`, so the fake and the demo
 answer alike:
 
 - `GET /v21.0/{business-id}/business_users` (paged with `paging.cursors.after`),
@@ -18,7 +18,7 @@ A token other than `TOKEN` gets OAuthException 190; an unknown id error 100/33.
         meta.inject(Fault(*graph_error(17)))       # then the user request limit
 """
 
-from accounts.revocation.meta_business_demo import MetaBusinessAPI, graph_error
+from offboarding.demo.meta_business import MetaBusinessAPI, graph_error
 from tests.fakes.base import FakeServer, Reply, Request
 
 BUSINESS_ID = "1029384756473829"

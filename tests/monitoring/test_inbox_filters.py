@@ -48,7 +48,7 @@ def box(social_user, user_for):
     press = TeamFactory(name="Press", kind=TeamKind.PR)
     stream = StreamFactory(name="Brand")
     refund, outage = Tag.objects.create(name="refund"), Tag.objects.create(name="outage")
-    from accounts.models import BrandAccount
+    from offboarding.models import BrandAccount
 
     official = BrandAccount.objects.create(platform="x", handle="lumora", display_name="Lumora")
 

@@ -13,11 +13,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import BrandAccount, TeamKind
+from accounts.models import TeamKind
 from monitoring import spikes
 from monitoring.dashboard import dashboard_risk
 from monitoring.inbox import viewing_mark
 from monitoring.models import Mention, Notification, NotificationChannel, SpikeAlert
+from offboarding.models import BrandAccount
 from tests.accounts.factories import TeamFactory, UserFactory
 from tests.monitoring.factories import MentionFactory, StreamFactory
 from tests.monitoring.inbox_factories import restricted_team

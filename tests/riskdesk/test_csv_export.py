@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from accounts.access_grants import Finding, access_review_csv
+from offboarding.selectors import Finding, access_review_csv
 from riskdesk import csv_export
 
 HOSTILE = [

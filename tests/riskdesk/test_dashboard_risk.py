@@ -12,9 +12,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import BrandAccount
 from monitoring.dashboard import risk_band
 from monitoring.models import SpikeAlert
+from offboarding.models import BrandAccount
 from tests.accounts.factories import TeamFactory
 from tests.conftest import ANONYMOUS, NO_ROLE
 from tests.monitoring.factories import MentionFactory, StreamFactory

@@ -24,17 +24,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import (
-    AccessGrant,
-    BrandAccount,
-    OffboardingCase,
-    OffboardingTask,
-    RevocationConnection,
-    ScimProvider,
-    Team,
-    TeamKind,
-    User,
-)
+from accounts.models import ScimProvider, Team, TeamKind, User
 from compliance.models import PostMedia, SponsoredPost
 from incidents.models import Incident, Playbook
 from monitoring.models import (
@@ -46,6 +36,13 @@ from monitoring.models import (
     SpikeAlert,
     Stream,
     WatchedAuthor,
+)
+from offboarding.models import (
+    AccessGrant,
+    BrandAccount,
+    OffboardingCase,
+    OffboardingTask,
+    RevocationConnection,
 )
 from policies.models import Policy, TrainingModule
 from riskdesk.models import AuditEvent

@@ -2,10 +2,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import DEMO_PEOPLE, demo_email, seed_people_and_teams
-from accounts.offboarding_demo import seed_offboarding
 from compliance.demo import seed_compliance
 from incidents.demo import seed_incidents
 from monitoring.demo import seed_monitoring
+from offboarding.demo import seed_offboarding
 from policies.demo import seed_policies
 
 # In order: each part may use what the ones before it created.
