@@ -24,7 +24,15 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import ApiToken, EmploymentStatus, Team, TeamMembership, User
+from accounts.models import (
+    ApiToken,
+    EmploymentStatus,
+    ScimIdentity,
+    ScimProvider,
+    Team,
+    TeamMembership,
+    User,
+)
 from accounts.roles import ROLE_PERMISSIONS, Role
 from accounts.selectors import has_confirmed_totp
 from riskdesk.audit import audit_record, snapshot
@@ -397,3 +405,81 @@ def totp_devices_remove(*, actor, user: User) -> None:
     deleted, _detail = TOTPDevice.objects.filter(user=user).delete()
     if deleted:
         audit_record(actor=actor, verb="auth.two_factor_disable", target=user)
+
+
+SCIM_TOKEN_PREFIX = "rdscim_"  # noqa: S105 (a prefix, not a secret)
+
+
+# --- SCIM providers and the people they manage ----------------------------------------
+
+
+def scim_token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_scim_token() -> str:
+    return SCIM_TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+@transaction.atomic
+def scim_provider_create(*, actor, name: str) -> tuple[ScimProvider, str]:
+    """A new identity provider and its bearer token (shown once, never stored)."""
+    require(actor, "scim.manage")
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Give the provider a name.")})
+    if ScimProvider.objects.filter(name__iexact=name).exists():
+        raise ValidationError({"name": _("A provider with this name already exists.")})
+    token = _new_scim_token()
+    provider = ScimProvider.objects.create(
+        name=name, token_digest=scim_token_digest(token), token_hint=token[:12], created_by=actor
+    )
+    audit_record(actor=actor, verb="scim.provider_create", target=provider, after={"name": name})
+    return provider, token
+
+
+@transaction.atomic
+def scim_provider_rotate(*, actor, provider: ScimProvider) -> str:
+    require(actor, "scim.manage", provider)
+    provider = ScimProvider.objects.select_for_update(of=("self",)).get(pk=provider.pk)
+    token = _new_scim_token()
+    provider.token_digest, provider.token_hint = scim_token_digest(token), token[:12]
+    provider.save(update_fields=["token_digest", "token_hint"])
+    audit_record(actor=actor, verb="scim.provider_rotate", target=provider)
+    return token
+
+
+@transaction.atomic
+def scim_provider_set_active(*, actor, provider: ScimProvider, is_active: bool) -> ScimProvider:
+    require(actor, "scim.manage", provider)
+    provider = ScimProvider.objects.select_for_update(of=("self",)).get(pk=provider.pk)
+    if provider.is_active != is_active:
+        provider.is_active = is_active
+        provider.save(update_fields=["is_active"])
+        audit_record(
+            actor=actor,
+            verb="scim.provider_update",
+            target=provider,
+            before={"is_active": not is_active},
+            after={"is_active": is_active},
+        )
+    return provider
+
+
+@transaction.atomic
+def scim_identity_link(*, actor, provider: ScimProvider, user: User, external_id: str = ""):
+    """Let `provider` manage a person who was in riskdesk before it (never an admin)."""
+    require(actor, "scim.manage", provider)
+    if user.has_admin_rights:
+        raise ValidationError(_("People with admin rights cannot be managed over SCIM."))
+    identity, created = ScimIdentity.objects.get_or_create(
+        provider=provider, user=user, defaults={"external_id": external_id}
+    )
+    if created:
+        audit_record(
+            actor=actor,
+            verb="scim.identity_link",
+            target=user,
+            after={"provider": provider.name, "external_id": external_id},
+        )
+    return identity

@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import api, scim, views
+from accounts import api, views
+from accounts.api import scim
 
 urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),

@@ -18,7 +18,7 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import scim, selectors, services
+from accounts import selectors, services
 from accounts.filters import UserFilter
 from accounts.forms import PersonForm, ScimProviderForm, SignInForm, TeamForm, TokenForm
 from accounts.models import ApiToken, ScimProvider, Team, User
@@ -296,7 +296,7 @@ def scim_provider_list(request):
     token = None
     if request.method == "POST" and form.is_valid():
         try:
-            provider, token = scim.scim_provider_create(
+            provider, token = services.scim_provider_create(
                 actor=request.user, name=form.cleaned_data["name"]
             )
         except ValidationError as exc:
@@ -325,7 +325,7 @@ def _scim_page(request, form, token, provider=None):
 @require_POST
 def scim_provider_rotate(request, pk):
     provider = get_object_or_404(ScimProvider, pk=pk)
-    token = scim.scim_provider_rotate(actor=request.user, provider=provider)
+    token = services.scim_provider_rotate(actor=request.user, provider=provider)
     messages.success(
         request, _("New token for %(name)s: the old one no longer works.") % {"name": provider}
     )
@@ -336,7 +336,7 @@ def scim_provider_rotate(request, pk):
 @require_POST
 def scim_provider_set_active(request, pk):
     provider = get_object_or_404(ScimProvider, pk=pk)
-    scim.scim_provider_set_active(
+    services.scim_provider_set_active(
         actor=request.user, provider=provider, is_active=request.POST.get("is_active") == "1"
     )
     return redirect("scim_provider_list")

@@ -178,9 +178,9 @@ def test_team_memberships_changed_in_the_admin_are_audited(admin_client):
 
 
 def test_an_admin_cannot_be_linked_to_a_scim_provider_in_the_admin(admin_client, superuser):
-    from accounts import scim
+    from accounts import services
 
-    provider, _token = scim.scim_provider_create(actor=superuser, name="Okta")
+    provider, _token = services.scim_provider_create(actor=superuser, name="Okta")
     person = UserFactory()
 
     for user, linked in ((superuser, False), (person, True)):

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.test import Client
 
-from accounts import scim, services
+from accounts import services
 from accounts.models import ApiToken, ScimIdentity, User
 from offboarding.models import CaseSource, CaseStatus, OffboardingCase
 from riskdesk.models import AuditEvent
@@ -28,7 +28,7 @@ def _no_broker(monkeypatch):
 
 @pytest.fixture
 def provider(admin_user):
-    return scim.scim_provider_create(actor=admin_user, name="Okta")
+    return services.scim_provider_create(actor=admin_user, name="Okta")
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def managed(provider, admin_user):
     """`managed(person)`: an admin links someone already in riskdesk to the provider."""
 
     def link(person, external_id=""):
-        scim.scim_identity_link(
+        services.scim_identity_link(
             actor=admin_user, provider=provider[0], user=person, external_id=external_id
         )
         return person
@@ -213,12 +213,12 @@ def test_wrong_or_missing_token_is_401_with_a_scim_error(idp, header):
 
 
 def test_a_turned_off_provider_is_refused(idp, provider, admin_user):
-    scim.scim_provider_set_active(actor=admin_user, provider=provider[0], is_active=False)
+    services.scim_provider_set_active(actor=admin_user, provider=provider[0], is_active=False)
     assert idp.call("get", "/Users").status_code == 401
 
 
 def test_a_rotated_token_replaces_the_old_one(idp, provider, admin_user):
-    new = scim.scim_provider_rotate(actor=admin_user, provider=provider[0])
+    new = services.scim_provider_rotate(actor=admin_user, provider=provider[0])
     assert idp.call("get", "/Users").status_code == 401
     assert idp.call("get", "/Users", token=new).status_code == 200
 
@@ -358,7 +358,7 @@ def test_someone_the_provider_does_not_manage_looks_missing(idp, method, body):
 def test_people_the_provider_does_not_manage_are_absent_from_its_lists(idp, managed):
     UserFactory(email="stranger@example.com")
     mine = managed(UserFactory(email="mine@example.com"))
-    other = scim.scim_provider_create(actor=UserFactory(is_superuser=True), name="Entra")[0]
+    other = services.scim_provider_create(actor=UserFactory(is_superuser=True), name="Entra")[0]
     linked_elsewhere = UserFactory(email="entra@example.com")
     ScimIdentity.objects.create(provider=other, user=linked_elsewhere, external_id="e-1")
 
@@ -402,7 +402,7 @@ def test_an_admin_cannot_be_linked_to_a_provider(provider, admin_user):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        scim.scim_identity_link(actor=admin_user, provider=provider[0], user=admin_user)
+        services.scim_identity_link(actor=admin_user, provider=provider[0], user=admin_user)
     assert not ScimIdentity.objects.filter(user=admin_user).exists()
 
 
@@ -411,9 +411,9 @@ def test_linking_needs_scim_manage_and_is_audited(provider, admin_user, hr_user)
 
     person = UserFactory()
     with pytest.raises(PermissionDenied):
-        scim.scim_identity_link(actor=hr_user, provider=provider[0], user=person)
+        services.scim_identity_link(actor=hr_user, provider=provider[0], user=person)
 
-    scim.scim_identity_link(actor=admin_user, provider=provider[0], user=person)
+    services.scim_identity_link(actor=admin_user, provider=provider[0], user=person)
 
     event = AuditEvent.objects.get(verb="scim.identity_link")
     assert (event.actor, event.target_id) == (admin_user, str(person.pk))

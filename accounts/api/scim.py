@@ -19,10 +19,8 @@ wrong token, 400 `invalidSyntax`/`invalidValue`/`invalidFilter`, 403, 404, 409
 `uniqueness`.
 """
 
-import hashlib
 import json
 import re
-import secrets
 from datetime import timedelta
 
 from django.core.exceptions import RequestDataTooBig, ValidationError
@@ -31,83 +29,24 @@ from django.db import models, transaction
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import EmploymentStatus, ScimIdentity, ScimProvider, User
-from accounts.services import USER_AUDIT_FIELDS
+from accounts.services import USER_AUDIT_FIELDS, scim_token_digest
 from offboarding.models import CaseStatus
 from offboarding.services import offboarding_case_open_from_idp
 from riskdesk.audit import audit_record, snapshot
 from riskdesk.mail import absolute_url
-from riskdesk.permissions import require
 
 CONTENT_TYPE = "application/scim+json"
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
-TOKEN_PREFIX = "rdscim_"  # noqa: S105 (a prefix, not a secret)
 MAX_PAGE = 200
 FILTER = re.compile(
     r'^\s*(userName|externalId|emails(?:\.value)?|id)\s+eq\s+"((?:[^"\\]|\\.)*)"\s*$', re.I
 )
-
-
-# --- Providers (admin pages) --------------------------------------------------------------
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _new_token() -> str:
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
-
-
-@transaction.atomic
-def scim_provider_create(*, actor, name: str) -> tuple[ScimProvider, str]:
-    """A new identity provider and its bearer token (shown once, never stored)."""
-    require(actor, "scim.manage")
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": _("Give the provider a name.")})
-    if ScimProvider.objects.filter(name__iexact=name).exists():
-        raise ValidationError({"name": _("A provider with this name already exists.")})
-    token = _new_token()
-    provider = ScimProvider.objects.create(
-        name=name, token_digest=_digest(token), token_hint=token[:12], created_by=actor
-    )
-    audit_record(actor=actor, verb="scim.provider_create", target=provider, after={"name": name})
-    return provider, token
-
-
-@transaction.atomic
-def scim_provider_rotate(*, actor, provider: ScimProvider) -> str:
-    require(actor, "scim.manage", provider)
-    provider = ScimProvider.objects.select_for_update(of=("self",)).get(pk=provider.pk)
-    token = _new_token()
-    provider.token_digest, provider.token_hint = _digest(token), token[:12]
-    provider.save(update_fields=["token_digest", "token_hint"])
-    audit_record(actor=actor, verb="scim.provider_rotate", target=provider)
-    return token
-
-
-@transaction.atomic
-def scim_provider_set_active(*, actor, provider: ScimProvider, is_active: bool) -> ScimProvider:
-    require(actor, "scim.manage", provider)
-    provider = ScimProvider.objects.select_for_update(of=("self",)).get(pk=provider.pk)
-    if provider.is_active != is_active:
-        provider.is_active = is_active
-        provider.save(update_fields=["is_active"])
-        audit_record(
-            actor=actor,
-            verb="scim.provider_update",
-            target=provider,
-            before={"is_active": not is_active},
-            after={"is_active": is_active},
-        )
-    return provider
 
 
 # --- Protocol helpers -----------------------------------------------------------------------
@@ -143,7 +82,7 @@ def _authenticate(request) -> ScimProvider:
     if scheme.lower() != "bearer" or not token.strip():
         raise ScimError(401, "A bearer token is required.")
     provider = ScimProvider.objects.filter(
-        token_digest=_digest(token.strip()), is_active=True
+        token_digest=scim_token_digest(token.strip()), is_active=True
     ).first()
     if provider is None:
         raise ScimError(401, "The bearer token is not valid.")
@@ -224,25 +163,6 @@ def _get_user(provider, pk: str) -> User:
 def _refuse_admins(user: User) -> None:
     if user.has_admin_rights:
         raise ScimError(403, "People with admin rights are managed in riskdesk, not over SCIM.")
-
-
-@transaction.atomic
-def scim_identity_link(*, actor, provider: ScimProvider, user: User, external_id: str = ""):
-    """Let `provider` manage a person who was in riskdesk before it (never an admin)."""
-    require(actor, "scim.manage", provider)
-    if user.has_admin_rights:
-        raise ValidationError(_("People with admin rights cannot be managed over SCIM."))
-    identity, created = ScimIdentity.objects.get_or_create(
-        provider=provider, user=user, defaults={"external_id": external_id}
-    )
-    if created:
-        audit_record(
-            actor=actor,
-            verb="scim.identity_link",
-            target=user,
-            after={"provider": provider.name, "external_id": external_id},
-        )
-    return identity
 
 
 def _attributes(body: dict) -> dict:
