@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from compliance import selectors, services
 from compliance.checks import describe
 from compliance.content import planned_iso, published_part
+from compliance.filters import SponsoredPostFilter
 from compliance.models import (
     AccountKind,
     ApprovalRule,
@@ -29,7 +30,6 @@ from compliance.models import (
     PostStatus,
     SponsoredPost,
 )
-from compliance.views import SponsoredPostFilter, evidence_record
 from incidents import freeze
 from offboarding.models import BrandAccount
 from riskdesk.networks import Platform
@@ -501,4 +501,4 @@ class SponsoredPostViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["get"])
     def evidence(self, request, pk=None):
         """The full decision record: content, checks, decisions on their digests, comments."""
-        return Response(evidence_record(selectors.post_detail(self.get_object().pk)))
+        return Response(selectors.evidence_record(selectors.post_detail(self.get_object().pk)))

@@ -246,3 +246,15 @@ class PublishForm(forms.Form):
     url = forms.URLField(
         label=_("Address of the published post"), required=False, assume_scheme="https"
     )
+
+
+class RuleListForm(forms.Form):
+    kind = forms.CharField(widget=forms.HiddenInput)
+    category = forms.CharField(widget=forms.HiddenInput, required=False)
+    language = forms.CharField(widget=forms.HiddenInput)
+    terms = forms.CharField(
+        label=_("Terms"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )

@@ -3,7 +3,10 @@
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from compliance.checks import describe
+from compliance.content import account_key
 from compliance.models import Comment, Decision, PostStatus, SponsoredPost
+from compliance.services import canonical_content, is_cleared
 
 
 def posts() -> QuerySet:
@@ -65,3 +68,51 @@ def queue_counts(user) -> dict[str, int]:
         mine_changes=Count("pk", filter=Q(status=PostStatus.CHANGES_REQUESTED, author=user)),
         approved=Count("pk", filter=Q(status=PostStatus.APPROVED)),
     )
+
+
+def evidence_record(post) -> dict:
+    """The decision record as data: for the JSON export and the API."""
+    return {
+        "post": {
+            "id": post.pk,
+            "title": post.title,
+            "status": post.status,
+            "network": post.platform,
+            "account": account_key(post),
+            "partner": post.partner_name,
+            "campaign": post.campaign,
+            "markets": post.markets,
+            "author": str(post.author) if post.author else None,
+            "contract": {
+                "file": post.contract_name,
+                "sha256": post.contract_sha256,
+                "reference": post.contract_reference,
+                "handle": post.contract_handle,
+            },
+            "published_at": post.published_at.isoformat() if post.published_at else None,
+            "published_url": post.published_url,
+        },
+        "content": canonical_content(post, list(post.media.all())),
+        "content_digest": post.content_digest,
+        "cleared_now": is_cleared(post),
+        "checks": describe(post.checks, post.text),
+        "decisions": [
+            {
+                "reviewer": d.reviewer_label,
+                "outcome": d.outcome,
+                "comment": d.comment,
+                "decided_at": d.decided_at.isoformat(),
+                "content_digest": d.content_digest,
+                "content": d.content,
+                "checks": describe(d.checks, d.content.get("text", "")),
+                "expires_at": d.expires_at.isoformat() if d.expires_at else None,
+                "voided_at": d.voided_at.isoformat() if d.voided_at else None,
+                "void_reason": d.void_reason,
+            }
+            for d in post.decisions.all()
+        ],
+        "comments": [
+            {"author": c.author_label, "at": c.created_at.isoformat(), "body": c.body}
+            for c in post.comments.all()
+        ],
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from compliance import rule_lists, views
+from compliance import views
 from compliance.api import SponsoredPostViewSet
 
 urlpatterns = [
@@ -27,7 +27,7 @@ urlpatterns = [
         views.media_thumbnail,
         name="sponsored_post_thumbnail",
     ),
-    path("compliance/rules/", rule_lists.rule_lists, name="compliance_rule_lists"),
+    path("compliance/rules/", views.rule_lists, name="compliance_rule_lists"),
 ]
 
 # (prefix, viewset, basename) registered on the /api/v1/ router.

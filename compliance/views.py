@@ -1,94 +1,41 @@
-"""Pages of sponsored posts: legal's queue, the list, the form, the post and its evidence."""
+"""Pages of sponsored posts: legal's queue, the list, the form, the post and its evidence,
+and the rule lists legal edits."""
 
-import django_filters
-from django import forms
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from compliance import selectors, services
 from compliance.checks import FOLD, FOLDED_PLATFORMS, describe, highlight
-from compliance.content import account_key
 from compliance.diff import content_diff
-from compliance.forms import CommentForm, DecisionForm, PublishForm, SponsoredPostForm
-from compliance.models import Market, PostMedia, PostStatus, SponsoredPost
+from compliance.filters import SponsoredPostFilter
+from compliance.forms import (
+    CommentForm,
+    DecisionForm,
+    PublishForm,
+    RuleListForm,
+    SponsoredPostForm,
+)
+from compliance.models import PostMedia, PostStatus, RuleList, SponsoredPost
+from compliance.rulebook import KINDS, LANGUAGES
 from incidents import freeze
 from riskdesk.forms import add_service_errors
 from riskdesk.htmx import render_page
 from riskdesk.models import AuditEvent
-from riskdesk.networks import Platform
 from riskdesk.pagination import keyset_page
 from riskdesk.permissions import can, require
 
 QUEUE_SIZE = 200
-
-
-class SponsoredPostFilter(django_filters.FilterSet):
-    """Shared by the posts page and /api/v1/sponsored-posts/."""
-
-    q = django_filters.CharFilter(label=gettext_lazy("Search"), method="search")
-    status = django_filters.ChoiceFilter(label=gettext_lazy("Status"), choices=PostStatus.choices)
-    platform = django_filters.ChoiceFilter(label=gettext_lazy("Network"), choices=Platform.choices)
-    market = django_filters.ChoiceFilter(
-        label=gettext_lazy("Market"), choices=Market.choices, method="by_market"
-    )
-    failing = django_filters.BooleanFilter(
-        label=gettext_lazy("Checks"),
-        method="by_failing",
-        widget=forms.Select(
-            choices=[
-                ("", gettext_lazy("Any")),
-                ("true", gettext_lazy("Failing checks")),
-                ("false", gettext_lazy("No failing check")),
-            ]
-        ),
-    )
-    mine = django_filters.BooleanFilter(
-        label=gettext_lazy("Author"),
-        method="by_mine",
-        widget=forms.Select(
-            choices=[("", gettext_lazy("Anyone")), ("true", gettext_lazy("Written by me"))]
-        ),
-    )
-
-    class Meta:
-        model = SponsoredPost
-        fields = ["q", "status", "platform", "market", "failing", "mine"]
-
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(title__icontains=value)
-            | Q(text__icontains=value)
-            | Q(campaign__icontains=value)
-            | Q(partner_name__icontains=value)
-            | Q(partner_handle__icontains=value)
-        )
-
-    def by_market(self, queryset, name, value):
-        # A JSON list of codes: match the quoted code, which works on SQLite and PostgreSQL.
-        return queryset.filter(markets__icontains=f'"{value}"') if value else queryset
-
-    def by_failing(self, queryset, name, value):
-        if value is None:
-            return queryset
-        return queryset.filter(check_errors__gt=0) if value else queryset.filter(check_errors=0)
-
-    def by_mine(self, queryset, name, value):
-        user = getattr(self.request, "user", None)
-        return queryset.filter(author=user) if value and user else queryset
 
 
 def _next(request, default: str) -> str:
@@ -445,54 +392,6 @@ def contract_file(request, pk):
 # --- Evidence ------------------------------------------------------------------------------
 
 
-def evidence_record(post) -> dict:
-    """The decision record as data: for the JSON export and the API."""
-    return {
-        "post": {
-            "id": post.pk,
-            "title": post.title,
-            "status": post.status,
-            "network": post.platform,
-            "account": account_key(post),
-            "partner": post.partner_name,
-            "campaign": post.campaign,
-            "markets": post.markets,
-            "author": str(post.author) if post.author else None,
-            "contract": {
-                "file": post.contract_name,
-                "sha256": post.contract_sha256,
-                "reference": post.contract_reference,
-                "handle": post.contract_handle,
-            },
-            "published_at": post.published_at.isoformat() if post.published_at else None,
-            "published_url": post.published_url,
-        },
-        "content": services.canonical_content(post, list(post.media.all())),
-        "content_digest": post.content_digest,
-        "cleared_now": services.is_cleared(post),
-        "checks": describe(post.checks, post.text),
-        "decisions": [
-            {
-                "reviewer": d.reviewer_label,
-                "outcome": d.outcome,
-                "comment": d.comment,
-                "decided_at": d.decided_at.isoformat(),
-                "content_digest": d.content_digest,
-                "content": d.content,
-                "checks": describe(d.checks, d.content.get("text", "")),
-                "expires_at": d.expires_at.isoformat() if d.expires_at else None,
-                "voided_at": d.voided_at.isoformat() if d.voided_at else None,
-                "void_reason": d.void_reason,
-            }
-            for d in post.decisions.all()
-        ],
-        "comments": [
-            {"author": c.author_label, "at": c.created_at.isoformat(), "body": c.body}
-            for c in post.comments.all()
-        ],
-    }
-
-
 @login_required
 def evidence(request, pk):
     """The full decision record, printable (and saved as PDF from the browser) or as JSON."""
@@ -503,7 +402,7 @@ def evidence(request, pk):
         raise Http404 from None
     if request.GET.get("format") == "json":
         response = JsonResponse(
-            evidence_record(post), json_dumps_params={"ensure_ascii": False, "indent": 2}
+            selectors.evidence_record(post), json_dumps_params={"ensure_ascii": False, "indent": 2}
         )
         response["Content-Disposition"] = (
             f'attachment; filename="sponsored-post-{post.pk}-evidence.json"'
@@ -530,4 +429,87 @@ def evidence(request, pk):
             "cleared": services.is_cleared(post),
             "generated_at": timezone.now(),
         },
+    )
+
+
+# --- Rule lists ------------------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    language: str
+    language_name: str
+    list: RuleList | None
+    form: RuleListForm
+
+    @property
+    def count(self) -> int:
+        return len(self.list.term_list) if self.list else 0
+
+
+def _cards(bound: RuleListForm | None) -> list[dict]:
+    stored = {(r.kind, r.category, r.language): r for r in RuleList.objects.all()}
+    cards = []
+    for kind in KINDS:
+        groups = []
+        for category, category_label in kind.categories.items():
+            entries = []
+            for language in kind.languages:
+                key = (kind.code, category, language)
+                rule_list = stored.get(key)
+                prefix = f"{kind.code}-{category or 'all'}-{language.replace('*', 'any')}"
+                if (
+                    bound is not None
+                    and (
+                        bound.data.get("kind"),
+                        bound.data.get("category", ""),
+                        bound.data.get("language"),
+                    )
+                    == key
+                ):
+                    form = bound
+                else:
+                    form = RuleListForm(
+                        initial={
+                            "kind": kind.code,
+                            "category": category,
+                            "language": language,
+                            "terms": "\n".join(rule_list.term_list) if rule_list else "",
+                        },
+                        auto_id=f"id_{prefix}_%s",
+                    )
+                entries.append(Entry(language, str(LANGUAGES[language]), rule_list, form))
+            groups.append({"code": category, "label": category_label, "entries": entries})
+        cards.append({"kind": kind, "groups": groups})
+    return cards
+
+
+@login_required
+def rule_lists(request):
+    require(request.user, "compliance_rules.view")
+    bound = None
+    if request.method == "POST":
+        require(request.user, "compliance_rules.manage")
+        prefix = "{}-{}-{}".format(
+            request.POST.get("kind", ""),
+            request.POST.get("category") or "all",
+            request.POST.get("language", "").replace("*", "any"),
+        )
+        bound = RuleListForm(request.POST, auto_id=f"id_{prefix}_%s")
+        if bound.is_valid():
+            try:
+                saved = services.rule_list_update(actor=request.user, **bound.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(bound, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Saved: %(count)s terms. Open posts are being checked again.")
+                    % {"count": len(saved.term_list)},
+                )
+                return redirect("compliance_rule_lists")
+    return render(
+        request,
+        "compliance/rule_lists.html",
+        {"cards": _cards(bound), "can_manage": can(request.user, "compliance_rules.manage")},
     )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from compliance import services
 from compliance.content import REVIEWED, account_key
 from compliance.models import Decision, PostMedia, PostStatus, RuleList, SponsoredPost
-from compliance.rule_lists import rule_list_update
+from compliance.services import rule_list_update
 from riskdesk import ownership
 from riskdesk.content_hash import content_digest
 from riskdesk.models import AuditEvent

@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from compliance import conf
+from compliance.models import MediaKind, PostMedia
 
 FOLDER = "compliance"
 THUMBNAIL_SIZE = (480, 480)
@@ -139,3 +141,89 @@ def delete(*paths: str) -> None:
     for path in paths:
         if path:
             default_storage.delete(path)
+
+
+# --- Storing a post's uploads -----------------------------------------------------------
+
+
+def _check_uploads(media, contract) -> tuple[list, object]:
+    """Check every upload before anything is written: one bad file saves nothing."""
+    errors = []
+    checked = []
+    for upload in media or []:
+        try:
+            checked.append(check_media(upload))
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    checked_contract = None
+    contract_errors = []
+    if contract is not None:
+        try:
+            checked_contract = check_contract(contract)
+        except ValidationError as exc:
+            contract_errors = exc.messages
+    if errors or contract_errors:
+        raise ValidationError(
+            {k: v for k, v in {"media": errors, "contract": contract_errors}.items() if v}
+        )
+    return checked, checked_contract
+
+
+class _Stored:
+    """Paths written during a service, removed again if its transaction rolls back."""
+
+    def __init__(self):
+        self.paths: list[str] = []
+
+    def add(self, path: str) -> str:
+        self.paths.append(path)
+        return path
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, *exc):
+        if exc_type is not None:
+            delete(*self.paths)
+        return False
+
+
+def _save_media(post, checked: list, actor, stored: _Stored) -> None:
+    existing = post.media.count()
+    if existing + len(checked) > conf.get("COMPLIANCE_MAX_MEDIA_PER_POST"):
+        raise ValidationError(
+            {
+                "media": _("A post has at most %(max)s media files.")
+                % {"max": conf.get("COMPLIANCE_MAX_MEDIA_PER_POST")}
+            }
+        )
+    for item in checked:
+        path = stored.add(store(item.data, item.extension))
+        thumbnail = stored.add(store(item.thumbnail, ".jpg")) if item.thumbnail else ""
+        PostMedia.objects.create(
+            post=post,
+            kind=MediaKind.IMAGE if item.kind == "image" else MediaKind.VIDEO,
+            file=path,
+            thumbnail=thumbnail,
+            original_name=item.original_name,
+            content_type=item.content_type,
+            size=len(item.data),
+            sha256=item.sha256,
+            width=item.width,
+            height=item.height,
+            uploaded_by=actor,
+        )
+
+
+def _save_contract(post, checked, stored: _Stored) -> list[str]:
+    """Store the new contract; returns the old file to delete once the change commits."""
+    old = [post.contract_file] if post.contract_file else []
+    post.contract_file = stored.add(store(checked.data, ".pdf"))
+    post.contract_name = checked.original_name
+    post.contract_sha256 = checked.sha256
+    return old
+
+
+def _delete_after_commit(paths: list[str]) -> None:
+    if paths:
+        transaction.on_commit(lambda: delete(*paths))
