@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "policies",
     "compliance",
     "monitoring",
+    "inbox",
     "incidents",
 ]
 

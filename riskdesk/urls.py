@@ -4,11 +4,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 import compliance.urls
+import inbox.urls
 import incidents.urls
 import policies.urls
 from accounts import urls_offboarding
 from accounts.api import ApiTokenView, TeamViewSet, UserViewSet
-from monitoring import urls_inbox, urls_lists, urls_notifications, urls_rules, urls_spikes
+from monitoring import urls_lists, urls_notifications, urls_rules, urls_spikes
 from monitoring.api import (
     CredentialViewSet,
     IngestView,
@@ -43,7 +44,7 @@ _APP_URLS = (
     urls_notifications,
     urls_spikes,
     urls_lists,
-    urls_inbox,
+    inbox.urls,
     urls_offboarding,
     policies.urls,
     compliance.urls,
@@ -66,7 +67,7 @@ urlpatterns = [
     path("", include(urls_notifications)),
     path("", include(urls_spikes)),
     path("", include(urls_lists)),
-    path("", include(urls_inbox)),
+    path("", include(inbox.urls)),
     path("", include(urls_offboarding)),
     path("", include(policies.urls)),
     path("", include(compliance.urls)),

@@ -36,13 +36,13 @@ from accounts.models import (
     User,
 )
 from compliance.models import PostMedia, SponsoredPost
+from inbox.models import SavedView
 from incidents.models import Incident, Playbook
 from monitoring.models import (
     Credential,
     Mention,
     NotificationChannel,
     Rule,
-    SavedView,
     SpikeAlert,
     Stream,
     WatchedAuthor,
