@@ -31,8 +31,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Team, TeamMembership, User
-from monitoring.inbox import CRITICAL_RISK
-from monitoring.models import Mention, Priority, SlaTarget, Stream, Tag
+from inbox.models import SlaTarget
+from inbox.selectors import CRITICAL_RISK
+from monitoring.models import Mention, Priority, Stream, Tag
 from monitoring.pipeline import copy_tag_links
 
 ROWS_ENV = "RISKDESK_BENCH_INBOX_ROWS"

@@ -7,6 +7,7 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("Monitoring")
 
     def ready(self):
+        from inbox.services import apply_sla
         from monitoring import (
             ownership,
             permissions,  # noqa: F401  (declares the actions)
@@ -15,7 +16,6 @@ class MonitoringConfig(AppConfig):
         from monitoring.enrichment.enricher import enrich_batch
         from monitoring.notifications import queue_for_stored
         from monitoring.rules import apply_rules
-        from monitoring.sla import apply_sla
 
         pipeline.register_step(enrich_batch)
         pipeline.register_step(apply_rules)

@@ -8,9 +8,8 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from monitoring.inbox import CRITICAL_RISK
-from monitoring.models import Mention, SpikeAlert
-from monitoring.sla import OPEN_STATUSES, breached_q
+from inbox.selectors import CRITICAL_RISK, breached_q
+from monitoring.models import OPEN_STATUSES, Mention, SpikeAlert
 from riskdesk.permissions import can
 
 # --- Dashboard: the risk cards ------------------------------------------------------------

@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "policies",
     "compliance",
     "monitoring",
+    "inbox",
     "incidents",
 ]
 

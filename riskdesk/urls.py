@@ -5,12 +5,13 @@ from rest_framework.routers import DefaultRouter
 
 import accounts.urls
 import compliance.urls
+import inbox.urls
 import incidents.urls
 import monitoring.urls
 import offboarding.urls
 import policies.urls
 from accounts.api import ApiTokenView
-from monitoring import urls_inbox, urls_notifications, urls_rules, urls_spikes
+from monitoring import urls_notifications, urls_rules, urls_spikes
 from monitoring.api import IngestView, MetaWebhookView
 from riskdesk import views
 from riskdesk.api import AuditEventViewSet
@@ -37,7 +38,7 @@ _APP_URLS = (
     urls_rules,
     urls_notifications,
     urls_spikes,
-    urls_inbox,
+    inbox.urls,
     offboarding.urls,
     policies.urls,
     compliance.urls,
@@ -59,7 +60,7 @@ urlpatterns = [
     path("", include(urls_rules)),
     path("", include(urls_notifications)),
     path("", include(urls_spikes)),
-    path("", include(urls_inbox)),
+    path("", include(inbox.urls)),
     path("", include(offboarding.urls)),
     path("", include(policies.urls)),
     path("", include(compliance.urls)),

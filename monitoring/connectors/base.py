@@ -66,7 +66,7 @@ class NormalizedMention:
     rule_trace: list = field(default_factory=list)
     notify: bool = False
     incident_rule_ids: list = field(default_factory=list)  # read by incidents.rule_action
-    # Filled by monitoring.sla.
+    # Filled by inbox.services.apply_sla.
     first_response_due_at: datetime | None = None
     resolve_due_at: datetime | None = None
 

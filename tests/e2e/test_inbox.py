@@ -9,10 +9,11 @@ from playwright.sync_api import expect
 
 from accounts.demo import demo_email
 from accounts.models import Team, User
-from monitoring.models import MentionEvent, MentionReply, MentionStatus, ReplyTemplate
+from inbox.models import MentionEvent, MentionReply, ReplyTemplate
+from monitoring.models import MentionStatus
 from tests.e2e.session import sign_in
+from tests.inbox.factories import ReplyTemplateFactory
 from tests.monitoring.factories import MentionFactory
-from tests.monitoring.inbox_factories import ReplyTemplateFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

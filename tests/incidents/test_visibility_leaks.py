@@ -13,9 +13,9 @@ from accounts.models import TeamKind
 from incidents import services
 from incidents.models import IncidentMention
 from monitoring.models import SpikeAlert
+from tests.inbox.factories import restricted_team
 from tests.incidents.factories import IncidentFactory
 from tests.monitoring.factories import MentionFactory, StreamFactory
-from tests.monitoring.inbox_factories import restricted_team
 
 pytestmark = pytest.mark.django_db
 

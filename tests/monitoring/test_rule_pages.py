@@ -16,8 +16,8 @@ from monitoring.models import Mention, Rule
 from riskdesk.models import AuditEvent
 from tests.accounts.factories import TeamFactory, UserFactory
 from tests.conftest import ANONYMOUS, NO_ROLE
+from tests.inbox.factories import restricted_team
 from tests.monitoring.factories import MentionFactory, StreamFactory
-from tests.monitoring.inbox_factories import restricted_team
 
 pytestmark = pytest.mark.django_db
 

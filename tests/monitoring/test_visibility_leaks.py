@@ -14,14 +14,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import TeamKind
+from inbox.services import viewing_mark
 from monitoring import spikes
 from monitoring.dashboard import dashboard_risk
-from monitoring.inbox import viewing_mark
 from monitoring.models import Mention, Notification, NotificationChannel, SpikeAlert
 from offboarding.models import BrandAccount
 from tests.accounts.factories import TeamFactory, UserFactory
+from tests.inbox.factories import restricted_team
 from tests.monitoring.factories import MentionFactory, StreamFactory
-from tests.monitoring.inbox_factories import restricted_team
 
 pytestmark = pytest.mark.django_db
 

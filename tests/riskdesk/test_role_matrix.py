@@ -26,13 +26,13 @@ from django.utils import timezone
 
 from accounts.models import ScimProvider, Team, TeamKind, User
 from compliance.models import PostMedia, SponsoredPost
+from inbox.models import SavedView
 from incidents.models import Incident, Playbook
 from monitoring.models import (
     Credential,
     Mention,
     NotificationChannel,
     Rule,
-    SavedView,
     SpikeAlert,
     Stream,
     WatchedAuthor,

@@ -31,8 +31,8 @@ from django.urls import resolve
 
 from accounts.models import TeamKind, User
 from accounts.roles import ROLE_PERMISSIONS
+from inbox.services import viewing_mark
 from incidents import services as incident_services
-from monitoring.inbox import viewing_mark
 from monitoring.models import Mention, Notification, NotificationChannel, SpikeAlert
 from tests.accounts.factories import TeamFactory, TeamMembershipFactory, UserFactory
 from tests.conftest import ANONYMOUS, NO_ROLE

@@ -4,12 +4,16 @@ Each service checks that the actor may triage and may see every mention it is
 given, changes them in bulk, writes one history line (MentionEvent) and one
 audit event per mention, all in the same transaction, and returns how many
 mentions actually changed (a repeated click changes nothing and records nothing).
+
+Also here: the SLA due times the pipeline stamps on arriving mentions and triage
+recomputes, the soft lock of a reader on an open mention, and the views people save.
 """
 
 from collections.abc import Sequence
 from string import Formatter
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models.functions import Now
@@ -17,15 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
+from inbox.models import MentionEvent, MentionReply, ReplyTemplate, SavedView
+from inbox.selectors import VIEWING_SECONDS, Targets, viewers_key
 from monitoring import services as monitoring_services
-from monitoring import sla
 from monitoring.models import (
     Mention,
-    MentionEvent,
-    MentionReply,
     MentionStatus,
     Priority,
-    ReplyTemplate,
     Tag,
     WatchedAuthor,
     hidden_team_ids,
@@ -97,7 +99,7 @@ def mentions_assign(*, actor, mentions, assignee: User | None = None, team: Team
         Mention.objects.filter(pk__in=[m.pk for m in todo]).update(team=team)
         for m in todo:
             m.team = team
-        sla.recompute_due(todo)
+        recompute_due(todo)
         _record(
             actor,
             todo,
@@ -204,7 +206,7 @@ def mentions_set_priority(*, actor, mentions, priority: int) -> int:
     Mention.objects.filter(pk__in=[m.pk for m in todo]).update(priority=priority)
     for m in todo:
         m.priority = priority
-    sla.recompute_due(todo)
+    recompute_due(todo)
     _record(
         actor, todo, MentionEvent.Kind.PRIORITY, "mention.priority", before, {"priority": priority}
     )
@@ -382,3 +384,50 @@ def mentions_escalate(*, actor, mentions, incident) -> int:
         for m in fresh
     )
     return linked
+
+
+# --- Service-level targets: the due times stored on each mention ---------------
+
+
+def apply_sla(batch: list) -> None:
+    """Pipeline step (after routing): stamp each new mention with its due times."""
+    targets = Targets.load()
+    now = timezone.now()
+    for mention in batch:
+        mention.first_response_due_at, mention.resolve_due_at = targets.due(
+            start=now, priority=mention.priority, team_id=mention.team_id
+        )
+
+
+def recompute_due(mentions) -> None:
+    """After a priority or team change: due times from when each mention arrived."""
+    targets = Targets.load()
+    for mention in mentions:
+        first, resolve = targets.due(
+            start=mention.received_at, priority=mention.priority, team_id=mention.team_id
+        )
+        Mention.objects.filter(pk=mention.pk).update(
+            first_response_due_at=first, resolve_due_at=resolve
+        )
+        mention.first_response_due_at, mention.resolve_due_at = first, resolve
+
+
+# Soft locks: who has a mention open right now, kept in the cache for a few seconds.
+def viewing_mark(mention_id: int, user: User) -> None:
+    key = viewers_key(mention_id)
+    now = timezone.now().timestamp()
+    viewers = {uid: entry for uid, entry in (cache.get(key) or {}).items() if entry[1] > now}
+    viewers[user.pk] = (user.display_name or user.email, now + VIEWING_SECONDS)
+    cache.set(key, viewers, VIEWING_SECONDS)
+
+
+def saved_view_save(*, owner: User, name: str, query: str) -> SavedView:
+    """Save (or overwrite) the owner's view of this name."""
+    view, _created = SavedView.objects.update_or_create(
+        owner=owner, name=name, defaults={"query": query}
+    )
+    return view
+
+
+def saved_view_delete(*, view: SavedView) -> None:
+    view.delete()

@@ -5,7 +5,7 @@ from datetime import time
 import factory
 
 from accounts.models import TeamKind
-from monitoring.models import ReplyTemplate, SavedView, TeamHours
+from inbox.models import ReplyTemplate, SavedView, TeamHours
 from tests.accounts.factories import TeamFactory, TeamMembershipFactory, UserFactory
 
 

@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import TeamKind, TeamMembership
-from monitoring.inbox import viewing_mark
-from monitoring.models import Mention, MentionEvent, MentionStatus, ReplyTemplate
+from inbox.models import MentionEvent, ReplyTemplate
+from inbox.services import viewing_mark
+from monitoring.models import Mention, MentionStatus
 from riskdesk.models import AuditEvent
 from tests.accounts.factories import TeamFactory
 from tests.conftest import empty_cache

@@ -1,4 +1,4 @@
-"""monitoring.inbox_rows: inbox rows rendered once per state, then read from the cache.
+"""inbox.selectors.render_rows: inbox rows rendered once per state, then read from the cache.
 
 A cached row must never show what is no longer true: a triage action, a reader without the
 right to triage, another language or someone opening the mention each give a new row.
@@ -9,14 +9,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from monitoring import triage
-from monitoring.inbox import viewing_mark
+from inbox import services
+from inbox.services import viewing_mark
 from tests.accounts.factories import TeamFactory, UserFactory
 from tests.monitoring.factories import MentionFactory
 
 pytestmark = pytest.mark.django_db
 
-ROW = "monitoring/_inbox_row.html"
+ROW = "inbox/_inbox_row.html"
 
 
 def _rows_rendered(response) -> int:
@@ -47,8 +47,10 @@ def test_a_triage_action_renders_that_row_anew(client_for, user_for):
     client = client_for("social")
     assert "Unassigned" in _row(client.get("/inbox/"), changed)
 
-    triage.mentions_assign(actor=user_for("social"), mentions=[changed], assignee=user_for("legal"))
-    triage.mentions_tag(actor=user_for("social"), mentions=[changed], add=["refund"])
+    services.mentions_assign(
+        actor=user_for("social"), mentions=[changed], assignee=user_for("legal")
+    )
+    services.mentions_tag(actor=user_for("social"), mentions=[changed], add=["refund"])
     response = client.get("/inbox/")
 
     assert _rows_rendered(response) == 1

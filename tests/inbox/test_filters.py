@@ -1,4 +1,4 @@
-"""monitoring.inbox: the shared filters, keyset pages and who sees which queue."""
+"""inbox.filters and inbox.selectors: the shared filters, keyset pages and who sees which queue."""
 
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -10,17 +10,12 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.models import TeamKind
-from monitoring.inbox import (
-    FEW_MATCHES,
-    InboxFilter,
-    builtin_views,
-    inbox_page,
-    search_match,
-)
+from inbox.filters import FEW_MATCHES, InboxFilter, search_match
+from inbox.selectors import builtin_views, inbox_page
 from monitoring.models import Mention, Tag
 from tests.accounts.factories import TeamFactory, UserFactory
+from tests.inbox.factories import restricted_team
 from tests.monitoring.factories import MentionFactory, StreamFactory
-from tests.monitoring.inbox_factories import restricted_team
 
 pytestmark = pytest.mark.django_db
 
@@ -300,7 +295,7 @@ def test_the_search_column_has_a_gin_index_the_planner_uses(social_user):
 
 @pytest.mark.parametrize("few", [FEW_MATCHES, 1])
 def test_search_finds_the_newest_matches_whether_few_or_many(social_user, monkeypatch, few):
-    monkeypatch.setattr("monitoring.inbox.FEW_MATCHES", few)
+    monkeypatch.setattr("inbox.filters.FEW_MATCHES", few)
     now = timezone.now()
     old, new = (
         MentionFactory(text="Remboursement refusé", published_at=now - timedelta(days=d))
@@ -326,7 +321,7 @@ def test_the_reasons_have_a_gin_index_the_planner_uses(social_user):
 
 @pytest.mark.parametrize("few", [FEW_MATCHES, 1])
 def test_the_reason_filter_finds_the_riskiest_whether_few_or_many(social_user, monkeypatch, few):
-    monkeypatch.setattr("monitoring.inbox.FEW_MATCHES", few)
+    monkeypatch.setattr("inbox.filters.FEW_MATCHES", few)
     legal = [{"code": "legal", "detail": "lawsuit"}]
     low, high = (MentionFactory(risk_score=score, risk_reasons=legal) for score in (40, 80))
     MentionFactory(risk_score=99, risk_reasons=[{"code": "crisis", "detail": "recall"}])

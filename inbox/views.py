@@ -16,21 +16,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
-from monitoring import sla, triage
-from monitoring.dashboard import risk_band
-from monitoring.inbox import (
+from inbox import selectors, services
+from inbox.filters import InboxFilter
+from inbox.forms import BulkActionForm, NoteForm, ReplyForm, SavedViewForm
+from inbox.models import ReplyTemplate, SavedView
+from inbox.selectors import (
     REASON_LABELS,
-    InboxFilter,
     builtin_views,
     inbox_page,
     list_queryset,
+    render_rows,
     viewers_of,
-    viewing_mark,
     visible_teams,
 )
-from monitoring.inbox_forms import BulkActionForm, NoteForm, ReplyForm, SavedViewForm
-from monitoring.inbox_rows import render_rows
-from monitoring.models import Mention, MentionStatus, Priority, ReplyTemplate, SavedView
+from inbox.services import viewing_mark
+from monitoring.dashboard import risk_band
+from monitoring.models import Mention, MentionStatus, Priority
 from riskdesk.permissions import can, require
 
 CHANGED_SHOWN = 100
@@ -43,7 +44,7 @@ def decorate(mentions, user, now=None) -> list[Mention]:
     mentions = list(mentions)
     viewers = viewers_of([m.pk for m in mentions], except_user=user)
     for m in mentions:
-        m.timer = sla.timer(m, now)
+        m.timer = selectors.timer(m, now)
         m.band = risk_band(m.risk_score)
         m.top_reasons = [
             REASON_LABELS.get(r.get("code"), r.get("code")) for r in (m.risk_reasons or [])[:2]
@@ -99,11 +100,7 @@ def inbox(request):
         "can_triage": can_triage,
     }
     if request.htmx and not request.htmx.boosted:  # the list only: the page around it stays
-        template = (
-            "monitoring/inbox_more.html"
-            if request.GET.get("cursor")
-            else "monitoring/inbox_list.html"
-        )
+        template = "inbox/inbox_more.html" if request.GET.get("cursor") else "inbox/inbox_list.html"
         return render(request, template, context)
     context |= {
         "views": builtin_views(request.user),
@@ -114,9 +111,9 @@ def inbox(request):
         "priorities": Priority.choices,
         "can_declare": can(request.user, "incident.declare"),
         "open_incidents": _open_incidents(request.user),
-        "breached": sla.breach_count(Mention.objects.visible_to(request.user), now),
+        "breached": selectors.breach_count(Mention.objects.visible_to(request.user), now),
     }
-    return render(request, "monitoring/inbox.html", context)
+    return render(request, "inbox/inbox.html", context)
 
 
 def _open_incidents(user) -> list:
@@ -163,7 +160,7 @@ def inbox_poll(request):
     viewers = viewers_of(ids, except_user=request.user)
     return render(
         request,
-        "monitoring/inbox_poll.html",
+        "inbox/inbox_poll.html",
         {
             "new_count": new_count,
             "changed": changed,
@@ -235,7 +232,7 @@ def _panel_context(request, mention: Mention, **extra) -> dict:
         "people": _assignable_people(),
         "statuses": MentionStatus.choices,
         "priorities": Priority.choices,
-        "case": triage.case_number(mention),
+        "case": services.case_number(mention),
         **extra,
     }
 
@@ -247,8 +244,8 @@ def mention_panel(request, pk):
     viewing_mark(mention.pk, request.user)
     context = _panel_context(request, mention)
     if request.htmx:
-        return render(request, "monitoring/inbox_panel.html", context)
-    return render(request, "monitoring/mention_page.html", context)
+        return render(request, "inbox/inbox_panel.html", context)
+    return render(request, "inbox/mention_page.html", context)
 
 
 @login_required
@@ -258,7 +255,7 @@ def mention_viewing(request, pk):
     mention = _mention_or_404(request, pk)
     viewing_mark(mention.pk, request.user)
     names = viewers_of([mention.pk], except_user=request.user).get(mention.pk, [])
-    return render(request, "monitoring/_viewers.html", {"names": names, "mention": mention})
+    return render(request, "inbox/_viewers.html", {"names": names, "mention": mention})
 
 
 def _back(request, fallback: str):
@@ -273,7 +270,7 @@ def _after_action(request, mention: Mention, *, error=None):
     mention = _mention_or_404(request, mention.pk)
     if request.htmx:
         context = _panel_context(request, mention, error=error, changed=[mention])
-        return render(request, "monitoring/inbox_panel.html", context)
+        return render(request, "inbox/inbox_panel.html", context)
     if error:
         messages.error(request, error)
     return _back(request, f"/inbox/{mention.pk}/")
@@ -303,29 +300,31 @@ def _run_bulk(request, form: BulkActionForm, mentions) -> str | None:
     action = data["action"]
     try:
         if action == "assign":
-            triage.mentions_assign(actor=actor, mentions=mentions, assignee=data["assignee"])
+            services.mentions_assign(actor=actor, mentions=mentions, assignee=data["assignee"])
         elif action == "unassign":
-            triage.mentions_unassign(actor=actor, mentions=mentions)
+            services.mentions_unassign(actor=actor, mentions=mentions)
         elif action == "team":
             team = visible_teams(actor).filter(pk=data["team"]).first()
             if team is None:
                 return _("Unknown team.")
-            triage.mentions_assign(actor=actor, mentions=mentions, team=team)
+            services.mentions_assign(actor=actor, mentions=mentions, team=team)
         elif action == "tag":
-            triage.mentions_tag(actor=actor, mentions=mentions, add=form.tag_names)
+            services.mentions_tag(actor=actor, mentions=mentions, add=form.tag_names)
         elif action == "untag":
-            triage.mentions_tag(actor=actor, mentions=mentions, remove=form.tag_names)
+            services.mentions_tag(actor=actor, mentions=mentions, remove=form.tag_names)
         elif action == "status":
-            triage.mentions_set_status(actor=actor, mentions=mentions, status=data["status"])
+            services.mentions_set_status(actor=actor, mentions=mentions, status=data["status"])
         elif action == "priority":
-            triage.mentions_set_priority(actor=actor, mentions=mentions, priority=data["priority"])
+            services.mentions_set_priority(
+                actor=actor, mentions=mentions, priority=data["priority"]
+            )
         elif action == "escalate":
             from incidents.selectors import open_incidents
 
             incident = open_incidents(actor).filter(pk=data["incident"]).first()
             if incident is None:
                 return _("That incident is not open or not yours to see.")
-            triage.mentions_escalate(actor=actor, mentions=mentions, incident=incident)
+            services.mentions_escalate(actor=actor, mentions=mentions, incident=incident)
     except ValidationError as exc:
         return _error_text(exc)
     return None
@@ -358,7 +357,7 @@ def inbox_bulk(request):
         )
         return render(
             request,
-            "monitoring/inbox_bulk_result.html",
+            "inbox/inbox_bulk_result.html",
             {"changed": rows, "error": error, "count": len(mentions), "can_triage": True},
         )
     if error:
@@ -388,7 +387,7 @@ def mention_note(request, pk):
     error = None
     if form.is_valid():
         try:
-            triage.mention_note_add(
+            services.mention_note_add(
                 actor=request.user, mention=mention, text=form.cleaned_data["text"]
             )
         except ValidationError as exc:
@@ -406,7 +405,7 @@ def mention_reply(request, pk):
     error = None
     if form.is_valid():
         try:
-            triage.mention_reply(
+            services.mention_reply(
                 actor=request.user,
                 mention=mention,
                 body=form.cleaned_data["body"],
@@ -428,8 +427,8 @@ def mention_reply_draft(request, pk):
         pk=request.GET.get("template") if str(request.GET.get("template", "")).isdigit() else None,
         is_active=True,
     ).first()
-    body = triage.template_render(template, mention) if template else ""
-    return render(request, "monitoring/_reply_body.html", {"body": body, "mention": mention})
+    body = services.template_render(template, mention) if template else ""
+    return render(request, "inbox/_reply_body.html", {"body": body, "mention": mention})
 
 
 @login_required
@@ -438,7 +437,7 @@ def mention_watch(request, pk):
     mention = _mention_or_404(request, pk)
     error = None
     try:
-        triage.mention_watch_author(
+        services.mention_watch_author(
             actor=request.user,
             mention=mention,
             impersonator=request.POST.get("impersonator") == "1",
@@ -455,8 +454,8 @@ def saved_view_create(request):
     form = SavedViewForm(request.POST)
     if form.is_valid():
         name = form.cleaned_data["name"].strip()
-        view, _created = SavedView.objects.update_or_create(
-            owner=request.user, name=name, defaults={"query": form.cleaned_data["query"]}
+        view = services.saved_view_save(
+            owner=request.user, name=name, query=form.cleaned_data["query"]
         )
         messages.success(request, _("View “%(name)s” saved.") % {"name": name})
         return redirect(f"/inbox/?{QueryDict(view.query).urlencode()}")
@@ -468,7 +467,7 @@ def saved_view_create(request):
 @require_POST
 def saved_view_delete(request, pk):
     view = get_object_or_404(SavedView, pk=pk, owner=request.user)
-    view.delete()
+    services.saved_view_delete(view=view)
     messages.success(request, _("View “%(name)s” deleted.") % {"name": view.name})
     return redirect("inbox")
 
@@ -480,10 +479,10 @@ def sla_report(request):
     visible = Mention.objects.visible_to(request.user)
     return render(
         request,
-        "monitoring/sla_report.html",
+        "inbox/sla_report.html",
         {
-            "rows": sla.weekly_report(visible),
-            "breached": sla.breach_count(visible),
-            "targets": sla.Targets.load().by_priority.values(),
+            "rows": selectors.weekly_report(visible),
+            "breached": selectors.breach_count(visible),
+            "targets": selectors.Targets.load().by_priority.values(),
         },
     )

@@ -8,8 +8,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import User
-from monitoring import sla, triage
-from monitoring.inbox import InboxFilter, visible_teams
+from inbox import selectors, services
+from inbox.filters import InboxFilter
+from inbox.selectors import visible_teams
 from monitoring.models import Mention, MentionStatus, Priority
 from riskdesk.rest import ActionPermission, IdListField
 
@@ -76,7 +77,7 @@ class MentionSerializer(serializers.ModelSerializer):
         return {"id": person.pk, "name": str(person)} if person else None
 
     def get_sla(self, obj) -> dict | None:
-        timer = sla.timer(obj)
+        timer = selectors.timer(obj)
         if timer is None:
             return None
         return {
@@ -106,7 +107,7 @@ class MentionChangeSerializer(serializers.Serializer):
 
 
 class BulkSerializer(MentionChangeSerializer):
-    ids = IdListField(min_length=1, max_length=triage.MAX_SELECTION)
+    ids = IdListField(min_length=1, max_length=services.MAX_SELECTION)
     add_tags = serializers.ListField(
         child=serializers.CharField(max_length=64), required=False, max_length=50
     )
@@ -121,26 +122,26 @@ def apply_changes(actor, mentions: list[Mention], data: dict) -> None:
         team = visible_teams(actor).filter(pk=data["team"]).first()
         if team is None:
             raise serializers.ValidationError({"team": ["Unknown team."]})
-        triage.mentions_assign(actor=actor, mentions=mentions, team=team)
+        services.mentions_assign(actor=actor, mentions=mentions, team=team)
     if "assignee" in data:
         if data["assignee"] is None:
-            triage.mentions_unassign(actor=actor, mentions=mentions)
+            services.mentions_unassign(actor=actor, mentions=mentions)
         else:
-            triage.mentions_assign(actor=actor, mentions=mentions, assignee=data["assignee"])
+            services.mentions_assign(actor=actor, mentions=mentions, assignee=data["assignee"])
     if "status" in data:
-        triage.mentions_set_status(actor=actor, mentions=mentions, status=data["status"])
+        services.mentions_set_status(actor=actor, mentions=mentions, status=data["status"])
     if "priority" in data:
-        triage.mentions_set_priority(actor=actor, mentions=mentions, priority=data["priority"])
+        services.mentions_set_priority(actor=actor, mentions=mentions, priority=data["priority"])
     if "tags" in data:
-        wanted = set(triage.tag_names_clean(data["tags"]))
+        wanted = set(services.tag_names_clean(data["tags"]))
         for mention in mentions:
             have = {t.name for t in mention.tags.all()}
             if wanted != have:
-                triage.mentions_tag(
+                services.mentions_tag(
                     actor=actor, mentions=[mention], add=wanted - have, remove=have - wanted
                 )
     if data.get("add_tags") or data.get("remove_tags"):
-        triage.mentions_tag(
+        services.mentions_tag(
             actor=actor,
             mentions=mentions,
             add=data.get("add_tags", ()),
@@ -148,7 +149,7 @@ def apply_changes(actor, mentions: list[Mention], data: dict) -> None:
         )
     if data.get("note"):
         for mention in mentions:
-            triage.mention_note_add(actor=actor, mention=mention, text=data["note"])
+            services.mention_note_add(actor=actor, mention=mention, text=data["note"])
 
 
 class MentionViewSet(viewsets.GenericViewSet):

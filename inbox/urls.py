@@ -1,7 +1,7 @@
 from django.urls import path
 
-from monitoring import inbox_views as views
-from monitoring.inbox_api import MentionViewSet
+from inbox import views
+from inbox.api import MentionViewSet
 
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),

@@ -1,4 +1,4 @@
-"""monitoring.triage: every inbox action as a service call.
+"""inbox.services: every inbox action as a service call.
 
 Each action is checked for permission (nothing changed, nothing audited when
 refused), writes history (MentionEvent) and audit events, does nothing on a
@@ -12,12 +12,11 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import TeamKind
+from inbox import services
+from inbox.models import MentionEvent, MentionReply
 from incidents.models import IncidentMention
-from monitoring import triage
 from monitoring.models import (
     Mention,
-    MentionEvent,
-    MentionReply,
     MentionStatus,
     Priority,
     Tag,
@@ -25,9 +24,9 @@ from monitoring.models import (
 )
 from riskdesk.models import AuditEvent
 from tests.accounts.factories import TeamFactory, UserFactory
+from tests.inbox.factories import ReplyTemplateFactory, restricted_team
 from tests.incidents.factories import IncidentFactory
 from tests.monitoring.factories import MentionFactory
-from tests.monitoring.inbox_factories import ReplyTemplateFactory, restricted_team
 
 pytestmark = pytest.mark.django_db
 
@@ -62,28 +61,28 @@ def legal_queue(legal_user):
 
 
 ACTIONS = {
-    "assign": lambda actor, ms, other: triage.mentions_assign(
+    "assign": lambda actor, ms, other: services.mentions_assign(
         actor=actor, mentions=ms, assignee=other
     ),
-    "unassign": lambda actor, ms, other: triage.mentions_unassign(actor=actor, mentions=ms),
-    "route": lambda actor, ms, other: triage.mentions_assign(
+    "unassign": lambda actor, ms, other: services.mentions_unassign(actor=actor, mentions=ms),
+    "route": lambda actor, ms, other: services.mentions_assign(
         actor=actor, mentions=ms, team=TeamFactory()
     ),
-    "tag": lambda actor, ms, other: triage.mentions_tag(actor=actor, mentions=ms, add=["x"]),
-    "status": lambda actor, ms, other: triage.mentions_set_status(
+    "tag": lambda actor, ms, other: services.mentions_tag(actor=actor, mentions=ms, add=["x"]),
+    "status": lambda actor, ms, other: services.mentions_set_status(
         actor=actor, mentions=ms, status="resolved"
     ),
-    "priority": lambda actor, ms, other: triage.mentions_set_priority(
+    "priority": lambda actor, ms, other: services.mentions_set_priority(
         actor=actor, mentions=ms, priority=Priority.URGENT
     ),
-    "note": lambda actor, ms, other: triage.mention_note_add(
+    "note": lambda actor, ms, other: services.mention_note_add(
         actor=actor, mention=ms[0], text="Seen"
     ),
-    "reply": lambda actor, ms, other: triage.mention_reply(
+    "reply": lambda actor, ms, other: services.mention_reply(
         actor=actor, mention=ms[0], body="Hello"
     ),
-    "watch": lambda actor, ms, other: triage.mention_watch_author(actor=actor, mention=ms[0]),
-    "escalate": lambda actor, ms, other: triage.mentions_escalate(
+    "watch": lambda actor, ms, other: services.mention_watch_author(actor=actor, mention=ms[0]),
+    "escalate": lambda actor, ms, other: services.mentions_escalate(
         actor=actor, mentions=ms, incident=IncidentFactory()
     ),
 }
@@ -123,9 +122,9 @@ def test_a_social_user_may_not_act_on_a_legal_queue_mention(action, social_user,
 
 def test_legal_members_and_admins_may_work_the_legal_queue(legal_user, admin_user, legal_queue):
     mention = MentionFactory(team=legal_queue)
-    assert triage.mentions_set_status(actor=legal_user, mentions=[mention], status="waiting") == 1
+    assert services.mentions_set_status(actor=legal_user, mentions=[mention], status="waiting") == 1
     mention = Mention.objects.get(pk=mention.pk)
-    assert triage.mentions_set_priority(actor=admin_user, mentions=[mention], priority=4) == 1
+    assert services.mentions_set_priority(actor=admin_user, mentions=[mention], priority=4) == 1
     assert list(
         MentionEvent.objects.filter(mention=mention).order_by("id").values_list("actor", "kind")
     ) == [(legal_user.pk, "status"), (admin_user.pk, "priority")]
@@ -136,7 +135,7 @@ def test_an_hr_member_outside_legal_is_still_refused(user_for, legal_queue):
     lawyer_in_hr = UserFactory(roles=["legal"])
     restricted_team(TeamKind.HR, members=[lawyer_in_hr])
     with pytest.raises(PermissionDenied):
-        triage.mentions_set_status(
+        services.mentions_set_status(
             actor=lawyer_in_hr, mentions=[MentionFactory(team=legal_queue)], status="waiting"
         )
 
@@ -146,13 +145,13 @@ def test_an_hr_member_outside_legal_is_still_refused(user_for, legal_queue):
 
 def test_an_empty_selection_is_refused(social_user):
     with pytest.raises(ValidationError, match="at least one"):
-        triage.mentions_set_status(actor=social_user, mentions=[], status="resolved")
+        services.mentions_set_status(actor=social_user, mentions=[], status="resolved")
 
 
 def test_more_than_500_mentions_at_once_are_refused(social_user):
-    too_many = [Mention(pk=n) for n in range(1, triage.MAX_SELECTION + 2)]
+    too_many = [Mention(pk=n) for n in range(1, services.MAX_SELECTION + 2)]
     with pytest.raises(ValidationError, match="at most 500"):
-        triage.mentions_set_status(actor=social_user, mentions=too_many, status="resolved")
+        services.mentions_set_status(actor=social_user, mentions=too_many, status="resolved")
     assert _written() == (0, 0)
 
 
@@ -160,12 +159,12 @@ def test_exactly_500_mentions_are_accepted(social_user):
     published = datetime(2026, 3, 1, tzinfo=UTC)
     Mention.objects.bulk_create(
         Mention(platform="x", external_id=f"bulk-{n}", text="t", published_at=published)
-        for n in range(triage.MAX_SELECTION)
+        for n in range(services.MAX_SELECTION)
     )
     selection = list(Mention.objects.all())
     assert len(selection) == 500
     # Nobody holds them: accepted, and nothing to change.
-    assert triage.mentions_unassign(actor=social_user, mentions=selection) == 0
+    assert services.mentions_unassign(actor=social_user, mentions=selection) == 0
 
 
 # --- Assign and route ----------------------------------------------------------------------
@@ -176,7 +175,8 @@ def test_assign_to_a_person_writes_history_and_audit_once(social_user, user_for)
     first, second = _mentions(2)
 
     assert (
-        triage.mentions_assign(actor=social_user, mentions=[first, second], assignee=colleague) == 2
+        services.mentions_assign(actor=social_user, mentions=[first, second], assignee=colleague)
+        == 2
     )
 
     assert set(Mention.objects.values_list("assignee", flat=True)) == {colleague.pk}
@@ -197,7 +197,7 @@ def test_assign_to_a_person_writes_history_and_audit_once(social_user, user_for)
     # Again: nothing changes, nothing is recorded.
     written = _written()
     assert (
-        triage.mentions_assign(
+        services.mentions_assign(
             actor=social_user, mentions=_fresh([first, second]), assignee=colleague
         )
         == 0
@@ -209,7 +209,8 @@ def test_assign_only_changes_the_mentions_held_by_someone_else(social_user, user
     colleague = user_for("legal")
     mine, theirs = MentionFactory(assignee=colleague), MentionFactory(assignee=social_user)
     assert (
-        triage.mentions_assign(actor=social_user, mentions=[mine, theirs], assignee=colleague) == 1
+        services.mentions_assign(actor=social_user, mentions=[mine, theirs], assignee=colleague)
+        == 1
     )
     event = MentionEvent.objects.get()
     assert (event.mention_id, event.data["from"]) == (theirs.pk, {"assignee": social_user.pk})
@@ -217,7 +218,7 @@ def test_assign_only_changes_the_mentions_held_by_someone_else(social_user, user
 
 def test_assign_needs_a_person_or_a_team(social_user):
     with pytest.raises(ValidationError, match="person or a team"):
-        triage.mentions_assign(actor=social_user, mentions=[MentionFactory()])
+        services.mentions_assign(actor=social_user, mentions=[MentionFactory()])
 
 
 @pytest.mark.parametrize("who", ["hr", "inactive"])
@@ -225,7 +226,7 @@ def test_assign_refuses_people_who_cannot_work_on_mentions(social_user, user_for
     person = user_for("hr") if who == "hr" else UserFactory(roles=["social"], is_active=False)
     mention = MentionFactory()
     with pytest.raises(ValidationError) as caught:
-        triage.mentions_assign(actor=social_user, mentions=[mention], assignee=person)
+        services.mentions_assign(actor=social_user, mentions=[mention], assignee=person)
     assert "assignee" in caught.value.message_dict
     assert Mention.objects.get(pk=mention.pk).assignee is None
     assert _written() == (0, 0)
@@ -233,14 +234,16 @@ def test_assign_refuses_people_who_cannot_work_on_mentions(social_user, user_for
 
 @time_machine.travel(NOW, tick=False)
 def test_route_to_a_team_recomputes_its_due_times_in_the_team_hours(social_user):
-    from tests.monitoring.inbox_factories import TeamHoursFactory
+    from tests.inbox.factories import TeamHoursFactory
 
     customer_service = TeamFactory(name="Customer service", kind=TeamKind.CUSTOMER_SERVICE)
     TeamHoursFactory(team=customer_service)  # 9-17 Paris, weekdays
     # Normal priority: 8 business hours to answer. Arrived Wednesday 10:00 UTC (11:00 Paris).
     mention = MentionFactory(priority=Priority.NORMAL, received_at=NOW)
 
-    assert triage.mentions_assign(actor=social_user, mentions=[mention], team=customer_service) == 1
+    assert (
+        services.mentions_assign(actor=social_user, mentions=[mention], team=customer_service) == 1
+    )
 
     stored = Mention.objects.get(pk=mention.pk)
     assert stored.team == customer_service
@@ -256,7 +259,9 @@ def test_route_to_a_team_recomputes_its_due_times_in_the_team_hours(social_user)
 
     written = _written()
     assert (
-        triage.mentions_assign(actor=social_user, mentions=_fresh([mention]), team=customer_service)
+        services.mentions_assign(
+            actor=social_user, mentions=_fresh([mention]), team=customer_service
+        )
         == 0
     )
     assert _written() == written
@@ -264,11 +269,11 @@ def test_route_to_a_team_recomputes_its_due_times_in_the_team_hours(social_user)
 
 def test_unassign_records_only_the_assigned_ones(social_user, user_for):
     held, free = MentionFactory(assignee=user_for("legal")), MentionFactory()
-    assert triage.mentions_unassign(actor=social_user, mentions=[held, free]) == 1
+    assert services.mentions_unassign(actor=social_user, mentions=[held, free]) == 1
     assert Mention.objects.get(pk=held.pk).assignee is None
     assert AuditEvent.objects.get(verb="mention.unassign").target_id == str(held.pk)
     written = _written()
-    assert triage.mentions_unassign(actor=social_user, mentions=_fresh([held, free])) == 0
+    assert services.mentions_unassign(actor=social_user, mentions=_fresh([held, free])) == 0
     assert _written() == written
 
 
@@ -279,7 +284,7 @@ def test_tags_are_added_and_removed_cleaned_and_recorded(social_user):
     first, second = _mentions(2)
     second.tags.add(Tag.objects.create(name="refund"))
 
-    changed = triage.mentions_tag(
+    changed = services.mentions_tag(
         actor=social_user, mentions=[first, second], add=["  Refund ", "Late   Delivery"]
     )
 
@@ -293,10 +298,12 @@ def test_tags_are_added_and_removed_cleaned_and_recorded(social_user):
     assert AuditEvent.objects.filter(verb="mention.tag").count() == 2
 
     written = _written()
-    assert triage.mentions_tag(actor=social_user, mentions=[first, second], add=["refund"]) == 0
+    assert services.mentions_tag(actor=social_user, mentions=[first, second], add=["refund"]) == 0
     assert _written() == written
 
-    assert triage.mentions_tag(actor=social_user, mentions=[first], remove=["REFUND", "never"]) == 1
+    assert (
+        services.mentions_tag(actor=social_user, mentions=[first], remove=["REFUND", "never"]) == 1
+    )
     assert _state(first)[-1] == ["late delivery"]
     assert MentionEvent.objects.filter(mention=first, kind="tagged").latest("id").data == {
         "added": [],
@@ -316,14 +323,14 @@ def test_tags_are_added_and_removed_cleaned_and_recorded(social_user):
 def test_bad_tags_are_refused_before_anything_is_written(social_user, add, remove, message):
     mention = MentionFactory()
     with pytest.raises(ValidationError, match=message):
-        triage.mentions_tag(actor=social_user, mentions=[mention], add=add, remove=remove)
+        services.mentions_tag(actor=social_user, mentions=[mention], add=add, remove=remove)
     assert not Tag.objects.exists()
     assert _written() == (0, 0)
 
 
 def test_a_64_character_tag_is_fine(social_user):
     mention = MentionFactory()
-    assert triage.mentions_tag(actor=social_user, mentions=[mention], add=["y" * 64]) == 1
+    assert services.mentions_tag(actor=social_user, mentions=[mention], add=["y" * 64]) == 1
 
 
 # --- Status and priority -----------------------------------------------------------------------
@@ -334,7 +341,7 @@ def test_resolving_stamps_resolved_and_first_response(social_user):
     answered_at = NOW - timedelta(hours=1)
     untouched, answered = MentionFactory(), MentionFactory(first_response_at=answered_at)
 
-    changed = triage.mentions_set_status(
+    changed = services.mentions_set_status(
         actor=social_user, mentions=[untouched, answered], status=MentionStatus.RESOLVED
     )
 
@@ -353,7 +360,8 @@ def test_resolving_stamps_resolved_and_first_response(social_user):
 
     written = _written()
     assert (
-        triage.mentions_set_status(actor=social_user, mentions=[untouched], status="resolved") == 0
+        services.mentions_set_status(actor=social_user, mentions=[untouched], status="resolved")
+        == 0
     )
     assert _written() == written
 
@@ -361,11 +369,11 @@ def test_resolving_stamps_resolved_and_first_response(social_user):
 @time_machine.travel(NOW, tick=False)
 def test_ignoring_as_spam_closes_too_and_reopening_clears_resolved(social_user):
     mention = MentionFactory()
-    triage.mentions_set_status(actor=social_user, mentions=[mention], status="ignored")
+    services.mentions_set_status(actor=social_user, mentions=[mention], status="ignored")
     mention = Mention.objects.get(pk=mention.pk)
     assert mention.resolved_at == NOW
 
-    triage.mentions_set_status(actor=social_user, mentions=[mention], status="in_progress")
+    services.mentions_set_status(actor=social_user, mentions=[mention], status="in_progress")
     mention = Mention.objects.get(pk=mention.pk)
     assert (mention.status, mention.resolved_at) == ("in_progress", None)
     assert mention.first_response_at == NOW  # an answer given stays given
@@ -375,7 +383,7 @@ def test_ignoring_as_spam_closes_too_and_reopening_clears_resolved(social_user):
 def test_unknown_status_is_refused(social_user, status):
     mention = MentionFactory()
     with pytest.raises(ValidationError) as caught:
-        triage.mentions_set_status(actor=social_user, mentions=[mention], status=status)
+        services.mentions_set_status(actor=social_user, mentions=[mention], status=status)
     assert "status" in caught.value.message_dict
     assert Mention.objects.get(pk=mention.pk).status == "new"
     assert _written() == (0, 0)
@@ -385,7 +393,7 @@ def test_unknown_status_is_refused(social_user, status):
 def test_unknown_priority_is_refused(social_user, priority):
     mention = MentionFactory()
     with pytest.raises(ValidationError) as caught:
-        triage.mentions_set_priority(actor=social_user, mentions=[mention], priority=priority)
+        services.mentions_set_priority(actor=social_user, mentions=[mention], priority=priority)
     assert "priority" in caught.value.message_dict
     assert _written() == (0, 0)
 
@@ -399,7 +407,7 @@ def test_priority_change_recomputes_due_times_from_arrival(social_user):
         resolve_due_at=arrived + timedelta(days=3),
     )
 
-    assert triage.mentions_set_priority(actor=social_user, mentions=[mention], priority=4) == 1
+    assert services.mentions_set_priority(actor=social_user, mentions=[mention], priority=4) == 1
 
     stored = Mention.objects.get(pk=mention.pk)
     # Urgent (default targets): first response in 30 minutes, resolution in 4 hours.
@@ -412,7 +420,8 @@ def test_priority_change_recomputes_due_times_from_arrival(social_user):
 
     written = _written()
     assert (
-        triage.mentions_set_priority(actor=social_user, mentions=_fresh([mention]), priority=4) == 0
+        services.mentions_set_priority(actor=social_user, mentions=_fresh([mention]), priority=4)
+        == 0
     )
     assert _written() == written
 
@@ -422,7 +431,9 @@ def test_priority_change_recomputes_due_times_from_arrival(social_user):
 
 def test_a_note_joins_the_history_and_the_audit(social_user):
     mention = MentionFactory()
-    event = triage.mention_note_add(actor=social_user, mention=mention, text="  Customer called.  ")
+    event = services.mention_note_add(
+        actor=social_user, mention=mention, text="  Customer called.  "
+    )
     assert (event.kind, event.text, event.actor) == ("note", "Customer called.", social_user)
     audit = AuditEvent.objects.get(verb="mention.note")
     assert (audit.target_id, audit.after) == (str(mention.pk), {"note": event.pk})
@@ -439,7 +450,7 @@ def test_a_note_joins_the_history_and_the_audit(social_user):
 )
 def test_an_empty_or_huge_note_is_refused(social_user, text, message):
     with pytest.raises(ValidationError, match=message):
-        triage.mention_note_add(actor=social_user, mention=MentionFactory(), text=text)
+        services.mention_note_add(actor=social_user, mention=MentionFactory(), text=text)
     assert _written() == (0, 0)
 
 
@@ -450,24 +461,24 @@ def test_template_fills_in_author_brand_and_case(settings):
     settings.RISKDESK_BRAND_NAME = "Lumora"
     template = ReplyTemplateFactory(body="Hi {author}, {brand} here. Case {case}.")
     mention = MentionFactory(author_handle="@jdoe", author_name="Jane Doe")
-    assert triage.template_render(template, mention) == (
+    assert services.template_render(template, mention) == (
         f"Hi @jdoe, Lumora here. Case RD-{mention.pk}."
     )
     nameless = MentionFactory(author_handle="", author_name="Le Monde")
-    assert triage.template_render(template, nameless).startswith("Hi Le Monde, ")
+    assert services.template_render(template, nameless).startswith("Hi Le Monde, ")
 
 
 def test_the_default_templates_render():
     """The templates the migration installs use only the known variables."""
-    from monitoring.models import ReplyTemplate
+    from inbox.models import ReplyTemplate
 
     mention = MentionFactory(author_handle="jdoe")
     templates = list(ReplyTemplate.objects.all())
     assert {t.language for t in templates} >= {"en", "fr"}
     assert any(t.moves_to_private for t in templates)
     for template in templates:
-        triage.template_body_check(template.body)
-        text = triage.template_render(template, mention)
+        services.template_body_check(template.body)
+        text = services.template_render(template, mention)
         assert "{" not in text
         assert "@jdoe" in text
 
@@ -483,12 +494,12 @@ def test_the_default_templates_render():
 )
 def test_template_bodies_with_unknown_variables_are_refused(body, message):
     with pytest.raises(ValidationError, match=message):
-        triage.template_body_check(body)
+        services.template_body_check(body)
 
 
 def test_template_body_check_accepts_plain_text_and_known_variables():
     body = "Thanks {author} from {brand}, {case}; literal {{braces}}."
-    assert triage.template_body_check(body) == body
+    assert services.template_body_check(body) == body
 
 
 @time_machine.travel(NOW, tick=False)
@@ -497,9 +508,9 @@ def test_a_private_message_reply_records_it_and_waits_for_the_author(social_user
         name="Take it private", moves_to_private=True, body="DM us, {author} ({case})."
     )
     mention = MentionFactory(author_handle="angry")
-    body = triage.template_render(template, mention)
+    body = services.template_render(template, mention)
 
-    reply = triage.mention_reply(actor=social_user, mention=mention, body=body, template=template)
+    reply = services.mention_reply(actor=social_user, mention=mention, body=body, template=template)
 
     reply.refresh_from_db()
     assert reply.body == f"DM us, @angry (RD-{mention.pk})."
@@ -525,7 +536,7 @@ def test_a_private_message_reply_records_it_and_waits_for_the_author(social_user
 def test_a_public_reply_puts_the_mention_in_progress_and_keeps_the_first_response(social_user):
     first = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     mention = MentionFactory(status="waiting", first_response_at=first)
-    triage.mention_reply(actor=social_user, mention=mention, body="Any news?")
+    services.mention_reply(actor=social_user, mention=mention, body="Any news?")
     stored = Mention.objects.get(pk=mention.pk)
     assert (stored.status, stored.first_response_at) == ("in_progress", first)
     assert MentionReply.objects.get().private is False
@@ -533,7 +544,7 @@ def test_a_public_reply_puts_the_mention_in_progress_and_keeps_the_first_respons
 
 def test_a_reply_to_a_resolved_mention_leaves_it_resolved(social_user):
     mention = MentionFactory(status="resolved")
-    triage.mention_reply(actor=social_user, mention=mention, body="One more thing.")
+    services.mention_reply(actor=social_user, mention=mention, body="One more thing.")
     assert Mention.objects.get(pk=mention.pk).status == "resolved"
 
 
@@ -541,7 +552,7 @@ def test_a_reply_to_a_resolved_mention_leaves_it_resolved(social_user):
 def test_an_empty_or_huge_reply_is_refused(social_user, body, message):
     mention = MentionFactory()
     with pytest.raises(ValidationError, match=message):
-        triage.mention_reply(actor=social_user, mention=mention, body=body)
+        services.mention_reply(actor=social_user, mention=mention, body=body)
     assert not MentionReply.objects.exists()
     assert Mention.objects.get(pk=mention.pk).first_response_at is None
     assert _written() == (0, 0)
@@ -557,9 +568,9 @@ def test_replies_go_through_the_publishing_seam(social_user, monkeypatch):
             sent.append((mention.pk, body, private))
             return "net-1"
 
-    monkeypatch.setattr(triage, "publisher_for", lambda mention: Fake())
+    monkeypatch.setattr(services, "publisher_for", lambda mention: Fake())
     mention = MentionFactory()
-    reply = triage.mention_reply(actor=social_user, mention=mention, body="Hello")
+    reply = services.mention_reply(actor=social_user, mention=mention, body="Hello")
     assert sent == [(mention.pk, "Hello", False)]
     assert reply.publisher == "fake-network"
 
@@ -570,7 +581,7 @@ def test_replies_go_through_the_publishing_seam(social_user, monkeypatch):
 def test_watching_the_author_adds_them_once(social_user):
     mention = MentionFactory(platform="x", author_id="42", author_handle="troll")
 
-    watched = triage.mention_watch_author(actor=social_user, mention=mention)
+    watched = services.mention_watch_author(actor=social_user, mention=mention)
 
     assert (watched.platform, watched.author_id, watched.author_handle) == ("x", "42", "troll")
     assert watched.impersonator is False
@@ -579,7 +590,7 @@ def test_watching_the_author_adds_them_once(social_user):
     assert event.data == {"impersonator": False, "watched": watched.pk}
 
     written = _written()
-    again = triage.mention_watch_author(
+    again = services.mention_watch_author(
         actor=social_user, mention=Mention.objects.get(pk=mention.pk)
     )
     assert again == watched
@@ -589,9 +600,9 @@ def test_watching_the_author_adds_them_once(social_user):
 
 def test_marking_an_impersonator_upgrades_a_watched_author_once(social_user):
     mention = MentionFactory(platform="x", author_id="99", author_handle="acme_support_help")
-    triage.mention_watch_author(actor=social_user, mention=mention)
+    services.mention_watch_author(actor=social_user, mention=mention)
 
-    watched = triage.mention_watch_author(actor=social_user, mention=mention, impersonator=True)
+    watched = services.mention_watch_author(actor=social_user, mention=mention, impersonator=True)
 
     assert watched.impersonator is True
     assert WatchedAuthor.objects.get().impersonator is True
@@ -600,13 +611,13 @@ def test_marking_an_impersonator_upgrades_a_watched_author_once(social_user):
     assert MentionEvent.objects.filter(kind="watchlist").count() == 2
 
     written = _written()
-    triage.mention_watch_author(actor=social_user, mention=mention, impersonator=True)
+    services.mention_watch_author(actor=social_user, mention=mention, impersonator=True)
     assert _written() == written
 
 
 def test_a_new_impersonator_is_watched_as_such(social_user):
     mention = MentionFactory(platform="mastodon", author_id="7", author_handle="fake_brand")
-    watched = triage.mention_watch_author(actor=social_user, mention=mention, impersonator=True)
+    watched = services.mention_watch_author(actor=social_user, mention=mention, impersonator=True)
     assert watched.impersonator is True
     assert watched.reason == "Impersonates the brand"
     assert MentionEvent.objects.get().data["impersonator"] is True
@@ -614,7 +625,7 @@ def test_a_new_impersonator_is_watched_as_such(social_user):
 
 def test_an_author_without_id_cannot_be_watched(social_user):
     with pytest.raises(ValidationError, match="no author id"):
-        triage.mention_watch_author(actor=social_user, mention=MentionFactory(author_id=""))
+        services.mention_watch_author(actor=social_user, mention=MentionFactory(author_id=""))
     assert not WatchedAuthor.objects.exists()
     assert _written() == (0, 0)
 
@@ -622,7 +633,7 @@ def test_an_author_without_id_cannot_be_watched(social_user):
 def test_legal_may_triage_but_not_manage_the_watchlist(legal_user):
     mention = MentionFactory(author_id="5")
     with pytest.raises(PermissionDenied):
-        triage.mention_watch_author(actor=legal_user, mention=mention)
+        services.mention_watch_author(actor=legal_user, mention=mention)
     assert not WatchedAuthor.objects.exists()
     assert _written() == (0, 0)
 
@@ -635,7 +646,7 @@ def test_escalating_links_to_the_incident_and_writes_history_once(social_user):
     first, second = _mentions(2)
 
     assert (
-        triage.mentions_escalate(actor=social_user, mentions=[first, second], incident=incident)
+        services.mentions_escalate(actor=social_user, mentions=[first, second], incident=incident)
         == 2
     )
 
@@ -649,14 +660,15 @@ def test_escalating_links_to_the_incident_and_writes_history_once(social_user):
 
     written = _written()
     assert (
-        triage.mentions_escalate(actor=social_user, mentions=[first, second], incident=incident)
+        services.mentions_escalate(actor=social_user, mentions=[first, second], incident=incident)
         == 0
     )
     assert _written() == written
 
     third = MentionFactory()
     assert (
-        triage.mentions_escalate(actor=social_user, mentions=[first, third], incident=incident) == 1
+        services.mentions_escalate(actor=social_user, mentions=[first, third], incident=incident)
+        == 1
     )
     assert (
         list(

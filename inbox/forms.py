@@ -2,7 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from monitoring.models import MentionStatus, Priority, ReplyTemplate, SavedView
+from inbox.models import ReplyTemplate, SavedView
+from monitoring.models import MentionStatus, Priority
 
 
 class BulkActionForm(forms.Form):

@@ -1,54 +1,21 @@
-"""Reading the triage inbox: who sees which mentions, its filters, views and pages.
+"""The inbox's filters: one FilterSet (`InboxFilter`) for the page and `/api/v1/mentions/`.
 
-One FilterSet (`InboxFilter`) serves the page and `/api/v1/mentions/`. Pages are
-keyset pages over (published_at, id) or (risk_score, published_at, id), so the
-millionth mention costs what the first does.
+Search and reason filters that few mentions match are answered through their GIN index
+first (`few_first`), so a rare word costs what a common one does.
 """
-
-from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import django_filters
 from django import forms
-from django.core.cache import cache
 from django.db import connection
-from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q
+from django.db.models import BooleanField, Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Team, User
+from accounts.models import Team
+from inbox.selectors import REASON_LABELS, breached_q, overdue_q, visible_teams
 from monitoring.enrichment import REASON_CODES
-from monitoring.models import (
-    Mention,
-    MentionStatus,
-    Platform,
-    Stream,
-    Tag,
-    hidden_team_ids,
-)
-from monitoring.sla import OPEN_STATUSES, breached_q, overdue_q
-
-PAGE_SIZE = 50
-VIEWING_SECONDS = 30
-CRITICAL_RISK = 70  # the "Unassigned critical" view and the dashboard's count
-
-REASON_LABELS = {
-    "legal": _("Legal threat"),
-    "security": _("Security"),
-    "crisis": _("Crisis words"),
-    "compliance": _("Compliance"),
-    "profanity": _("Profanity or hate"),
-    "reach": _("Reach"),
-    "negative": _("Negative sentiment"),
-    "watchlist": _("Watched author"),
-    "impersonation": _("Impersonation"),
-}
-
-
-def visible_teams(user):
-    return Team.objects.exclude(pk__in=hidden_team_ids(user)).order_by("name")
-
+from monitoring.models import OPEN_STATUSES, Mention, MentionStatus, Platform, Stream
 
 FEW_MATCHES = 2000
 
@@ -209,125 +176,3 @@ class InboxFilter(django_filters.FilterSet):
     def order(self) -> str:
         value = self.form.cleaned_data.get("sort") if self.is_bound and self.is_valid() else ""
         return value or "newest"
-
-
-@dataclass
-class InboxPage:
-    items: list
-    next_cursor: str | None
-
-
-def _micros(moment: datetime) -> int:
-    return int(moment.timestamp() * 1_000_000)
-
-
-def _from_micros(value: int) -> datetime:
-    return datetime.fromtimestamp(value / 1_000_000, tz=UTC)
-
-
-def _after(sort: str, cursor: str) -> Q | None:
-    """The rows after `cursor` in `sort` order; None for a mangled cursor (first page)."""
-    parts = cursor.split(".")
-    if not all(p.lstrip("-").isdigit() for p in parts):
-        return None
-    numbers = [int(p) for p in parts]
-    if sort == "riskiest" and len(numbers) == 3:
-        score, published, pk = numbers
-        published = _from_micros(published)
-        return (
-            Q(risk_score__lt=score)
-            | Q(risk_score=score, published_at__lt=published)
-            | Q(risk_score=score, published_at=published, pk__lt=pk)
-        )
-    if sort == "newest" and len(numbers) == 2:
-        published, pk = numbers
-        published = _from_micros(published)
-        return Q(published_at__lt=published) | Q(published_at=published, pk__lt=pk)
-    return None
-
-
-def cursor_of(sort: str, mention: Mention) -> str:
-    key = f"{_micros(mention.published_at)}.{mention.pk}"
-    return f"{mention.risk_score}.{key}" if sort == "riskiest" else key
-
-
-ORDER = {
-    "newest": ("-published_at", "-pk"),
-    "riskiest": ("-risk_score", "-published_at", "-pk"),
-}
-
-
-def tags_by_name() -> Prefetch:
-    return Prefetch("tags", queryset=Tag.objects.order_by("name"))
-
-
-def list_queryset(queryset):
-    """What a list row shows, in a fixed number of queries."""
-    return queryset.select_related("team", "assignee", "impersonates", "stream").prefetch_related(
-        tags_by_name()
-    )
-
-
-def inbox_page(queryset, *, sort: str = "newest", cursor: str | None = None, size=PAGE_SIZE):
-    queryset = queryset.order_by(*ORDER.get(sort, ORDER["newest"]))
-    if cursor:
-        after = _after(sort, cursor)
-        if after is not None:
-            queryset = queryset.filter(after)
-    # Relations are read for the rows not in the cache only (inbox_rows.render_rows).
-    items = list(queryset.defer("raw", "rule_trace")[: size + 1])
-    next_cursor = cursor_of(sort, items[size - 1]) if len(items) > size else None
-    return InboxPage(items=items[:size], next_cursor=next_cursor)
-
-
-@dataclass(frozen=True)
-class View:
-    key: str
-    name: str
-    query: str
-
-
-def builtin_views(user) -> list[View]:
-    """The shared views: my queue, the critical ones nobody took, and one per team."""
-    views = [
-        View("mine", _("My queue"), "status=open&assignee=me"),
-        View(
-            "critical",
-            _("Unassigned critical"),
-            f"status=open&assignee=none&risk_min={CRITICAL_RISK}&sort=riskiest",
-        ),
-        View("impersonation", _("Impersonation"), "status=open&impersonation=true"),
-        View("breached", _("SLA breached"), "status=open&breached=true&sort=riskiest"),
-    ]
-    for team in visible_teams(user):
-        views.append(View(f"team-{team.pk}", team.name, f"status=open&team={team.pk}"))
-    return views
-
-
-# Soft locks: who has a mention open right now, kept in the cache for a few seconds.
-def _viewers_key(mention_id: int) -> str:
-    return f"mention-viewers:{mention_id}"
-
-
-def viewing_mark(mention_id: int, user: User) -> None:
-    key = _viewers_key(mention_id)
-    now = timezone.now().timestamp()
-    viewers = {uid: entry for uid, entry in (cache.get(key) or {}).items() if entry[1] > now}
-    viewers[user.pk] = (user.display_name or user.email, now + VIEWING_SECONDS)
-    cache.set(key, viewers, VIEWING_SECONDS)
-
-
-def viewers_of(mention_ids, *, except_user: User) -> dict[int, list[str]]:
-    """For each mention, the names of the other people who have it open."""
-    now = timezone.now().timestamp()
-    found = cache.get_many([_viewers_key(pk) for pk in mention_ids])
-    result = {}
-    for pk in mention_ids:
-        names = [
-            name
-            for uid, (name, until) in (found.get(_viewers_key(pk)) or {}).items()
-            if uid != except_user.pk and until > now
-        ]
-        if names:
-            result[pk] = sorted(names)
-    return result

@@ -1,4 +1,4 @@
-"""monitoring.sla: due times (round the clock and in business hours), timers, breaches, report."""
+"""SLA: due times (round the clock and in business hours), timers, breaches, report (inbox)."""
 
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -6,12 +6,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from monitoring import sla
+from inbox import selectors, services
+from inbox.models import SlaTarget, TeamHours
 from monitoring.connectors.base import NormalizedMention
-from monitoring.models import Mention, Priority, SlaTarget, TeamHours
+from monitoring.models import Mention, Priority
 from tests.accounts.factories import TeamFactory
+from tests.inbox.factories import TeamHoursFactory
 from tests.monitoring.factories import MentionFactory
-from tests.monitoring.inbox_factories import TeamHoursFactory
 
 PARIS = ZoneInfo("Europe/Paris")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -59,14 +60,14 @@ def office(**fields) -> TeamHours:
     ],
 )
 def test_business_time(start, duration, due):
-    got = sla.add_business_time(start, duration, office())
+    got = selectors.add_business_time(start, duration, office())
     assert got == due
     assert got.utcoffset() == due.utcoffset()
 
 
 def test_business_time_across_the_clock_change_in_utc():
     start = datetime(2026, 3, 27, 15, 0, tzinfo=UTC)  # Friday 16:00 CET
-    due = sla.add_business_time(start, timedelta(hours=2), office())
+    due = selectors.add_business_time(start, timedelta(hours=2), office())
     assert due == datetime(2026, 3, 30, 8, 0, tzinfo=UTC)  # Monday 10:00 CEST
     assert due.tzinfo is UTC  # answered in the caller's zone
 
@@ -75,11 +76,11 @@ def test_business_time_in_the_team_time_zone():
     """New York opens at 9:00 there, which is 14:00 UTC in early March."""
     hours = office(timezone="America/New_York")
     start = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)  # 7:00 in New York
-    assert sla.add_business_time(start, timedelta(hours=1), hours) == datetime(
+    assert selectors.add_business_time(start, timedelta(hours=1), hours) == datetime(
         2026, 3, 4, 15, 0, tzinfo=UTC
     )
     # The same instant counted in Paris hours is already 13:00 there.
-    assert sla.add_business_time(start, timedelta(hours=1), office()) == datetime(
+    assert selectors.add_business_time(start, timedelta(hours=1), office()) == datetime(
         2026, 3, 4, 13, 0, tzinfo=UTC
     )
 
@@ -87,7 +88,7 @@ def test_business_time_in_the_team_time_zone():
 def test_business_time_with_a_weekend_team():
     hours = office(weekdays=[5, 6], opens=time(10), closes=time(14))
     start = paris(2026, 3, 4, 12)  # Wednesday
-    assert sla.add_business_time(start, timedelta(hours=5), hours) == paris(2026, 3, 8, 11)
+    assert selectors.add_business_time(start, timedelta(hours=5), hours) == paris(2026, 3, 8, 11)
 
 
 @pytest.mark.parametrize(
@@ -101,7 +102,9 @@ def test_business_time_with_a_weekend_team():
 )
 def test_without_usable_hours_the_clock_runs_round_the_clock(hours):
     start = paris(2026, 3, 7, 23)  # a Saturday night
-    assert sla.add_business_time(start, timedelta(hours=3), hours) == start + timedelta(hours=3)
+    assert selectors.add_business_time(start, timedelta(hours=3), hours) == start + timedelta(
+        hours=3
+    )
 
 
 # --- Targets ---------------------------------------------------------------------------------
@@ -111,7 +114,7 @@ def test_without_usable_hours_the_clock_runs_round_the_clock(hours):
 def test_default_targets_count_business_hours_for_low_and_normal_only():
     team = TeamFactory()
     TeamHoursFactory(team=team)
-    targets = sla.Targets.load()
+    targets = selectors.Targets.load()
     friday_evening = paris(2026, 3, 6, 18)
 
     urgent = targets.due(start=friday_evening, priority=Priority.URGENT, team_id=team.pk)
@@ -129,7 +132,7 @@ def test_default_targets_count_business_hours_for_low_and_normal_only():
 @pytest.mark.django_db
 def test_a_priority_without_target_has_no_due_time():
     SlaTarget.objects.filter(priority=Priority.LOW).delete()
-    targets = sla.Targets.load()
+    targets = selectors.Targets.load()
     assert targets.due(start=paris(2026, 3, 4, 9), priority=Priority.LOW, team_id=None) == (
         None,
         None,
@@ -154,7 +157,7 @@ def test_the_pipeline_step_stamps_each_arriving_mention():
     batch[1].priority, batch[1].team_id = Priority.NORMAL, team.pk
     batch[2].priority, batch[2].team_id = Priority.NORMAL, None
 
-    sla.apply_sla(batch)
+    services.apply_sla(batch)
 
     now = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
     assert batch[0].first_response_due_at == now + timedelta(minutes=30)
@@ -191,39 +194,39 @@ def _mention(**fields) -> Mention:
     ],
 )
 def test_first_response_timer_states(after, state, left):
-    timer = sla.timer(_mention(), ARRIVED + after)
+    timer = selectors.timer(_mention(), ARRIVED + after)
     assert (timer.label, timer.state, timer.left) == ("first_response", state, left)
     assert timer.due_at == ARRIVED + timedelta(hours=2)
 
 
 def test_once_answered_the_resolution_clock_runs():
     answered = _mention(first_response_at=ARRIVED + timedelta(minutes=5), status="in_progress")
-    timer = sla.timer(answered, ARRIVED + timedelta(hours=3))
+    timer = selectors.timer(answered, ARRIVED + timedelta(hours=3))
     assert (timer.label, timer.state) == ("resolution", "ok")
-    assert sla.timer(answered, ARRIVED + timedelta(hours=19)).state == "warn"
-    assert sla.timer(answered, ARRIVED + timedelta(hours=25)).state == "breached"
+    assert selectors.timer(answered, ARRIVED + timedelta(hours=19)).state == "warn"
+    assert selectors.timer(answered, ARRIVED + timedelta(hours=25)).state == "breached"
 
 
 def test_a_late_first_response_shows_the_resolution_clock_when_none_is_set():
     mention = _mention(resolve_due_at=None)
-    assert sla.timer(mention, ARRIVED + timedelta(hours=3)).state == "breached"
+    assert selectors.timer(mention, ARRIVED + timedelta(hours=3)).state == "breached"
     mention.first_response_at = ARRIVED + timedelta(hours=3)
-    assert sla.timer(mention, ARRIVED + timedelta(hours=4)) is None
+    assert selectors.timer(mention, ARRIVED + timedelta(hours=4)) is None
 
 
 @pytest.mark.parametrize("status", ["resolved", "ignored"])
 def test_closed_mentions_have_no_timer(status):
-    assert sla.timer(_mention(status=status), ARRIVED + timedelta(days=9)) is None
+    assert selectors.timer(_mention(status=status), ARRIVED + timedelta(days=9)) is None
 
 
 def test_mentions_without_targets_have_no_timer():
     mention = _mention(first_response_due_at=None, resolve_due_at=None)
-    assert sla.timer(mention, ARRIVED) is None
+    assert selectors.timer(mention, ARRIVED) is None
 
 
 @time_machine.travel(ARRIVED + timedelta(hours=1), tick=False)
 def test_timer_defaults_to_now():
-    assert sla.timer(_mention()).left == timedelta(hours=1)
+    assert selectors.timer(_mention()).left == timedelta(hours=1)
 
 
 # --- Breaches --------------------------------------------------------------------------------
@@ -254,20 +257,20 @@ def test_breaches_count_open_mentions_past_either_target():
     make(first_response_due_at=None, resolve_due_at=None)  # no target
     make(first_response_due_at=ARRIVED + timedelta(hours=4))  # still running
 
-    breached = set(Mention.objects.filter(sla.breached_q(now)).values_list("pk", flat=True))
+    breached = set(Mention.objects.filter(selectors.breached_q(now)).values_list("pk", flat=True))
     assert breached == {unanswered.pk, overdue.pk}
     assert late_answer.pk not in breached  # answered late, but the answer is given
-    assert sla.breach_count(Mention.objects.all(), now) == 2
-    assert sla.breach_count(Mention.objects.filter(status="waiting"), now) == 1
+    assert selectors.breach_count(Mention.objects.all(), now) == 2
+    assert selectors.breach_count(Mention.objects.filter(status="waiting"), now) == 1
 
 
 @pytest.mark.django_db
 def test_breach_count_defaults_to_now():
     MentionFactory(received_at=ARRIVED, first_response_due_at=ARRIVED + timedelta(hours=1))
     with time_machine.travel(ARRIVED + timedelta(minutes=59), tick=False):
-        assert sla.breach_count(Mention.objects.all()) == 0
+        assert selectors.breach_count(Mention.objects.all()) == 0
     with time_machine.travel(ARRIVED + timedelta(minutes=61), tick=False):
-        assert sla.breach_count(Mention.objects.all()) == 1
+        assert selectors.breach_count(Mention.objects.all()) == 1
 
 
 # --- Weekly report ----------------------------------------------------------------------------
@@ -320,7 +323,7 @@ def test_weekly_report_gives_the_share_of_each_target_met_per_team_and_week():
         resolve_due_at=REPORT_NOW - timedelta(weeks=9),
     )
 
-    report = sla.weekly_report(Mention.objects.all())
+    report = selectors.weekly_report(Mention.objects.all())
 
     assert [(r["week"], r["team"], r["total"]) for r in report] == [
         (WEEK + timedelta(days=7), "Care", 1),
@@ -340,9 +343,9 @@ def test_weekly_report_rounds_and_respects_the_queryset_and_window():
     care = TeamFactory(name="Care")
     for answered in (1, 1, 3):  # two of three in time
         _arrived(care, answered=answered, resolve_due=None)
-    report = sla.weekly_report(Mention.objects.all())
+    report = selectors.weekly_report(Mention.objects.all())
     assert report[0]["first_response_pct"] == 66.7
     assert report[0]["resolution_pct"] is None
 
-    assert sla.weekly_report(Mention.objects.exclude(team=care)) == []
-    assert sla.weekly_report(Mention.objects.all(), weeks=1) == []
+    assert selectors.weekly_report(Mention.objects.exclude(team=care)) == []
+    assert selectors.weekly_report(Mention.objects.all(), weeks=1) == []

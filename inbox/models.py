@@ -1,0 +1,167 @@
+"""The inbox's own rows: a mention's history, replies and their templates, saved views, SLA targets.
+
+The mentions themselves (status, assignee, priority, due times) are monitoring's; these
+tables kept their monitoring_* names when the inbox became its own app.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from monitoring.models import Mention, Priority
+
+
+class MentionEvent(models.Model):
+    """One line of a mention's history: who did what to it, and when (notes included)."""
+
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", _("Assigned")
+        ROUTED = "routed", _("Moved to a team")
+        TAGGED = "tagged", _("Tags changed")
+        STATUS = "status", _("Status changed")
+        PRIORITY = "priority", _("Priority changed")
+        NOTE = "note", _("Note")
+        REPLY = "reply", _("Reply")
+        ESCALATED = "escalated", _("Escalated")
+        WATCHLIST = "watchlist", _("Author watched")
+
+    mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    text = models.TextField(_("text"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        db_table = "monitoring_mentionevent"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["mention", "-created_at"], name="mention_event_recent")]
+        verbose_name = _("mention event")
+        verbose_name_plural = _("mention events")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on mention {self.mention_id}"
+
+
+class ReplyTemplate(models.Model):
+    """A canned response. Variables: {author}, {brand}, {case}."""
+
+    name = models.CharField(_("name"), max_length=100)
+    situation = models.CharField(_("situation"), max_length=100, blank=True)
+    language = models.CharField(_("language"), max_length=16)
+    body = models.TextField(_("text"))
+    moves_to_private = models.BooleanField(
+        _("moves the conversation to private messages"), default=False
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        db_table = "monitoring_replytemplate"
+        ordering = ["language", "name"]
+        verbose_name = _("reply template")
+        verbose_name_plural = _("reply templates")
+        constraints = [
+            models.UniqueConstraint(fields=["name", "language"], name="reply_template_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.language})"
+
+
+class MentionReply(models.Model):
+    """A reply the team wrote to a mention and recorded as sent.
+
+    Publishing through the networks' APIs is not wired yet: `monitoring.publishing`
+    is the seam; today the person posts it on the network and riskdesk records it.
+    """
+
+    mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="replies")
+    template = models.ForeignKey(
+        ReplyTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(_("text"))
+    private = models.BooleanField(_("moved to private messages"), default=False)
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    drafted_at = models.DateTimeField(_("drafted"), default=timezone.now)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    publisher = models.CharField(_("sent through"), max_length=32, default="recorded")
+
+    class Meta:
+        db_table = "monitoring_mentionreply"
+        ordering = ["-drafted_at", "-id"]
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+
+    def __str__(self):
+        return f"reply to mention {self.mention_id}"
+
+
+class SavedView(models.Model):
+    """An inbox filter a person saved for themself (the shared views are built in code)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        db_table = "monitoring_savedview"
+        ordering = ["position", "name"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_view_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class SlaTarget(models.Model):
+    """How fast a mention of a priority must get its first response and be resolved."""
+
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, unique=True
+    )
+    first_response = models.DurationField(_("first response within"))
+    resolution = models.DurationField(_("resolved within"))
+    business_hours = models.BooleanField(
+        _("count business hours only"),
+        default=False,
+        help_text=_("Use the team's business hours; round the clock for teams without them."),
+    )
+
+    class Meta:
+        db_table = "monitoring_slatarget"
+        ordering = ["-priority"]
+        verbose_name = _("SLA target")
+        verbose_name_plural = _("SLA targets")
+
+    def __str__(self):
+        return str(self.get_priority_display())
+
+
+class TeamHours(models.Model):
+    """A team's business hours, for SLA targets that count them only."""
+
+    team = models.OneToOneField("accounts.Team", on_delete=models.CASCADE, related_name="hours")
+    timezone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
+    weekdays = models.JSONField(_("working days"), default=list)  # 0 = Monday
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        db_table = "monitoring_teamhours"
+        verbose_name = _("team business hours")
+        verbose_name_plural = _("team business hours")
+
+    def __str__(self):
+        return f"{self.team} {self.opens:%H:%M}-{self.closes:%H:%M}"

@@ -1,0 +1,365 @@
+"""Reading the triage inbox: who sees which mentions, its pages and views, SLA clocks, rows.
+
+The filters are `inbox.filters.InboxFilter`. Pages are keyset pages over (published_at, id)
+or (risk_score, published_at, id), so the millionth mention costs what the first does.
+"""
+
+import functools
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.core.cache import cache
+from django.db.models import Count, F, Prefetch, Q, prefetch_related_objects
+from django.db.models.functions import TruncWeek
+from django.template.loader import get_template, render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Team, User
+from inbox.models import SlaTarget, TeamHours
+from monitoring.models import OPEN_STATUSES, Mention, Tag, hidden_team_ids
+
+PAGE_SIZE = 50
+VIEWING_SECONDS = 30
+CRITICAL_RISK = 70  # the "Unassigned critical" view and the dashboard's count
+
+REASON_LABELS = {
+    "legal": _("Legal threat"),
+    "security": _("Security"),
+    "crisis": _("Crisis words"),
+    "compliance": _("Compliance"),
+    "profanity": _("Profanity or hate"),
+    "reach": _("Reach"),
+    "negative": _("Negative sentiment"),
+    "watchlist": _("Watched author"),
+    "impersonation": _("Impersonation"),
+}
+
+
+def visible_teams(user):
+    return Team.objects.exclude(pk__in=hidden_team_ids(user)).order_by("name")
+
+
+@dataclass
+class InboxPage:
+    items: list
+    next_cursor: str | None
+
+
+def _micros(moment: datetime) -> int:
+    return int(moment.timestamp() * 1_000_000)
+
+
+def _from_micros(value: int) -> datetime:
+    return datetime.fromtimestamp(value / 1_000_000, tz=UTC)
+
+
+def _after(sort: str, cursor: str) -> Q | None:
+    """The rows after `cursor` in `sort` order; None for a mangled cursor (first page)."""
+    parts = cursor.split(".")
+    if not all(p.lstrip("-").isdigit() for p in parts):
+        return None
+    numbers = [int(p) for p in parts]
+    if sort == "riskiest" and len(numbers) == 3:
+        score, published, pk = numbers
+        published = _from_micros(published)
+        return (
+            Q(risk_score__lt=score)
+            | Q(risk_score=score, published_at__lt=published)
+            | Q(risk_score=score, published_at=published, pk__lt=pk)
+        )
+    if sort == "newest" and len(numbers) == 2:
+        published, pk = numbers
+        published = _from_micros(published)
+        return Q(published_at__lt=published) | Q(published_at=published, pk__lt=pk)
+    return None
+
+
+def cursor_of(sort: str, mention: Mention) -> str:
+    key = f"{_micros(mention.published_at)}.{mention.pk}"
+    return f"{mention.risk_score}.{key}" if sort == "riskiest" else key
+
+
+ORDER = {
+    "newest": ("-published_at", "-pk"),
+    "riskiest": ("-risk_score", "-published_at", "-pk"),
+}
+
+
+def tags_by_name() -> Prefetch:
+    return Prefetch("tags", queryset=Tag.objects.order_by("name"))
+
+
+def list_queryset(queryset):
+    """What a list row shows, in a fixed number of queries."""
+    return queryset.select_related("team", "assignee", "impersonates", "stream").prefetch_related(
+        tags_by_name()
+    )
+
+
+def inbox_page(queryset, *, sort: str = "newest", cursor: str | None = None, size=PAGE_SIZE):
+    queryset = queryset.order_by(*ORDER.get(sort, ORDER["newest"]))
+    if cursor:
+        after = _after(sort, cursor)
+        if after is not None:
+            queryset = queryset.filter(after)
+    # Relations are read for the rows not in the cache only (render_rows below).
+    items = list(queryset.defer("raw", "rule_trace")[: size + 1])
+    next_cursor = cursor_of(sort, items[size - 1]) if len(items) > size else None
+    return InboxPage(items=items[:size], next_cursor=next_cursor)
+
+
+@dataclass(frozen=True)
+class View:
+    key: str
+    name: str
+    query: str
+
+
+def builtin_views(user) -> list[View]:
+    """The shared views: my queue, the critical ones nobody took, and one per team."""
+    views = [
+        View("mine", _("My queue"), "status=open&assignee=me"),
+        View(
+            "critical",
+            _("Unassigned critical"),
+            f"status=open&assignee=none&risk_min={CRITICAL_RISK}&sort=riskiest",
+        ),
+        View("impersonation", _("Impersonation"), "status=open&impersonation=true"),
+        View("breached", _("SLA breached"), "status=open&breached=true&sort=riskiest"),
+    ]
+    for team in visible_teams(user):
+        views.append(View(f"team-{team.pk}", team.name, f"status=open&team={team.pk}"))
+    return views
+
+
+# Soft locks: who has a mention open right now, kept in the cache for a few seconds.
+def viewers_key(mention_id: int) -> str:
+    return f"mention-viewers:{mention_id}"
+
+
+def viewers_of(mention_ids, *, except_user: User) -> dict[int, list[str]]:
+    """For each mention, the names of the other people who have it open."""
+    now = timezone.now().timestamp()
+    found = cache.get_many([viewers_key(pk) for pk in mention_ids])
+    result = {}
+    for pk in mention_ids:
+        names = [
+            name
+            for uid, (name, until) in (found.get(viewers_key(pk)) or {}).items()
+            if uid != except_user.pk and until > now
+        ]
+        if names:
+            result[pk] = sorted(names)
+    return result
+
+
+# --- Service-level targets --------------------------------------------------
+# Due times are stored on the mention (set by a pipeline step when it arrives,
+# recomputed when its priority or team changes: inbox.services), so "breached" is an
+# indexed comparison and the dashboard can count breaches across millions of rows.
+# Targets that count business hours only use the team's hours; a team without
+# hours is served round the clock.
+
+WARN_AT = 0.25  # a timer turns amber when a quarter of its time is left
+
+
+def add_business_time(start: datetime, duration: timedelta, hours: TeamHours | None) -> datetime:
+    """`start` plus `duration` counted only inside `hours` (round the clock without them)."""
+    if hours is None or not hours.weekdays or hours.opens >= hours.closes:
+        return start + duration
+    zone = ZoneInfo(hours.timezone)
+    moment = start.astimezone(zone)
+    left = duration
+    for _day in range(366):
+        opens = datetime.combine(moment.date(), hours.opens, zone)
+        closes = datetime.combine(moment.date(), hours.closes, zone)
+        if moment.weekday() in hours.weekdays and moment < closes:
+            moment = max(moment, opens)
+            if moment + left <= closes:
+                return (moment + left).astimezone(start.tzinfo)
+            left -= closes - moment
+        next_day = moment.date() + timedelta(days=1)
+        moment = datetime.combine(next_day, hours.opens, zone)
+    return start + duration  # hours that never open: fall back rather than loop
+
+
+@dataclass(frozen=True)
+class Targets:
+    by_priority: dict[int, SlaTarget]
+    hours: dict[int, TeamHours]
+
+    @classmethod
+    def load(cls) -> "Targets":
+        return cls(
+            by_priority={t.priority: t for t in SlaTarget.objects.all()},
+            hours={h.team_id: h for h in TeamHours.objects.all()},
+        )
+
+    def due(self, *, start: datetime, priority: int, team_id: int | None):
+        """(first response due, resolution due) for a mention, or (None, None) without a target."""
+        target = self.by_priority.get(priority)
+        if target is None:
+            return None, None
+        hours = self.hours.get(team_id) if target.business_hours else None
+        return (
+            add_business_time(start, target.first_response, hours),
+            add_business_time(start, target.resolution, hours),
+        )
+
+
+@dataclass(frozen=True)
+class Timer:
+    label: str  # "first response" or "resolution"
+    due_at: datetime
+    left: timedelta  # negative once breached
+    state: str  # "ok", "warn", "breached"
+
+
+def timer(mention: Mention, now: datetime | None = None) -> Timer | None:
+    """The clock that runs now on an open mention (None once closed or without a target)."""
+    if mention.status not in OPEN_STATUSES:
+        return None
+    now = now or timezone.now()
+    if mention.first_response_at is None and mention.first_response_due_at:
+        label, due = "first_response", mention.first_response_due_at
+    elif mention.resolve_due_at:
+        label, due = "resolution", mention.resolve_due_at
+    else:
+        return None
+    total = due - mention.received_at
+    left = due - now
+    if left < timedelta(0):
+        state = "breached"
+    elif total.total_seconds() > 0 and left / total <= WARN_AT:
+        state = "warn"
+    else:
+        state = "ok"
+    return Timer(label, due, left, state)
+
+
+def overdue_q(now: datetime) -> Q:
+    """Past a due time it has not met; breached if still open."""
+    return Q(first_response_at__isnull=True, first_response_due_at__lt=now) | Q(
+        resolve_due_at__lt=now
+    )
+
+
+def breached_q(now: datetime) -> Q:
+    return Q(status__in=OPEN_STATUSES) & overdue_q(now)
+
+
+def breach_count(queryset, now: datetime | None = None) -> int:
+    return queryset.filter(breached_q(now or timezone.now())).count()
+
+
+def weekly_report(queryset, *, weeks: int = 8) -> list[dict]:
+    """Per team and week of arrival: mentions with targets, and the share of each target met.
+
+    A first response (or resolution) counts as met when it happened before its due
+    time; one still open past its due time counts as missed; one still running does
+    not count yet.
+    """
+    now = timezone.now()
+    since = now - timedelta(weeks=weeks)
+    rows = (
+        queryset.filter(received_at__gte=since, first_response_due_at__isnull=False)
+        .annotate(week=TruncWeek("received_at"))
+        .values("week", "team__name")
+        .annotate(
+            total=Count("pk"),
+            first_met=Count("pk", filter=Q(first_response_at__lte=F("first_response_due_at"))),
+            first_due=Count(
+                "pk",
+                filter=Q(first_response_at__isnull=False) | Q(first_response_due_at__lt=now),
+            ),
+            resolve_met=Count("pk", filter=Q(resolved_at__lte=F("resolve_due_at"))),
+            resolve_due=Count(
+                "pk", filter=Q(resolved_at__isnull=False) | Q(resolve_due_at__lt=now)
+            ),
+        )
+        .order_by("-week", "team__name")
+    )
+    report = []
+    for row in rows:
+        report.append(
+            {
+                "week": row["week"],
+                "team": row["team__name"],
+                "total": row["total"],
+                "first_response_pct": _pct(row["first_met"], row["first_due"]),
+                "resolution_pct": _pct(row["resolve_met"], row["resolve_due"]),
+            }
+        )
+    return report
+
+
+def _pct(met: int, due: int) -> float | None:
+    return round(100 * met / due, 1) if due else None
+
+
+# --- Rows: rendered once per state of their mention, then read from the cache ---
+# The template engine takes about half a millisecond a row, most of a page's time; a page of
+# rows read from the cache costs one round trip. A row's key holds everything the row shows
+# that can change: the mention's `updated_at` (every triage action renews it), its SLA state
+# and who is viewing it, and the reader's language, time zone and right to triage, plus a
+# digest of the row's templates so a deployment never serves old markup. What a key cannot
+# see (a team or a person renamed) lasts at most ROW_TTL. Relative times in a row ("3 minutes
+# ago", the SLA countdown) are written by the browser (riskdesk.js), so a cached row does not
+# age.
+
+ROW_TEMPLATE = "inbox/_inbox_row.html"
+ROW_TEMPLATES = (
+    ROW_TEMPLATE,
+    "monitoring/_mention_author.html",
+    "inbox/_sla_timer.html",
+    "inbox/_row_viewers.html",
+)
+ROW_TTL = 15 * 60
+
+
+@functools.cache
+def _templates_digest() -> str:
+    sources = "\0".join(get_template(name).template.source for name in ROW_TEMPLATES)
+    return hashlib.blake2b(sources.encode(), digest_size=8).hexdigest()
+
+
+def _row_key(mention: Mention, can_triage: bool) -> str:
+    """`mention` as decorated by inbox.views.decorate (timer, viewers)."""
+    state = f"{mention.timer.label}.{mention.timer.state}" if mention.timer else "-"
+    viewers = hashlib.blake2b("\0".join(mention.viewers).encode(), digest_size=6).hexdigest()
+    return ":".join(
+        (
+            "inbox-row",
+            _templates_digest(),
+            str(mention.pk),
+            str(mention.updated_at.timestamp()),
+            state,
+            viewers,
+            "t" if can_triage else "r",
+            translation.get_language() or "",
+            timezone.get_current_timezone_name(),
+        )
+    )
+
+
+def render_rows(mentions: list[Mention], *, can_triage: bool) -> None:
+    """Give each decorated mention its row's HTML (`mention.row_html`).
+
+    A row's relations (team, assignee, tags) are read only for the rows rendered anew.
+    """
+    keys = {mention.pk: _row_key(mention, can_triage) for mention in mentions}
+    cached = cache.get_many(keys.values())
+    missing = [mention for mention in mentions if keys[mention.pk] not in cached]
+    prefetch_related_objects(missing, "team", "assignee", tags_by_name())
+    for mention in missing:
+        cached[keys[mention.pk]] = render_to_string(
+            ROW_TEMPLATE, {"m": mention, "can_triage": can_triage}
+        )
+    if missing:
+        cache.set_many({keys[mention.pk]: cached[keys[mention.pk]] for mention in missing}, ROW_TTL)
+    for mention in mentions:
+        mention.row_html = mark_safe(cached[keys[mention.pk]])  # noqa: S308 -- escaped by the template
