@@ -30,7 +30,7 @@ from incidents.models import (
     TimelineEntry,
 )
 from incidents.timeline import describe
-from incidents.views import (
+from incidents.views.incidents import (
     _detail_url,
     _error,
     _get_incident,
