@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from incidents import freeze as freezes
-from incidents import playbooks, services, statements, work
+from incidents import services
 from incidents.forms import IncidentFilter
 from incidents.markdown import incident_markdown
 from incidents.models import (
@@ -28,7 +28,8 @@ from incidents.models import (
     Status,
     TimelineEntry,
 )
-from incidents.timeline import describe
+from incidents.services import playbooks, statements, work
+from incidents.services.timeline import describe
 from riskdesk.rest import ActionPermission, IdListField
 
 ROLE_FIELDS = IncidentRole.values

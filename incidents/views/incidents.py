@@ -43,7 +43,7 @@ from incidents.models import (
     Status,
     TimelineEntry,
 )
-from incidents.timeline import describe
+from incidents.services.timeline import describe
 from monitoring.models import Mention, SpikeAlert
 from riskdesk.forms import add_service_errors
 from riskdesk.htmx import render_page

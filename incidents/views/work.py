@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from incidents import freeze as freezes
-from incidents import selectors, statements, work
+from incidents import selectors
 from incidents.forms import (
     ActionItemFormSet,
     DecisionForm,
@@ -29,7 +29,8 @@ from incidents.models import (
     Severity,
     TimelineEntry,
 )
-from incidents.timeline import describe
+from incidents.services import statements, work
+from incidents.services.timeline import describe
 from incidents.views.incidents import (
     _detail_url,
     _error,

@@ -17,8 +17,8 @@ from incidents.services import (
     incident_change_status,
     incident_declare,
 )
-from incidents.statements import statement_approve, statement_create, statement_submit
-from incidents.work import review_submit, task_complete
+from incidents.services.statements import statement_approve, statement_create, statement_submit
+from incidents.services.work import review_submit, task_complete
 from riskdesk.models import AuditEvent
 from tests.incidents.factories import NOW, IncidentFactory, make_spike
 

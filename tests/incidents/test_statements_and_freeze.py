@@ -9,7 +9,7 @@ from incidents.context import publishing_freeze
 from incidents.freeze import current_freeze, freeze_lift, freeze_start
 from incidents.models import HoldingStatement, PublishingFreeze
 from incidents.services import incident_assign_role, incident_change_status, incident_declare
-from incidents.statements import (
+from incidents.services.statements import (
     statement_approve,
     statement_create,
     statement_request_changes,
