@@ -21,7 +21,6 @@ from incidents.forms import (
     StatementForm,
     TaskForm,
 )
-from incidents.metrics import duration_label, incident_metrics, metrics_report
 from incidents.models import (
     HoldingStatement,
     IncidentTask,
@@ -29,6 +28,7 @@ from incidents.models import (
     Severity,
     TimelineEntry,
 )
+from incidents.selectors.metrics import duration_label, incident_metrics, metrics_report
 from incidents.services import statements, work
 from incidents.services.timeline import describe
 from incidents.views.incidents import (

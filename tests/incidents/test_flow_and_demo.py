@@ -10,8 +10,8 @@ from accounts.demo import demo_email, seed_people_and_teams
 from incidents.demo import DEMO_TITLE, seed_incidents
 from incidents.freeze import current_freeze, freeze_lift, freeze_start
 from incidents.markdown import incident_markdown
-from incidents.metrics import duration_label, metrics_report
 from incidents.models import HoldingStatement, Incident, Playbook
+from incidents.selectors.metrics import duration_label, metrics_report
 from incidents.services import (
     incident_assign_role,
     incident_change_status,
