@@ -7,7 +7,8 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Incidents")
 
     def ready(self):
-        from incidents import ownership, permissions, rule_action  # noqa: F401  (declares the actions)
+        from incidents import ownership, permissions  # noqa: F401  (declares the actions)
+        from incidents.services import rule_action
         from monitoring import pipeline
 
         ownership.register()

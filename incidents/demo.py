@@ -10,9 +10,9 @@ from django.db import transaction
 from accounts.demo import demo_email
 from accounts.models import User
 from incidents.models import HoldingStatement, Incident, IncidentRole, Playbook, Scenario, Severity
-from incidents.playbooks import playbooks_seed
 from incidents.services import incident_assign_role, incident_change_status, incident_declare
-from incidents.statements import statement_create, statement_submit
+from incidents.services.playbooks import playbooks_seed
+from incidents.services.statements import statement_create, statement_submit
 from monitoring.models import Mention
 
 DEMO_TITLE = "Lookalike “Lumora Official” account promises free Brews"

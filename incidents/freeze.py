@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.models import Incident, PublishingFreeze, Severity, TimelineEntry
-from incidents.timeline import timeline_add
+from incidents.services.timeline import timeline_add
 from riskdesk.audit import audit_record
 from riskdesk.permissions import require
 

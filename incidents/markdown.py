@@ -3,9 +3,9 @@
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incidents.metrics import duration_label, incident_metrics
 from incidents.models import Incident, IncidentRole, TimelineEntry
-from incidents.timeline import describe
+from incidents.selectors.metrics import duration_label, incident_metrics
+from incidents.services.timeline import describe
 
 SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>#|"})
 

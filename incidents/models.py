@@ -1,9 +1,8 @@
 """Playbooks, incidents, their tasks, timeline, linked mentions, statements and freezes.
 
 Models hold invariants and small derived facts; every change goes through the
-services (incidents.services, incidents.statements, incidents.freeze,
-incidents.playbooks), which check permission, write the timeline and the audit
-event in one transaction.
+services (the incidents.services package and incidents.freeze), which check
+permission, write the timeline and the audit event in one transaction.
 """
 
 from datetime import timedelta
@@ -346,7 +345,7 @@ class IncidentTask(models.Model):
 
 class TimelineEntry(models.Model):
     """One line of the incident's story. System entries keep their facts in `data` and
-    are worded when shown (incidents.timeline), so each reader gets their language."""
+    are worded when shown (incidents.services.timeline), so each reader gets their language."""
 
     class Kind(models.TextChoices):
         DECLARED = "declared", _("Declared")

@@ -154,7 +154,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "riskdesk.context_processors.navigation",
-                "incidents.context.publishing_freeze",
+                "incidents.selectors.context.publishing_freeze",
             ],
         },
     },

@@ -17,7 +17,6 @@ from playwright.sync_api import expect
 from accounts.demo import demo_email
 from accounts.models import User
 from incidents.demo import DEMO_STATEMENT, DEMO_STATEMENT_TITLE, DEMO_SUMMARY, DEMO_TITLE
-from incidents.metrics import duration_label
 from incidents.models import (
     HoldingStatement,
     Incident,
@@ -27,6 +26,7 @@ from incidents.models import (
     Source,
     Status,
 )
+from incidents.selectors.metrics import duration_label
 from monitoring.connectors.base import NormalizedMention
 from monitoring.demo import DEMO_INSTANCE
 from monitoring.demo.day import ACCOUNTS, NEW_ACCOUNTS, SCRIPT

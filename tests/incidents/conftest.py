@@ -1,7 +1,7 @@
 import pytest
 
 from incidents.models import Playbook
-from incidents.playbooks import playbooks_seed
+from incidents.services.playbooks import playbooks_seed
 
 
 @pytest.fixture(autouse=True)

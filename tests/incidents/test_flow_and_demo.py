@@ -10,15 +10,15 @@ from accounts.demo import demo_email, seed_people_and_teams
 from incidents.demo import DEMO_TITLE, seed_incidents
 from incidents.freeze import current_freeze, freeze_lift, freeze_start
 from incidents.markdown import incident_markdown
-from incidents.metrics import duration_label, metrics_report
 from incidents.models import HoldingStatement, Incident, Playbook
+from incidents.selectors.metrics import duration_label, metrics_report
 from incidents.services import (
     incident_assign_role,
     incident_change_status,
     incident_declare,
 )
-from incidents.statements import statement_approve, statement_create, statement_submit
-from incidents.work import review_submit, task_complete
+from incidents.services.statements import statement_approve, statement_create, statement_submit
+from incidents.services.work import review_submit, task_complete
 from riskdesk.models import AuditEvent
 from tests.incidents.factories import NOW, IncidentFactory, make_spike
 

@@ -5,9 +5,8 @@ from datetime import UTC, datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from incidents import rule_action
 from incidents.models import Incident, IncidentMention, Severity, Source
-from incidents.services import incident_declare
+from incidents.services import incident_declare, rule_action
 from monitoring import pipeline, rule_conditions, rules
 from monitoring.connectors.base import NormalizedMention
 from monitoring.models import Mention

@@ -8,7 +8,6 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import TeamMembership
-from incidents import work
 from incidents.models import (
     Incident,
     IncidentMention,
@@ -27,6 +26,7 @@ from incidents.services import (
     incident_declare,
     incident_link_mentions,
     incident_open_or_link_for_rule,
+    work,
 )
 from monitoring.models import Notification, NotificationChannel, Rule, SpikeAlert
 from riskdesk import ownership

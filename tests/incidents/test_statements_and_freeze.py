@@ -5,11 +5,11 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from incidents.context import publishing_freeze
 from incidents.freeze import current_freeze, freeze_lift, freeze_start
 from incidents.models import HoldingStatement, PublishingFreeze
+from incidents.selectors.context import publishing_freeze
 from incidents.services import incident_assign_role, incident_change_status, incident_declare
-from incidents.statements import (
+from incidents.services.statements import (
     statement_approve,
     statement_create,
     statement_request_changes,

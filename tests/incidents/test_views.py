@@ -6,8 +6,8 @@ from django.urls import reverse
 from incidents.freeze import freeze_start
 from incidents.models import HoldingStatement, Incident, IncidentTask, Status, TimelineEntry
 from incidents.services import incident_assign_role, incident_declare
-from incidents.statements import statement_create, statement_submit
-from incidents.work import note_add
+from incidents.services.statements import statement_create, statement_submit
+from incidents.services.work import note_add
 from riskdesk.models import AuditEvent
 from tests.accounts.factories import UserFactory
 from tests.conftest import NO_ROLE

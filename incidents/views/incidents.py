@@ -14,10 +14,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from incidents import selectors, services
+from incidents.filters import IncidentFilter
 from incidents.forms import (
     DeclareForm,
     FreezeForm,
-    IncidentFilter,
     LiftForm,
     NoteForm,
     RoleForm,
@@ -28,7 +28,6 @@ from incidents.forms import (
     severity_definitions,
 )
 from incidents.markdown import incident_markdown
-from incidents.metrics import duration_label, incident_metrics
 from incidents.models import (
     OPEN_STATUSES,
     HoldingStatement,
@@ -43,7 +42,8 @@ from incidents.models import (
     Status,
     TimelineEntry,
 )
-from incidents.timeline import describe
+from incidents.selectors.metrics import duration_label, incident_metrics
+from incidents.services.timeline import describe
 from monitoring.models import Mention, SpikeAlert
 from riskdesk.forms import add_service_errors
 from riskdesk.htmx import render_page

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from incidents import freeze as freezes
-from incidents import selectors, statements, work
+from incidents import selectors
 from incidents.forms import (
     ActionItemFormSet,
     DecisionForm,
@@ -21,7 +21,6 @@ from incidents.forms import (
     StatementForm,
     TaskForm,
 )
-from incidents.metrics import duration_label, incident_metrics, metrics_report
 from incidents.models import (
     HoldingStatement,
     IncidentTask,
@@ -29,8 +28,10 @@ from incidents.models import (
     Severity,
     TimelineEntry,
 )
-from incidents.timeline import describe
-from incidents.views import (
+from incidents.selectors.metrics import duration_label, incident_metrics, metrics_report
+from incidents.services import statements, work
+from incidents.services.timeline import describe
+from incidents.views.incidents import (
     _detail_url,
     _error,
     _get_incident,

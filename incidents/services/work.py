@@ -1,6 +1,6 @@
 """Working an incident: tasks, notes and pins, the post-incident review, overdue reminders.
 
-Same shape as incidents.services: permission, change, timeline entry and audit event in
+Same shape as incidents.services.incidents: permission, change, timeline entry and audit event in
 one transaction.
 """
 
@@ -20,7 +20,7 @@ from incidents.models import (
     Status,
     TimelineEntry,
 )
-from incidents.services import (
+from incidents.services.incidents import (
     TITLE_MAX,
     Kind,
     TaskState,
@@ -29,7 +29,7 @@ from incidents.services import (
     _link_path,
     _locked,
 )
-from incidents.timeline import timeline_add
+from incidents.services.timeline import timeline_add
 from riskdesk.audit import audit_record, snapshot
 from riskdesk.mail import absolute_url, mail_people
 from riskdesk.permissions import can, require

@@ -13,7 +13,7 @@ from collections import defaultdict
 from django.db import transaction
 
 from incidents.models import Playbook
-from incidents.services import incident_open_or_link_for_rule
+from incidents.services.declare import incident_open_or_link_for_rule
 from monitoring.models import Rule
 
 logger = logging.getLogger(__name__)

@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from incidents import playbooks
 from incidents.forms import PlaybookForm, StepFormSet
 from incidents.models import Playbook
+from incidents.services import playbooks
 from riskdesk.forms import add_service_errors
 from riskdesk.permissions import can, require
 

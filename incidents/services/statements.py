@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.models import HoldingStatement, Incident, Status, TimelineEntry
-from incidents.timeline import timeline_add
+from incidents.services.timeline import timeline_add
 from riskdesk.audit import audit_record, snapshot
 from riskdesk.mail import absolute_url, mail_people
 from riskdesk.permissions import require
