@@ -65,7 +65,7 @@ class NormalizedMention:
     tag_ids: list = field(default_factory=list)
     rule_trace: list = field(default_factory=list)
     notify: bool = False
-    incident_rule_ids: list = field(default_factory=list)  # read by incidents.rule_action
+    incident_rule_ids: list = field(default_factory=list)  # read by incidents.services.rule_action
     # Filled by inbox.services.apply_sla.
     first_response_due_at: datetime | None = None
     resolve_due_at: datetime | None = None
