@@ -7,14 +7,13 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("Monitoring")
 
     def ready(self):
+        from alerting.services import apply_rules, queue_for_stored
         from monitoring import (
             ownership,
             permissions,  # noqa: F401  (declares the actions)
             pipeline,
         )
         from monitoring.enrichment.enricher import enrich_batch
-        from monitoring.notifications import queue_for_stored
-        from monitoring.rules import apply_rules
         from monitoring.sla import apply_sla
 
         pipeline.register_step(enrich_batch)

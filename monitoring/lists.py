@@ -23,10 +23,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework import permissions, serializers, viewsets
 
+from alerting.models import SpikeAlert
 from monitoring.enrichment import KEYWORD_CODES
 from monitoring.enrichment.risk import PREFIX_MARK, KeywordMatcher, fold
 from monitoring.inbox import CRITICAL_RISK
-from monitoring.models import KeywordList, Mention, SpikeAlert, WatchedAuthor
+from monitoring.models import KeywordList, Mention, WatchedAuthor
 from monitoring.sla import OPEN_STATUSES, breached_q
 from riskdesk.audit import audit_record, snapshot
 from riskdesk.forms import add_service_errors

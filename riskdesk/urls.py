@@ -3,12 +3,13 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+import alerting.urls
 import compliance.urls
 import incidents.urls
 import policies.urls
 from accounts import urls_offboarding
 from accounts.api import ApiTokenView, TeamViewSet, UserViewSet
-from monitoring import urls_inbox, urls_lists, urls_notifications, urls_rules, urls_spikes
+from monitoring import urls_inbox, urls_lists
 from monitoring.api import (
     CredentialViewSet,
     IngestView,
@@ -39,9 +40,7 @@ router.register("users", UserViewSet, basename="user")
 router.register("streams", StreamViewSet, basename="stream")
 router.register("credentials", CredentialViewSet, basename="credential")
 _APP_URLS = (
-    urls_rules,
-    urls_notifications,
-    urls_spikes,
+    alerting.urls,
     urls_lists,
     urls_inbox,
     urls_offboarding,
@@ -62,9 +61,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("accounts.urls")),
     path("", include("monitoring.urls")),
-    path("", include(urls_rules)),
-    path("", include(urls_notifications)),
-    path("", include(urls_spikes)),
+    path("", include(alerting.urls)),
     path("", include(urls_lists)),
     path("", include(urls_inbox)),
     path("", include(urls_offboarding)),

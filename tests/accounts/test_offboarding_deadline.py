@@ -9,7 +9,7 @@ from django.core import mail
 from accounts import offboarding
 from accounts.models import TeamKind
 from accounts.tasks import offboarding_sweep
-from monitoring.models import Notification, NotificationChannel
+from alerting.models import Notification, NotificationChannel
 from riskdesk.models import AuditEvent
 from tests.accounts.factories import TeamFactory, TeamMembershipFactory, UserFactory
 from tests.accounts.offboarding_factories import AccessGrantFactory

@@ -367,7 +367,7 @@ def test_rotate_secrets_command_re_encrypts_with_the_newest_key(settings, x_cred
     from django.core.management import call_command
 
     from accounts.models import RevocationConnection
-    from monitoring.models import NotificationChannel
+    from alerting.models import NotificationChannel
     from tests.accounts.factories import TeamFactory
 
     connection = RevocationConnection(name="Meta", kind="meta_business", business_id="1")

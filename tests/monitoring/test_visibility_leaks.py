@@ -14,10 +14,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import BrandAccount, TeamKind
-from monitoring import spikes
+from alerting.models import Notification, NotificationChannel, SpikeAlert
+from alerting.services import spikes
 from monitoring.inbox import viewing_mark
 from monitoring.lists import dashboard_risk
-from monitoring.models import Mention, Notification, NotificationChannel, SpikeAlert
+from monitoring.models import Mention
 from tests.accounts.factories import TeamFactory, UserFactory
 from tests.monitoring.factories import MentionFactory, StreamFactory
 from tests.monitoring.inbox_factories import restricted_team

@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import BrandAccount
+from alerting.models import SpikeAlert
 from monitoring.lists import risk_band
-from monitoring.models import SpikeAlert
 from tests.accounts.factories import TeamFactory
 from tests.conftest import ANONYMOUS, NO_ROLE
 from tests.monitoring.factories import MentionFactory, StreamFactory

@@ -35,15 +35,13 @@ from accounts.models import (
     TeamKind,
     User,
 )
+from alerting.models import NotificationChannel, Rule, SpikeAlert
 from compliance.models import PostMedia, SponsoredPost
 from incidents.models import Incident, Playbook
 from monitoring.models import (
     Credential,
     Mention,
-    NotificationChannel,
-    Rule,
     SavedView,
-    SpikeAlert,
     Stream,
     WatchedAuthor,
 )
