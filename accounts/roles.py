@@ -24,10 +24,10 @@ class Role(models.TextChoices):
 MONITORING_READ = [
     "monitoring.view_stream",
     "monitoring.view_mention",
-    "monitoring.view_rule",
-    "monitoring.view_notificationchannel",
+    "alerting.view_rule",
+    "alerting.view_notificationchannel",
     "monitoring.view_keywordlist",
-    "monitoring.view_spikealert",
+    "alerting.view_spikealert",
     "offboarding.view_brandaccount",
 ]
 MONITORING_WRITE = [
@@ -38,7 +38,7 @@ MONITORING_WRITE = [
     "monitoring.view_credential",
     "monitoring.add_mention",
     "monitoring.change_watchedauthor",
-    "monitoring.change_spikealert",
+    "alerting.change_spikealert",
     "monitoring.triage_mention",
 ]
 
@@ -55,8 +55,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *MONITORING_READ,
         *MONITORING_WRITE,
         "monitoring.change_credential",
-        "monitoring.change_rule",
-        "monitoring.change_notificationchannel",
+        "alerting.change_rule",
+        "alerting.change_notificationchannel",
         "monitoring.change_keywordlist",
         "monitoring.view_restricted_mention",
         "inbox.change_replytemplate",

@@ -64,7 +64,7 @@ STATUS_BY_AGE = [
     (DAYS + 1, [("new", 1), ("in_progress", 1), ("waiting", 1), ("resolved", 70), ("ignored", 27)]),
 ]  # fmt: skip
 ASSIGNED_SHARE = {"new": 0.1, "in_progress": 0.95, "waiting": 0.9, "resolved": 0.8, "ignored": 0.3}
-# The demo rules (monitoring.demo.DEMO_RULES): reason -> team, priority, tag; strongest first.
+# The demo rules (alerting.demo.DEMO_RULES): reason -> team, priority, tag; strongest first.
 ROUTES = [
     ("impersonation", "security", Priority.URGENT, "impersonation"),
     ("legal", "legal", Priority.HIGH, "legal-threat"),
@@ -187,10 +187,12 @@ def _seed_organisation() -> dict:
 
     from accounts.demo import demo_email, seed_people_and_teams
     from accounts.roles import Role
+    from alerting.demo import seed_alerting
     from monitoring.demo import seed_monitoring
 
     seed_people_and_teams()
     seed_monitoring()
+    seed_alerting()
     teams = {team.slug: team.pk for team in Team.objects.all()}
     user = User.objects.get(email=demo_email("social"))
     social = Group.objects.get(name=Role.SOCIAL)

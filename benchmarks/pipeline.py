@@ -40,10 +40,12 @@ def _realistic_mentions(rows: int, seed: int = 11) -> list[NormalizedMention]:
 
 def pipeline(rows: int = 200_000, batch: int = 1000) -> dict:
     from accounts.demo import seed_people_and_teams
+    from alerting.demo import seed_alerting
     from monitoring.demo import seed_monitoring
 
     seed_people_and_teams()
     seed_monitoring()  # brand accounts and keyword lists, as a real install has them
+    seed_alerting()  # and the demo's rules and channels
     mentions = _realistic_mentions(rows)
     postgresql = connection.vendor == "postgresql"
     stream = Stream.objects.create(name="bench pipeline", connector="x")

@@ -168,7 +168,7 @@ class Incident(models.Model):
         _("declared"), max_length=16, choices=Source.choices, default=Source.MANUAL
     )
     spike = models.ForeignKey(
-        "monitoring.SpikeAlert",
+        "alerting.SpikeAlert",
         verbose_name=_("spike"),
         null=True,
         blank=True,
@@ -176,7 +176,7 @@ class Incident(models.Model):
         related_name="incidents",
     )
     rule = models.ForeignKey(
-        "monitoring.Rule",
+        "alerting.Rule",
         verbose_name=_("rule"),
         null=True,
         blank=True,
@@ -389,7 +389,7 @@ class IncidentMention(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     rule = models.ForeignKey(
-        "monitoring.Rule", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "alerting.Rule", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:

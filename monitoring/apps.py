@@ -7,6 +7,7 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("Monitoring")
 
     def ready(self):
+        from alerting.services import apply_rules, queue_for_stored
         from inbox.services import apply_sla
         from monitoring import (
             ownership,
@@ -14,8 +15,6 @@ class MonitoringConfig(AppConfig):
             pipeline,
         )
         from monitoring.enrichment.enricher import enrich_batch
-        from monitoring.notifications import queue_for_stored
-        from monitoring.rules import apply_rules
 
         pipeline.register_step(enrich_batch)
         pipeline.register_step(apply_rules)

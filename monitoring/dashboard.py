@@ -8,8 +8,9 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from alerting.models import SpikeAlert
 from inbox.selectors import CRITICAL_RISK, breached_q
-from monitoring.models import OPEN_STATUSES, Mention, SpikeAlert
+from monitoring.models import OPEN_STATUSES, Mention
 from riskdesk.permissions import can
 
 # --- Dashboard: the risk cards ------------------------------------------------------------

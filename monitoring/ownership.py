@@ -1,8 +1,8 @@
-"""Streams and rules a person created, handed over when they leave (riskdesk.ownership)."""
+"""Streams a person created, handed over when they leave (riskdesk.ownership)."""
 
 from django.utils.translation import gettext_lazy as _
 
-from monitoring.models import Rule, Stream
+from monitoring.models import Stream
 from riskdesk import ownership
 from riskdesk.audit import audit_record
 
@@ -25,10 +25,4 @@ def register() -> None:
         label=_("stream"),
         owned_by=lambda person: Stream.objects.filter(created_by=person),
         transfer=_transfer("stream.transfer"),
-    )
-    ownership.register(
-        "monitoring.rule",
-        label=_("rule"),
-        owned_by=lambda person: Rule.objects.filter(created_by=person),
-        transfer=_transfer("rule.transfer"),
     )

@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.db import DatabaseError
 
-from monitoring import notifications, services, spikes
+from monitoring import services
 
 logger = logging.getLogger(__name__)
 
@@ -42,23 +42,3 @@ def poll_stream(stream_id: int, claim_token: str):
 @shared_task(ignore_result=True)
 def process_webhook_delivery(delivery_id: int):
     services.webhook_process(delivery_id=delivery_id)
-
-
-@shared_task(ignore_result=True)
-def detect_spikes():
-    """Beat's spike check: one alert (and notification) per storm not already covered."""
-    raised = spikes.detect_spikes()
-    if raised:
-        logger.info("spikes raised: %s", [alert.pk for alert in raised])
-
-
-@shared_task(ignore_result=True)
-def send_notification(notification_id: int):
-    notifications.notification_send(notification_id)
-
-
-@shared_task(ignore_result=True)
-def send_due_notifications():
-    """Beat's sweep: delayed digests, retries whose time has come, rows whose task was lost."""
-    for notification_id in notifications.notifications_due():
-        send_notification.delay(notification_id)

@@ -1,6 +1,6 @@
 """E-mail to people (reminders, assignments, escalations), sent after the change commits.
 
-Team channels (Slack, webhooks) go through `monitoring.notifications.notify_team`;
+Team channels (Slack, webhooks) go through `alerting.services.notify_team`;
 this is for messages addressed to named people.
 """
 

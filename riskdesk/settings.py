@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "compliance",
     "monitoring",
     "inbox",
+    "alerting",
     "incidents",
 ]
 
@@ -377,12 +378,12 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": HEARTBEAT_INTERVAL.total_seconds()},
     },
     "send-due-notifications": {
-        "task": "monitoring.tasks.send_due_notifications",
+        "task": "alerting.tasks.send_due_notifications",
         "schedule": 10.0,
         "options": {"expires": 10.0},
     },
     "detect-spikes": {
-        "task": "monitoring.tasks.detect_spikes",
+        "task": "alerting.tasks.detect_spikes",
         "schedule": env.float("MONITORING_SPIKE_CHECK_SECONDS", default=300.0),
         "options": {"expires": env.float("MONITORING_SPIKE_CHECK_SECONDS", default=300.0)},
     },
@@ -501,7 +502,7 @@ MONITORING_DEMO_NETWORK_URL = env.str(
 )
 # The local notification sink `make run` starts for the demo's channels.
 MONITORING_DEMO_SINK_URL = env.str("MONITORING_DEMO_SINK_URL", default="http://127.0.0.1:8766")
-# Spike detection (monitoring.spikes): the window, and how far above its usual a count must be.
+# Spike detection (alerting): the window, and how far above its usual a count must be.
 MONITORING_SPIKE_WINDOW = env.int("MONITORING_SPIKE_WINDOW", default=60)  # minutes
 MONITORING_SPIKE_MIN_COUNT = env.int("MONITORING_SPIKE_MIN_COUNT", default=10)
 MONITORING_SPIKE_Z = env.float("MONITORING_SPIKE_Z", default=3.0)

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 import accounts.urls
+import alerting.urls
 import compliance.urls
 import inbox.urls
 import incidents.urls
@@ -11,7 +12,6 @@ import monitoring.urls
 import offboarding.urls
 import policies.urls
 from accounts.api import ApiTokenView
-from monitoring import urls_notifications, urls_rules, urls_spikes
 from monitoring.api import IngestView, MetaWebhookView
 from riskdesk import views
 from riskdesk.api import AuditEventViewSet
@@ -32,20 +32,19 @@ class Router(DefaultRouter):
 
 router = Router()
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
-_APP_URLS = (
+# Each home's urls.py: its pages (urlpatterns) and its viewsets (API_ROUTES).
+HOMES = (
     accounts.urls,
     monitoring.urls,
-    urls_rules,
-    urls_notifications,
-    urls_spikes,
+    alerting.urls,
     inbox.urls,
     offboarding.urls,
     policies.urls,
     compliance.urls,
     incidents.urls,
 )
-for _module in _APP_URLS:
-    for _prefix, _viewset, _basename in _module.API_ROUTES:
+for _home in HOMES:
+    for _prefix, _viewset, _basename in _home.API_ROUTES:
         router.register(_prefix, _viewset, basename=_basename)
 
 admin.site.site_header = "riskdesk"
@@ -55,16 +54,7 @@ urlpatterns = [
     path("audit/", views.audit_list, name="audit_list"),
     path("audit/<int:pk>/", views.audit_detail, name="audit_detail"),
     path("healthz", views.healthz, name="healthz"),
-    path("", include(accounts.urls)),
-    path("", include(monitoring.urls)),
-    path("", include(urls_rules)),
-    path("", include(urls_notifications)),
-    path("", include(urls_spikes)),
-    path("", include(inbox.urls)),
-    path("", include(offboarding.urls)),
-    path("", include(policies.urls)),
-    path("", include(compliance.urls)),
-    path("", include(incidents.urls)),
+    *[path("", include(home)) for home in HOMES],
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", ApiTokenView.as_view(), name="api_token"),

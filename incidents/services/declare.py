@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Team, TeamMembership
+from alerting.models import Rule, SpikeAlert
 from incidents.models import (
     OPEN_STATUSES,
     Incident,
@@ -40,7 +41,7 @@ from incidents.services.incidents import (
     severity_clean,
 )
 from incidents.services.timeline import timeline_add
-from monitoring.models import Mention, Rule, SpikeAlert
+from monitoring.models import Mention
 from riskdesk.audit import audit_record, snapshot
 from riskdesk.mail import absolute_url, mail_people
 from riskdesk.models import MAX_ID
@@ -94,7 +95,7 @@ def _create_tasks(incident: Incident, playbook: Playbook | None) -> int:
 
 def _notify_declared(incident: Incident, actor) -> None:
     """Mail the people holding a role and tell the channels of the teams involved."""
-    from monitoring.notifications import notify_team
+    from alerting.services import notify_team
 
     subject = _("[riskdesk] %(ref)s declared (%(sev)s): %(title)s") % {
         "ref": incident.reference,

@@ -1,6 +1,6 @@
 """The rules' "open or link an incident" action, run on what the pipeline stores.
 
-The rule engine (monitoring.rules) only notes, on each mention, the rules whose
+The rule engine (alerting.services.rules) only notes, on each mention, the rules whose
 incident action fired; this hook, registered in IncidentsConfig.ready, groups the
 stored mentions by rule and declares or links once per rule and batch. It runs in
 the batch's transaction, inside a savepoint: an incident that cannot be declared is
@@ -12,9 +12,9 @@ from collections import defaultdict
 
 from django.db import transaction
 
+from alerting.models import Rule
 from incidents.models import Playbook
 from incidents.services.declare import incident_open_or_link_for_rule
-from monitoring.models import Rule
 
 logger = logging.getLogger(__name__)
 

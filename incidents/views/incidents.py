@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from alerting.models import SpikeAlert
 from incidents import selectors, services
 from incidents.filters import IncidentFilter
 from incidents.forms import (
@@ -44,7 +45,7 @@ from incidents.models import (
 )
 from incidents.selectors.metrics import duration_label, incident_metrics
 from incidents.services.timeline import describe
-from monitoring.models import Mention, SpikeAlert
+from monitoring.models import Mention
 from riskdesk.forms import add_service_errors
 from riskdesk.htmx import render_page
 from riskdesk.models import MAX_ID

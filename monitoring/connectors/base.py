@@ -59,7 +59,7 @@ class NormalizedMention:
     impersonates_id: int | None = None
     impersonation_score: float | None = None
     stream_id: int | None = None  # set by the pipeline
-    # Filled by rules and routing (monitoring.rules).
+    # Filled by rules and routing (alerting.services.rules).
     team_id: int | None = None
     priority: int = 2
     tag_ids: list = field(default_factory=list)

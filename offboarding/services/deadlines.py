@@ -100,7 +100,7 @@ def _remind(case: OffboardingCase, now) -> None:
 
 
 def _escalate(case: OffboardingCase, now) -> None:
-    from monitoring.notifications import notify_team
+    from alerting.services import notify_team
 
     tasks = _open_tasks(case)
     people = set(_hr_leads()) | set(_security_people())

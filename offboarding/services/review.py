@@ -17,7 +17,7 @@ def access_review_notify() -> list[Finding]:
 
     Findings that disappeared are marked resolved; one that comes back is new again.
     """
-    from monitoring.notifications import notify_team
+    from alerting.services import notify_team
     from riskdesk.mail import absolute_url, mail_people
 
     now = timezone.now()

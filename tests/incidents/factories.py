@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import factory
 
+from alerting.models import SpikeAlert
 from incidents.models import Incident, IncidentTask, Playbook, PlaybookStep, Severity
-from monitoring.models import SpikeAlert
 from tests.monitoring.factories import MentionFactory, StreamFactory
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -5,9 +5,11 @@ from datetime import UTC, datetime
 import pytest
 from django.core.exceptions import ValidationError
 
+from alerting.services import conditions as rule_conditions
+from alerting.services import rules
 from incidents.models import Incident, IncidentMention, Severity, Source
 from incidents.services import incident_declare, rule_action
-from monitoring import pipeline, rule_conditions, rules
+from monitoring import pipeline
 from monitoring.connectors.base import NormalizedMention
 from monitoring.models import Mention
 from tests.incidents.factories import make_spike

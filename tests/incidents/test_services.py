@@ -8,6 +8,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import TeamMembership
+from alerting.models import Notification, NotificationChannel, Rule, SpikeAlert
 from incidents.models import (
     Incident,
     IncidentMention,
@@ -28,7 +29,6 @@ from incidents.services import (
     incident_open_or_link_for_rule,
     work,
 )
-from monitoring.models import Notification, NotificationChannel, Rule, SpikeAlert
 from riskdesk import ownership
 from riskdesk.models import AuditEvent
 from tests.accounts.factories import TeamFactory, UserFactory

@@ -10,9 +10,9 @@ from django.contrib.messages import get_messages
 from django.utils import timezone
 
 from accounts.models import TeamKind
+from alerting.models import SpikeAlert
 from incidents import services
 from incidents.models import IncidentMention
-from monitoring.models import SpikeAlert
 from tests.inbox.factories import restricted_team
 from tests.incidents.factories import IncidentFactory
 from tests.monitoring.factories import MentionFactory, StreamFactory

@@ -366,7 +366,7 @@ def test_rotate_secrets_command_re_encrypts_with_the_newest_key(settings, x_cred
     from cryptography.fernet import Fernet
     from django.core.management import call_command
 
-    from monitoring.models import NotificationChannel
+    from alerting.models import NotificationChannel
     from offboarding.models import RevocationConnection
     from tests.accounts.factories import TeamFactory
 

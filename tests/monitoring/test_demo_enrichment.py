@@ -6,10 +6,11 @@ import time
 import pytest
 from django.core.management import call_command
 
+from alerting.models import Notification
 from monitoring import services
 from monitoring.demo import DEMO_STREAM_NAME
 from monitoring.demo.network import REAL_DAY, build_server
-from monitoring.models import Mention, Notification, Stream
+from monitoring.models import Mention, Stream
 
 pytestmark = pytest.mark.django_db
 

@@ -14,10 +14,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import TeamKind
+from alerting.models import Notification, NotificationChannel, SpikeAlert
+from alerting.services import spikes
 from inbox.services import viewing_mark
-from monitoring import spikes
 from monitoring.dashboard import dashboard_risk
-from monitoring.models import Mention, Notification, NotificationChannel, SpikeAlert
+from monitoring.models import Mention
 from offboarding.models import BrandAccount
 from tests.accounts.factories import TeamFactory, UserFactory
 from tests.inbox.factories import restricted_team

@@ -7,7 +7,7 @@ import time_machine
 from django.core import mail
 
 from accounts.models import TeamKind
-from monitoring.models import Notification, NotificationChannel
+from alerting.models import Notification, NotificationChannel
 from offboarding import services
 from offboarding.tasks import offboarding_sweep
 from riskdesk.models import AuditEvent

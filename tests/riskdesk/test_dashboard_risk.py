@@ -12,8 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from alerting.models import SpikeAlert
 from monitoring.dashboard import risk_band
-from monitoring.models import SpikeAlert
 from offboarding.models import BrandAccount
 from tests.accounts.factories import TeamFactory
 from tests.conftest import ANONYMOUS, NO_ROLE

@@ -25,15 +25,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ScimProvider, Team, TeamKind, User
+from alerting.models import NotificationChannel, Rule, SpikeAlert
 from compliance.models import PostMedia, SponsoredPost
 from inbox.models import SavedView
 from incidents.models import Incident, Playbook
 from monitoring.models import (
     Credential,
     Mention,
-    NotificationChannel,
-    Rule,
-    SpikeAlert,
     Stream,
     WatchedAuthor,
 )

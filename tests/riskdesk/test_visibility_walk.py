@@ -31,9 +31,10 @@ from django.urls import resolve
 
 from accounts.models import TeamKind, User
 from accounts.roles import ROLE_PERMISSIONS
+from alerting.models import Notification, NotificationChannel, SpikeAlert
 from inbox.services import viewing_mark
 from incidents import services as incident_services
-from monitoring.models import Mention, Notification, NotificationChannel, SpikeAlert
+from monitoring.models import Mention
 from tests.accounts.factories import TeamFactory, TeamMembershipFactory, UserFactory
 from tests.conftest import ANONYMOUS, NO_ROLE
 from tests.incidents.factories import IncidentFactory

@@ -20,20 +20,23 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from monitoring import notifications, pipeline
-from monitoring.connectors.base import NormalizedMention
-from monitoring.models import Mention, Notification, NotificationChannel
-from monitoring.notifications import (
+from alerting.models import Notification, NotificationChannel
+from alerting.selectors import notifications_due
+from alerting.services import (
     channel_create,
     channel_delete,
     channel_test,
     channel_update,
     notification_send,
-    notifications_due,
+    notifications,
     notify_team,
     queue_for_stored,
+    sending,
     verify_signature,
 )
+from monitoring import pipeline
+from monitoring.connectors.base import NormalizedMention
+from monitoring.models import Mention
 from riskdesk.models import AuditEvent
 from tests.accounts.factories import TeamFactory
 from tests.accounts.test_api import assert_matches_schema, openapi_schema  # noqa: F401
@@ -62,16 +65,10 @@ def sink():
 @pytest.fixture
 def queued(monkeypatch):
     """Ids handed to the Celery task after commit, captured instead of sent to the broker."""
-    from monitoring import tasks
+    from alerting import tasks
 
     ids: list[int] = []
-
-    class Task:
-        @staticmethod
-        def delay(notification_id):
-            ids.append(notification_id)
-
-    monkeypatch.setattr(tasks, "send_notification", Task, raising=False)
+    monkeypatch.setattr(tasks.send_notification, "delay", ids.append)
     return ids
 
 
@@ -491,7 +488,7 @@ def test_backoff_grows_and_gives_up_after_eight_attempts(legal, sink):
     assert delays[6] > delays[0] * 8
     channel.refresh_from_db()
     assert channel.consecutive_failures == 8
-    assert notifications.retry_delay(30) <= timedelta(hours=1)
+    assert sending.retry_delay(30) <= timedelta(hours=1)
 
 
 def test_a_permanent_refusal_fails_at_once(legal, sink):
@@ -518,7 +515,7 @@ def test_a_claimed_row_is_sent_once(legal, sink):
     ingest([make(2, legal)])
     held = Notification.objects.exclude(pk=row.pk).get()
     Notification.objects.filter(pk=held.pk).update(
-        next_attempt_at=timezone.now() + notifications.CLAIM, attempts=1
+        next_attempt_at=timezone.now() + sending.CLAIM, attempts=1
     )
     assert notification_send(held.pk) is None
     assert held.pk not in notifications_due()

@@ -6,9 +6,12 @@ import pytest
 import re2
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from monitoring import pipeline, rule_conditions, rules
+from alerting.models import Rule
+from alerting.services import conditions as rule_conditions
+from alerting.services import rules
+from monitoring import pipeline
 from monitoring.connectors.base import NormalizedMention
-from monitoring.models import Mention, Priority, Rule, Tag
+from monitoring.models import Mention, Priority, Tag
 from riskdesk.models import AuditEvent
 from riskdesk.patterns import compile_user_pattern
 from tests.accounts.factories import TeamFactory

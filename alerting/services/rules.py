@@ -1,7 +1,7 @@
 """Rules and routing: tag, route, prioritise and flag mentions before they are stored.
 
 A rule is conditions combined with all/any, and actions (see `Rule`); their
-vocabulary and validation live in monitoring.rule_conditions.
+vocabulary and validation live in alerting.services.conditions.
 
 `RuleSet` compiles the enabled rules once (regexes, one keyword automaton for
 every keyword condition, tag ids, team names), then `apply` runs them over a
@@ -27,9 +27,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Team
+from alerting.models import Rule
+from alerting.services.conditions import (
+    FIELDS,
+    REGEX_TEXT_LIMIT,
+    clean_conditions,
+    validate_rule,
+)
 from monitoring.enrichment.risk import KeywordMatcher
-from monitoring.models import Mention, Priority, Rule, Tag
-from monitoring.rule_conditions import FIELDS, REGEX_TEXT_LIMIT, clean_conditions, validate_rule
+from monitoring.models import Mention, Priority, Tag
 from riskdesk.audit import audit_record, snapshot
 from riskdesk.patterns import compile_user_pattern
 from riskdesk.permissions import require

@@ -1,33 +1,27 @@
-"""The rules pages: the ordered list, the form with its test, and the order and on/off buttons.
+"""The forms of the rules and notification-channel pages.
 
-Thin over monitoring.rules: the form turns its rows of conditions and its action
-fields into the services' JSON; the services check, save and audit.
+A form only reads input: it turns what was typed into what the services take
+(`RuleForm.rule_fields()`, `ChannelForm.cleaned_data`); the services check, save
+and audit.
 
-The form works without JavaScript: conditions are a fixed number of rows ("Add
-more rows" sends the form back with more), and "Test" runs the conditions on the
-recent mentions without saving (htmx swaps just the result in).
+The rule form works without JavaScript: conditions are a fixed number of rows
+("Add more rows" sends the form back with more), and "Test" runs the conditions
+on the recent mentions without saving (htmx swaps just the result in).
 """
 
 from django import forms
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils.formats import number_format
-from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from accounts.models import Team
-from incidents.models import Playbook, Severity, severity_short
-from monitoring import rule_conditions, rules
-from monitoring.dashboard import risk_band
-from monitoring.models import Priority, Rule, Stream
-from riskdesk.forms import add_service_errors
-from riskdesk.permissions import can, require
+from alerting import selectors, services
+from alerting.models import NotificationChannel, Rule
+from alerting.services.conditions import FIELDS
+from alerting.services.conditions import Field as ConditionField
+from incidents.models import Playbook, Severity
+from monitoring.models import Priority, Stream
+
+Kind = NotificationChannel.Kind
 
 ROWS = 5  # condition rows of a new rule
 MORE_ROWS = 3
@@ -45,15 +39,11 @@ def _yes_no() -> tuple[set, set]:
 
 def _field_choices():
     return [("", gettext_lazy("(no condition)"))] + [
-        (spec.name, spec.label) for spec in rule_conditions.FIELDS.values()
+        (spec.name, spec.label) for spec in FIELDS.values()
     ]
 
 
-def _stream_names(ids) -> dict[int, str]:
-    return dict(Stream.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
-
-
-def value_text(spec: rule_conditions.Field, value, streams: dict[int, str]) -> str:
+def value_text(spec: ConditionField, value, streams: dict[int, str]) -> str:
     """A saved condition's value as the form's text box shows it."""
     if spec.kind == "bool":
         return _("yes") if value else _("no")
@@ -197,11 +187,11 @@ class RuleForm(forms.Form):
             "incident_severity": (actions.get("incident") or {}).get("severity"),
             "incident_playbook": (actions.get("incident") or {}).get("playbook"),
         }
-        streams = _stream_names(
+        streams = selectors.stream_names(
             {i for c in rule.conditions if c["field"] == "stream" for i in c["value"]}
         )
         for i, condition in enumerate(rule.conditions):
-            spec = rule_conditions.FIELDS.get(condition["field"])
+            spec = FIELDS.get(condition["field"])
             if spec is not None:
                 initial[f"field_{i}"] = spec.name
                 initial[f"value_{i}"] = value_text(spec, condition["value"], streams)
@@ -257,7 +247,7 @@ class RuleForm(forms.Form):
             name = self.cleaned_data.get(f"field_{i}", "")
             text = self.cleaned_data.get(f"value_{i}", "")
             if name or text:
-                filled.append((i + 1, rule_conditions.FIELDS.get(name), text))
+                filled.append((i + 1, FIELDS.get(name), text))
         streams = {}
         if any(spec and spec.kind == "ids" for _number, spec, _text in filled):
             streams = {n.casefold(): pk for pk, n in Stream.objects.values_list("pk", "name")}
@@ -289,7 +279,7 @@ class RuleForm(forms.Form):
         return RuleForm(initial=initial, rows=min(MAX_ROWS, self.row_count + extra_rows))
 
 
-def _parse_value(spec: rule_conditions.Field, text: str, streams: dict[str, int]):
+def _parse_value(spec: ConditionField, text: str, streams: dict[str, int]):
     """(value in the services' JSON, problem or None) of one row's text box."""
     text = text.strip()
     if not text:
@@ -323,191 +313,57 @@ def _parse_value(spec: rule_conditions.Field, text: str, streams: dict[str, int]
     return None, _("give a number")
 
 
-# --- Plain words ---------------------------------------------------------------------------
-
-
-def describe_condition(condition: dict, streams: dict[int, str]) -> str:
-    spec = rule_conditions.FIELDS.get(condition["field"])
-    if spec is None:
-        return condition["field"]
-    value = condition["value"]
-    if spec.kind == "bool":
-        return (_("%(label)s: yes") if value else _("%(label)s: no")) % {"label": spec.label}
-    if spec.kind in ("number", "integer"):
-        return f"{spec.label} {number_format(value, force_grouping=True)}"
-    if spec.kind == "regex":
-        return _("Text matches the pattern %(pattern)s") % {"pattern": value}
-    if spec.kind == "ids":
-        value = [streams.get(v, str(v)) for v in value]
-    if spec.op == "contains_any":
-        return _("Text contains %(words)s") % {"words": get_text_list(value, _("or"))}
-    if len(value) == 1:
-        return _("%(label)s is %(value)s") % {"label": spec.label, "value": value[0]}
-    return _("%(label)s is one of %(values)s") % {"label": spec.label, "values": ", ".join(value)}
-
-
-def describe_actions(actions: dict, teams: dict[int, str]) -> str:
-    words = []
-    if actions.get("tags"):
-        words.append(_("tag %(tags)s") % {"tags": get_text_list(actions["tags"], _("and"))})
-    if actions.get("team"):
-        team = teams.get(actions["team"], _("a deleted team"))
-        words.append(_("route to %(team)s") % {"team": team})
-    if actions.get("priority") in Priority:
-        words.append(_("priority %(priority)s") % {"priority": Priority(actions["priority"]).label})
-    if actions.get("notify"):
-        words.append(_("notify"))
-    if actions.get("incident"):
-        words.append(
-            _("open or link a %(severity)s incident")
-            % {"severity": severity_short(actions["incident"].get("severity"))}
-        )
-    return ", ".join(words)
-
-
-def _described(rule_list: list[Rule]) -> list[Rule]:
-    """Attach the rules' conditions and actions in plain words (two queries at most)."""
-    team_ids = {r.actions.get("team") for r in rule_list} - {None}
-    teams = dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "name")) if team_ids else {}
-    streams = _stream_names(
-        {i for r in rule_list for c in r.conditions if c["field"] == "stream" for i in c["value"]}
+class ChannelForm(forms.Form):
+    team = forms.ModelChoiceField(label=gettext_lazy("Team"), queryset=Team.objects.all())
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Kind.choices)
+    target = forms.CharField(
+        label=gettext_lazy("Address or URL"),
+        max_length=2048,
+        help_text=gettext_lazy(
+            "An e-mail address, or the https:// URL of the incoming webhook or endpoint."
+        ),
     )
-    for rule in rule_list:
-        rule.condition_words = [describe_condition(c, streams) for c in rule.conditions]
-        rule.action_words = describe_actions(rule.actions, teams)
-    return rule_list
-
-
-# --- Views ---------------------------------------------------------------------------------
-
-
-@login_required
-def rule_list(request):
-    require(request.user, "rule.view")
-    return render(
-        request,
-        "monitoring/rule_list.html",
-        {
-            "rules": _described(list(Rule.objects.all())),
-            "can_manage": can(request.user, "rule.manage"),
-        },
+    secret = forms.CharField(
+        label=gettext_lazy("Signing secret"),
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=gettext_lazy(
+            "Generic webhooks only: each message carries an HMAC-SHA256 signature made with it "
+            "over its timestamp and body (X-Riskdesk-Signature). Never shown again."
+        ),
     )
+    min_risk = forms.IntegerField(
+        label=gettext_lazy("Minimum risk"),
+        min_value=0,
+        max_value=100,
+        initial=70,
+        help_text=gettext_lazy(
+            "Mentions routed to the team at or above this score are sent, and any a rule "
+            "marks to notify."
+        ),
+    )
+    enabled = forms.BooleanField(label=gettext_lazy("Enabled"), required=False, initial=True)
 
-
-@login_required
-def rule_form(request, pk=None):
-    rule = get_object_or_404(Rule, pk=pk) if pk else None
-    require(request.user, "rule.manage", rule)
-    if request.method != "POST":
-        return _render_form(request, RuleForm(rule=rule), rule)
-    form = RuleForm(request.POST)
-    if "more_rows" in request.POST:
-        return _render_form(request, form.as_sent(extra_rows=MORE_ROWS), rule)
-    if "test" in request.POST:
-        return _test(request, form, rule)
-    if form.is_valid():
-        try:
-            if rule is None:
-                saved = rules.rule_create(actor=request.user, **form.rule_fields())
-            else:
-                saved = rules.rule_update(actor=request.user, rule=rule, **form.rule_fields())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Rule %(name)s saved.") % {"name": saved.name})
-            return redirect("rule_list")
-    return _render_form(request, form, rule)
-
-
-def _render_form(request, form, rule, **context):
-    context = {"form": form, "rule": rule, "fields": rule_conditions.FIELDS.values(), **context}
-    return render(request, "monitoring/rule_form.html", context)
-
-
-def _test(request, form, rule):
-    """Run the form's conditions on the recent mentions; nothing is saved."""
-    form.is_valid()  # a test needs only the conditions and match: other errors wait for saving
-    errors = [*form.errors.get("conditions", []), *form.errors.get("match", [])]
-    result = None
-    if not errors:
-        try:
-            result = rules.rule_test(
-                actor=request.user,
-                conditions=form.cleaned_data["conditions"],
-                match=form.cleaned_data["match"],
+    def __init__(self, *args, channel: NotificationChannel | None = None, **kwargs):
+        if channel is not None:
+            kwargs["initial"] = {
+                "team": channel.team_id,
+                "name": channel.name,
+                "kind": channel.kind,
+                "target": "" if channel.kind == Kind.SLACK else channel.target,
+                "min_risk": channel.min_risk,
+                "enabled": channel.enabled,
+            }
+        super().__init__(*args, **kwargs)
+        if channel is not None:
+            self.fields["secret"].help_text = _(
+                "Never shown. Leave empty to keep the saved secret."
             )
-        except ValidationError as exc:
-            errors = exc.messages
-    for mention in result.examples if result else ():
-        mention.band = risk_band(mention.risk_score)
-    context = {"form": form.as_sent(), "rule": rule, "test": result, "test_errors": errors}
-    if not request.htmx:
-        return _render_form(request, **context)
-    if errors:
-        # Errors name rows by number: redraw the whole form, with its filled rows first.
-        response = render(
-            request,
-            "monitoring/rule_form_body.html",
-            {"fields": rule_conditions.FIELDS.values(), **context},
-        )
-        response["HX-Retarget"] = "#rule-form"
-        response["HX-Reswap"] = "outerHTML"
-        return response
-    return render(request, "monitoring/rule_test_result.html", context)
-
-
-@login_required
-@require_POST
-def rule_move(request, pk):
-    rule = get_object_or_404(Rule, pk=pk)
-    require(request.user, "rule.manage", rule)
-    step = {"up": -1, "down": 1}.get(request.POST.get("direction"))
-    if step is None:
-        return HttpResponseBadRequest(_("Move the rule up or down."))
-    order = list(Rule.objects.values_list("pk", flat=True))
-    rules.rule_move(actor=request.user, rule=rule, position=max(0, order.index(rule.pk) + step))
-    return redirect("rule_list")
-
-
-@login_required
-@require_POST
-def rule_toggle(request, pk):
-    rule = get_object_or_404(Rule, pk=pk)
-    require(request.user, "rule.manage", rule)
-    # The wanted state, not a flip: sending the form twice does not undo it.
-    enabled = request.POST.get("enabled") == "1"
-    try:
-        rules.rule_update(actor=request.user, rule=rule, enabled=enabled)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        done = _("Rule %(name)s enabled.") if enabled else _("Rule %(name)s disabled.")
-        messages.success(request, done % {"name": rule.name})
-    return redirect("rule_list")
-
-
-@login_required
-def rule_delete(request, pk):
-    rule = get_object_or_404(Rule, pk=pk)
-    require(request.user, "rule.manage", rule)
-    if request.method == "POST":
-        rules.rule_delete(actor=request.user, rule=rule)
-        messages.success(request, _("Rule %(name)s deleted.") % {"name": rule.name})
-        return redirect("rule_list")
-    return render(
-        request,
-        "monitoring/confirm_delete.html",
-        {
-            "object": rule,
-            "title": _("Delete the rule %(name)s?") % {"name": rule.name},
-            "consequence": _(
-                "New mentions stop being tagged and routed by it at once. Mentions it "
-                "already handled keep their tags, team and priority."
-            ),
-            "object_url": reverse("rule_edit", kwargs={"pk": rule.pk}),
-            "cancel_url": reverse("rule_list"),
-            "parent_label": _("Rules"),
-            "parent_url": reverse("rule_list"),
-            "blockers": None,
-        },
-    )
+            if channel.kind == Kind.SLACK:
+                self.fields["target"].required = False
+                self.fields["target"].help_text = _(
+                    "The saved Slack URL (%(masked)s) is not shown: it is a secret. "
+                    "Leave empty to keep it."
+                ) % {"masked": services.masked_target(channel)}

@@ -7,8 +7,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from drf_spectacular.generators import SchemaGenerator
 
-from monitoring import notifications, spikes
-from monitoring.models import Mention, Notification, NotificationChannel, SpikeAlert, Tag
+from alerting.models import Notification, NotificationChannel, SpikeAlert
+from alerting.services import notifications, spikes
+from monitoring.models import Mention, Tag
 from riskdesk.models import AuditEvent
 from tests.accounts.factories import TeamFactory
 from tests.accounts.test_api import assert_matches_schema

@@ -36,7 +36,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Team
-from monitoring.models import RESTRICTED_TEAM_KINDS, Mention, SpikeAlert, Stream, Tag
+from alerting.models import SpikeAlert
+from alerting.services import notifications
+from monitoring.models import RESTRICTED_TEAM_KINDS, Mention, Stream, Tag
 from riskdesk.audit import audit_record
 from riskdesk.permissions import require
 
@@ -411,8 +413,6 @@ def _restricted_team_ids() -> set[int]:
 
 
 def _notify(alert: SpikeAlert, about: Stream | Tag, top: list[dict], restricted=()) -> None:
-    from monitoring.notifications import notify_team
-
     team = _team_for(about, top)
     if team is None:
         logger.warning("spike %s: no team to notify (no catch-all team)", alert.pk)
@@ -428,7 +428,7 @@ def _notify(alert: SpikeAlert, about: Stream | Tag, top: list[dict], restricted=
     if words:
         summary += " " + _("Words: %(words)s.") % {"words": words}
     summary += f" {settings.RISKDESK_BASE_URL}{link}"
-    notify_team(
+    notifications.notify_team(
         team=team,
         subject=spike_subject(alert, about),
         payload={

@@ -27,7 +27,7 @@ def signature_state(body: bytes, header: str | None, secret: str) -> str:
         return "unsigned"
     if not secret:
         return "signed (not checked: no --secret)"
-    from monitoring.notifications import verify_signature
+    from alerting.services import verify_signature
 
     return "signature ok" if verify_signature(body, header, secret) else "SIGNATURE BAD"
 

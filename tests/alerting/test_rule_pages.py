@@ -11,8 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import TeamKind
-from monitoring import rules
-from monitoring.models import Mention, Rule
+from alerting.models import Rule
+from alerting.services import rules
+from monitoring.models import Mention
 from riskdesk.models import AuditEvent
 from tests.accounts.factories import TeamFactory, UserFactory
 from tests.conftest import ANONYMOUS, NO_ROLE
@@ -436,7 +437,7 @@ def test_htmx_gets_only_the_test_result(client_for, stored_mentions):
         "/rules/new/", RULE_FORM | {"test": "1"}, HTTP_HX_REQUEST="true"
     )
 
-    assert response.templates[0].name == "monitoring/rule_test_result.html"
+    assert response.templates[0].name == "alerting/rule_test_result.html"
     assert b"<html" not in response.content
     assert b"<form" not in response.content
     assert b"Would have matched 2 of the last 3 mentions." in response.content
@@ -455,7 +456,7 @@ def test_htmx_test_with_bad_conditions_redraws_the_form(client_for, stored_menti
 
     html = response.content.decode()
     assert response["HX-Retarget"] == "#rule-form"
-    assert response.templates[0].name == "monitoring/rule_form_body.html"
+    assert response.templates[0].name == "alerting/rule_form_body.html"
     assert "Condition 1 (regex): invalid regular expression" in html
     assert 'name="value_0" value="("' in html
 

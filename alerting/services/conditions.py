@@ -1,7 +1,7 @@
 """The vocabulary of rule conditions and actions, and their validation.
 
 The conditions are data (`FIELDS`), so the rule pages, validation and the engine
-(monitoring.rules) read the same list. Each field has a single operator implied
+(alerting.services.rules) read the same list. Each field has a single operator implied
 by its meaning, which keeps rules readable: "risk above 70", "platform in x, bluesky".
 """
 
@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Team
+from alerting.models import Rule
 from monitoring.enrichment import REASON_CODES
 from monitoring.enrichment.risk import fold
-from monitoring.models import Priority, Rule, Stream, Tag
+from monitoring.models import Priority, Stream, Tag
 from riskdesk.networks import Platform
 from riskdesk.patterns import compile_user_pattern
 
@@ -366,7 +367,7 @@ def _clean_incident(value) -> tuple[dict | None, list[str]]:
         return None, [
             _("Incident: give true, or an object with a severity (1 to 4) and a playbook id.")
         ]
-    from incidents.models import Playbook, Severity  # incidents builds on monitoring
+    from incidents.models import Playbook, Severity  # incidents builds on alerting
 
     errors = []
     severity = value.get("severity")

@@ -1,1 +1,0 @@
-"""Offboarding registers nothing in the Django admin: its pages and API are where it is worked."""
