@@ -74,7 +74,7 @@ class ReplyTemplate(models.Model):
 class MentionReply(models.Model):
     """A reply the team wrote to a mention and recorded as sent.
 
-    Publishing through the networks' APIs is not wired yet: `monitoring.publishing`
+    Publishing through the networks' APIs is not wired yet: `inbox.publishing`
     is the seam; today the person posts it on the network and riskdesk records it.
     """
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
 from inbox.models import MentionEvent, MentionReply, ReplyTemplate, SavedView
+from inbox.publishing import publisher_for
 from inbox.selectors import VIEWING_SECONDS, Targets, viewers_key
 from monitoring import services as monitoring_services
 from monitoring.models import (
@@ -32,7 +33,6 @@ from monitoring.models import (
     WatchedAuthor,
     hidden_team_ids,
 )
-from monitoring.publishing import publisher_for
 from riskdesk.audit import audit_record
 from riskdesk.permissions import can, require
 
@@ -264,7 +264,7 @@ def template_body_check(body: str) -> str:
 def mention_reply(
     *, actor, mention: Mention, body: str, template: ReplyTemplate | None = None
 ) -> MentionReply:
-    """Record a reply as sent by `actor` (see monitoring.publishing for the network seam).
+    """Record a reply as sent by `actor` (see inbox.publishing for the network seam).
 
     A template that moves the conversation to private messages leaves the mention
     waiting for the author's private message.
