@@ -12,23 +12,12 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from riskdesk.migration_ops import relabel_content_types
+
 MOVED = ["rule", "notificationchannel", "notification", "spikealert"]
 OWNED_KINDS = [("monitoring.rule", "alerting.rule")]
 # The offboarding tasks' table, by name: its model may live in another app by now.
 OFFBOARDING_TASKS = "accounts_offboardingtask"
-
-
-def _content_types(apps, old: str, new: str) -> None:
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label=old, model__in=MOVED).update(app_label=new)
-
-
-def content_types_forward(apps, schema_editor):
-    _content_types(apps, "monitoring", "alerting")
-
-
-def content_types_backward(apps, schema_editor):
-    _content_types(apps, "alerting", "monitoring")
 
 
 def _owned_kinds(schema_editor, pairs) -> None:
@@ -159,6 +148,6 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
-        migrations.RunPython(content_types_forward, content_types_backward),
+        relabel_content_types("monitoring", "alerting", MOVED),
         migrations.RunPython(owned_kinds_forward, owned_kinds_backward),
     ]

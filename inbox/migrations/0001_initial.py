@@ -10,17 +10,9 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from riskdesk.migration_ops import relabel_content_types
+
 MOVED = ["mentionevent", "replytemplate", "mentionreply", "savedview", "slatarget", "teamhours"]
-
-
-def content_types_to_inbox(apps, schema_editor):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label="monitoring", model__in=MOVED).update(app_label="inbox")
-
-
-def content_types_to_monitoring(apps, schema_editor):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label="inbox", model__in=MOVED).update(app_label="monitoring")
 
 
 class Migration(migrations.Migration):
@@ -148,5 +140,5 @@ class Migration(migrations.Migration):
             ],
             database_operations=[],
         ),
-        migrations.RunPython(content_types_to_inbox, content_types_to_monitoring),
+        relabel_content_types("monitoring", "inbox", MOVED),
     ]

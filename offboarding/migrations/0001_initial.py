@@ -9,6 +9,8 @@ import riskdesk.crypto
 from django.conf import settings
 from django.db import migrations, models
 
+from riskdesk.migration_ops import relabel_content_types
+
 
 MODELS = [
     "brandaccount",
@@ -19,16 +21,6 @@ MODELS = [
     "revocationattempt",
     "accessfinding",
 ]
-
-
-def move_content_types(apps, schema_editor):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label="accounts", model__in=MODELS).update(app_label="offboarding")
-
-
-def restore_content_types(apps, schema_editor):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label="offboarding", model__in=MODELS).update(app_label="accounts")
 
 
 class Migration(migrations.Migration):
@@ -243,5 +235,5 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
-        migrations.RunPython(move_content_types, restore_content_types),
+        relabel_content_types("accounts", "offboarding", MODELS),
     ]
