@@ -290,7 +290,8 @@ API_TOKEN_PREFIX = "rdk_"  # noqa: S105 (a prefix, not a secret)
 API_TOKEN_AUDIT_FIELDS = ["name", "prefix", "created_at", "expires_at", "revoked_at"]
 
 
-def _token_digest(key: str) -> str:
+def token_digest(key: str) -> str:
+    """What is stored of a bearer token (API tokens, SCIM providers): its SHA-256."""
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -307,7 +308,7 @@ def api_token_create(*, actor, user: User, name: str = "") -> tuple[ApiToken, st
         user=user,
         name=(name or "").strip()[:100],
         prefix=key[:12],
-        digest=_token_digest(key),
+        digest=token_digest(key),
         created_at=now,
         expires_at=now + timedelta(days=settings.RISKDESK_API_TOKEN_DAYS),
     )
@@ -325,7 +326,7 @@ def api_token_authenticate(*, key: str) -> User | None:
     if not isinstance(key, str) or not 0 < len(key) <= 100:
         return None
     token = (
-        ApiToken.objects.usable().select_related("user").filter(digest=_token_digest(key)).first()
+        ApiToken.objects.usable().select_related("user").filter(digest=token_digest(key)).first()
     )
     if token is None or not token.user.is_active:
         return None
@@ -413,10 +414,6 @@ SCIM_TOKEN_PREFIX = "rdscim_"  # noqa: S105 (a prefix, not a secret)
 # --- SCIM providers and the people they manage ----------------------------------------
 
 
-def scim_token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _new_scim_token() -> str:
     return SCIM_TOKEN_PREFIX + secrets.token_urlsafe(32)
 
@@ -432,7 +429,7 @@ def scim_provider_create(*, actor, name: str) -> tuple[ScimProvider, str]:
         raise ValidationError({"name": _("A provider with this name already exists.")})
     token = _new_scim_token()
     provider = ScimProvider.objects.create(
-        name=name, token_digest=scim_token_digest(token), token_hint=token[:12], created_by=actor
+        name=name, token_digest=token_digest(token), token_hint=token[:12], created_by=actor
     )
     audit_record(actor=actor, verb="scim.provider_create", target=provider, after={"name": name})
     return provider, token
@@ -443,7 +440,7 @@ def scim_provider_rotate(*, actor, provider: ScimProvider) -> str:
     require(actor, "scim.manage", provider)
     provider = ScimProvider.objects.select_for_update(of=("self",)).get(pk=provider.pk)
     token = _new_scim_token()
-    provider.token_digest, provider.token_hint = scim_token_digest(token), token[:12]
+    provider.token_digest, provider.token_hint = token_digest(token), token[:12]
     provider.save(update_fields=["token_digest", "token_hint"])
     audit_record(actor=actor, verb="scim.provider_rotate", target=provider)
     return token

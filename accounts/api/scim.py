@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import EmploymentStatus, ScimIdentity, ScimProvider, User
-from accounts.services import USER_AUDIT_FIELDS, scim_token_digest
+from accounts.services import USER_AUDIT_FIELDS, token_digest
 from offboarding.models import CaseStatus
 from offboarding.services import offboarding_case_open_from_idp
 from riskdesk.audit import audit_record, snapshot
@@ -82,7 +82,7 @@ def _authenticate(request) -> ScimProvider:
     if scheme.lower() != "bearer" or not token.strip():
         raise ScimError(401, "A bearer token is required.")
     provider = ScimProvider.objects.filter(
-        token_digest=scim_token_digest(token.strip()), is_active=True
+        token_digest=token_digest(token.strip()), is_active=True
     ).first()
     if provider is None:
         raise ScimError(401, "The bearer token is not valid.")
