@@ -182,6 +182,8 @@ class MentionStatus(models.TextChoices):
     WAITING = "waiting", _("Waiting")
     RESOLVED = "resolved", _("Resolved")
     IGNORED = "ignored", _("Ignored (spam)")
+    # Posted by one of the brand's registered accounts: kept for threads and context, never work.
+    OWN = "own", _("Brand's own post")
 
 
 OPEN_STATUSES = (MentionStatus.NEW, MentionStatus.IN_PROGRESS, MentionStatus.WAITING)
@@ -275,6 +277,15 @@ class Mention(models.Model):
     )
     impersonation_score = models.FloatField(
         _("likeness to the brand account"), null=True, blank=True
+    )
+    # The brand account that posted it (the author's id is the account's): owned, not earned.
+    owned_by = models.ForeignKey(
+        "offboarding.BrandAccount",
+        verbose_name=_("posted by the brand account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="own_posts",
     )
     # Rules and routing (alerting.services.rules), also filled before the mention is stored.
     tags = models.ManyToManyField("Tag", verbose_name=_("tags"), blank=True, related_name="+")
