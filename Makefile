@@ -12,7 +12,7 @@ BENCH ?=
 PYTEST_ARGS ?=
 FUZZ_EXAMPLES ?= 100
 
-.PHONY: run test fuzz lint format bench install messages migrate seed check clean
+.PHONY: run test fuzz lint format bench train install messages migrate seed check clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -62,6 +62,10 @@ format: install
 
 bench: install
 	RISKDESK_ENV=test RISKDESK_VAR_DIR=$(CURDIR)/var/test $(PY) -m benchmarks $(BENCH)
+
+# Retrain the risk model from monitoring/enrichment/data/labelled/ (rewrites its committed artefact).
+train: install
+	$(PY) -m monitoring.enrichment.training
 
 check: install
 	$(PY) manage.py check

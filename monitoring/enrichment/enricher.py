@@ -7,12 +7,14 @@ them are kept until one of those changes.
 """
 
 from monitoring.connectors.base import NormalizedMention
-from monitoring.enrichment import BrandAccountRef
+from monitoring.enrichment import KEYWORD_CODES, BrandAccountRef
+from monitoring.enrichment.features import features
 from monitoring.enrichment.impersonation import ImpersonationDetector, claims_in_brand_name
 from monitoring.enrichment.keywords import DEFAULT_KEYWORDS
 from monitoring.enrichment.language import detect_language
+from monitoring.enrichment.model import trained_model
 from monitoring.enrichment.risk import KeywordMatcher, risk_assessment
-from monitoring.enrichment.sentiment import score_sentiment, sentiment_label
+from monitoring.enrichment.sentiment import score_sentiment, sentiment_label, with_tone
 
 
 class Enricher:
@@ -26,11 +28,22 @@ class Enricher:
         self.matcher = KeywordMatcher(keyword_lists)
         self.detector = ImpersonationDetector(brand_accounts)
         self.watched = watched
+        self.model = trained_model()
 
     def enrich(self, mention: NormalizedMention) -> None:
         if not mention.language:
             mention.language = detect_language(mention.text)
-        mention.sentiment = score_sentiment(mention.text, mention.language)
+        hits = self.matcher.matches(mention.text)
+        found = features(
+            mention.text, mention.language, hits, mention.author_name, mention.platform
+        )
+        probabilities = self.model.probabilities(found)
+        fired = self.model.fired(probabilities)
+        mention.sentiment = with_tone(
+            score_sentiment(mention.text, mention.language),
+            probabilities["negative_tone"],
+            self.model.threshold("negative_tone"),
+        )
         mention.sentiment_label = sentiment_label(mention.sentiment)
         lookalike = self.detector.check(
             platform=mention.platform,
@@ -40,7 +53,11 @@ class Enricher:
             text=mention.text,
         )
         mention.risk_score, mention.risk_reasons = risk_assessment(
-            keyword_hits=self.matcher.matches(mention.text),
+            text_reasons={
+                code: (fired[code], self.model.explain(found, code, hits.get(code, ())))
+                for code in KEYWORD_CODES
+                if code in fired
+            },
             sentiment=mention.sentiment,
             followers=mention.author_followers,
             engagement=mention.engagement,

@@ -48,6 +48,27 @@ ADDED_WORDS = (
     "service",
     "clients",
     "client",
+    # seen on impostors in the labelled set (data/labelled/): support desks, refunds, markets
+    "sav",
+    "aide",
+    "assistance",
+    "refund",
+    "refunds",
+    "remboursement",
+    "remboursements",
+    "billing",
+    "desk",
+    "center",
+    "centre",
+    "24h",
+    "247",
+    "france",
+    "paris",
+    "es",
+    "oficial",
+    "club",
+    "rewards",
+    "vip",
 )
 
 # Look-alike characters → the letter they imitate. Keys are exact characters; a character

@@ -8,14 +8,18 @@ Signals and weights (each signal is a weight w in 0-95):
 
     code           weight                                              alone
     impersonation  60 + 20 x similarity, +25 when it claims a giveaway  60-95
-    security       60, +5 per further distinct term (up to +15)        60-75
-    legal          55, +5 per further distinct term (up to +15)        55-70
-    crisis         45, +4 per further distinct term (up to +8)         45-53
-    compliance     40, +5 per further distinct term (up to +10)        40-50
+    security       60 + 15 x the model's confidence                    67-75
+    legal          55 + 15 x confidence                                62-70
+    crisis         45 + 8 x confidence                                 49-53
+    compliance     40 + 10 x confidence                                45-50
     watchlist      35                                                  35
-    profanity      28, +3 per further distinct term (up to +6)         28-34
+    profanity      28 + 6 x confidence                                 31-34
     negative       10 at sentiment -0.25 .. 25 at -1.0                 10-25
     reach          amplifier, see below                                0-15
+
+The text reasons (legal to profanity) come from the trained model (model.py) with the
+probability it gives them as their confidence; only reasons at or above their threshold
+(confidence >= 0.2 at least) reach this function.
 
 Signals combine like independent probabilities: S = 100 x (1 - prod(1 - w/100)), so two
 signals score more than either alone and the total never passes 100.
@@ -24,6 +28,7 @@ Reach r in [0, 1] is the larger of log10(followers) mapped 2..5.5 (100 -> 0, ~31
 log10(engagement + 1) mapped 1..4 (10 -> 0, 10k -> 1), plus 0.15 for a verified author.
 It multiplies the other signals: score = S x (1 + 0.5 r); with no other signal it is worth
 15 r on its own. Reasons are ordered by weight, reach by the points it added (below 100).
+Every reason carries a confidence in [0, 1] besides its code and detail.
 """
 
 from __future__ import annotations
@@ -185,13 +190,13 @@ def _code_order(code: str) -> tuple[int, str]:
 
 # -- scoring ------------------------------------------------------------------------------
 
-# code: (first term, each further distinct term, cap on the further terms)
-KEYWORD_WEIGHTS: dict[str, tuple[float, float, float]] = {
-    "security": (60, 5, 15),
-    "legal": (55, 5, 15),
-    "crisis": (45, 4, 8),
-    "compliance": (40, 5, 10),
-    "profanity": (28, 3, 6),
+# code: (weight at no confidence, what full confidence adds)
+TEXT_WEIGHTS: dict[str, tuple[float, float]] = {
+    "security": (60, 15),
+    "legal": (55, 15),
+    "crisis": (45, 8),
+    "compliance": (40, 10),
+    "profanity": (28, 6),
 }
 WATCHLIST_WEIGHT = 35.0
 IMPERSONATION_BASE, IMPERSONATION_PER_SIMILARITY, IMPERSONATION_CLAIMS = 60.0, 20.0, 25.0
@@ -225,7 +230,7 @@ def _reach_detail(followers: int | None, engagement: int, verified: bool) -> str
 
 def risk_assessment(
     *,
-    keyword_hits: dict[str, list[str]],
+    text_reasons: dict[str, tuple[float, list[str]]],
     sentiment: float | None,
     followers: int | None,
     engagement: int,
@@ -234,33 +239,36 @@ def risk_assessment(
     lookalike: Lookalike | None,
     claims: list[str],
 ) -> tuple[int, list[dict]]:
-    """(score 0-100, [{"code", "detail"}, ...] strongest first). See the module's weight table.
+    """(score 0-100, [{"code", "detail", "confidence"}, ...] strongest first).
 
-    `claims` are the giveaway or price claims found in the text; they only weigh with a
-    lookalike (an impersonator promising something), not on their own.
+    `text_reasons` is {code: (confidence, [evidence, ...])} for the text reasons the model
+    found; `claims` are the giveaway or price claims found in the text; they only weigh with
+    a lookalike (an impersonator promising something), not on their own.
     """
-    signals: list[tuple[str, float, str]] = []  # (code, weight, detail)
+    signals: list[tuple[str, float, str, float]] = []  # (code, weight, detail, confidence)
     if lookalike is not None:
         weight = IMPERSONATION_BASE + IMPERSONATION_PER_SIMILARITY * lookalike.score
         detail = f"impersonation: {lookalike.detail} ({lookalike.score:.2f})"
         if claims:
             weight += IMPERSONATION_CLAIMS
             detail += f" and claims {_quoted(claims)}"
-        signals.append(("impersonation", weight, detail))
-    for code, (first, further, cap) in KEYWORD_WEIGHTS.items():
-        terms = list(dict.fromkeys(keyword_hits.get(code) or ()))
-        if terms:
-            weight = first + min(further * (len(terms) - 1), cap)
-            signals.append((code, weight, f"{code}: {_quoted(terms)}"))
+        signals.append(("impersonation", weight, detail, lookalike.score))
+    for code, (base, full) in TEXT_WEIGHTS.items():
+        if code in text_reasons:
+            confidence, evidence = text_reasons[code]
+            detail = f"{code}: {_quoted(evidence)}" if evidence else code
+            signals.append((code, base + full * confidence, detail, confidence))
     if on_watchlist:
-        signals.append(("watchlist", WATCHLIST_WEIGHT, "watchlist: the author is on the watchlist"))
+        signals.append(
+            ("watchlist", WATCHLIST_WEIGHT, "watchlist: the author is on the watchlist", 1.0)
+        )
     if sentiment is not None and sentiment <= NEGATIVE_FROM:
         depth = (NEGATIVE_FROM - max(sentiment, -1.0)) / (1.0 + NEGATIVE_FROM)
         weight = NEGATIVE_MIN + (NEGATIVE_MAX - NEGATIVE_MIN) * depth
-        signals.append(("negative", weight, f"negative: sentiment {sentiment:+.2f}"))
+        signals.append(("negative", weight, f"negative: sentiment {sentiment:+.2f}", -sentiment))
 
     remaining = 1.0
-    for _, weight, _ in signals:
+    for _, weight, _, _ in signals:
         remaining *= 1 - min(weight, MAX_SIGNAL) / 100
     combined = 100 * (1 - remaining)
 
@@ -268,8 +276,12 @@ def risk_assessment(
     reach_points = combined * REACH_AMPLIFY * reach if signals else REACH_ALONE * reach
     reach_points = min(reach_points, 100 - combined)  # what reach adds below the 100 cap
     if reach >= REACH_REASON_FROM:
-        signals.append(("reach", reach_points, _reach_detail(followers, engagement, verified)))
+        detail = _reach_detail(followers, engagement, verified)
+        signals.append(("reach", reach_points, detail, reach))
 
     score = max(0, min(100, round(combined + reach_points)))
     signals.sort(key=lambda s: -s[1])  # stable: ties keep the order signals were added in
-    return score, [{"code": code, "detail": detail} for code, _, detail in signals]
+    return score, [
+        {"code": code, "detail": detail, "confidence": round(min(max(confidence, 0.0), 1.0), 2)}
+        for code, _, detail, confidence in signals
+    ]

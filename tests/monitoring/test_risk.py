@@ -185,7 +185,7 @@ def test_default_keywords_are_well_formed():
     for code, by_language in DEFAULT_KEYWORDS.items():
         assert set(by_language) == {"en", "fr"}, code
         for language, terms in by_language.items():
-            assert 25 <= len(terms) <= 60, (code, language, len(terms))
+            assert 25 <= len(terms) <= 80, (code, language, len(terms))
             keys = [_term_key(term) for term in terms]
             assert all(
                 term == term.strip() and key for term, (key, _) in zip(terms, keys, strict=True)
@@ -208,9 +208,11 @@ BRAND = BrandAccountRef(pk=1, platform="x", handle="lumora")
 LOOKALIKE = Lookalike(account=BRAND, score=0.96, detail="handle 'lumora_officiaI' imitates @lumora")
 
 
-def assess(**overrides):
+def assess(found=None, confidence=0.5, **overrides):
+    """The score for the text reasons `found` ({code: evidence}) at one confidence."""
+    found = found or {}
     args = {
-        "keyword_hits": {},
+        "text_reasons": {code: (confidence, terms) for code, terms in found.items() if terms},
         "sentiment": 0.0,
         "followers": 120,
         "engagement": 2,
@@ -234,6 +236,7 @@ def test_impersonation_with_a_claim_scores_at_least_90():
             "code": "impersonation",
             "detail": "impersonation: handle 'lumora_officiaI' imitates @lumora (0.96)"
             " and claims 'free', 'giveaway'",
+            "confidence": 0.96,
         }
     ]
     weak = replace(LOOKALIKE, score=0.5)
@@ -247,33 +250,33 @@ def test_impersonation_without_a_claim_is_high_but_lower():
 
 @pytest.mark.parametrize("followers", [10_000, 48_200, 2_000_000])
 def test_legal_threat_from_a_large_account_scores_at_least_70(followers):
-    score, reasons = assess(keyword_hits={"legal": ["lawsuit"]}, followers=followers)
+    score, reasons = assess(found={"legal": ["lawsuit"]}, followers=followers)
     assert score >= 70
     assert codes(reasons) == ["legal", "reach"]
 
 
 def test_legal_threat_from_a_small_account():
-    assert 50 <= assess(keyword_hits={"legal": ["lawsuit"]})[0] < 70
+    assert 50 <= assess(found={"legal": ["lawsuit"]})[0] < 70
 
 
 def test_security_report_scores_at_least_60():
-    assert assess(keyword_hits={"security": ["hacked"]})[0] >= 60
-    assert assess(keyword_hits={"security": ["hacked", "phishing"]}, sentiment=-0.5)[0] >= 70
+    assert assess(found={"security": ["hacked"]})[0] >= 60
+    assert assess(found={"security": ["hacked", "phishing"]}, sentiment=-0.5)[0] >= 70
 
 
 def test_crisis_alone():
-    assert 40 <= assess(keyword_hits={"crisis": ["recall"]})[0] <= 55
+    assert 40 <= assess(found={"crisis": ["recall"]})[0] <= 55
     many = {"crisis": ["recall", "explosion", "dangerous", "boycott*"]}
-    assert 40 <= assess(keyword_hits=many)[0] <= 55
+    assert 40 <= assess(found=many)[0] <= 55
 
 
 def test_profanity_alone():
-    assert 25 <= assess(keyword_hits={"profanity": ["shit"]})[0] <= 35
-    assert 25 <= assess(keyword_hits={"profanity": ["shit", "merde", "wtf", "ffs"]})[0] <= 35
+    assert 25 <= assess(found={"profanity": ["shit"]})[0] <= 35
+    assert 25 <= assess(found={"profanity": ["shit", "merde", "wtf", "ffs"]})[0] <= 35
 
 
 def test_compliance_and_watchlist_alone():
-    assert 35 <= assess(keyword_hits={"compliance": ["guaranteed returns"]})[0] <= 50
+    assert 35 <= assess(found={"compliance": ["guaranteed returns"]})[0] <= 50
     assert assess(on_watchlist=True)[0] == 35
 
 
@@ -301,19 +304,19 @@ def test_neutral_or_positive_chatter_under_10(sentiment):
 
 
 def test_reach_amplifies_other_signals():
-    small = assess(keyword_hits={"crisis": ["recall"]}, followers=100)[0]
-    large = assess(keyword_hits={"crisis": ["recall"]}, followers=1_000_000)[0]
-    viral = assess(keyword_hits={"crisis": ["recall"]}, followers=100, engagement=50_000)[0]
+    small = assess(found={"crisis": ["recall"]}, followers=100)[0]
+    large = assess(found={"crisis": ["recall"]}, followers=1_000_000)[0]
+    viral = assess(found={"crisis": ["recall"]}, followers=100, engagement=50_000)[0]
     assert small < large
     assert small < viral
 
 
 def test_signals_add_up_but_stay_within_100():
-    one = assess(keyword_hits={"legal": ["sue"]})[0]
-    two = assess(keyword_hits={"legal": ["sue"], "crisis": ["recall"]})[0]
+    one = assess(found={"legal": ["sue"]})[0]
+    two = assess(found={"legal": ["sue"], "crisis": ["recall"]})[0]
     assert two > one
     everything = assess(
-        keyword_hits={code: ["x", "y", "z", "w"] for code in KEYWORD_CODES},
+        found={code: ["x", "y", "z", "w"] for code in KEYWORD_CODES},
         sentiment=-1,
         followers=10**8,
         engagement=10**7,
@@ -328,7 +331,7 @@ def test_signals_add_up_but_stay_within_100():
 
 def test_reasons_are_ordered_by_weight_with_details():
     score, reasons = assess(
-        keyword_hits={
+        found={
             "profanity": ["wtf"],
             "legal": ["lawsuit", "class action"],
             "crisis": ["recall"],
@@ -339,7 +342,7 @@ def test_reasons_are_ordered_by_weight_with_details():
         on_watchlist=True,
     )
     assert 90 <= score <= 100
-    assert reasons == [
+    assert [{k: r[k] for k in ("code", "detail")} for r in reasons] == [
         {"code": "legal", "detail": "legal: 'lawsuit', 'class action'"},
         {"code": "crisis", "detail": "crisis: 'recall'"},
         {"code": "watchlist", "detail": "watchlist: the author is on the watchlist"},
@@ -347,23 +350,25 @@ def test_reasons_are_ordered_by_weight_with_details():
         {"code": "negative", "detail": "negative: sentiment -0.80"},
         {"code": "reach", "detail": "reach: 48,200 followers, 1,250 engagements"},
     ]
+    assert [r["confidence"] for r in reasons] == [0.5, 0.5, 1.0, 0.5, 0.8, 0.77]
 
 
 def test_reach_detail_and_small_reach_is_no_reason():
-    _, reasons = assess(keyword_hits={"legal": ["sue"]}, followers=48_200, verified=True)
-    assert reasons[-1] == {"code": "reach", "detail": "reach: 48,200 followers, verified"}
-    _, reasons = assess(keyword_hits={"legal": ["sue"]}, followers=150, engagement=3)
+    _, reasons = assess(found={"legal": ["sue"]}, followers=48_200, verified=True)
+    assert reasons[-1]["detail"] == "reach: 48,200 followers, verified"
+    _, reasons = assess(found={"legal": ["sue"]}, followers=150, engagement=3)
     assert codes(reasons) == ["legal"]
 
 
 def test_unknown_codes_empty_hits_and_claims_without_lookalike_are_ignored():
     hits = {"legal": [], "spam": ["buy now"]}
-    assert assess(keyword_hits=hits, claims=["free"], followers=None, engagement=0) == (0, [])
+    assert assess(found=hits, claims=["free"], followers=None, engagement=0) == (0, [])
 
 
 def test_reason_codes_are_from_the_contract():
     _, reasons = assess(
-        keyword_hits={"security": ["hacked"]}, on_watchlist=True, followers=10**6, sentiment=-1
+        found={"security": ["hacked"]}, on_watchlist=True, followers=10**6, sentiment=-1
     )
     assert all(r["code"] in REASON_CODES for r in reasons)
-    assert all(set(r) == {"code", "detail"} for r in reasons)
+    assert all(set(r) == {"code", "detail", "confidence"} for r in reasons)
+    assert all(0 <= r["confidence"] <= 1 for r in reasons)

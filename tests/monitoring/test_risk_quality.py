@@ -1,25 +1,23 @@
-"""The risk reasons measured on the labelled set, against floors.
+"""The risk reasons measured on the labelled set's test split, against the issue's floors.
 
-The floors sit a little under today's figures, so the suite catches a change that
-makes riskdesk worse at any reason. Keyword-driven reasons whose labels need
-reading between the lines (compliance: undisclosed ads and regulated claims;
-security: impostors fishing for passwords) have low recall today: raising them
-means better lists and rules, and these floors should rise with them.
+The floors are targets, not today's figures less a margin: every reason's precision and
+recall at least 0.85, and nine mentions in ten with exactly the right set of reasons. The
+test split is a fifth of the set that training never reads (training.in_test_split).
 """
 
 import pytest
 
-from monitoring.enrichment.evaluation import LABELS, evaluate, load_rows
+from monitoring.enrichment.evaluation import (
+    EVAL_BRAND_ACCOUNTS,
+    LABELS,
+    evaluate,
+    test_rows,
+)
+from monitoring.enrichment.training import load_labelled
 
-# label: (precision floor, recall floor)
-FLOORS = {
-    "legal": (0.85, 0.85),
-    "security": (0.70, 0.40),
-    "crisis": (0.75, 0.60),
-    "compliance": (0.60, 0.15),
-    "profanity": (0.90, 0.75),
-    "impersonation": (0.95, 0.90),
-}
+PRECISION_FLOOR = RECALL_FLOOR = 0.85
+EXACT_FLOOR = 0.90
+NEGATIVE_TONE_FLOOR = 0.80
 
 
 @pytest.fixture(scope="module")
@@ -27,33 +25,36 @@ def figures():
     return evaluate()
 
 
-def test_the_labelled_set_is_large_enough_and_bilingual():
-    rows = load_rows()
-    assert len(rows) >= 300
-    languages = {row["language"] for row in rows}
-    assert {"en", "fr"} <= languages
+def test_the_labelled_set_is_large_bilingual_and_holds_every_reason():
+    rows = load_labelled()
+    english_and_french = [row for row in rows if row["language"] in ("en", "fr")]
+    assert len(english_and_french) >= 1500
+    assert len({row["id"] for row in rows}) == len(rows)
+    held_out = test_rows()
+    assert len(rows) / 6 <= len(held_out) <= len(rows) / 4
+    for language in ("en", "fr"):
+        assert sum(row["language"] == language for row in held_out) >= 100, language
     for label in LABELS:
-        assert sum(label in row["labels"] for row in rows) >= 20, label
+        assert sum(label in row["labels"] for row in held_out) >= 25, label
 
 
 @pytest.mark.parametrize("label", LABELS)
-def test_precision_and_recall_meet_their_floors(figures, label):
-    precision_floor, recall_floor = FLOORS[label]
-    assert figures[label]["precision"] >= precision_floor, figures[label]
-    assert figures[label]["recall"] >= recall_floor, figures[label]
+def test_precision_and_recall_meet_the_floors(figures, label):
+    assert figures["per_reason"][label]["precision"] >= PRECISION_FLOOR, figures["per_reason"]
+    assert figures["per_reason"][label]["recall"] >= RECALL_FLOOR, figures["per_reason"]
 
 
-def test_the_brand_own_accounts_are_never_flagged():
-    rows = [
-        r
-        for r in load_rows()
-        if r["author_id"]
-        in {
-            "111",
-            "https://demo.riskdesk.local/@lumora",
-            "https://demo.riskdesk.local/@lumora_support",
-            "did:plc:droabxk7sen5xaazrn4cphoy",
-        }
-    ]
-    assert rows
-    assert evaluate(rows)["impersonation"]["precision"] == 1.0
+def test_nine_mentions_in_ten_get_exactly_the_right_reasons(figures):
+    assert figures["exact_share"] >= EXACT_FLOOR, figures
+
+
+def test_the_negative_tone_is_read(figures):
+    assert figures["negative_tone"]["precision"] >= NEGATIVE_TONE_FLOOR, figures
+    assert figures["negative_tone"]["recall"] >= NEGATIVE_TONE_FLOOR, figures
+
+
+def test_the_brand_own_accounts_are_never_flagged_as_impostors():
+    own_ids = {account.platform_id for account in EVAL_BRAND_ACCOUNTS}
+    rows = [row for row in load_labelled() if row["author_id"] in own_ids]
+    assert len(rows) >= 20
+    assert evaluate(rows)["per_reason"]["impersonation"]["precision"] == 1.0

@@ -1,0 +1,211 @@
+"""What the risk model reads in a mention: normalised words, their lemmas, and cues.
+
+`features(text, language, keyword_hits)` returns the set of feature names the trained model
+(model.py) weighs. Training (training.py) and scoring call this one function, so the two can
+never disagree on what a text says.
+
+Normalisation undoes what posters do to slip past filters and what spelling varies:
+- masked and leetspeak swearing: "f***", "sh1t", "m3rde", "put@in", "fvck" -> the word;
+- letters spaced or dotted apart ("c o n n a r d", "c.o.n") are joined;
+- stretched letters ("nooooon", "fuuuck") are shrunk;
+- words are lemmatised (simplemma) in English and French, so "porterai plainte" and "porter
+  plainte" are one thing, then folded (case, accents).
+
+Features: `w:` lemma, `b:` two consecutive lemmas, `n:` a lemma under a negation ("pas",
+"never" ... up to the end of the clause), `c:` character 4-grams of the normalised words
+(spelling variants the lemmatiser does not know), `a:` a word of the author's name (an
+employee's "Lumora Retail", a newsroom), `p:` the network, `lex:` / `lexneg:` a configured
+keyword list's code matched plainly / under a negation, and a few cues (`cue:`) for
+disclosure tags, discount codes, affiliate links, the clapping emoji and other sarcasm marks.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+
+import simplemma
+
+from monitoring.enrichment.risk import fold
+
+# Canonical swear words (folded) that masked spellings are resolved to.
+SWEARS = (
+    "fuck", "fucking", "fucked", "shit", "bitch", "bastard", "asshole", "dick", "crap",
+    "wtf", "ffs", "stfu", "merde", "putain", "connard", "connasse", "salope", "encule",
+    "batard", "pute", "fdp", "ntm", "bordel", "chier", "abruti", "con", "conne",
+)  # fmt: skip
+# Spellings that dodge filters or save letters, to the word they stand for.
+ABBREVIATIONS = {"fvck": "fuck", "fck": "fuck", "fk": "fuck", "phuck": "fuck", "fking": "fucking",
+                 "fcking": "fucking", "sht": "shit", "btch": "bitch", "ptn": "putain",
+                 "mrd": "merde", "tg": "ta gueule", "pk": "pourquoi", "stp": "s'il te plait",
+                 "slt": "salut", "jsp": "je sais pas", "bcp": "beaucoup"}  # fmt: skip
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a",
+                       "$": "s", "!": "i", "|": "l", "€": "e"})  # fmt: skip
+_MASK = "*#%&?"
+_STRETCH = re.compile(r"(\w)\1{2,}")
+_CLAUSE_END = frozenset(".,;:!?()[]\n")
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_HANDLE = re.compile(r"(?<![\w@])@[\w.]+(?:@[\w.-]+)?")
+_AFFILIATE = re.compile(r"https?://\S*[?&](?:aff|aff_id|affiliate|ref|tag|partner)=", re.I)
+_DISCOUNT = re.compile(r"\b[A-Z][A-Z0-9]{3,}\d{1,3}\b")
+NEGATORS = frozenset((
+    "not", "no", "never", "nor", "neither", "nothing", "without", "cannot", "cant", "dont",
+    "doesnt", "didnt", "wont", "isnt", "wasnt", "arent", "aint", "havent", "hasnt", "shouldnt",
+    "wouldnt", "couldnt", "pas", "jamais", "rien", "aucun", "aucune", "sans", "ni", "plus",
+    "guere", "n", "ne",
+))  # fmt: skip
+DISCLOSURES = frozenset((
+    "#ad", "#ads", "#advert", "#sponsored", "#sponsor", "#partner", "#partnership", "#gifted",
+    "#paid", "#employee", "#pub", "#partenariat", "#sponsorise", "#collab", "#salarie",
+    "#salariee", "#offert", "#publicite",
+))  # fmt: skip
+SARCASM_SIGNS = ("👏", "🙄", "🙃", "/s")
+SARCASM_WORDS = ("merci hein", "thanks a lot", "yeah right", "quelle blague", "well done",
+                 "great job", "bravo", "genial", "super le", "trop fort", "chapeau")  # fmt: skip
+LEMMA_LANGUAGES = ("en", "fr")
+MAX_CHARS = 5000  # what a mention says is in its first few paragraphs
+CHAR_N = 4
+
+
+@lru_cache(maxsize=8192)
+def _masked_pattern(token: str) -> re.Pattern[str]:
+    parts = []
+    for ch in token:
+        parts.append(".{1,3}" if ch in _MASK else re.escape(ch))
+    return re.compile("".join(parts))
+
+
+@lru_cache(maxsize=200_000)
+def normalise_word(word: str) -> str:
+    """A folded word with masking, leetspeak and stretching undone ("Sh1iiit" -> "shit")."""
+    word = fold(word).strip("'-")
+    if not word:
+        return ""
+    if any(ch in _MASK for ch in word[1:]) and word[0] not in _MASK:
+        pattern = _masked_pattern(word.rstrip("!?"))
+        for swear in SWEARS:
+            if pattern.fullmatch(swear):
+                return swear
+    if any(ch.isalpha() for ch in word) and not word.isalpha():
+        leet = word.translate(_LEET)
+        word = leet if leet.isalpha() else word  # "sh1t" yes, "lumora20" no
+    word = re.sub(r"[^\w'-]", "", word)
+    word = _STRETCH.sub(r"\1", word)
+    return ABBREVIATIONS.get(word, word)
+
+
+@lru_cache(maxsize=200_000)
+def word_features(word: str, language: str) -> tuple[str, tuple[str, ...]]:
+    """(lemma, the word's character n-gram features), once per word and language."""
+    base = word
+    if language in LEMMA_LANGUAGES and word.isalpha() and len(word) > 2:
+        base = fold(simplemma.lemmatize(word, lang=language))
+    grams: tuple[str, ...] = ()
+    if len(word) >= CHAR_N and not word.startswith("cue"):
+        padded = f"<{word}>"
+        grams = tuple(f"c:{padded[i : i + CHAR_N]}" for i in range(len(padded) - CHAR_N + 1))
+    return base, grams
+
+
+def _join_spaced_letters(tokens: list[str]) -> list[str]:
+    """["c", "o", "n", "n", "a", "r", "d"] -> ["connard"]; runs of four single letters or more."""
+    out: list[str] = []
+    run: list[str] = []
+    for token in [*tokens, ""]:
+        if len(token) == 1 and token.isalpha():
+            run.append(token)
+            continue
+        out.extend(["".join(run)] if len(run) >= 4 else run)
+        run = []
+        if token:
+            out.append(token)
+    return out
+
+
+def tokens_of(text: str) -> list[str]:
+    """Normalised words with clause ends kept as "." (negation scopes stop there)."""
+    text = _URL.sub(" cueurl ", text)
+    text = _HANDLE.sub(" cuehandle ", text)
+    raw: list[str] = []
+    for match in re.finditer(r"[#]?[\w*#%&?@$!|€'-]+|[.,;:!?()\n]", text):
+        piece = match.group()
+        if piece in _CLAUSE_END:
+            raw.append(".")
+            continue
+        tag = "#" if piece.startswith("#") else ""
+        for part in piece.lstrip("#").split("'"):  # elisions: "n'est" -> "n", "est"
+            word = normalise_word(part)
+            if word:
+                raw.append(tag + word)
+                tag = ""
+    return _join_spaced_letters(raw)
+
+
+def features(
+    text: str,
+    language: str,
+    keyword_hits: dict[str, list[str]],
+    author: str = "",
+    platform: str = "",
+) -> set[str]:
+    text = text[:MAX_CHARS]
+    tokens = tokens_of(text)
+    lang = language if language in LEMMA_LANGUAGES else "en"
+    found: set[str] = set()
+    negated_words: set[str] = set()
+    previous = ""
+    negated = False
+    for token in tokens:
+        if token == ".":  # noqa: S105 (a clause end, not a secret)
+            previous, negated = "", False
+            continue
+        word = token.lstrip("#")
+        if not word:
+            continue
+        if token in DISCLOSURES:
+            found.add("cue:disclosure")
+        base, grams = word_features(word, lang)
+        found.add(f"w:{base}")
+        found.update(grams)
+        if previous:
+            found.add(f"b:{previous}_{base}")
+        if negated:
+            found.add(f"n:{base}")
+            negated_words.add(word)
+        elif word in NEGATORS:
+            negated = True
+        previous = base
+    found.update(f"a:{word}" for word in tokens_of(author[:100]) if word != ".")
+    if platform:
+        found.add(f"p:{platform}")
+    if _DISCOUNT.search(text):
+        found.add("cue:code")
+    if _AFFILIATE.search(text):
+        found.add("cue:affiliate")
+    joined = " ".join(tokens)
+    if any(cue in joined for cue in SARCASM_WORDS) or any(e in text for e in SARCASM_SIGNS):
+        found.add("cue:sarcasm")
+    for code, terms in keyword_hits.items():
+        found.add(f"lex:{code}")
+        if any(_first_word(term) in negated_words for term in terms):
+            found.add(f"lexneg:{code}")
+    return found
+
+
+SIGNALS = ("lex", "cue")
+
+
+def text_scale(found: set[str]) -> float:
+    """The value of each word feature: one over the square root of their number, so a long
+    text weighs as much as a short one. Keyword and cue features are worth 1 whatever the
+    length: a lawyer named in a long story is as much a lawyer as in a short one."""
+    words = sum(1 for feature in found if not feature.startswith(SIGNALS))
+    return 1 / math.sqrt(words) if words else 0.0
+
+
+@lru_cache(maxsize=4096)
+def _first_word(term: str) -> str:
+    """A configured term's first word as tokens_of spells it ("porter plainte" -> "porter")."""
+    words = tokens_of(term.rstrip("*"))
+    return words[0] if words else ""

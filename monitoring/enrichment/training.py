@@ -1,0 +1,194 @@
+"""Training the risk model from the labelled mentions in the repository (`make train`).
+
+The labelled set is every `data/labelled/*.jsonl` file (its README says how rows are written
+and labelled). A fifth of it, chosen by a hash of each row's id, is the test split: it is
+never read here, only by evaluation.py, so the figures it gives are on mentions the model has
+not seen. Rows in other languages than English and French train the model all the same.
+
+One logistic regression per head (each text reason, and the negative tone the sentiment
+score leans on) over the features of features.py, liblinear, fixed settings: the same data
+gives the same artefact, byte for byte. Each head's decision threshold is the one with the
+best F1 on five-fold out-of-fold predictions of the training split, so choosing it does not
+peek at the test split either.
+
+Run it with `make train` (python -m monitoring.enrichment.training): it rewrites
+data/risk_model.json, which is committed; tests check that training reproduces it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from monitoring.enrichment import KEYWORD_CODES
+from monitoring.enrichment.features import SIGNALS, features, text_scale
+from monitoring.enrichment.risk import KeywordMatcher
+
+DATA_DIR = Path(__file__).parent / "data"
+LABELLED_DIR = DATA_DIR / "labelled"
+ARTEFACT = DATA_DIR / "risk_model.json"
+HEADS = (*KEYWORD_CODES, "negative_tone")
+TEST_SHARE = 5  # one row in five is the test split
+REGULARISATION = 4.0
+FOLDS = 5
+MIN_THRESHOLD, MAX_THRESHOLD = 0.2, 0.8
+KEPT_WEIGHT = 0.002  # features whose weights are all smaller than this are left out
+FORMAT = 1
+
+
+def load_labelled(directory: Path = LABELLED_DIR) -> list[dict]:
+    rows = []
+    for path in sorted(directory.glob("*.jsonl")):
+        with path.open(encoding="utf-8") as lines:
+            rows.extend(json.loads(line) for line in lines if line.strip())
+    return rows
+
+
+def in_test_split(row: dict) -> bool:
+    return hashlib.sha256(row["id"].encode()).digest()[0] % TEST_SHARE == 0
+
+
+def split(rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    train = [row for row in rows if not in_test_split(row)]
+    test = [row for row in rows if in_test_split(row)]
+    return train, test
+
+
+def targets(row: dict) -> list[int]:
+    labels = set(row["labels"])
+    return [int(head in labels) for head in KEYWORD_CODES] + [int(row["sentiment"] == "negative")]
+
+
+def featurise(rows: list[dict], matcher: KeywordMatcher) -> list[set[str]]:
+    return [
+        features(
+            row["text"],
+            row.get("language") or "",
+            matcher.matches(row["text"]),
+            row.get("author_name") or "",
+            row["platform"],
+        )
+        for row in rows
+    ]
+
+
+def _matrix(feature_sets: list[set[str]], index: dict[str, int]):
+    from scipy.sparse import csr_matrix
+
+    data, columns, pointers = [], [], [0]
+    for found in feature_sets:
+        scale = text_scale(found)
+        known = sorted(
+            (index[f], 1.0 if f.startswith(SIGNALS) else scale) for f in found if f in index
+        )
+        columns.extend(column for column, _ in known)
+        data.extend(value for _, value in known)
+        pointers.append(len(columns))
+    return csr_matrix((data, columns, pointers), shape=(len(feature_sets), len(index)))
+
+
+def _classifier():
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(
+        C=REGULARISATION, solver="liblinear", class_weight="balanced", max_iter=1000
+    )
+
+
+def _best_threshold(probabilities, truth) -> float:
+    best, best_f1 = 0.5, -1.0
+    for step in range(int(MIN_THRESHOLD * 100), int(MAX_THRESHOLD * 100) + 1, 2):
+        threshold = step / 100
+        tp = sum(1 for p, t in zip(probabilities, truth, strict=True) if p >= threshold and t)
+        fp = sum(1 for p, t in zip(probabilities, truth, strict=True) if p >= threshold and not t)
+        fn = sum(1 for p, t in zip(probabilities, truth, strict=True) if p < threshold and t)
+        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+        if f1 > best_f1:
+            best, best_f1 = threshold, f1
+    return best
+
+
+def train(rows: list[dict] | None = None) -> dict:
+    """The artefact (a JSON-ready dict) trained on the training split of `rows`."""
+    from monitoring.enrichment.enricher import default_keyword_lists
+
+    train_rows, _ = split(rows if rows is not None else load_labelled())
+    matcher = KeywordMatcher(default_keyword_lists())
+    feature_sets = featurise(train_rows, matcher)
+    counts: dict[str, int] = {}
+    for found in feature_sets:
+        for feature in found:
+            counts[feature] = counts.get(feature, 0) + 1
+    names = sorted(f for f, n in counts.items() if n >= 2 or not f.startswith(("c:", "b:")))
+    index = {name: i for i, name in enumerate(names)}
+    matrix = _matrix(feature_sets, index)
+    truth = [targets(row) for row in train_rows]
+
+    heads = {}
+    weights_by_head = []
+    for h, head in enumerate(HEADS):
+        y = [t[h] for t in truth]
+        out_of_fold = _out_of_fold(matrix, y)
+        model = _classifier().fit(matrix, y)
+        weights_by_head.append(model.coef_[0])
+        heads[head] = {
+            "bias": round(float(model.intercept_[0]), 4),
+            "threshold": _best_threshold(out_of_fold, y),
+            "positives": sum(y),
+        }
+    weights = {}
+    for i, name in enumerate(names):
+        row = [round(float(w[i]), 3) for w in weights_by_head]
+        if max(abs(w) for w in row) >= KEPT_WEIGHT:
+            weights[name] = row
+    return {
+        "format": FORMAT,
+        "heads": list(HEADS),
+        "trained_on": {
+            "rows": len(train_rows),
+            "sha256": hashlib.sha256(
+                json.dumps(train_rows, sort_keys=True, ensure_ascii=False).encode()
+            ).hexdigest(),
+        },
+        "settings": {"C": REGULARISATION, "folds": FOLDS, "test_share": f"1/{TEST_SHARE}"},
+        "head_settings": heads,
+        "weights": weights,
+    }
+
+
+def _out_of_fold(matrix, y: list[int]) -> list[float]:
+    folds = [[i for i in range(len(y)) if i % FOLDS == k] for k in range(FOLDS)]
+    predicted = [0.0] * len(y)
+    for held in folds:
+        held_set = set(held)
+        kept = [i for i in range(len(y)) if i not in held_set]
+        model = _classifier().fit(matrix[kept], [y[i] for i in kept])
+        for i, p in zip(held, model.predict_proba(matrix[held])[:, 1], strict=True):
+            predicted[i] = float(p)
+    return predicted
+
+
+def dump(artefact: dict) -> str:
+    """The artefact as committed: one feature a line, so a retraining diffs readably."""
+    head = {key: value for key, value in artefact.items() if key != "weights"}
+    lines = [json.dumps(head, sort_keys=True, ensure_ascii=False)]
+    lines += [
+        json.dumps([name, row], ensure_ascii=False) for name, row in artefact["weights"].items()
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    artefact = train()
+    ARTEFACT.write_text(dump(artefact), encoding="utf-8")
+    settings = artefact["head_settings"]
+    print(
+        f"trained on {artefact['trained_on']['rows']} mentions, "
+        f"{len(artefact['weights'])} features; thresholds "
+        + ", ".join(f"{head} {s['threshold']}" for head, s in settings.items())
+    )
+
+
+if __name__ == "__main__":
+    main()

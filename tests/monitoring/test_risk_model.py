@@ -1,0 +1,89 @@
+"""The risk model: what it reads in a text, how it is trained, and what it explains."""
+
+import pytest
+
+from monitoring.connectors.base import NormalizedMention
+from monitoring.enrichment.enricher import Enricher, default_keyword_lists
+from monitoring.enrichment.evaluation import EVAL_BRAND_ACCOUNTS, mention_of
+from monitoring.enrichment.features import features, tokens_of
+from monitoring.enrichment.model import ARTEFACT, trained_model
+from monitoring.enrichment.training import dump, in_test_split, load_labelled, split, train
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("What the f***", "fuck"),
+        ("f*ck this update", "fuck"),
+        ("total sh1t", "shit"),
+        ("FVCK", "fuck"),
+        ("quelle m3rde", "merde"),
+        ("put@in de machine", "putain"),
+        ("p*tain", "putain"),
+        ("espèce de C O N N A R D", "connard"),
+        ("c.o.n.n.a.r.d", "connard"),
+        ("fuuuuuck", "fuck"),
+        ("Nooooon", "non"),
+    ],
+)
+def test_masked_and_stretched_spellings_are_read_as_the_word(text, word):
+    assert word in tokens_of(text)
+
+
+def test_codes_handles_and_links_are_not_mangled():
+    tokens = tokens_of("Code LUMORA20 via https://x.example/a?b=1 @lumora_support #Partenariat")
+    assert tokens == ["code", "lumora20", "via", "cueurl", "cuehandle", "#partenariat"]
+
+
+def test_lemmas_join_inflections():
+    plain = features("Je vais porter plainte", "fr", {})
+    future = features("Je porterai plainte", "fr", {})
+    assert "b:porter_plainte" in plain & future
+
+
+def test_a_negated_keyword_is_marked_as_such():
+    hits = {"legal": ["plainte"]}
+    assert "lexneg:legal" in features("Je ne porterai pas plainte, juste déçue.", "fr", hits)
+    assert "lexneg:legal" not in features("Je porterai plainte.", "fr", hits)
+    assert "lexneg:legal" not in features("Pas content. Je porterai plainte.", "fr", hits)
+
+
+def enrich(text: str, language: str = "en", **fields) -> NormalizedMention:
+    enricher = Enricher(keyword_lists=default_keyword_lists(), brand_accounts=EVAL_BRAND_ACCOUNTS)
+    row = {"id": "t1", "platform": "x", "text": text, "language": language, **fields}
+    mention = mention_of(row)
+    enricher.enrich(mention)
+    return mention
+
+
+def reasons(mention: NormalizedMention) -> dict[str, dict]:
+    return {reason["code"]: reason for reason in mention.risk_reasons}
+
+
+def test_a_reason_names_the_words_that_fired_and_its_confidence():
+    legal = reasons(enrich("I'm forwarding all of this to my lawyer tomorrow."))["legal"]
+    assert "lawyer" in legal["detail"]
+    assert 0 < legal["confidence"] <= 1
+
+
+def test_the_same_text_gets_the_same_reasons_every_time():
+    text = "Your update bricked it and the app leaked my password, f*** you"
+    assert enrich(text).risk_reasons == enrich(text).risk_reasons
+
+
+def test_sarcasm_reads_as_negative():
+    assert enrich("Bravo Lumora 👏 encore une mise à jour qui tue ma machine.", "fr").sentiment < 0
+
+
+def test_training_reproduces_the_committed_model_without_reading_the_test_split():
+    """One training does both: the test rows are scrambled, and the artefact must not change."""
+    tampered = [
+        {**row, "labels": [] if row["labels"] else ["legal"], "text": row["text"][::-1]}
+        if in_test_split(row)
+        else row
+        for row in load_labelled()
+    ]
+    artefact = train(tampered)
+    assert dump(artefact) == ARTEFACT.read_text(encoding="utf-8"), "run `make train`"
+    assert artefact["trained_on"]["rows"] == len(split(tampered)[0])
+    assert [head.name for head in trained_model().heads] == artefact["heads"]
