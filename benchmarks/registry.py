@@ -68,14 +68,12 @@ def risk_quality() -> dict:
     Enrichment is warmed on the training split first (its caches of words and lemmas fill as
     they do in a running worker), then timed on the test split, texts it has not seen.
     """
-    from monitoring.enrichment.enricher import default_keyword_lists
     from monitoring.enrichment.evaluation import (
         enrich_rows,
         evaluation_enricher,
-        mention_of,
+        keyword_reference,
         score,
     )
-    from monitoring.enrichment.risk import KeywordMatcher
     from monitoring.enrichment.training import load_labelled, split
 
     train_rows, test_rows = split(load_labelled())
@@ -86,23 +84,16 @@ def risk_quality() -> dict:
     seconds = time.perf_counter() - started
     figures = score(test_rows, mentions)
 
-    matcher = KeywordMatcher(default_keyword_lists())
-    keyword_only = [mention_of(row) for row in test_rows]
-    for mention, enriched in zip(keyword_only, mentions, strict=True):
-        hits = matcher.matches(mention.text)
-        mention.risk_reasons = [{"code": code} for code in hits] + [
-            r for r in enriched.risk_reasons if r["code"] == "impersonation"
-        ]
-        mention.sentiment_label = enriched.sentiment_label
-    reference = score(test_rows, keyword_only)
+    reference = keyword_reference(test_rows, mentions)
     return {
         **figures,
         "us_per_mention": round(seconds / len(test_rows) * 1e6),
         "reference": {
-            "what": "the keyword lists alone, on the same mentions",
+            "what": "the keyword lists and the sentiment lexicon alone, on the same mentions",
             "per_reason": reference["per_reason"],
             "macro_f1": reference["macro_f1"],
             "exact_share": reference["exact_share"],
+            "negative_tone": reference["negative_tone"],
         },
     }
 

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from monitoring.connectors.base import NormalizedMention
 from monitoring.enrichment import BrandAccountRef
 from monitoring.enrichment.enricher import Enricher, default_keyword_lists
+from monitoring.enrichment.risk import KeywordMatcher
+from monitoring.enrichment.sentiment import score_sentiment, sentiment_label
 from monitoring.enrichment.training import load_labelled, split
 
 LABELS = ("legal", "security", "crisis", "compliance", "profanity", "impersonation")
@@ -99,6 +101,21 @@ def score(rows: list[dict], mentions: list[NormalizedMention]) -> dict:
         "exact_share": round(exact / len(rows), 3) if rows else 1.0,
         "negative_tone": _figures(*counts["negative_tone"]),
     }
+
+
+def keyword_reference(rows: list[dict], enriched: list[NormalizedMention]) -> dict:
+    """The figures of what riskdesk had before the model: a reason wherever its keyword list
+    matches, the lexicon's sentiment alone (impersonation, which the model does not decide,
+    is taken from `enriched`)."""
+    matcher = KeywordMatcher(default_keyword_lists())
+    mentions = []
+    for row, done in zip(rows, enriched, strict=True):
+        mention = mention_of(row)
+        mention.risk_reasons = [{"code": code} for code in matcher.matches(mention.text)]
+        mention.risk_reasons += [r for r in done.risk_reasons if r["code"] == "impersonation"]
+        mention.sentiment_label = sentiment_label(score_sentiment(mention.text, mention.language))
+        mentions.append(mention)
+    return score(rows, mentions)
 
 
 def evaluate(rows: list[dict] | None = None) -> dict:

@@ -23,10 +23,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import simplemma
 
+from monitoring.enrichment.cues import CUE_OF_WORD
 from monitoring.enrichment.risk import fold
 
 # Canonical swear words (folded) that masked spellings are resolved to.
@@ -43,6 +46,9 @@ ABBREVIATIONS = {"fvck": "fuck", "fck": "fuck", "fk": "fuck", "phuck": "fuck", "
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a",
                        "$": "s", "!": "i", "|": "l", "€": "e"})  # fmt: skip
 _MASK = "*#%&?"
+# Four letters or more spaced or dotted apart: "c o n n a r d", "c.o.n.n.a.r.d", "S-A-V".
+_SPACED = re.compile(r"(?<!\w)(?:\w[ .\-_·]){3,}\w(?!\w)")
+_SPACERS = re.compile(r"[ .\-_·]")
 _STRETCH = re.compile(r"(\w)\1{2,}")
 _CLAUSE_END = frozenset(".,;:!?()[]\n")
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -97,36 +103,22 @@ def normalise_word(word: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def word_features(word: str, language: str) -> tuple[str, tuple[str, ...]]:
-    """(lemma, the word's character n-gram features), once per word and language."""
+    """(lemma, the word's own features: `w:` its lemma and its character n-grams)."""
     base = word
     if language in LEMMA_LANGUAGES and word.isalpha() and len(word) > 2:
         base = fold(simplemma.lemmatize(word, lang=language))
-    grams: tuple[str, ...] = ()
+    own = [f"w:{base}"]
     if len(word) >= CHAR_N and not word.startswith("cue"):
         padded = f"<{word}>"
-        grams = tuple(f"c:{padded[i : i + CHAR_N]}" for i in range(len(padded) - CHAR_N + 1))
-    return base, grams
-
-
-def _join_spaced_letters(tokens: list[str]) -> list[str]:
-    """["c", "o", "n", "n", "a", "r", "d"] -> ["connard"]; runs of four single letters or more."""
-    out: list[str] = []
-    run: list[str] = []
-    for token in [*tokens, ""]:
-        if len(token) == 1 and token.isalpha():
-            run.append(token)
-            continue
-        out.extend(["".join(run)] if len(run) >= 4 else run)
-        run = []
-        if token:
-            out.append(token)
-    return out
+        own += [f"c:{padded[i : i + CHAR_N]}" for i in range(len(padded) - CHAR_N + 1)]
+    return base, tuple(own)
 
 
 def tokens_of(text: str) -> list[str]:
     """Normalised words with clause ends kept as "." (negation scopes stop there)."""
     text = _URL.sub(" cueurl ", text)
     text = _HANDLE.sub(" cuehandle ", text)
+    text = _SPACED.sub(lambda m: _SPACERS.sub("", m.group()), text)
     raw: list[str] = []
     for match in re.finditer(r"[#]?[\w*#%&?@$!|€'-]+|[.,;:!?()\n]", text):
         piece = match.group()
@@ -139,7 +131,43 @@ def tokens_of(text: str) -> list[str]:
             if word:
                 raw.append(tag + word)
                 tag = ""
-    return _join_spaced_letters(raw)
+    return raw
+
+
+@dataclass
+class Features:
+    """A mention as the model reads it.
+
+    `words` bring their own features (word_features: the same for a word wherever it is, so
+    the model keeps their weights summed per word); `context` holds the features that depend
+    on a word's neighbours or on the author (b:, n:, a:, p:); `signals` the keyword and cue
+    features. Word and context features are counted, each worth `scale()`; signals are 1.
+    """
+
+    language: str
+    words: list[str] = field(default_factory=list)
+    context: list[str] = field(default_factory=list)
+    signals: set[str] = field(default_factory=set)
+
+    def counts(self) -> Counter:
+        counted = Counter(self.context)
+        for word in self.words:
+            counted.update(word_features(word, self.language)[1])
+        return counted
+
+    def scale(self) -> float:
+        """One over the square root of the word and context features: a long text weighs as
+        much as a short one. Signals are worth 1 whatever the length: a lawyer named in a
+        long story is as much a lawyer as in a short one."""
+        size = len(self.context) + sum(
+            len(word_features(word, self.language)[1]) for word in self.words
+        )
+        return 1 / math.sqrt(size) if size else 0.0
+
+    def named(self) -> set[str]:
+        """The features that can be said in words, for explanations."""
+        lemmas = {f"w:{word_features(word, self.language)[0]}" for word in self.words}
+        return lemmas | {f for f in self.context if f.startswith("b:")} | self.signals
 
 
 def features(
@@ -148,11 +176,11 @@ def features(
     keyword_hits: dict[str, list[str]],
     author: str = "",
     platform: str = "",
-) -> set[str]:
+) -> Features:
     text = text[:MAX_CHARS]
     tokens = tokens_of(text)
     lang = language if language in LEMMA_LANGUAGES else "en"
-    found: set[str] = set()
+    found = Features(lang)
     negated_words: set[str] = set()
     previous = ""
     negated = False
@@ -164,44 +192,34 @@ def features(
         if not word:
             continue
         if token in DISCLOSURES:
-            found.add("cue:disclosure")
-        base, grams = word_features(word, lang)
-        found.add(f"w:{base}")
-        found.update(grams)
+            found.signals.add("cue:disclosure")
+        found.words.append(word)
+        base = word_features(word, lang)[0]
+        if (cue := CUE_OF_WORD.get(base) or CUE_OF_WORD.get(word)) is not None:
+            found.signals.add(cue)
         if previous:
-            found.add(f"b:{previous}_{base}")
+            found.context.append(f"b:{previous}_{base}")
         if negated:
-            found.add(f"n:{base}")
+            found.context.append(f"n:{base}")
             negated_words.add(word)
         elif word in NEGATORS:
             negated = True
         previous = base
-    found.update(f"a:{word}" for word in tokens_of(author[:100]) if word != ".")
+    found.context += [f"a:{word}" for word in tokens_of(author[:100]) if word != "."]
     if platform:
-        found.add(f"p:{platform}")
+        found.context.append(f"p:{platform}")
     if _DISCOUNT.search(text):
-        found.add("cue:code")
+        found.signals.add("cue:code")
     if _AFFILIATE.search(text):
-        found.add("cue:affiliate")
+        found.signals.add("cue:affiliate")
     joined = " ".join(tokens)
     if any(cue in joined for cue in SARCASM_WORDS) or any(e in text for e in SARCASM_SIGNS):
-        found.add("cue:sarcasm")
+        found.signals.add("cue:sarcasm")
     for code, terms in keyword_hits.items():
-        found.add(f"lex:{code}")
+        found.signals.add(f"lex:{code}")
         if any(_first_word(term) in negated_words for term in terms):
-            found.add(f"lexneg:{code}")
+            found.signals.add(f"lexneg:{code}")
     return found
-
-
-SIGNALS = ("lex", "cue")
-
-
-def text_scale(found: set[str]) -> float:
-    """The value of each word feature: one over the square root of their number, so a long
-    text weighs as much as a short one. Keyword and cue features are worth 1 whatever the
-    length: a lawyer named in a long story is as much a lawyer as in a short one."""
-    words = sum(1 for feature in found if not feature.startswith(SIGNALS))
-    return 1 / math.sqrt(words) if words else 0.0
 
 
 @lru_cache(maxsize=4096)

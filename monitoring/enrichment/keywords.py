@@ -234,7 +234,6 @@ DEFAULT_KEYWORDS: dict[str, dict[str, list[str]]] = {
             "doxxing",
             "menace de mort",
             "menaces de mort",
-            "menacé de mort",
             "alerte à la bombe",
             "documents internes",
             "documents confidentiels",

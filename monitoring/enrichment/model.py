@@ -1,26 +1,28 @@
-"""The trained risk model at work: per-reason probabilities and the features behind them.
+"""The trained risk model at work: per-reason probabilities and the words behind them.
 
 It reads the artefact training.py writes (data/risk_model.json): for each head a bias, a
 decision threshold and a weight per feature. A mention's probability for a head is the
-logistic of the bias plus the weights of the features it has, valued as in training
-(features.text_scale): a dictionary lookup per feature and one numpy sum.
-scikit-learn is for training only.
+logistic of the bias plus its features' weights, valued as in training (features.Features):
+word and context features times their count and `scale()`, signals once. A word's own
+features are the same wherever it appears, so their summed weights are kept per word: a
+mention costs about one lookup per word and per context feature. scikit-learn is for
+training only.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import numpy
-
-from monitoring.enrichment.features import SIGNALS, text_scale
+from monitoring.enrichment.features import Features, word_features
 
 ARTEFACT = Path(__file__).parent / "data" / "risk_model.json"
 EXPLAINED = 3  # features named in a reason's detail
+WORD_CACHE = 100_000
 
 
 @dataclass(frozen=True)
@@ -34,29 +36,45 @@ class RiskModel:
     def __init__(self, text: str):
         lines = text.splitlines()
         header = json.loads(lines[0])
+        settings = header["head_settings"]
         self.heads = [
-            Head(
-                name,
-                header["head_settings"][name]["bias"],
-                header["head_settings"][name]["threshold"],
-            )
+            Head(name, settings[name]["bias"], settings[name]["threshold"])
             for name in header["heads"]
         ]
-        self._names = [head.name for head in self.heads]
-        self.weights: dict[str, list[float]] = dict(json.loads(line) for line in lines[1:])
-        self._rows = {feature: i for i, feature in enumerate(self.weights)}
-        self._matrix = numpy.array(list(self.weights.values()), dtype=numpy.float64)
-        self._bias = numpy.array([head.bias for head in self.heads])
+        self.weights: dict[str, tuple[float, ...]] = {
+            name: tuple(row) for name, row in map(json.loads, lines[1:])
+        }
+        self._zero = (0.0,) * len(self.heads)
+        self._words: dict[tuple[str, str], tuple[float, ...]] = {}
 
-    def probabilities(self, found: set[str]) -> dict[str, float]:
-        rows = self._rows
-        words, signals = [], []
-        for feature in found:
-            if (i := rows.get(feature)) is not None:
-                (signals if feature.startswith(SIGNALS) else words).append(i)
-        matrix = self._matrix
-        z = self._bias + matrix[words].sum(axis=0) * text_scale(found) + matrix[signals].sum(axis=0)
-        return dict(zip(self._names, (1 / (1 + numpy.exp(-z))).tolist(), strict=True))
+    def _word(self, word: str, language: str) -> tuple[float, ...]:
+        """The summed weights of a word's own features."""
+        key = (word, language)
+        summed = self._words.get(key)
+        if summed is None:
+            rows = [r for f in word_features(word, language)[1] if (r := self.weights.get(f))]
+            summed = tuple(map(sum, zip(*rows, strict=True))) if rows else self._zero
+            if len(self._words) >= WORD_CACHE:
+                self._words.clear()
+            self._words[key] = summed
+        return summed
+
+    def probabilities(self, found: Features) -> dict[str, float]:
+        weights, zero = self.weights, self._zero
+        counted = [self._word(word, found.language) for word in found.words]
+        counted += [weights.get(feature, zero) for feature in found.context]
+        once = [weights.get(feature, zero) for feature in found.signals]
+        scale = found.scale()
+        totals = zip(
+            self.heads,
+            map(sum, zip(*counted, strict=True)) if counted else self._zero,
+            map(sum, zip(*once, strict=True)) if once else self._zero,
+            strict=True,
+        )
+        return {
+            head.name: 1 / (1 + math.exp(-(head.bias + text * scale + signals)))
+            for head, text, signals in totals
+        }
 
     def fired(self, probabilities: dict[str, float]) -> dict[str, float]:
         """{head: probability} of the heads at or above their threshold."""
@@ -69,13 +87,13 @@ class RiskModel:
     def threshold(self, head: str) -> float:
         return next(h.threshold for h in self.heads if h.name == head)
 
-    def explain(self, found: set[str], head: str, terms: Iterable[str]) -> list[str]:
+    def explain(self, found: Features, head: str, terms: Iterable[str]) -> list[str]:
         """What made `head` fire, in words, strongest first: the keyword terms matched, then
         the words, pairs of words and cues that weigh most for it ("porter plainte")."""
         i = next(k for k, h in enumerate(self.heads) if h.name == head)
         scored = [
             (row[i], feature)
-            for feature in found
+            for feature in found.named()
             if (row := self.weights.get(feature)) is not None and row[i] > 0
         ]
         scored.sort(key=lambda item: (-item[0], item[1]))
@@ -86,7 +104,7 @@ class RiskModel:
             words = _in_words(feature)
             if words and not any(words in s or s in words for s in said):
                 said.append(words)
-        return said[:EXPLAINED] if len(said) > EXPLAINED else said
+        return said[:EXPLAINED]
 
 
 def _in_words(feature: str) -> str:
@@ -100,6 +118,7 @@ def _in_words(feature: str) -> str:
 
 CUES = {
     "cue:code": "a discount code",
+    "cue:affiliate": "an affiliate link",
     "cue:disclosure": "a disclosure tag",
     "cue:sarcasm": "a sarcasm marker",
 }

@@ -38,14 +38,26 @@ def test_codes_handles_and_links_are_not_mangled():
 def test_lemmas_join_inflections():
     plain = features("Je vais porter plainte", "fr", {})
     future = features("Je porterai plainte", "fr", {})
-    assert "b:porter_plainte" in plain & future
+    assert "b:porter_plainte" in set(plain.context) & set(future.context)
 
 
 def test_a_negated_keyword_is_marked_as_such():
     hits = {"legal": ["plainte"]}
-    assert "lexneg:legal" in features("Je ne porterai pas plainte, juste déçue.", "fr", hits)
-    assert "lexneg:legal" not in features("Je porterai plainte.", "fr", hits)
-    assert "lexneg:legal" not in features("Pas content. Je porterai plainte.", "fr", hits)
+    negated = features("Je ne porterai pas plainte, juste déçue.", "fr", hits)
+    assert {"lex:legal", "lexneg:legal"} <= negated.signals
+    assert "lexneg:legal" not in features("Je porterai plainte.", "fr", hits).signals
+    assert "lexneg:legal" not in features("Pas content. Je porterai plainte.", "fr", hits).signals
+
+
+def test_cues_for_sponsorship_and_sarcasm():
+    found = features("Code LUMORA20 👉 https://shop.example/p?aff=rach #ad", "en", {})
+    assert {"cue:code", "cue:affiliate", "cue:disclosure"} <= found.signals
+    assert "cue:sarcasm" in features("Bravo 👏 encore une panne", "fr", {}).signals
+
+
+def test_the_author_and_network_are_read_too():
+    found = features("Best grinder ever", "en", {}, author="Dan | Lumora Retail", platform="x")
+    assert {"a:lumora", "a:retail", "p:x"} <= set(found.context)
 
 
 def enrich(text: str, language: str = "en", **fields) -> NormalizedMention:
