@@ -49,6 +49,7 @@ _MASK = "*#%&?"
 # Four letters or more spaced or dotted apart: "c o n n a r d", "c.o.n.n.a.r.d", "S-A-V".
 _SPACED = re.compile(r"(?<!\w)(?:\w[ .\-_·]){3,}\w(?!\w)")
 _SPACERS = re.compile(r"[ .\-_·]")
+_PIECES = re.compile(r"[#]?[\w*#%&?@$!|€'-]+|[.,;:!?()\n]")
 _STRETCH = re.compile(r"(\w)\1{2,}")
 _CLAUSE_END = frozenset(".,;:!?()[]\n")
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -71,7 +72,7 @@ SARCASM_WORDS = ("merci hein", "thanks a lot", "yeah right", "quelle blague", "w
                  "great job", "bravo", "genial", "super le", "trop fort", "chapeau")  # fmt: skip
 LEMMA_LANGUAGES = ("en", "fr")
 MAX_CHARS = 5000  # what a mention says is in its first few paragraphs
-CHAR_N = 4
+CHAR_SIZES = (4,)
 
 
 @lru_cache(maxsize=8192)
@@ -102,16 +103,18 @@ def normalise_word(word: str) -> str:
 
 
 @lru_cache(maxsize=200_000)
-def word_features(word: str, language: str) -> tuple[str, tuple[str, ...]]:
-    """(lemma, the word's own features: `w:` its lemma and its character n-grams)."""
+def word_features(word: str, language: str) -> tuple[str, tuple[str, ...], str | None]:
+    """(lemma, the word's own features: `w:` its lemma and its character n-grams, its cue)."""
     base = word
     if language in LEMMA_LANGUAGES and word.isalpha() and len(word) > 2:
         base = fold(simplemma.lemmatize(word, lang=language))
     own = [f"w:{base}"]
-    if len(word) >= CHAR_N and not word.startswith("cue"):
+    if not word.startswith("cue"):
         padded = f"<{word}>"
-        own += [f"c:{padded[i : i + CHAR_N]}" for i in range(len(padded) - CHAR_N + 1)]
-    return base, tuple(own)
+        for n in CHAR_SIZES:
+            if len(word) >= n:
+                own += [f"c:{padded[i : i + n]}" for i in range(len(padded) - n + 1)]
+    return base, tuple(own), CUE_OF_WORD.get(base) or CUE_OF_WORD.get(word)
 
 
 def tokens_of(text: str) -> list[str]:
@@ -120,18 +123,23 @@ def tokens_of(text: str) -> list[str]:
     text = _HANDLE.sub(" cuehandle ", text)
     text = _SPACED.sub(lambda m: _SPACERS.sub("", m.group()), text)
     raw: list[str] = []
-    for match in re.finditer(r"[#]?[\w*#%&?@$!|€'-]+|[.,;:!?()\n]", text):
-        piece = match.group()
-        if piece in _CLAUSE_END:
-            raw.append(".")
-            continue
-        tag = "#" if piece.startswith("#") else ""
-        for part in piece.lstrip("#").split("'"):  # elisions: "n'est" -> "n", "est"
-            word = normalise_word(part)
-            if word:
-                raw.append(tag + word)
-                tag = ""
+    for piece in _PIECES.findall(text):
+        raw.extend(_tokens_of_piece(piece))
     return raw
+
+
+@lru_cache(maxsize=200_000)
+def _tokens_of_piece(piece: str) -> tuple[str, ...]:
+    if piece in _CLAUSE_END:
+        return (".",)
+    tag = "#" if piece.startswith("#") else ""
+    tokens = []
+    for part in piece.lstrip("#").split("'"):  # elisions: "n'est" -> "n", "est"
+        word = normalise_word(part)
+        if word:
+            tokens.append(tag + word)
+            tag = ""
+    return tuple(tokens)
 
 
 @dataclass
@@ -148,6 +156,7 @@ class Features:
     words: list[str] = field(default_factory=list)
     context: list[str] = field(default_factory=list)
     signals: set[str] = field(default_factory=set)
+    size: int = 0  # the words' own features, counted
 
     def counts(self) -> Counter:
         counted = Counter(self.context)
@@ -159,9 +168,7 @@ class Features:
         """One over the square root of the word and context features: a long text weighs as
         much as a short one. Signals are worth 1 whatever the length: a lawyer named in a
         long story is as much a lawyer as in a short one."""
-        size = len(self.context) + sum(
-            len(word_features(word, self.language)[1]) for word in self.words
-        )
+        size = self.size + len(self.context)
         return 1 / math.sqrt(size) if size else 0.0
 
     def named(self) -> set[str]:
@@ -194,8 +201,9 @@ def features(
         if token in DISCLOSURES:
             found.signals.add("cue:disclosure")
         found.words.append(word)
-        base = word_features(word, lang)[0]
-        if (cue := CUE_OF_WORD.get(base) or CUE_OF_WORD.get(word)) is not None:
+        base, own, cue = word_features(word, lang)
+        found.size += len(own)
+        if cue is not None:
             found.signals.add(cue)
         if previous:
             found.context.append(f"b:{previous}_{base}")
@@ -205,7 +213,7 @@ def features(
         elif word in NEGATORS:
             negated = True
         previous = base
-    found.context += [f"a:{word}" for word in tokens_of(author[:100]) if word != "."]
+    found.context += _author_features(author)
     if platform:
         found.context.append(f"p:{platform}")
     if _DISCOUNT.search(text):
@@ -220,6 +228,11 @@ def features(
         if any(_first_word(term) in negated_words for term in terms):
             found.signals.add(f"lexneg:{code}")
     return found
+
+
+@lru_cache(maxsize=65_536)
+def _author_features(author: str) -> list[str]:
+    return [f"a:{word}" for word in tokens_of(author[:100]) if word != "."]
 
 
 @lru_cache(maxsize=4096)

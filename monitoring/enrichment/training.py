@@ -31,10 +31,10 @@ LABELLED_DIR = DATA_DIR / "labelled"
 ARTEFACT = DATA_DIR / "risk_model.json"
 HEADS = (*KEYWORD_CODES, "negative_tone")
 TEST_SHARE = 5  # one row in five is the test split
-REGULARISATION = (1.0, 2.0, 4.0, 8.0, 16.0)  # each head takes the one with the best CV F1
+REGULARISATION = (16.0, 64.0, 256.0, 1024.0)  # each head takes the one with the best CV F1
 FOLDS = 5
 NB_SMOOTHING = 1.0
-MIN_THRESHOLD, MAX_THRESHOLD = 0.2, 0.8
+MIN_THRESHOLD, MAX_THRESHOLD = 0.06, 0.8
 KEPT_WEIGHT = 0.002  # features whose weights are all smaller than this are left out
 FORMAT = 1
 
