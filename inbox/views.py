@@ -186,7 +186,8 @@ def _parse_time(value: str | None):
 
 def _mention_or_404(request, pk) -> Mention:
     require(request.user, "mention.view")
-    return get_object_or_404(list_queryset(Mention.objects.visible_to(request.user)), pk=pk)
+    visible = list_queryset(Mention.objects.visible_to(request.user)).select_related("owned_by")
+    return get_object_or_404(visible, pk=pk)
 
 
 def _panel_context(request, mention: Mention, **extra) -> dict:
