@@ -30,7 +30,17 @@ class RuleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Rule
-        fields = ["id", "name", "position", "enabled", "match", "conditions", "actions", "stop"]
+        fields = [
+            "id",
+            "name",
+            "position",
+            "enabled",
+            "match",
+            "conditions",
+            "actions",
+            "stop",
+            "include_owned",
+        ]
         read_only_fields = ["id", "position"]
         extra_kwargs = {"name": {"validators": []}}  # the service checks, case-insensitively
 
@@ -39,6 +49,9 @@ class RuleTestSerializer(serializers.Serializer):
     conditions = serializers.JSONField()
     match = serializers.ChoiceField(choices=Rule.Match.choices, default=Rule.Match.ALL)
     sample = serializers.IntegerField(min_value=1, max_value=MAX_TEST_SAMPLE, default=1000)
+    include_owned = serializers.BooleanField(
+        default=False, help_text="Test on the brand's own posts too, as a rule opting in would."
+    )
 
 
 class RuleTestResultSerializer(serializers.Serializer):

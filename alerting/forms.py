@@ -80,6 +80,14 @@ class RuleForm(forms.Form):
         required=False,
         help_text=gettext_lazy("Later rules do not run on the mentions this rule matches."),
     )
+    include_owned = forms.BooleanField(
+        label=gettext_lazy("Also applies to the brand's own posts"),
+        required=False,
+        help_text=gettext_lazy(
+            "Posts by the brand's registered accounts are not work and skip every rule, "
+            "unless this is on. Routing one to a team makes it work for that team."
+        ),
+    )
     rows = forms.IntegerField(
         widget=forms.HiddenInput, min_value=1, max_value=MAX_ROWS, initial=ROWS
     )
@@ -180,6 +188,7 @@ class RuleForm(forms.Form):
             "enabled": rule.enabled,
             "match": rule.match,
             "stop": rule.stop,
+            "include_owned": rule.include_owned,
             "tags": ", ".join(actions.get("tags") or []),
             "team": actions.get("team"),
             "priority": actions.get("priority"),
@@ -202,7 +211,7 @@ class RuleForm(forms.Form):
         return [(i + 1, self[f"field_{i}"], self[f"value_{i}"]) for i in range(self.row_count)]
 
     def main_fields(self):
-        return [self[name] for name in ("name", "enabled", "match", "stop")]
+        return [self[name] for name in ("name", "enabled", "match", "stop", "include_owned")]
 
     def action_fields(self):
         return [
@@ -270,7 +279,15 @@ class RuleForm(forms.Form):
         """What rules.rule_create and rule_update take."""
         return {
             name: self.cleaned_data[name]
-            for name in ("name", "enabled", "match", "stop", "conditions", "actions")
+            for name in (
+                "name",
+                "enabled",
+                "match",
+                "stop",
+                "include_owned",
+                "conditions",
+                "actions",
+            )
         }
 
     def as_sent(self, extra_rows: int = 0) -> "RuleForm":

@@ -18,7 +18,8 @@ class Rule(models.Model):
 
     `conditions`: [{"field": ..., "op": ..., "value": ...}], combined with `match`
     (all or any); `actions`: {"tags": [names], "team": id, "priority": n,
-    "notify": bool}. alerting.services.rules compiles and checks both.
+    "notify": bool}. alerting.services.rules compiles and checks both. The brand's
+    own posts (Mention.owned_by) only meet the rules with `include_owned`.
     """
 
     class Match(models.TextChoices):
@@ -33,6 +34,14 @@ class Rule(models.Model):
     actions = models.JSONField(_("actions"), default=dict)
     stop = models.BooleanField(
         _("stop here"), default=False, help_text=_("Later rules do not run on what this matches.")
+    )
+    include_owned = models.BooleanField(
+        _("also applies to the brand's own posts"),
+        default=False,
+        help_text=_(
+            "Posts by the brand's registered accounts are skipped by rules unless this is on. "
+            "A rule that routes such a post to a team makes it work for that team."
+        ),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

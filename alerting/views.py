@@ -141,6 +141,7 @@ def _test(request, form, rule):
                 actor=request.user,
                 conditions=form.cleaned_data["conditions"],
                 match=form.cleaned_data["match"],
+                include_owned=form.cleaned_data.get("include_owned", False),
             )
         except ValidationError as exc:
             errors = exc.messages

@@ -19,6 +19,10 @@ class MentionSerializer(serializers.ModelSerializer):
     impersonates = serializers.SerializerMethodField(
         help_text="The brand account the author imitates, as network:@handle."
     )
+    owned_by = serializers.SerializerMethodField(
+        help_text="The brand account that posted it (the brand's own post, status own), "
+        "as network:@handle; null for what others posted."
+    )
     tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
     team = serializers.SerializerMethodField(help_text="The team whose queue holds it.")
     assignee = serializers.SerializerMethodField(help_text="The person working on it.")
@@ -50,6 +54,7 @@ class MentionSerializer(serializers.ModelSerializer):
             "risk_reasons",
             "impersonates",
             "impersonation_score",
+            "owned_by",
             "tags",
             "team",
             "assignee",
@@ -67,6 +72,10 @@ class MentionSerializer(serializers.ModelSerializer):
 
     def get_impersonates(self, obj) -> str | None:
         account = obj.impersonates
+        return f"{account.platform}:@{account.handle}" if account else None
+
+    def get_owned_by(self, obj) -> str | None:
+        account = obj.owned_by
         return f"{account.platform}:@{account.handle}" if account else None
 
     def get_team(self, obj) -> dict | None:
@@ -173,7 +182,7 @@ class MentionViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return (
             Mention.objects.visible_to(self.request.user)
-            .select_related("impersonates", "team", "assignee")
+            .select_related("impersonates", "owned_by", "team", "assignee")
             .prefetch_related("tags")
         )
 

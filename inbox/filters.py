@@ -58,7 +58,11 @@ def _search(queryset, value: str):
 
 
 class InboxFilter(django_filters.FilterSet):
-    """The inbox's filters, shared by /inbox/ and /api/v1/mentions/. All of them combine."""
+    """The inbox's filters, shared by /inbox/ and /api/v1/mentions/. All of them combine.
+
+    The brand's own posts (status "own") are not work: no list holds them unless it asks,
+    with `owned` or with the status "own".
+    """
 
     STATUS_CHOICES = [("open", _("Open")), *MentionStatus.choices]
     ASSIGNEE_CHOICES = [("me", _("Me")), ("none", _("Unassigned")), ("any", _("Anyone"))]
@@ -68,6 +72,7 @@ class InboxFilter(django_filters.FilterSet):
         ("positive", _("Positive")),
     ]
     SORT_CHOICES = [("newest", _("Newest first")), ("riskiest", _("Riskiest first"))]
+    OWNED_CHOICES = [("only", _("Only them")), ("include", _("With the others"))]
 
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
     status = django_filters.ChoiceFilter(
@@ -99,6 +104,12 @@ class InboxFilter(django_filters.FilterSet):
         exclude=True,
         widget=forms.Select(choices=[("", _("Any")), ("true", _("Yes")), ("false", _("No"))]),
     )
+    owned = django_filters.ChoiceFilter(
+        label=_("Brand's own posts"),
+        choices=OWNED_CHOICES,
+        empty_label=_("Hidden"),
+        method="filter_nothing",  # see filter_queryset: hidden is the default
+    )
     breached = django_filters.BooleanFilter(
         label=_("SLA breached"),
         method="filter_breached",
@@ -122,6 +133,15 @@ class InboxFilter(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         self.user = user if user is not None else getattr(self.request, "user", None)
         self.filters["team"].queryset = visible_teams(self.user)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        owned, status = self.form.cleaned_data.get("owned"), self.form.cleaned_data.get("status")
+        if owned == "only":
+            return queryset.filter(Q(owned_by__isnull=False) | Q(status=MentionStatus.OWN))
+        if owned == "include" or status:  # a status filter keeps or drops them itself
+            return queryset
+        return queryset.exclude(status=MentionStatus.OWN)
 
     def filter_search(self, queryset, name, value):
         return _search(queryset, value)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
 from inbox.models import SlaTarget, TeamHours
-from monitoring.models import OPEN_STATUSES, Mention, Tag, hidden_team_ids
+from monitoring.models import OPEN_STATUSES, Mention, MentionStatus, Tag, hidden_team_ids
 
 PAGE_SIZE = 50
 VIEWING_SECONDS = 30
@@ -134,6 +134,68 @@ def builtin_views(user) -> list[View]:
     for team in visible_teams(user):
         views.append(View(f"team-{team.pk}", team.name, f"status=open&team={team.pk}"))
     return views
+
+
+# --- The conversation around a mention ---------------------------------------------------
+
+THREAD_SHOWN = 50  # posts the panel shows around a mention, the parent chain included
+THREAD_SCAN = 2000  # posts of one thread looked through for the chain (ids only)
+
+
+@dataclass
+class Thread:
+    """The root and the parents above a mention, then the rest of the thread, oldest first.
+
+    Only what the reader may see: a hidden post is simply absent (the chain stops above it,
+    the root still shows). `more` is how many of the rest are not shown.
+    """
+
+    chain: list
+    replies: list
+    more: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.chain or self.replies)
+
+
+def thread_of(mention: Mention, visible) -> Thread:
+    """`mention`'s conversation among `visible` (Mention.objects.visible_to(...)): 2 queries."""
+    key = mention.thread_id or mention.external_id
+    around = Q(thread_id=key) | Q(external_id=key)
+    if mention.parent_id:
+        around |= Q(external_id=mention.parent_id)
+    members = visible.filter(around, platform=mention.platform).exclude(pk=mention.pk)
+    scanned = list(
+        members.order_by("published_at", "pk").values_list("pk", "external_id", "parent_id")[
+            :THREAD_SCAN
+        ]
+    )
+    if not scanned:
+        return Thread([], [])
+    by_external = {external_id: (pk, parent) for pk, external_id, parent in scanned}
+    chain: list[int] = []
+    parent = mention.parent_id
+    while parent in by_external and len(chain) < THREAD_SHOWN:
+        pk, parent = by_external[parent]
+        if pk in chain:
+            break  # a loop in what the network said: stop there
+        chain.append(pk)
+    root = by_external.get(key)
+    if root and key != mention.external_id and root[0] not in chain:
+        chain.append(root[0])
+    chain.reverse()
+    others = [pk for pk, _external_id, _parent in scanned if pk not in chain]
+    shown = others[: max(0, THREAD_SHOWN - len(chain))]
+    total = len(scanned) if len(scanned) < THREAD_SCAN else members.count()
+    rows = visible.filter(pk__in=[*chain, *shown]).select_related("owned_by").in_bulk()
+    for row in rows.values():
+        row.is_brand = row.owned_by_id is not None or row.status == MentionStatus.OWN
+        row.answers_this = row.parent_id == mention.external_id
+    return Thread(
+        chain=[rows[pk] for pk in chain if pk in rows],
+        replies=[rows[pk] for pk in shown if pk in rows],
+        more=max(0, total - len(chain) - len(shown)),
+    )
 
 
 # Soft locks: who has a mention open right now, kept in the cache for a few seconds.

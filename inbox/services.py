@@ -33,6 +33,7 @@ from monitoring.models import (
     WatchedAuthor,
     hidden_team_ids,
 )
+from monitoring.selectors import keys_q
 from riskdesk.audit import audit_record
 from riskdesk.permissions import can, require
 
@@ -180,6 +181,10 @@ def mentions_set_status(*, actor, mentions, status: str) -> int:
     mentions = _check(actor, mentions)
     if status not in MentionStatus.values:
         raise ValidationError({"status": _("Unknown status.")})
+    if status == MentionStatus.OWN and any(m.owned_by_id is None for m in mentions):
+        raise ValidationError(
+            {"status": _("Only a post by one of the brand's accounts is the brand's own post.")}
+        )
     now = timezone.now()
     todo = [m for m in mentions if m.status != status]
     before = {m.pk: {"status": m.status} for m in todo}
@@ -390,13 +395,77 @@ def mentions_escalate(*, actor, mentions, incident) -> int:
 
 
 def apply_sla(batch: list) -> None:
-    """Pipeline step (after routing): stamp each new mention with its due times."""
+    """Pipeline step (after routing): stamp each new mention with its due times.
+
+    The brand's own posts (status "own") are not work: no clock runs on them.
+    """
     targets = Targets.load()
     now = timezone.now()
     for mention in batch:
+        if mention.status == MentionStatus.OWN:
+            continue
         mention.first_response_due_at, mention.resolve_due_at = targets.due(
             start=now, priority=mention.priority, team_id=mention.team_id
         )
+
+
+def brand_replies_record(stored: list) -> None:
+    """Pipeline on-store hook: the brand's replies on the network answer what they reply to.
+
+    A reply by one of the brand's accounts (`owned_by_id`) whose parent is an earned mention
+    on the same network, stored in this batch or before, is that mention's first response
+    when it had none: its SLA clock stops as for a reply recorded here, a new mention moves
+    to in progress, and its history and the audit trail tell it (no actor: the network did).
+    A re-delivered reply is a duplicate that never reaches here, so nothing is told twice.
+    """
+    by_parent: dict[tuple[str, str], list] = {}
+    for pk, reply in sorted(stored, key=lambda item: item[1].published_at):
+        if reply.owned_by_id is not None and reply.parent_id:
+            by_parent.setdefault((reply.platform, reply.parent_id), []).append((pk, reply))
+    if not by_parent:
+        return
+    answered = (
+        Mention.objects.select_for_update()
+        .filter(keys_q(by_parent), owned_by__isnull=True)
+        .exclude(status=MentionStatus.OWN)
+        .order_by("pk")
+    )
+    events = []
+    for mention in answered:
+        replies = by_parent[(mention.platform, mention.external_id)]
+        before = {"status": mention.status, "first_response_at": mention.first_response_at}
+        mention.first_response_at = mention.first_response_at or replies[0][1].published_at
+        if mention.status == MentionStatus.NEW:
+            mention.status = MentionStatus.IN_PROGRESS
+        Mention.objects.filter(pk=mention.pk).update(
+            first_response_at=mention.first_response_at, status=mention.status, updated_at=Now()
+        )
+        for pk, reply in replies:
+            events.append(
+                MentionEvent(
+                    mention=mention,
+                    kind=MentionEvent.Kind.REPLY,
+                    text=reply.text,
+                    created_at=reply.published_at,
+                    data={
+                        "brand_reply": pk,
+                        "account": reply.author_handle,
+                        "url": reply.url,
+                    },
+                )
+            )
+        audit_record(
+            actor=None,
+            verb="mention.brand_reply",
+            target=mention,
+            before={"status": before["status"], "first_response_at": before["first_response_at"]},
+            after={
+                "status": mention.status,
+                "first_response_at": mention.first_response_at,
+                "replies": [pk for pk, _reply in replies],
+            },
+        )
+    MentionEvent.objects.bulk_create(events)
 
 
 def recompute_due(mentions) -> None:

@@ -186,7 +186,8 @@ def _parse_time(value: str | None):
 
 def _mention_or_404(request, pk) -> Mention:
     require(request.user, "mention.view")
-    return get_object_or_404(list_queryset(Mention.objects.visible_to(request.user)), pk=pk)
+    visible = list_queryset(Mention.objects.visible_to(request.user)).select_related("owned_by")
+    return get_object_or_404(visible, pk=pk)
 
 
 def _panel_context(request, mention: Mention, **extra) -> dict:
@@ -201,14 +202,6 @@ def _panel_context(request, mention: Mention, **extra) -> dict:
             .exclude(pk=mention.pk)
             .order_by("-published_at", "-id")[:10]
         )
-    thread = []
-    thread_key = mention.thread_id or mention.parent_id
-    if thread_key:
-        thread = list(
-            visible.filter(platform=mention.platform, thread_id=thread_key)
-            .exclude(pk=mention.pk)
-            .order_by("published_at", "id")[:20]
-        )
     decorate([mention], user)
     templates = list(ReplyTemplate.objects.filter(is_active=True))
     templates.sort(key=lambda t: (t.language != mention.language, t.language, t.name))
@@ -221,7 +214,7 @@ def _panel_context(request, mention: Mention, **extra) -> dict:
         "events": mention.events.select_related("actor")[:50],
         "replies": mention.replies.select_related("sent_by")[:20],
         "author_mentions": author_mentions,
-        "thread": thread,
+        "thread": selectors.thread_of(mention, visible),
         "incidents": incidents_for_mention([mention.pk]).get(mention.pk, []),
         "open_incidents": _open_incidents(user) if can(user, "mention.triage") else [],
         "templates": templates,

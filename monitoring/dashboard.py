@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from alerting.models import SpikeAlert
 from inbox.selectors import CRITICAL_RISK, breached_q
-from monitoring.models import OPEN_STATUSES, Mention
+from monitoring.models import OPEN_STATUSES, Mention, MentionStatus
 from riskdesk.permissions import can
 
 # --- Dashboard: the risk cards ------------------------------------------------------------
@@ -65,7 +65,7 @@ class StreamChart:
 
 def _volume_charts(mentions, now: datetime) -> list[StreamChart]:
     """Hourly `mentions` (those the reader may see) and negative ones per stream over the
-    last day: one query."""
+    last day: one query. The brand's own posts count in the volume, never as negative."""
     # Local hours, as TruncHour cuts them (some time zones are offset by half an hour).
     end = timezone.localtime(now).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     hours = [end - timedelta(hours=CHART_HOURS - i) for i in range(CHART_HOURS)]
@@ -73,7 +73,12 @@ def _volume_charts(mentions, now: datetime) -> list[StreamChart]:
         mentions.filter(published_at__gte=hours[0], published_at__lt=end)
         .annotate(hour=TruncHour("published_at"))
         .values("stream_id", "stream__name", "hour")
-        .annotate(total=Count("pk"), negative=Count("pk", filter=Q(sentiment_label="negative")))
+        .annotate(
+            total=Count("pk"),
+            negative=Count(
+                "pk", filter=Q(sentiment_label="negative") & ~Q(status=MentionStatus.OWN)
+            ),
+        )
         .order_by()
     )
     by_stream: dict[int | None, tuple[str, dict[datetime, tuple[int, int]]]] = {}
@@ -120,6 +125,7 @@ def dashboard_risk(user) -> dict | None:
     now = timezone.now()
     since = now - timedelta(days=RISK_DAYS)
     mentions = Mention.objects.visible_to(user)
+    # Open statuses only: the brand's own posts (status "own") are never in these lists.
     riskiest = list(
         mentions.filter(status__in=OPEN_STATUSES, published_at__gte=since)
         .select_related("team", "impersonates")

@@ -68,6 +68,7 @@ COLUMNS = [
     "risk_reasons",
     "impersonates_id",
     "impersonation_score",
+    "owned_by_id",
     "team_id",
     "priority",
     "status",
@@ -84,8 +85,8 @@ _DATETIMES = tuple(
 COLUMN_TYPES = [
     "varchar", "varchar", "int8", "varchar", "varchar", "varchar", "int8", "bool", "text",
     "varchar", "varchar", "timestamptz", "varchar", "varchar", "int8", "jsonb", "timestamptz",
-    "float8", "varchar", "int2", "jsonb", "int8", "float8", "int8", "int2", "varchar", "jsonb",
-    "timestamptz", "timestamptz",
+    "float8", "varchar", "int2", "jsonb", "int8", "float8", "int8", "int8", "int2", "varchar",
+    "jsonb", "timestamptz", "timestamptz",
 ]  # fmt: skip
 
 
@@ -280,9 +281,10 @@ def _row(mention: NormalizedMention, stream_id, now) -> tuple:
         mention.risk_reasons,
         mention.impersonates_id,
         mention.impersonation_score,
+        mention.owned_by_id,
         mention.team_id,
         mention.priority,
-        "new",
+        mention.status,
         mention.rule_trace,
         mention.first_response_due_at,
         mention.resolve_due_at,

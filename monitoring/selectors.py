@@ -1,7 +1,9 @@
 """Reads of monitoring that pages and other homes share."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
 from monitoring.enrichment import KEYWORD_CODES
@@ -48,3 +50,14 @@ def keyword_cards() -> list[KeywordCard]:
         KeywordCard(code, [(language, saved.get((code, language))) for language in languages])
         for code in KEYWORD_CODES
     ]
+
+
+def keys_q(keys, field: str = "external_id") -> Q:
+    """Mentions whose (platform, `field`) is one of `keys`: one condition the indexes answer."""
+    by_platform: dict[str, set[str]] = defaultdict(set)
+    for platform, value in keys:
+        by_platform[platform].add(value)
+    condition = Q()
+    for platform, values in sorted(by_platform.items()):
+        condition |= Q(platform=platform, **{f"{field}__in": sorted(values)})
+    return condition

@@ -512,3 +512,5 @@ MONITORING_CATCH_ALL_TEAM = env.str("MONITORING_CATCH_ALL_TEAM", default="social
 MONITORING_CATCH_ALL_RISK = env.int("MONITORING_CATCH_ALL_RISK", default=60)
 # A channel that got this many notifications in ten minutes gets digests instead.
 MONITORING_NOTIFY_MAX_PER_WINDOW = env.int("MONITORING_NOTIFY_MAX_PER_WINDOW", default=5)
+# A thread with this many replies in the last hour raises its root's risk (0: never).
+MONITORING_THREAD_FAST_REPLIES = env.int("MONITORING_THREAD_FAST_REPLIES", default=20)

@@ -11,6 +11,11 @@ RuleSet only when the rules, teams or tags change (`_state_key`).
 Routing: a mention that matched a rule, or whose risk reaches
 MONITORING_CATCH_ALL_RISK, but that no rule gave a team, goes to the catch-all
 team, so nothing routed ever goes to nobody.
+
+The brand's own posts (enrichment sets `owned_by_id` and the status "own") are not
+work: only the rules that opt in (`Rule.include_owned`) run on them, the catch-all
+never does, and one of those rules routing the post to a team makes it work again
+(status "new", so the SLA step stamps it).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,7 +40,7 @@ from alerting.services.conditions import (
     validate_rule,
 )
 from monitoring.enrichment.risk import KeywordMatcher
-from monitoring.models import Mention, Priority, Tag
+from monitoring.models import Mention, MentionStatus, Priority, Tag
 from riskdesk.audit import audit_record, snapshot
 from riskdesk.patterns import compile_user_pattern
 from riskdesk.permissions import require
@@ -43,8 +48,17 @@ from riskdesk.permissions import require
 logger = logging.getLogger(__name__)
 MAX_TEST_SAMPLE = 10_000
 TEST_EXAMPLES = 10
-RULE_FIELDS = ["name", "position", "enabled", "match", "conditions", "actions", "stop"]
-EDITABLE = {"name", "enabled", "match", "conditions", "actions", "stop"}
+RULE_FIELDS = [
+    "name",
+    "position",
+    "enabled",
+    "match",
+    "conditions",
+    "actions",
+    "stop",
+    "include_owned",
+]
+EDITABLE = {"name", "enabled", "match", "conditions", "actions", "stop", "include_owned"}
 
 # -- The engine -----------------------------------------------------------------------------
 
@@ -141,6 +155,7 @@ class CompiledRule:
     name: str
     test: Test
     stop: bool
+    include_owned: bool = False
     tag_ids: tuple[int, ...] = ()
     team_id: int | None = None
     priority: int | None = None
@@ -187,6 +202,7 @@ class RuleSet:
                     name=rule.name,
                     test=conditions.compile(rule.conditions, rule.match),
                     stop=rule.stop,
+                    include_owned=rule.include_owned,
                     tag_ids=tuple(tag_ids[n] for n in names),
                     team_id=team_id,
                     priority=priority if priority in Priority.values else None,
@@ -214,7 +230,10 @@ class RuleSet:
             subject = _Subject(mention, self.matcher)
             matched = False
             priority: int | None = None
+            owned = mention.owned_by_id is not None
             for rule in self.rules:
+                if owned and not rule.include_owned:
+                    continue
                 if not rule.test(subject):
                     continue
                 matched = True
@@ -239,6 +258,10 @@ class RuleSet:
                     break
             if priority is not None:
                 mention.priority = priority
+            if owned:
+                if mention.team_id is not None:  # a rule for the brand's posts made it work
+                    mention.status = MentionStatus.NEW
+                continue
             if (
                 mention.team_id is None
                 and self.catch_all_team_id is not None
@@ -351,6 +374,7 @@ def rule_create(
     match: str = "all",
     enabled: bool = True,
     stop: bool = False,
+    include_owned: bool = False,
 ) -> Rule:
     """Add a rule at the end of the order."""
     require(actor, "rule.manage")
@@ -366,6 +390,7 @@ def rule_create(
         conditions=conditions,
         actions=actions,
         stop=stop,
+        include_owned=bool(include_owned),
         created_by=actor,
     )
     _ensure_tags(actions)
@@ -386,7 +411,7 @@ def rule_update(*, actor, rule: Rule, **changes) -> Rule:
         rule.name = _check_name(changes["name"], exclude=rule.pk)
     if "match" in changes:
         rule.match = _check_match(changes["match"])
-    for flag in ("enabled", "stop"):
+    for flag in ("enabled", "stop", "include_owned"):
         if flag in changes:
             setattr(rule, flag, bool(changes[flag]))
     rule.conditions, rule.actions = validate_rule(
@@ -447,11 +472,14 @@ class RuleTest:
     examples: list[Mention]
 
 
-def rule_test(*, actor, conditions, match: str = "all", sample: int = 1000) -> RuleTest:
+def rule_test(
+    *, actor, conditions, match: str = "all", sample: int = 1000, include_owned: bool = False
+) -> RuleTest:
     """How many of the newest `sample` mentions `actor` may see these (unsaved) conditions match.
 
     Part of writing rules (rule.manage): a test is a search, so it runs only over what the
-    tester may read, or it would tell what a hidden mention says.
+    tester may read, or it would tell what a hidden mention says. The brand's own posts are
+    in the sample only with `include_owned`, as the rule would meet them.
     """
     require(actor, "rule.manage")
     match = _check_match(match)
@@ -471,6 +499,8 @@ def rule_test(*, actor, conditions, match: str = "all", sample: int = 1000) -> R
         Mention._meta.get_field(a).name for c in conditions for a in FIELDS[c["field"]].attrs
     }
     visible = Mention.objects.visible_to(actor)
+    if not include_owned:
+        visible = visible.exclude(Q(owned_by__isnull=False) | Q(status=MentionStatus.OWN))
     recent = visible.order_by("-published_at", "-id").only("pk", *columns)[:sample]
     seen = matched = 0
     example_ids = []

@@ -58,6 +58,9 @@ class NormalizedMention:
     risk_reasons: list = field(default_factory=list)
     impersonates_id: int | None = None
     impersonation_score: float | None = None
+    # The brand account that posted it (enrichment knows the brand's accounts): "own", not work.
+    owned_by_id: int | None = None
+    status: str = "new"
     stream_id: int | None = None  # set by the pipeline
     # Filled by rules and routing (alerting.services.rules).
     team_id: int | None = None

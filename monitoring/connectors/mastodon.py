@@ -144,7 +144,6 @@ class MastodonConnector(Connector):
         if spoiler:
             text = f"{spoiler}\n\n{text}".strip()
         followers = account.get("followers_count")
-        parent = original.get("in_reply_to_id")
         return NormalizedMention(
             platform=self.platform,
             external_id=str(original.get("uri") or original["id"]),
@@ -159,7 +158,7 @@ class MastodonConnector(Connector):
             ),
             url=original.get("url") or original.get("uri") or "",
             language=language,
-            parent_id=str(parent) if parent else "",
+            parent_id=self._parent_id(original),
             engagement=sum(
                 count
                 for count in (
@@ -171,6 +170,28 @@ class MastodonConnector(Connector):
             ),
             raw=item,
         )
+
+    def _parent_id(self, status: dict) -> str:
+        """The post it replies to, named as riskdesk stores posts: by URI.
+
+        Mastodon gives the instance's own id of the parent and its author's account id. When
+        that author lives on the polled instance (in the reply's author or mentions, an acct
+        without a domain), the parent's URI is Mastodon's `/users/<name>/statuses/<id>`; for a
+        remote parent the instance's id is all there is (it matches no stored post).
+        """
+        parent = status.get("in_reply_to_id")
+        if not parent:
+            return ""
+        author = str(status.get("in_reply_to_account_id") or "")
+        for account in [status.get("account"), *(status.get("mentions") or [])]:
+            if not isinstance(account, dict) or str(account.get("id") or "") != author:
+                continue
+            username = str(account.get("acct") or "").lstrip("@")
+            where = urlsplit(str(account.get("url") or ""))
+            if username and "@" not in username and where.scheme and where.netloc:
+                return f"{where.scheme}://{where.netloc}/users/{username}/statuses/{parent}"
+            break
+        return str(parent)
 
     def _handle(self, account: dict) -> str:
         """`@user@domain` for everyone: a local account's acct has no domain, its URL has."""

@@ -16,6 +16,8 @@ from monitoring.enrichment.model import trained_model
 from monitoring.enrichment.risk import KeywordMatcher, risk_assessment
 from monitoring.enrichment.sentiment import score_sentiment, sentiment_label, with_tone
 
+OWN = "own"  # monitoring.models.MentionStatus.OWN: enrichment does not read the models
+
 
 class Enricher:
     def __init__(
@@ -69,6 +71,13 @@ class Enricher:
         if lookalike is not None:
             mention.impersonates_id = lookalike.account.pk
             mention.impersonation_score = lookalike.score
+        # The brand's own post: kept for threads and context, never triage work.
+        owner = self.detector.brand_account(
+            platform=mention.platform, author_id=mention.author_id, handle=mention.author_handle
+        )
+        if owner is not None:
+            mention.owned_by_id = owner.pk
+            mention.status = OWN
 
 
 def default_keyword_lists() -> dict[str, list[str]]:

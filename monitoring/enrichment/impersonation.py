@@ -347,7 +347,7 @@ class ImpersonationDetector:
 
     def __init__(self, accounts: Iterable[BrandAccountRef]):
         self.accounts = tuple(accounts)
-        self._ids = {(a.platform, a.platform_id) for a in self.accounts if a.platform_id}
+        self._ids = {(a.platform, a.platform_id): a for a in self.accounts if a.platform_id}
         self._handles: dict[str, list[tuple[BrandAccountRef, tuple[str, str]]]] = {}
         groups: dict[str, list[_Target]] = {}
         for account in self.accounts:
@@ -388,7 +388,7 @@ class ImpersonationDetector:
         (see `claims_in_brand_name` for what a post adds).
         """
         handle, display_name = handle or "", display_name or ""
-        if self._is_brand(platform, author_id or "", handle):
+        if self.brand_account(platform=platform, author_id=author_id, handle=handle):
             return None
         key = (platform, handle, display_name)
         try:
@@ -402,25 +402,29 @@ class ImpersonationDetector:
         self._cache[key] = result
         return result
 
-    def _is_brand(self, platform: str, author_id: str, handle: str) -> bool:
-        if author_id and (platform, author_id) in self._ids:
-            return True
+    def brand_account(
+        self, *, platform: str, author_id: str, handle: str
+    ) -> BrandAccountRef | None:
+        """The brand's own account this author IS (same id, or same handle), or None."""
+        author_id, handle = author_id or "", handle or ""
+        if author_id and (account := self._ids.get((platform, author_id))):
+            return account
         accounts = self._handles.get(platform)
         if not handle or not accounts:
-            return False
+            return None
         local, domain = _exact_key(platform, handle)
         for account, (brand_local, brand_domain) in accounts:
             if local != brand_local:
                 continue
             if platform != "mastodon":
-                return True
+                return account
             # The same name on another instance is another account; and when the brand's
             # account has an id, the id alone says whether this is it.
             if account.platform_id:
                 continue
             if not domain or not brand_domain or domain == brand_domain:
-                return True
-        return False
+                return account
+        return None
 
     def _best_match(self, platform: str, handle: str, display_name: str) -> _Match | None:
         best: _Match | None = None

@@ -102,6 +102,31 @@ def test_a_status_maps_to_a_mention(mastodon, connect):
     assert page.problems == []
 
 
+def test_a_reply_names_a_local_parent_by_the_uri_riskdesk_stores_it_under(mastodon, connect):
+    """Mastodon gives only its own id of the parent: for an author of the polled instance the
+    parent's URI follows from it, so the reply finds its stored parent; not for a remote one."""
+    local = mastodon.account("1umora_support", "Lumora Support Team")
+    remote = mastodon.account("alice@social.example", "Alice")
+    scam = mastodon.post("Your #acme account is locked, confirm your card", account=local)
+    elsewhere = mastodon.post("Anyone else with a broken #acme?", account=remote)
+    victim = mastodon.post(
+        "@1umora_support done, entered my details #acme",
+        account=mastodon.account("kim_brews", "Kim"),
+        in_reply_to=scam,
+    )
+    answer = mastodon.post(
+        "@alice@social.example same here #acme",
+        account=mastodon.account("kim_brews", "Kim"),
+        in_reply_to=elsewhere,
+    )
+
+    by_id = {m.external_id: m for m in connect().fetch({}).mentions}
+
+    assert by_id[victim["uri"]].parent_id == scam["uri"]
+    assert by_id[answer["uri"]].parent_id == elsewhere["id"]  # remote: unknown URI
+    assert by_id[scam["uri"]].parent_id == ""
+
+
 def test_markup_in_content_ends_up_as_plain_text(mastodon, connect):
     mastodon.post(
         content=(

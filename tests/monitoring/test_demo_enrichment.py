@@ -1,4 +1,5 @@
-"""On the demo network, the lookalike "official" account is flagged within one poll."""
+"""On the demo network, the lookalike "official" account is flagged within one poll, its
+victims are urgent, and the brand's own posts are not work."""
 
 import threading
 import time
@@ -10,7 +11,7 @@ from alerting.models import Notification
 from monitoring import services
 from monitoring.demo import DEMO_STREAM_NAME
 from monitoring.demo.network import REAL_DAY, build_server
-from monitoring.models import Mention, Stream
+from monitoring.models import Mention, MentionStatus, Stream
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +70,24 @@ def test_the_lookalike_is_flagged_and_the_brand_is_not(demo_stream, clock):
     assert not brand.filter(impersonates__isnull=False).exists()
     assert set(Mention.objects.values_list("language", flat=True)) >= {"en", "fr"}
     assert Mention.objects.filter(sentiment_label="negative").exists()
+
+
+def test_the_demo_day_s_victim_is_urgent_and_the_brand_s_posts_are_its_own(demo_stream, clock):
+    """The faults seen on the demo: the brand's replies sat in the inbox as work, and the
+    customer answering the lookalike support account scored 3 with no team."""
+    for _ in range(6):  # the morning and past the lookalike support account's scam (12:07)
+        poll(demo_stream)
+        clock.now += REAL_DAY * 0.1
+
+    victim = Mention.objects.get(text__startswith="@1umora_support done, entered my details")
+    assert victim.risk_score >= 70
+    assert victim.risk_reasons[0]["code"] == "security"
+    assert "imitating @lumora_support" in victim.risk_reasons[0]["detail"]
+    assert victim.team is not None
+
+    own = Mention.objects.filter(author_handle="@lumora_support@demo.riskdesk.local")
+    assert own.exists()
+    assert set(own.values_list("status", flat=True)) == {MentionStatus.OWN}
+    assert not own.exclude(team=None).exists()
+    answered = Mention.objects.filter(first_response_at__isnull=False, owned_by__isnull=True)
+    assert answered.exists()  # the support account's replies answered the customers

@@ -1,0 +1,287 @@
+"""Conversations: what a reply learns from the post it answers, and threads that grow fast.
+
+Two parts of the ingestion pipeline, registered in MonitoringConfig.ready:
+
+- `thread_context`, a step after enrichment and before the rules: a reply whose parent
+  is in the batch or already stored (one query per batch) takes its parent's thread when
+  it came without one, and inherits the parent's context as a risk reason. A reply to an
+  impersonator is a `security` case (the victim of a scam: urgent); a reply to a post
+  flagged `crisis` or `security` inherits that code, naming the parent. The brand's own
+  replies inherit nothing: they are not work. A parent that is not known yet adds nothing.
+- `fast_threads`, an on-store hook: the replies in the last hour of the batch's threads,
+  counted in one query; a thread at MONITORING_THREAD_FAST_REPLIES or more raises its
+  root's risk with a `reach` reason ("thread: N replies in the last hour"), updated as the
+  thread grows rather than repeated, and audited as a change the system made.
+
+A weight joins a score as independent probabilities do (`combine`), as risk.py combines
+its signals. Reasons are the risk model's dicts: the keys they carry are kept as they are.
+"""
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count, F
+from django.db.models.functions import Now
+from django.utils import timezone
+
+from monitoring.connectors.base import NormalizedMention
+from monitoring.models import Mention, MentionStatus
+from monitoring.selectors import keys_q
+from offboarding.models import BrandAccount
+from riskdesk.audit import audit_record
+
+IMPERSONATOR_REPLY_WEIGHT = 75.0  # alone it scores 75: urgent (70 and more)
+INHERITED_WEIGHTS = {"security": 40.0, "crisis": 30.0}  # a reply in a flagged conversation
+FAST_WEIGHT, FAST_WEIGHT_PER_DOUBLING, FAST_WEIGHT_MAX = 25.0, 5.0, 40.0
+FAST_WINDOW = timedelta(hours=1)
+THREAD_DETAIL = "thread: {n} replies in the last hour"
+_THREAD_DETAIL = re.compile(r"^thread: (\d+) replies in the last hour$")
+
+
+def combine(score: float, weight: float) -> int:
+    """`score` (0-100) with one more signal of `weight` (0-100), as independent probabilities."""
+    score, weight = min(max(score, 0.0), 100.0), min(max(weight, 0.0), 100.0)
+    return round(100 * (1 - (1 - score / 100) * (1 - weight / 100)))
+
+
+def _has(reasons, code: str, detail: str | None = None) -> bool:
+    return any(
+        isinstance(r, dict)
+        and r.get("code") == code
+        and (detail is None or r.get("detail") == detail)
+        for r in reasons or ()
+    )
+
+
+def add_reason(mention, code: str, detail: str, weight: float) -> bool:
+    """Give `mention` (stored or not) one more reason and the score it adds; once only.
+
+    Strongest first, as the risk model orders them: before the others when the weight
+    reaches the score they make together, after them otherwise.
+    """
+    reasons = list(mention.risk_reasons or [])
+    if _has(reasons, code, detail):
+        return False
+    reason = {"code": code, "detail": detail}
+    if weight >= (mention.risk_score or 0):
+        reasons.insert(0, reason)
+    else:
+        reasons.append(reason)
+    mention.risk_score = combine(mention.risk_score or 0, weight)
+    mention.risk_reasons = reasons
+    return True
+
+
+# --- The step: context from the parent ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Parent:
+    """What a reply needs of the post it answers, stored or in the same batch."""
+
+    platform: str
+    external_id: str
+    author_id: str
+    author_handle: str
+    thread_id: str
+    reasons: list
+    impersonates_id: int | None = None
+    imitated_handle: str = ""  # the brand account the parent's author imitates
+
+
+def _shown(handle: str) -> str:
+    handle = (handle or "").strip()
+    return handle if handle.startswith(("@", "u/", "/u/")) else f"@{handle}"
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _stored_parents(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Parent]:
+    if not keys:
+        return {}
+    rows = Mention.objects.filter(keys_q(keys)).values_list(
+        "platform",
+        "external_id",
+        "author_id",
+        "author_handle",
+        "thread_id",
+        "risk_reasons",
+        "impersonates_id",
+        "impersonates__handle",
+    )
+    return {
+        (platform, external_id): Parent(
+            platform,
+            external_id,
+            author_id,
+            handle,
+            thread_id,
+            reasons or [],
+            imitated,
+            brand or "",
+        )
+        for platform, external_id, author_id, handle, thread_id, reasons, imitated, brand in rows
+    }
+
+
+def _batch_parent(mention: NormalizedMention, brand_handles: dict[int, str]) -> Parent:
+    return Parent(
+        mention.platform,
+        mention.external_id,
+        mention.author_id,
+        mention.author_handle,
+        mention.thread_id,
+        mention.risk_reasons,
+        mention.impersonates_id,
+        brand_handles.get(mention.impersonates_id, ""),
+    )
+
+
+def _brand_handles(ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(BrandAccount.objects.filter(pk__in=ids).values_list("pk", "handle"))
+
+
+def _same_author(reply: NormalizedMention, parent: Parent) -> bool:
+    if reply.author_id and parent.author_id:
+        return reply.author_id == parent.author_id
+    return bool(reply.author_handle) and reply.author_handle == parent.author_handle
+
+
+def _learn(reply: NormalizedMention, parent: Parent) -> None:
+    if not reply.thread_id:
+        reply.thread_id = parent.thread_id or parent.external_id
+    if reply.owned_by_id is not None:
+        return  # the brand's own reply: context for others, not work
+    if (
+        parent.impersonates_id is not None
+        and reply.impersonates_id is None
+        and not _same_author(reply, parent)
+    ):
+        brand = f", an account imitating {_shown(parent.imitated_handle)}"
+        detail = f"reply to {_shown(parent.author_handle)}" + (
+            brand if parent.imitated_handle else ", an account imitating the brand"
+        )
+        add_reason(reply, "security", _clip(detail, 160), IMPERSONATOR_REPLY_WEIGHT)
+    for code, weight in INHERITED_WEIGHTS.items():
+        if _has(parent.reasons, code) and not _has(reply.risk_reasons, code):
+            whose = f"{_shown(parent.author_handle)}'s post" if parent.author_handle else "post"
+            detail = f"reply to {whose} {_clip(parent.external_id, 60)}, flagged {code}"
+            add_reason(reply, code, detail, weight)
+
+
+def thread_context(batch: list[NormalizedMention]) -> None:
+    """Pipeline step: each reply learns its thread and its parent's context (see the module)."""
+    replies = [m for m in batch if m.parent_id and m.parent_id != m.external_id]
+    if not replies:
+        return
+    in_batch = {m.key: m for m in batch}
+    wanted = {(m.platform, m.parent_id) for m in replies} - set(in_batch)
+    stored = _stored_parents(wanted)
+    brand_handles = _brand_handles(
+        {
+            parent.impersonates_id
+            for m in replies
+            if (parent := in_batch.get((m.platform, m.parent_id))) is not None
+            and parent.impersonates_id is not None
+        }
+    )
+    # Oldest first: a parent in the batch has learned its own context before its replies.
+    for reply in sorted(replies, key=lambda m: m.published_at):
+        key = (reply.platform, reply.parent_id)
+        if key in in_batch:
+            _learn(reply, _batch_parent(in_batch[key], brand_handles))
+        elif key in stored:
+            _learn(reply, stored[key])
+
+
+# --- The hook: threads that grow fast -------------------------------------------------------
+
+
+def fast_replies_threshold() -> int:
+    return getattr(settings, "MONITORING_THREAD_FAST_REPLIES", 20)
+
+
+def thread_weight(replies: int, threshold: int) -> float:
+    """25 at the threshold, 5 more each time the pace doubles, 40 at most."""
+    doublings = math.log2(max(replies, 1) / max(threshold, 1))
+    return min(FAST_WEIGHT_MAX, FAST_WEIGHT + FAST_WEIGHT_PER_DOUBLING * max(doublings, 0.0))
+
+
+def replies_last_hour(threads: set[tuple[str, str]], now=None) -> dict[tuple[str, str], int]:
+    """{(platform, thread_id): replies published in the last hour}, the brand's own left out."""
+    if not threads:
+        return {}
+    since = (now or timezone.now()) - FAST_WINDOW
+    rows = (
+        Mention.objects.filter(keys_q(threads, "thread_id"), published_at__gte=since)
+        .exclude(external_id=F("thread_id"))
+        .exclude(status=MentionStatus.OWN)
+        .values_list("platform", "thread_id")
+        .annotate(replies=Count("pk"))
+        .order_by()
+    )
+    return {(platform, thread_id): replies for platform, thread_id, replies in rows}
+
+
+def _raise_root(root: Mention, replies: int, threshold: int) -> None:
+    reasons = [dict(r) if isinstance(r, dict) else r for r in root.risk_reasons or []]
+    weight = thread_weight(replies, threshold)
+    detail = THREAD_DETAIL.format(n=replies)
+    before = {"risk_score": root.risk_score}
+    current = next(
+        (
+            r
+            for r in reasons
+            if isinstance(r, dict)
+            and r.get("code") == "reach"
+            and _THREAD_DETAIL.match(str(r.get("detail", "")))
+        ),
+        None,
+    )
+    if current is None:
+        add_reason(root, "reach", detail, weight)
+    else:
+        counted = int(_THREAD_DETAIL.match(current["detail"]).group(1))
+        if replies <= counted:
+            return  # told already; a thread that slows down keeps the risk it reached
+        # Only what the faster pace adds: (1 - new) = (1 - old) x (1 - added).
+        old = thread_weight(counted, threshold)
+        added = 100 * (1 - (1 - weight / 100) / (1 - old / 100)) if weight > old else 0.0
+        current["detail"] = detail
+        root.risk_reasons = reasons
+        root.risk_score = combine(root.risk_score, added)
+    Mention.objects.filter(pk=root.pk).update(
+        risk_score=root.risk_score, risk_reasons=root.risk_reasons, updated_at=Now()
+    )
+    audit_record(
+        actor=None,
+        verb="mention.thread_risk",
+        target=root,
+        before=before,
+        after={"risk_score": root.risk_score, "replies_last_hour": replies},
+    )
+
+
+def fast_threads(stored: list[tuple[int, NormalizedMention]]) -> None:
+    """On-store hook: raise the roots of the batch's threads that grow fast (see the module)."""
+    threshold = fast_replies_threshold()
+    if threshold <= 0:
+        return
+    threads = {
+        (m.platform, m.thread_id)
+        for _pk, m in stored
+        if m.thread_id and m.thread_id != m.external_id and m.status != MentionStatus.OWN
+    }
+    fast = {key: n for key, n in replies_last_hour(threads).items() if n >= threshold}
+    if not fast:
+        return
+    roots = Mention.objects.select_for_update().filter(keys_q(fast)).order_by("pk")
+    for root in roots:
+        _raise_root(root, fast[(root.platform, root.external_id)], threshold)
