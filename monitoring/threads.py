@@ -59,18 +59,30 @@ def _has(reasons, code: str, detail: str | None = None) -> bool:
 def add_reason(mention, code: str, detail: str, weight: float) -> bool:
     """Give `mention` (stored or not) one more reason and the score it adds; once only.
 
-    Strongest first, as the risk model orders them: before the others when the weight
-    reaches the score they make together, after them otherwise.
+    A reason of the same code the model gave already keeps its place and gains the detail
+    ("security: 'entered my details'; reply to @1umora_support, ..."); reach, whose thread
+    detail is updated as the thread grows, stays a reason of its own. A new one goes
+    strongest first, as the risk model orders them: before the others when the weight
+    reaches the score they make together, after them otherwise. Context is a fact, not a
+    guess: its confidence is 1.
     """
-    reasons = list(mention.risk_reasons or [])
-    if _has(reasons, code, detail):
+    reasons = [dict(r) if isinstance(r, dict) else r for r in mention.risk_reasons or []]
+    if _has(reasons, code, detail) or any(
+        isinstance(r, dict) and r.get("code") == code and detail in (r.get("detail") or "")
+        for r in reasons
+    ):
         return False
-    reason = {"code": code, "detail": detail}
-    if weight >= (mention.risk_score or 0):
-        reasons.insert(0, reason)
+    same = next(
+        (r for r in reasons if isinstance(r, dict) and r.get("code") == code != "reach"), None
+    )
+    if same is not None:  # counted once: the score takes the context's weight at least
+        same["detail"] = f"{same.get('detail') or code}; {detail}"
+        same["confidence"] = 1.0
+        mention.risk_score = max(mention.risk_score or 0, round(weight))
     else:
-        reasons.append(reason)
-    mention.risk_score = combine(mention.risk_score or 0, weight)
+        reason = {"code": code, "detail": detail, "confidence": 1.0}
+        reasons.insert(0 if weight >= (mention.risk_score or 0) else len(reasons), reason)
+        mention.risk_score = combine(mention.risk_score or 0, weight)
     mention.risk_reasons = reasons
     return True
 
@@ -159,18 +171,18 @@ def _learn(reply: NormalizedMention, parent: Parent) -> None:
         reply.thread_id = parent.thread_id or parent.external_id
     if reply.owned_by_id is not None:
         return  # the brand's own reply: context for others, not work
-    if (
-        parent.impersonates_id is not None
-        and reply.impersonates_id is None
-        and not _same_author(reply, parent)
-    ):
+    if _same_author(reply, parent):
+        return  # a thread of one author's own posts adds nothing to them
+    told = set()
+    if parent.impersonates_id is not None and reply.impersonates_id is None:
         brand = f", an account imitating {_shown(parent.imitated_handle)}"
         detail = f"reply to {_shown(parent.author_handle)}" + (
             brand if parent.imitated_handle else ", an account imitating the brand"
         )
         add_reason(reply, "security", _clip(detail, 160), IMPERSONATOR_REPLY_WEIGHT)
+        told.add("security")  # what the impostor's post was flagged for goes without saying
     for code, weight in INHERITED_WEIGHTS.items():
-        if _has(parent.reasons, code) and not _has(reply.risk_reasons, code):
+        if _has(parent.reasons, code) and code not in told:
             whose = f"{_shown(parent.author_handle)}'s post" if parent.author_handle else "post"
             detail = f"reply to {whose} {_clip(parent.external_id, 60)}, flagged {code}"
             add_reason(reply, code, detail, weight)

@@ -83,6 +83,7 @@ def test_the_demo_day_s_victim_is_urgent_and_the_brand_s_posts_are_its_own(demo_
     assert victim.risk_score >= 70
     assert victim.risk_reasons[0]["code"] == "security"
     assert "imitating @lumora_support" in victim.risk_reasons[0]["detail"]
+    assert [r["code"] for r in victim.risk_reasons].count("security") == 1
     assert victim.team is not None
 
     own = Mention.objects.filter(author_handle="@lumora_support@demo.riskdesk.local")

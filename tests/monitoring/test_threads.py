@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 SCAM = (
     "Free Lumora headphones for our 10 first followers! Click the link in bio and confirm your card"
 )
-VICTIM = "done, entered my details"
+VICTIM = "ok done! how long does it take?"  # nothing in the words: the context says it all
 
 
 @pytest.fixture(autouse=True)
@@ -79,7 +79,7 @@ def test_a_reason_is_added_once_keeping_the_keys_it_finds():
 
     assert m.risk_score == 80
     assert m.risk_reasons == [
-        {"code": "security", "detail": "reply to @x"},  # the stronger first
+        {"code": "security", "detail": "reply to @x", "confidence": 1.0},  # the stronger first
         {"code": "crisis", "detail": "crisis: 'recall'", "confidence": 0.8},
     ]
 
@@ -101,10 +101,22 @@ def test_the_victim_of_an_impersonator_is_an_urgent_security_case(brand, social_
     assert victim.risk_reasons[0] == {
         "code": "security",
         "detail": "reply to @lumora_0fficial, an account imitating @lumora",
+        "confidence": 1.0,
     }
     assert victim.team == social_team  # routed (the catch-all), no longer with no team
     assert victim.thread_id == "1"  # its thread learned from the parent
     assert any(victim.pk in n.mention_ids for n in Notification.objects.all())  # the team hears
+
+
+def test_a_victim_the_model_already_flagged_gains_the_context_in_the_same_reason(brand):
+    pipeline.ingest([_impostor_post()])
+    pipeline.ingest([mention(2, parent_id="1", text="done, entered my card details")])
+
+    victim = Mention.objects.get(external_id="2")
+    assert _codes(victim).count("security") == 1
+    security = next(r for r in victim.risk_reasons if r["code"] == "security")
+    assert security["detail"].endswith("; reply to @lumora_0fficial, an account imitating @lumora")
+    assert victim.risk_score >= 75
 
 
 def test_the_impostor_and_its_victim_in_the_same_batch(brand, social_team):
@@ -145,9 +157,11 @@ def test_a_reply_to_a_crisis_post_inherits_it_naming_the_parent(brand):
     pipeline.ingest([mention(2, parent_id="100", text="same here", author_handle="bob")])
 
     reply = Mention.objects.get(external_id="2")
-    assert {"code": "crisis", "detail": "reply to @angry_mum's post 100, flagged crisis"} in (
-        reply.risk_reasons
-    )
+    assert {
+        "code": "crisis",
+        "detail": "reply to @angry_mum's post 100, flagged crisis",
+        "confidence": 1.0,
+    } in (reply.risk_reasons)
     assert reply.risk_score >= threads.INHERITED_WEIGHTS["crisis"]
     assert reply.thread_id == parent.thread_id
 
@@ -241,7 +255,9 @@ def test_a_thread_that_grows_fast_raises_its_root_once_per_pace(settings, root):
     pipeline.ingest(_replies(100, 1))
     root.refresh_from_db()
     reach = [r for r in root.risk_reasons if r["code"] == "reach"]
-    assert reach == [{"code": "reach", "detail": "thread: 20 replies in the last hour"}]
+    assert reach == [
+        {"code": "reach", "detail": "thread: 20 replies in the last hour", "confidence": 1.0}
+    ]
     assert root.risk_score == threads.combine(10, threads.thread_weight(20, 20))
     audit = AuditEvent.objects.get(verb="mention.thread_risk")
     assert (audit.actor, audit.before, audit.after["replies_last_hour"]) == (
@@ -253,7 +269,9 @@ def test_a_thread_that_grows_fast_raises_its_root_once_per_pace(settings, root):
     pipeline.ingest(_replies(200, 20))  # twice the pace: updated, not repeated
     root.refresh_from_db()
     reach = [r for r in root.risk_reasons if r["code"] == "reach"]
-    assert reach == [{"code": "reach", "detail": "thread: 40 replies in the last hour"}]
+    assert reach == [
+        {"code": "reach", "detail": "thread: 40 replies in the last hour", "confidence": 1.0}
+    ]
     assert root.risk_score == threads.combine(10, threads.thread_weight(40, 20))
     assert {"code": "negative", "detail": "negative: sentiment -0.40"} in root.risk_reasons
 
