@@ -1,12 +1,13 @@
 """Whether a stream or a tag knows its usual volume well enough for a spike to mean anything.
 
 A target's baseline is the windows of its own history before the current window. Its
-history begins at its first counted mention (by publication time) and, for a stream, not
-before the stream was created: a new stream's first page of posts, or a backfill of last
-week's, is not a record of what it would have seen. Windows before the history began are
-not counted as empty, they are not counted at all. Until it has
-MONITORING_SPIKE_MIN_BASELINE_WINDOWS whole windows of history a target is learning: it
-raises nothing, and the spikes page says when it will be ready.
+history begins when its first counted mention arrived (`received_at`): a new stream's
+first page of posts, or a backfill of last week's, is not a record of what it would have
+seen, and a stream that fetched nothing for days (a wrong credential) has no history of
+those days. Windows before the history began are not counted as empty, they are not
+counted at all. Until it has MONITORING_SPIKE_MIN_BASELINE_WINDOWS whole windows of
+history a target is learning: it raises nothing, and the spikes page says when it will
+be ready.
 
 Counted mentions leave out the brand's own posts (`owned_by`, status own): the brand's
 announcements are neither a storm nor part of anyone's usual.
@@ -64,37 +65,29 @@ def baseline(start: datetime | None, now: datetime, window: timedelta) -> Baseli
 def _first_of_stream() -> Subquery:
     return Subquery(
         Mention.objects.filter(counted(), stream=OuterRef("pk"))
-        .order_by("published_at")
-        .values("published_at")[:1]
+        .order_by("received_at")
+        .values("received_at")[:1]
     )
 
 
 def _first_of_tag() -> Subquery:
     return Subquery(
         Mention.tags.through.objects.filter(counted("mention__"), tag_id=OuterRef("pk"))
-        .order_by("mention__published_at")
-        .values("mention__published_at")[:1]
+        .order_by("mention__received_at")
+        .values("mention__received_at")[:1]
     )
-
-
-def _stream_start(created: datetime, first: datetime | None) -> datetime | None:
-    return max(created, first) if first else None
 
 
 def stream_history_starts(stream_ids) -> dict[int, datetime | None]:
     """{stream id: when its history began}, in one query (none for no ids)."""
     if not stream_ids:
         return {}
-    rows = (
-        Stream.objects.filter(pk__in=stream_ids)
-        .annotate(first=_first_of_stream())
-        .values_list("pk", "created_at", "first")
-    )
-    return {pk: _stream_start(created, first) for pk, created, first in rows}
+    rows = Stream.objects.filter(pk__in=stream_ids).annotate(first=_first_of_stream())
+    return dict(rows.values_list("pk", "first"))
 
 
 def tag_history_starts(tag_ids) -> dict[int, datetime | None]:
-    """{tag id: when its first counted mention was published}, in one query (none for no ids)."""
+    """{tag id: when its history began}, in one query (none for no ids)."""
     if not tag_ids:
         return {}
     rows = Tag.objects.filter(pk__in=tag_ids).annotate(first=_first_of_tag())
@@ -113,10 +106,6 @@ class Learning:
     baseline: Baseline
     needed: int
 
-    @property
-    def name(self) -> str:
-        return self.stream.name if self.stream is not None else self.tag.name
-
 
 def learning(now: datetime | None = None) -> list[Learning]:
     """The enabled streams and the tags in use that cannot raise a spike yet, streams first.
@@ -130,11 +119,11 @@ def learning(now: datetime | None = None) -> list[Learning]:
     found = []
     streams = Stream.objects.filter(enabled=True).annotate(first=_first_of_stream())
     for stream in streams.order_by("name", "pk"):
-        state = baseline(_stream_start(stream.created_at, stream.first), now, window)
+        state = baseline(stream.first, now, window)
         if not state.ready:
             found.append(Learning(stream=stream, tag=None, baseline=state, needed=needed))
     recent = Mention.tags.through.objects.filter(
-        counted("mention__"), mention__published_at__gte=now - (needed + 1) * window
+        counted("mention__"), mention__received_at__gte=now - (needed + 1) * window
     ).values("tag_id")
     tags = Tag.objects.filter(pk__in=recent).annotate(first=_first_of_tag())
     for tag in tags.order_by("name"):

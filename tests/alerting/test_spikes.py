@@ -9,7 +9,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from alerting.models import Notification, NotificationChannel, SpikeAlert
 from alerting.services import notifications, spikes, words
-from monitoring.models import Mention, Stream, Tag
+from monitoring.models import Mention, Tag
 from riskdesk.models import AuditEvent
 from tests.accounts.factories import TeamFactory
 from tests.accounts.test_api import assert_matches_schema
@@ -29,12 +29,13 @@ STORM = [
 
 
 def post(stream, n, *, hours_ago=0, label="negative", text=QUIET, tags=(), risk=None, at=NOW):
-    """`n` mentions published in the hour that ended `hours_ago` hours before `at`."""
+    """`n` mentions published (and received) in the hour ending `hours_ago` hours before `at`."""
     end = at - hours_ago * HOUR
     mentions = Mention.objects.bulk_create(
         MentionFactory.build(
             stream=stream,
             published_at=end - timedelta(seconds=30 + i * 3500 // n),  # spread over the hour
+            received_at=end - timedelta(seconds=30 + i * 3500 // n),
             sentiment_label=label,
             text=text[i % len(text)] if isinstance(text, list) else text,
             risk_score=risk(i) if risk else 10,
@@ -51,13 +52,6 @@ def post(stream, n, *, hours_ago=0, label="negative", text=QUIET, tags=(), risk=
 def quiet_day(stream, per_hour=1, label="negative", **kwargs):
     for hours_ago in range(1, 25):
         post(stream, per_hour, hours_ago=hours_ago, label=label, **kwargs)
-
-
-def watched(stream, since=NOW - 2 * 24 * HOUR):
-    """The stream as created `since` (auto_now_add ignores a given value)."""
-    Stream.objects.filter(pk=stream.pk).update(created_at=since)
-    stream.refresh_from_db()
-    return stream
 
 
 def history(stream, hours=24, tags=()):
@@ -77,9 +71,7 @@ def notified(monkeypatch):
 
 @pytest.fixture
 def lumora():
-    return watched(
-        StreamFactory(name="Lumora on the demo network", team=TeamFactory(name="Brand care"))
-    )
+    return StreamFactory(name="Lumora on the demo network", team=TeamFactory(name="Brand care"))
 
 
 # --- The figures --------------------------------------------------------------------------
@@ -151,6 +143,7 @@ def test_a_shorter_window_compares_against_24_windows_of_its_length(lumora, noti
             MentionFactory.build(
                 stream=lumora,
                 published_at=NOW - timedelta(minutes=minutes_ago),
+                received_at=NOW - timedelta(minutes=minutes_ago),
                 sentiment_label="negative",
             )
             for _ in range(n)
@@ -207,7 +200,7 @@ def test_a_total_alert_does_not_hold_back_a_negative_one(lumora, notified):
 def test_a_tag_spikes_across_streams(notified):
     social = TeamFactory(name="Social", slug="social")  # the catch-all team
     recall = Tag.objects.create(name="recall")
-    streams = [watched(StreamFactory()) for _ in range(3)]
+    streams = [StreamFactory() for _ in range(3)]
     history(streams[0], tags=[recall])
     for stream in streams:
         post(stream, 5, text=STORM, tags=[recall])  # 5 per stream: no stream spikes
@@ -269,7 +262,7 @@ def test_the_stream_team_is_notified_with_the_spike(lumora, notified):
 def test_without_a_stream_team_the_catch_all_team_is_notified(notified, settings):
     settings.MONITORING_CATCH_ALL_TEAM = "front-desk"
     front_desk = TeamFactory(name="Front desk", slug="front-desk")
-    stream = watched(StreamFactory(team=None))
+    stream = StreamFactory(team=None)
     history(stream)
     post(stream, 30, text=STORM)
 
@@ -302,7 +295,7 @@ def test_detection_queries_do_not_grow_with_streams(notified, django_assert_max_
     with django_assert_max_num_queries(3):  # streams, tags: nothing to raise, nothing else
         assert spikes.detect_spikes(now=NOW) == []
 
-    stormy = [watched(StreamFactory()) for _ in range(3)]
+    stormy = [StreamFactory() for _ in range(3)]
     for stream in stormy:
         history(stream)
         post(stream, 30, text=STORM)
