@@ -239,6 +239,7 @@ class SpikeSerializer(serializers.ModelSerializer):
             "count",
             "baseline_mean",
             "baseline_std",
+            "baseline_windows",
             "zscore",
             "top_mention_ids",
             "top_words",

@@ -1,13 +1,23 @@
-"""The demo organisation's routing and alerting: its rules and channels (seed_demo)."""
+"""The demo organisation's routing and alerting (seed_demo): its rules and channels, and
+the ordinary day its stream had before the demo starts, so its spikes have a usual."""
+
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
 from accounts.demo import demo_email
 from accounts.models import Team, User
 from alerting.models import NotificationChannel, Rule
-from alerting.services import channel_create, rule_create
-from monitoring.models import Priority
+from alerting.services import baselines, channel_create, rule_create
+from monitoring.connectors.mastodon import MastodonConnector
+from monitoring.demo import DEMO_STREAM_NAME
+from monitoring.demo.day import ACCOUNTS, SCRIPT
+from monitoring.demo.network import account_json, status_json
+from monitoring.models import OPEN_STATUSES, Mention, MentionStatus, Priority, Stream
+from monitoring.pipeline import ingest
 
 # The local sink `make run` starts (manage.py notification_sink) checks this signature key.
 DEMO_SINK_SECRET = "riskdesk-demo-sink"  # noqa: S105 (a demo value, printed in the Procfile)
@@ -58,3 +68,87 @@ def seed_alerting() -> dict[str, int]:
             )
             created["channels"] += 1
     return created
+
+
+# --- The demo stream's ordinary day ------------------------------------------------------
+
+# A stream learns its usual volume for MONITORING_SPIKE_MIN_BASELINE_WINDOWS windows before it
+# may raise a spike, and the demo network plays its whole day in REAL_DAY (30 minutes): without
+# a history, `make run` would show the complaint storm to a stream still learning. So seed_demo
+# gives the stream the windows before now: the script's calm morning, before the firmware news,
+# about 150 posts an hour, busier or quieter from one hour to the next as days are, and a few
+# grumbles about a clicking machine. Against that usual, the demo's chatter (some seven posts a
+# minute) stays within the spread, and its complaint storm's negative mentions do not.
+HISTORY_ENDS = 7 * 3600 + 45 * 60  # the script's calm morning, before the firmware news
+GRUMBLE = "click"  # the script's key of a mild complaint ("a strange click this morning")
+HISTORY_PER_HOUR = 150
+CHATTER_PACE = (1.0, 0.75, 1.25, 0.9, 1.15, 0.8, 1.1, 1.0)  # per window, oldest first
+GRUMBLES = (5, 4, 6, 5, 4, 6, 5, 5)  # per window, oldest first
+
+
+def _history_posts():
+    calm = [p for p in SCRIPT if p.at < HISTORY_ENDS and not p.boost and not p.reply_to]
+    grumbles = [p for p in calm if p.key == GRUMBLE]
+    return [p for p in calm if p.key != GRUMBLE], grumbles
+
+
+def history_plan(now: datetime) -> list[tuple[float, object]]:
+    """(publication time as a timestamp, script post) of the stream's history before `now`."""
+    window = timedelta(minutes=baselines.window_minutes()).total_seconds()
+    windows = baselines.min_baseline_windows() + 2  # ready at once, with a window to spare
+    per_window = HISTORY_PER_HOUR * window / 3600
+    chatter, grumbles = _history_posts()
+    plan = []
+    for k in range(windows):  # oldest first
+        start = now.timestamp() - (windows - k) * window
+        posts = [
+            chatter[(k + i) % len(chatter)]
+            for i in range(round(per_window * CHATTER_PACE[k % len(CHATTER_PACE)]))
+        ]
+        # The grumbles spread evenly among the chatter.
+        moans = GRUMBLES[k % len(GRUMBLES)]
+        for g in reversed(range(moans)):
+            posts.insert(len(posts) * (g + 1) // (moans + 1), grumbles[g % len(grumbles)])
+        spacing = window / (len(posts) + 1)
+        plan.extend((start + (i + 1) * spacing, post) for i, post in enumerate(posts))
+    return plan
+
+
+def seed_spike_history(now: datetime | None = None) -> dict[str, int]:
+    """Give the demo stream an ordinary history unless it has mentions of the last day.
+
+    Idempotent: a stream that has run within its spike look-back keeps what it has. The
+    mentions go through the pipeline like the live ones (language, sentiment, risk,
+    rules, routing), then count as the day's triaged work: received when published
+    (so the stream's history begins with them), resolved.
+    """
+    now = now or timezone.now()
+    stream = Stream.objects.filter(name=DEMO_STREAM_NAME).first()
+    window = timedelta(minutes=baselines.window_minutes())
+    look_back = now - (baselines.BASELINE_WINDOWS + 1) * window
+    if stream is None or stream.mentions.filter(published_at__gte=look_back).exists():
+        return {"mentions": 0}
+    connector = MastodonConnector(stream, None)
+    plan = history_plan(now)
+    statuses = []
+    for n, (at, post) in enumerate(plan):
+        name, followers, site = ACCOUNTS[post.author]
+        status_id = str((int(at * 1000) << 16) | (n & 0xFFFF))  # as the demo network's ids
+        statuses.append(
+            status_json(
+                id=status_id,
+                account=account_json(post.author, name, followers, verified_site=site),
+                text=post.text,
+                created_at=at,
+                language=post.language,
+                spoiler_text=post.spoiler,
+            )
+        )
+    with transaction.atomic():
+        result = ingest((connector.normalize(status) for status in statuses), stream=stream)
+        stored = Mention.objects.filter(pk__in=result.ids)
+        stored.update(received_at=F("published_at"))
+        stored.filter(status__in=OPEN_STATUSES).update(
+            status=MentionStatus.RESOLVED, resolved_at=now
+        )
+    return {"mentions": len(result.ids)}

@@ -162,6 +162,8 @@ class SpikeAlert(models.Model):
     count = models.PositiveIntegerField()
     baseline_mean = models.FloatField()
     baseline_std = models.FloatField()
+    # How many windows before this one the usual was measured on (a young target has fewer).
+    baseline_windows = models.PositiveSmallIntegerField(default=24)
     zscore = models.FloatField()
     top_mention_ids = models.JSONField(default=list)
     top_words = models.JSONField(default=list)

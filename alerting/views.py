@@ -20,6 +20,7 @@ from alerting import selectors, services
 from alerting.filters import SpikeFilter
 from alerting.forms import MORE_ROWS, ChannelForm, RuleForm
 from alerting.models import NotificationChannel, Rule, SpikeAlert
+from alerting.services import baselines as spike_baselines
 from alerting.services import spikes as spike_services
 from alerting.services.conditions import FIELDS
 from incidents.models import severity_short
@@ -318,7 +319,14 @@ def spike_list(request):
         request,
         "alerting/spike_list.html",
         "alerting/spike_rows.html",
-        {"filter": filterset, "spikes": items, "limit": selectors.SPIKES_LISTED},
+        {
+            "filter": filterset,
+            "spikes": items,
+            "limit": selectors.SPIKES_LISTED,
+            # Streams and tags too young to raise a spike, and when they will be ready.
+            "learning": spike_baselines.learning(),
+            "learning_needed": spike_baselines.min_baseline_windows(),
+        },
     )
 
 

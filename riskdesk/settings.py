@@ -382,10 +382,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 10.0,
         "options": {"expires": 10.0},
     },
+    # Every minute: the window slides, so a storm is seen within a minute of being loud enough.
     "detect-spikes": {
         "task": "alerting.tasks.detect_spikes",
-        "schedule": env.float("MONITORING_SPIKE_CHECK_SECONDS", default=300.0),
-        "options": {"expires": env.float("MONITORING_SPIKE_CHECK_SECONDS", default=300.0)},
+        "schedule": env.float("MONITORING_SPIKE_CHECK_SECONDS", default=60.0),
+        "options": {"expires": env.float("MONITORING_SPIKE_CHECK_SECONDS", default=60.0)},
     },
     "poll-due-streams": {
         "task": "monitoring.tasks.poll_due_streams",
@@ -504,7 +505,10 @@ MONITORING_DEMO_NETWORK_URL = env.str(
 MONITORING_DEMO_SINK_URL = env.str("MONITORING_DEMO_SINK_URL", default="http://127.0.0.1:8766")
 # Spike detection (alerting): the window, and how far above its usual a count must be.
 MONITORING_SPIKE_WINDOW = env.int("MONITORING_SPIKE_WINDOW", default=60)  # minutes
+# The fewest mentions in a window that can be a spike, whatever the z-score.
 MONITORING_SPIKE_MIN_COUNT = env.int("MONITORING_SPIKE_MIN_COUNT", default=10)
+# Windows of its own history a stream or tag needs before it can raise a spike (6 hours).
+MONITORING_SPIKE_MIN_BASELINE_WINDOWS = env.int("MONITORING_SPIKE_MIN_BASELINE_WINDOWS", default=6)
 MONITORING_SPIKE_Z = env.float("MONITORING_SPIKE_Z", default=3.0)
 MONITORING_SPIKE_COOLDOWN = env.int("MONITORING_SPIKE_COOLDOWN", default=180)  # minutes
 # Routing: risky mentions no rule gave a team go to this team's queue.

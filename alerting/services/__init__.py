@@ -2,7 +2,8 @@
 
 `rules` (the engine, a pipeline step, and the rule services) with its vocabulary in
 `conditions`; `notifications` (channels and the outbox) and `sending` (a worker
-sending one row); `spikes` (detection and acknowledgement). The names callers use
+sending one row); `spikes` (detection and acknowledgement) with `baselines` (when a
+stream or tag knows its usual volume) and `words` (what drives a spike). The names callers use
 are re-exported here: `from alerting import services; services.rule_create(...)`.
 """
 

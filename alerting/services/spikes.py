@@ -1,11 +1,17 @@
 """Spike detection: a storm of (negative) mentions on a stream or a tag raises one alert.
 
-`detect_spikes`, run by beat, compares the count of the last window (an hour by
-default) with the 24 windows before it, per enabled stream and per tag, for
-negative mentions and for all of them. The counts come from one GROUP BY query
+`detect_spikes`, run by beat every minute, compares the count of the last window (the
+hour before now, sliding) with the windows before it, per enabled stream and per tag,
+for negative mentions and for all of them. The counts come from one GROUP BY query
 per dimension, the window index computed by the database with a CASE over the
 window bounds (portable to SQLite and PostgreSQL, unlike date truncation, which
 only knows whole hours and minutes).
+
+No false alarms: a spike needs a minimum volume in the window besides its z-score,
+and a target still learning its usual volume raises nothing (alerting.services.baselines:
+the baseline is the target's own history, never empty windows it was not there for).
+The brand's own posts count nowhere. The words that drive a spike leave out the
+stream's query and the brand's names (alerting.services.words).
 
 A raised alert keeps the window's riskiest mentions and the words that rose
 most against the baseline, and notifies the team after it commits. A cool-down
@@ -18,10 +24,7 @@ Escalating a spike to an incident belongs to the incidents work: it will set
 
 import logging
 import math
-import re
-import unicodedata
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -37,26 +40,28 @@ from django.utils.translation import ngettext
 
 from accounts.models import Team
 from alerting.models import SpikeAlert
-from alerting.services import notifications
+from alerting.services import notifications, words
+from alerting.services.baselines import (
+    BASELINE_WINDOWS,
+    baseline,
+    counted,
+    stream_history_starts,
+    tag_history_starts,
+    window_minutes,
+)
 from monitoring.models import RESTRICTED_TEAM_KINDS, Mention, Stream, Tag
 from riskdesk.audit import audit_record
 from riskdesk.permissions import require
 
 logger = logging.getLogger(__name__)
 
-BASELINE_WINDOWS = 24
 TOP_MENTIONS = 10
-TOP_WORDS = 10
 TEXT_KEPT = 200  # characters of a mention's text a notification carries
 # Bounds on the texts read to find the words of a spike: enough to rank words, never a whole day.
 WORDS_WINDOW_TEXTS = 2000
 WORDS_BASELINE_TEXTS = 5000
 WORDS_TEXT_CHARS = 1000
 NEGATIVE = "negative"
-
-
-def window_minutes() -> int:
-    return getattr(settings, "MONITORING_SPIKE_WINDOW", 60)
 
 
 def min_count() -> int:
@@ -80,10 +85,11 @@ class Score:
     mean: float
     std: float
     z: float
+    windows: int = BASELINE_WINDOWS  # how many windows the baseline held
 
 
 def score(counts: list[int]) -> Score:
-    """`counts[0]` is the last window, the rest its baseline.
+    """`counts[0]` is the last window, the rest its baseline (at least one window).
 
     Population standard deviation with a floor of 1: against a quiet baseline
     (0 or 1 an hour) three posts are not a storm.
@@ -91,80 +97,11 @@ def score(counts: list[int]) -> Score:
     count, baseline = counts[0], counts[1:]
     mean = sum(baseline) / len(baseline)
     std = max(math.sqrt(sum((c - mean) ** 2 for c in baseline) / len(baseline)), 1.0)
-    return Score(count=count, mean=mean, std=std, z=(count - mean) / std)
+    return Score(count=count, mean=mean, std=std, z=(count - mean) / std, windows=len(baseline))
 
 
 def is_spike(figures: Score) -> bool:
     return figures.count >= min_count() and figures.z >= z_threshold()
-
-
-# --- The words that drive a spike --------------------------------------------------------
-
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_HANDLE = re.compile(r"@[\w.]+")
-_WORD = re.compile(r"[^\W\d_]+")  # letters of any script; digits and "_" split words
-
-# English contractions go whole ("don't" → "do"); French elisions split off ("l'appareil").
-_CONTRACTION = re.compile(r"n['\u2019]t\b|['\u2019](?:s|re|ve|ll|d|m)\b", re.IGNORECASE)
-
-# Compact English and French stop words, accent-folded, of 3 letters and more.
-_STOP_EN = """
-    about after again all also and any are because been before being but can could did does
-    doing down during each even every for from get got had has have her here hers him his how
-    into its just know like many more most much not now off once only other our ours out over
-    own same she should since some still such than that the their them then there these they
-    this those through too under until very was were what when where which while who whom why
-    will with would you your yours yourself amp via
-"""
-_STOP_FR = """
-    alors apres aussi autre avant avec avoir bien car cela ces cet cette chez comme dans deja
-    des donc dont elle elles encore entre est etait ete etre eux fait faire fois ici ils les
-    leur leurs lui mais meme mes moi moins mon nos notre nous ont par pas peu peut plus pour
-    pourquoi quand que quel quelle qui quoi sans ses son sont sous sur tes toi ton tous tout
-    toute toutes tres une vers vos votre vous
-"""
-STOP_WORDS = frozenset(_STOP_EN.split() + _STOP_FR.split())
-
-
-def tokens(text: str) -> set[str]:
-    """The distinct words of a text: folded, without URLs, handles, stop words or short words."""
-    text = _CONTRACTION.sub("", _HANDLE.sub(" ", _URL.sub(" ", text)))
-    folded = "".join(
-        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-    ).casefold()
-    return {w for w in _WORD.findall(folded) if len(w) >= 3 and w not in STOP_WORDS}
-
-
-def rising_words(
-    window_texts: Iterable[str], baseline_texts: Iterable[str], limit: int = TOP_WORDS
-) -> list[str]:
-    """Words whose share of mentions rose most from the baseline to the window.
-
-    A word's share is the fraction of mentions holding it, smoothed (add one)
-    so a word absent from a quiet baseline gets a finite, count-driven lift.
-    Words in fewer than two mentions of the window cannot drive a storm.
-    """
-    window_df, n_window = _document_frequency(window_texts)
-    baseline_df, n_baseline = _document_frequency(baseline_texts)
-    lifts = []
-    for word, count in window_df.items():
-        if count < 2:
-            continue
-        share = (count + 1) / (n_window + 2)
-        usual = (baseline_df[word] + 1) / (n_baseline + 2)
-        if share > usual:
-            lifts.append((share / usual, count, word))
-    lifts.sort(key=lambda item: (-item[0], -item[1], item[2]))
-    return [word for _lift, _count, word in lifts[:limit]]
-
-
-def _document_frequency(texts: Iterable[str]) -> tuple[Counter, int]:
-    frequency: Counter = Counter()
-    n = 0
-    for text in texts:
-        frequency.update(tokens(text))
-        n += 1
-    return frequency, n
 
 
 # --- Detection ---------------------------------------------------------------------------
@@ -178,9 +115,10 @@ class Target:
     tag_id: int | None = None
 
     def mentions(self) -> QuerySet:
+        """Its counted mentions: the brand's own posts are never part of a spike."""
         if self.stream_id is not None:
-            return Mention.objects.filter(stream_id=self.stream_id)
-        return Mention.objects.filter(tags=self.tag_id)
+            return Mention.objects.filter(counted(), stream_id=self.stream_id)
+        return Mention.objects.filter(counted(), tags=self.tag_id)
 
 
 def _window_index(field: str, now: datetime, window: timedelta) -> Case:
@@ -225,17 +163,41 @@ def _series(
 
 
 def _candidates(now: datetime, window: timedelta) -> list[tuple[Target, bool, Score]]:
-    """Every (target, negative_only) whose last window is a spike, cool-down not yet applied."""
-    by_stream = _series(Mention.objects.filter(stream__enabled=True), "stream_id", "", now, window)
-    by_tag = _series(Mention.tags.through.objects.all(), "tag_id", "mention__", now, window)
+    """Every (target, negative_only) whose last window is a spike, cool-down not yet applied.
+
+    Only a target loud enough in its last window is asked for its history (one query per
+    dimension); one still learning is left out, and a ready one is scored against the
+    windows of its history alone.
+    """
+    by_stream = _series(
+        Mention.objects.filter(counted(), stream__enabled=True), "stream_id", "", now, window
+    )
+    by_tag = _series(
+        Mention.tags.through.objects.filter(counted("mention__")),
+        "tag_id",
+        "mention__",
+        now,
+        window,
+    )
+    loud = {
+        dimension: {
+            key: counts for key, counts in series.items() if counts[False][0] >= min_count()
+        }
+        for dimension, series in (("stream", by_stream), ("tag", by_tag))
+    }
+    starts = {
+        "stream": stream_history_starts(list(loud["stream"])),
+        "tag": tag_history_starts(list(loud["tag"])),
+    }
     found = []
-    for targets in (
-        {Target(stream_id=key): counts for key, counts in by_stream.items()},
-        {Target(tag_id=key): counts for key, counts in by_tag.items()},
-    ):
-        for target, counts in targets.items():
+    for dimension, series in loud.items():
+        for key, counts in series.items():
+            history = baseline(starts[dimension].get(key), now, window)
+            if not history.ready:
+                continue
+            target = Target(stream_id=key) if dimension == "stream" else Target(tag_id=key)
             for negative_only in (True, False):
-                figures = score(counts[negative_only])
+                figures = score(counts[negative_only][: history.windows + 1])
                 if is_spike(figures):
                     found.append((target, negative_only, figures))
     return found
@@ -255,12 +217,19 @@ def detect_spikes(*, now: datetime | None = None) -> list[SpikeAlert]:
     )
     raised = []
     restricted = _restricted_team_ids()
+    brand = words.brand_words()
     # Negative first: a negative alert also covers its target's total volume.
     for target, negative_only, figures in sorted(candidates, key=lambda c: not c[1]):
         if _covered(cooling, target, negative_only):
             continue
         alert = _raise(
-            target, negative_only, figures, now=now, window=window, restricted=restricted
+            target,
+            negative_only,
+            figures,
+            now=now,
+            window=window,
+            restricted=restricted,
+            brand=brand,
         )
         if alert is not None:
             raised.append(alert)
@@ -286,6 +255,7 @@ def _raise(
     now: datetime,
     window: timedelta,
     restricted: set[int] = frozenset(),
+    brand: set[str] = frozenset(),
 ) -> SpikeAlert | None:
     # The target's row is the lock: two overlapping runs cannot both raise the same alert.
     if target.stream_id is not None:
@@ -308,14 +278,14 @@ def _raise(
     if negative_only:
         mentions = mentions.filter(sentiment_label=NEGATIVE)
     window_start = now - window
-    baseline_start = now - (BASELINE_WINDOWS + 1) * window
+    baseline_start = now - (figures.windows + 1) * window  # the history scored, no further
     in_window = list(
         mentions.filter(published_at__gte=window_start, published_at__lt=now)
         .annotate(head=Left("text", WORDS_TEXT_CHARS))
         .order_by("-risk_score", "-published_at", "-id")
-        .values("id", "head", "risk_score", "platform", "author_handle", "url", "team_id")[
-            :WORDS_WINDOW_TEXTS
-        ]
+        .values(
+            "id", "head", "risk_score", "platform", "author_handle", "url", "team_id", "stream_id"
+        )[:WORDS_WINDOW_TEXTS]
     )
     # The words are shown to everyone who sees spikes: only from mentions outside the
     # restricted queues (Legal, HR), which most readers may not see. The count and the top
@@ -338,16 +308,30 @@ def _raise(
         baseline_mean=figures.mean,
         baseline_std=figures.std,
         zscore=figures.z,
+        baseline_windows=figures.windows,
         top_mention_ids=[row["id"] for row in top],
-        top_words=rising_words(
+        top_words=words.rising_words(
             (row["head"] for row in in_window if row["team_id"] not in restricted),
             baseline_texts,
+            exclude=brand | _searched_words(about, in_window),
         ),
         created_at=now,
     )
     _notify(alert, about, top, restricted)
     logger.info("spike %s raised on %s", alert.pk, target_label(alert, about))
     return alert
+
+
+def _searched_words(about: Stream | Tag, in_window: list[dict]) -> set[str]:
+    """What was searched, not what happened: the stream's query; for a tag, its own name and
+    the queries of the streams its window's mentions came from."""
+    if isinstance(about, Stream):
+        return words.query_words(about)
+    stream_ids = {row["stream_id"] for row in in_window if row["stream_id"] is not None}
+    found = words.tokens(about.name)
+    for stream in Stream.objects.filter(pk__in=stream_ids).only("query", "options"):
+        found |= words.query_words(stream)
+    return found
 
 
 # --- Telling the team --------------------------------------------------------------------

@@ -127,10 +127,11 @@ def test_spike_words_and_notification_come_only_from_mentions_the_readers_may_se
         target="care@example.com", min_risk=0,
     )  # fmt: skip
     now = timezone.now().replace(microsecond=0)
-    for hours_ago in range(1, 25):
+    for hours_ago in range(1, 25):  # a day of history: the stream knows its usual
         MentionFactory(
             stream=stream, text="nice speaker", sentiment_label="negative",
             published_at=now - timedelta(hours=hours_ago, minutes=30),
+            received_at=now - timedelta(hours=hours_ago, minutes=30),
         )  # fmt: skip
     for i in range(30):
         MentionFactory(

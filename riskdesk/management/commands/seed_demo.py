@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import DEMO_PEOPLE, demo_email, seed_people_and_teams
-from alerting.demo import seed_alerting
+from alerting.demo import seed_alerting, seed_spike_history
 from compliance.demo import seed_compliance
 from incidents.demo import seed_incidents
 from monitoring.demo import seed_monitoring
@@ -14,6 +14,8 @@ PARTS = [
     ("people and teams", seed_people_and_teams),
     ("monitoring", seed_monitoring),
     ("rules and channels", seed_alerting),
+    # After the rules, which tag and route it; the demo stream's ordinary day before now.
+    ("stream history", seed_spike_history),
     ("policies and training", seed_policies),
     ("sponsored posts", seed_compliance),
     ("access inventory", seed_offboarding),
