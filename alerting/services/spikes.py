@@ -16,7 +16,9 @@ stream's query and the brand's names (alerting.services.words).
 A raised alert keeps the window's riskiest mentions and the words that rose
 most against the baseline, and notifies the team after it commits. A cool-down
 keeps a continuing storm to one alert; a negative alert also covers the total
-volume of its target, which a negative storm inflates too.
+volume of its target, which a negative storm inflates too; and a storm already
+alerted on one target (a stream) is not alerted again on another (a tag of its
+mentions) when most of the tag's mentions came from that stream.
 
 Escalating a spike to an incident belongs to the incidents work: it will set
 `status` to ESCALATED through a service of its own.
@@ -91,12 +93,15 @@ class Score:
 def score(counts: list[int]) -> Score:
     """`counts[0]` is the last window, the rest its baseline (at least one window).
 
-    Population standard deviation with a floor of 1: against a quiet baseline
-    (0 or 1 an hour) three posts are not a storm.
+    Population standard deviation with a floor of 1 and of the square root of the mean:
+    mentions arrive like a Poisson count, whose spread is at least that, so an even
+    baseline (9 an hour, every hour) does not make 13 a storm, and against a quiet one (0
+    or 1 an hour) three posts are not a storm either.
     """
     count, baseline = counts[0], counts[1:]
     mean = sum(baseline) / len(baseline)
-    std = max(math.sqrt(sum((c - mean) ** 2 for c in baseline) / len(baseline)), 1.0)
+    spread = math.sqrt(sum((c - mean) ** 2 for c in baseline) / len(baseline))
+    std = max(spread, math.sqrt(mean), 1.0)
     return Score(count=count, mean=mean, std=std, z=(count - mean) / std, windows=len(baseline))
 
 
@@ -298,6 +303,8 @@ def _raise(
         .values_list("head", flat=True)[:WORDS_BASELINE_TEXTS]
     )
     top = in_window[:TOP_MENTIONS]
+    if _same_storm(in_window, top, negative_only, since):
+        return None
     alert = SpikeAlert.objects.create(
         stream_id=target.stream_id,
         tag_id=target.tag_id,
@@ -320,6 +327,22 @@ def _raise(
     _notify(alert, about, top, restricted)
     logger.info("spike %s raised on %s", alert.pk, target_label(alert, about))
     return alert
+
+
+def _same_storm(in_window: list[dict], top: list[dict], negative_only: bool, since) -> bool:
+    """Whether a recent alert on another target already tells of this storm: one storm, one
+    alert. It does when most of this window's mentions came from a stream that alerted (a
+    tag's storm is its streams' storm), or when it holds half of these riskiest mentions."""
+    recent = list(
+        SpikeAlert.objects.filter(
+            created_at__gt=since, negative_only__in={negative_only, True}
+        ).values_list("stream_id", "top_mention_ids")
+    )
+    streams = {stream_id for stream_id, _ in recent if stream_id is not None}
+    if in_window and 2 * sum(row["stream_id"] in streams for row in in_window) >= len(in_window):
+        return True
+    ids = {row["id"] for row in top}
+    return bool(ids) and any(len(ids & set(held or ())) * 2 >= len(ids) for _, held in recent)
 
 
 def _searched_words(about: Stream | Tag, in_window: list[dict]) -> set[str]:

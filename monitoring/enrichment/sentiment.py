@@ -386,16 +386,17 @@ def score_sentiment(text: str, language: str) -> float:
 # The trained negative-tone head (model.py) reads what the lexicons miss: sarcasm ("Bravo,
 # encore une mise à jour qui tue ma machine 👏"), complaints without a listed word ("trois
 # semaines que j'attends, plus jamais"). When it is sure, the score goes at least this far
-# down; when it is sure of the opposite, a negative lexicon score is halved ("killer coffee").
-TONE_FLOOR, TONE_DEPTH, TONE_DOUBT = -0.2, 0.6, 0.1
+# down; when it is not, a negative lexicon score shrinks with its doubt and stays neutral
+# ("killer coffee").
+TONE_FLOOR, TONE_DEPTH = -0.2, 0.6
 
 
 def with_tone(score: float, negative_probability: float, threshold: float) -> float:
     """The lexicon's score corrected by the model's view of the author's tone."""
     if negative_probability >= threshold:
         return min(score, TONE_FLOOR - TONE_DEPTH * negative_probability)
-    if negative_probability < TONE_DOUBT and score < 0:
-        return score / 2
+    if score < 0:  # the model decides what is negative; the lexicon only how much
+        return max(score * negative_probability / threshold, NEGATIVE_THRESHOLD / 2)
     return score
 
 

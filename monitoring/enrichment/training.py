@@ -8,7 +8,8 @@ not seen. Rows in other languages than English and French train the model all th
 One logistic regression per head (each text reason, and the negative tone the sentiment
 score leans on) over the features of features.py, liblinear, fixed folds: the same data
 gives the same artefact, byte for byte. Each head's regularisation and decision threshold
-are the pair with the best F1 on five-fold out-of-fold predictions of the training split, so
+are the pair with the best balance of precision and recall (the larger smaller of the two) on
+five-fold out-of-fold predictions of the training split, so
 choosing them does not peek at the test split either.
 
 Run it with `make train` (python -m monitoring.enrichment.training): it rewrites
@@ -115,17 +116,25 @@ def _predict(matrix, weights, bias: float) -> list[float]:
 
 
 def _best_threshold(probabilities, truth) -> tuple[float, float]:
-    """(threshold, F1 at it) with the best F1 over the threshold grid."""
-    best, best_f1 = 0.5, -1.0
-    for step in range(int(MIN_THRESHOLD * 100), int(MAX_THRESHOLD * 100) + 1, 2):
+    """(threshold, its score) where precision and recall are both highest: the smaller of
+    the two is maximised (F1 breaks ties), as the quality floors ask of both."""
+    best, best_score = 0.5, -1.0
+    for step in range(round(MIN_THRESHOLD * 100), round(MAX_THRESHOLD * 100) + 1, 2):
         threshold = step / 100
-        tp = sum(1 for p, t in zip(probabilities, truth, strict=True) if p >= threshold and t)
-        fp = sum(1 for p, t in zip(probabilities, truth, strict=True) if p >= threshold and not t)
-        fn = sum(1 for p, t in zip(probabilities, truth, strict=True) if p < threshold and t)
+        tp = fp = fn = 0
+        for p, t in zip(probabilities, truth, strict=True):
+            if p >= threshold:
+                tp += t
+                fp += not t
+            else:
+                fn += t
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        if f1 > best_f1:
-            best, best_f1 = threshold, f1
-    return best, best_f1
+        score = min(precision, recall) + f1 / 100
+        if score > best_score:
+            best, best_score = threshold, score
+    return best, best_score
 
 
 def train(rows: list[dict] | None = None) -> dict:
@@ -156,7 +165,7 @@ def train(rows: list[dict] | None = None) -> dict:
             "bias": round(bias, 4),
             "threshold": threshold,
             "C": c,
-            "cv_f1": round(f1, 3),
+            "cv_score": round(f1, 3),
             "positives": sum(y),
         }
     weights = {}
@@ -209,7 +218,7 @@ def main() -> None:
         f"trained on {artefact['trained_on']['rows']} mentions, "
         f"{len(artefact['weights'])} features; thresholds "
         + ", ".join(
-            f"{head} {s['threshold']} (C {s['C']}, CV F1 {s['cv_f1']})"
+            f"{head} {s['threshold']} (C {s['C']}, CV min(P, R) {s['cv_score']})"
             for head, s in settings.items()
         )
     )

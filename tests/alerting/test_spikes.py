@@ -213,6 +213,26 @@ def test_a_tag_spikes_across_streams(notified):
     assert notified[0]["team"] == social
 
 
+def test_a_storm_alerted_on_its_stream_is_not_alerted_again_on_its_tag(lumora, notified):
+    complaint = Tag.objects.create(name="complaint")
+    quiet_day(lumora, tags=[complaint])
+    post(lumora, 30, text=STORM, tags=[complaint])
+
+    raised = spikes.detect_spikes(now=NOW)
+    later = spikes.detect_spikes(now=NOW + timedelta(minutes=10))
+
+    assert [(a.stream, a.tag) for a in raised] == [(lumora, None)]
+    assert later == []
+    assert SpikeAlert.objects.count() == len(notified) == 1
+
+
+def test_score_takes_a_count_s_own_noise_as_the_least_spread():
+    """An even baseline of 9 an hour: 13 is the noise of a Poisson count, not a storm."""
+    figures = spikes.score([13] + [9] * 24)
+    assert (figures.std, figures.z) == (3.0, 4 / 3)
+    assert not spikes.is_spike(figures)
+
+
 def test_alerts_keep_the_riskiest_mentions_and_the_storm_words(lumora, notified):
     quiet_day(lumora, text=[QUIET, "Les enceintes Lumora sont superbes", "Lumora support was fast"])
     storm = post(lumora, 30, text=STORM, risk=lambda i: i)
@@ -302,7 +322,7 @@ def test_detection_queries_do_not_grow_with_streams(notified, django_assert_max_
     # Per run: the loud streams' history, the cool-downs, the restricted queues (their words
     # are not shown), the brand's names. Per alert: savepoint, lock, cool-down check, window,
     # baseline, insert, team, release.
-    with django_assert_max_num_queries(6 + 3 * 8):
+    with django_assert_max_num_queries(6 + 3 * 9):  # each alert: is it a storm seen already?
         assert len(spikes.detect_spikes(now=NOW)) == 3
 
 
