@@ -23,7 +23,30 @@ from monitoring.pipeline import ingest
 DEMO_SINK_SECRET = "riskdesk-demo-sink"  # noqa: S105 (a demo value, printed in the Procfile)
 DEMO_CHANNEL_TEAMS = ["security", "legal", "pr", "customer-service", "social"]
 
-# (name, conditions, tags, team slug, priority, notify): the demo's routing.
+# The demo's media accounts: a PR team keeps such a list, so the press reaches it first.
+DEMO_PRESS = [
+    "techcrunchy@news.example",
+    "journal_conso@presse.example",
+    "gadgetreview@tech.example",
+]
+# What owners write when the machine is dead (the storm), in the demo's two languages.
+BROKEN_MACHINE = [
+    "dead",
+    "brick*",
+    "E42",
+    "morte",
+    "mort",
+    "ne s'allume plus",
+    "plus rien",
+    "bloquée",
+    "bloquées",
+    "night light",
+    "red light",
+    "voyant rouge",
+]
+
+# (name, conditions, tags, team slug, priority, notify): the demo's routing. The first rule
+# that gives a team wins; the highest priority wins.
 DEMO_RULES = [
     (
         "Impersonation of our accounts",
@@ -33,12 +56,16 @@ DEMO_RULES = [
         Priority.URGENT,
         True,
     ),
-    ("Legal threats", [{"field": "reason", "value": ["legal"]}], ["legal-threat"], "legal",
+    ("Press and media", [{"field": "author", "value": DEMO_PRESS}], ["press"], "pr",
      Priority.HIGH, True),
-    ("Security reports", [{"field": "reason", "value": ["security"]}], ["security"], "security",
+    ("Security reports and scam victims", [{"field": "reason", "value": ["security"]}],
+     ["security"], "security", Priority.URGENT, True),
+    ("Legal threats", [{"field": "reason", "value": ["legal"]}], ["legal-threat"], "legal",
      Priority.HIGH, True),
     ("Crisis words", [{"field": "reason", "value": ["crisis"]}], ["crisis"], "pr",
      Priority.HIGH, True),
+    ("Broken machines", [{"field": "keywords", "value": BROKEN_MACHINE}], ["broken-machine"],
+     "customer-service", Priority.HIGH, False),
     ("Complaints", [{"field": "sentiment_below", "value": -0.3}], ["complaint"],
      "customer-service", Priority.NORMAL, False),
 ]  # fmt: skip

@@ -54,12 +54,10 @@ class Enricher:
             display_name=mention.author_name,
             text=mention.text,
         )
+        text_fired = [code for code in KEYWORD_CODES if code in fired]
+        evidence = self.model.explain(found, text_fired, hits) if text_fired else {}
         mention.risk_score, mention.risk_reasons = risk_assessment(
-            text_reasons={
-                code: (fired[code], self.model.explain(found, code, hits.get(code, ())))
-                for code in KEYWORD_CODES
-                if code in fired
-            },
+            text_reasons={code: (fired[code], evidence[code]) for code in text_fired},
             sentiment=mention.sentiment,
             followers=mention.author_followers,
             engagement=mention.engagement,

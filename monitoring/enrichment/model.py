@@ -11,6 +11,7 @@ training only.
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 from collections.abc import Iterable
@@ -22,6 +23,7 @@ from monitoring.enrichment.features import Features, word_features
 
 ARTEFACT = Path(__file__).parent / "data" / "risk_model.json"
 EXPLAINED = 3  # features named in a reason's detail
+CONSIDERED = 12  # the strongest features looked at to find them (some have no words)
 WORD_CACHE = 100_000
 
 
@@ -45,6 +47,7 @@ class RiskModel:
             name: tuple(row) for name, row in map(json.loads, lines[1:])
         }
         self._zero = (0.0,) * len(self.heads)
+        self._index = {head.name: i for i, head in enumerate(self.heads)}
         self._words: dict[tuple[str, str], tuple[float, ...]] = {}
 
     def _word(self, word: str, language: str) -> tuple[float, ...]:
@@ -85,26 +88,27 @@ class RiskModel:
         }
 
     def threshold(self, head: str) -> float:
-        return next(h.threshold for h in self.heads if h.name == head)
+        return self.heads[self._index[head]].threshold
 
-    def explain(self, found: Features, head: str, terms: Iterable[str]) -> list[str]:
-        """What made `head` fire, in words, strongest first: the keyword terms matched, then
-        the words, pairs of words and cues that weigh most for it ("porter plainte")."""
-        i = next(k for k, h in enumerate(self.heads) if h.name == head)
-        scored = [
-            (row[i], feature)
-            for feature in found.named()
-            if (row := self.weights.get(feature)) is not None and row[i] > 0
-        ]
-        scored.sort(key=lambda item: (-item[0], item[1]))
-        said = list(dict.fromkeys(terms))
-        for _, feature in scored:
-            if len(said) >= EXPLAINED:
-                break
-            words = _in_words(feature)
-            if words and not any(words in s or s in words for s in said):
-                said.append(words)
-        return said[:EXPLAINED]
+    def explain(
+        self, found: Features, fired: Iterable[str], hits: dict[str, list[str]]
+    ) -> dict[str, list[str]]:
+        """What made each fired head fire, in words, strongest first: the keyword terms
+        matched, then the words, pairs of words and cues that weigh most for it."""
+        named = [(f, row) for f in found.named() if (row := self.weights.get(f)) is not None]
+        said_by_head = {}
+        for head in fired:
+            i = self._index[head]
+            scored = heapq.nsmallest(CONSIDERED, ((-row[i], f) for f, row in named if row[i] > 0))
+            said = list(dict.fromkeys(hits.get(head, ())))
+            for _, feature in scored:
+                if len(said) >= EXPLAINED:
+                    break
+                words = _in_words(feature)
+                if words and not any(words in s or s in words for s in said):
+                    said.append(words)
+            said_by_head[head] = said[:EXPLAINED]
+        return said_by_head
 
 
 def _in_words(feature: str) -> str:

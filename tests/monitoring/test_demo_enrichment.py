@@ -11,7 +11,7 @@ from alerting.models import Notification
 from monitoring import services
 from monitoring.demo import DEMO_STREAM_NAME
 from monitoring.demo.network import REAL_DAY, build_server
-from monitoring.models import Mention, MentionStatus, Stream
+from monitoring.models import Mention, MentionStatus, Priority, Stream
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +92,47 @@ def test_the_demo_day_s_victim_is_urgent_and_the_brand_s_posts_are_its_own(demo_
     assert not own.exclude(team=None).exists()
     answered = Mention.objects.filter(first_response_at__isnull=False, owned_by__isnull=True)
     assert answered.exists()  # the support account's replies answered the customers
+
+
+def routed(text_start: str) -> Mention:
+    return Mention.objects.select_related("team").get(text__startswith=text_start)
+
+
+def test_the_demo_storm_and_scam_reach_the_right_queues(demo_stream, clock):
+    """The risk team's reading of the demo day: scam victims to Security, urgently; the press
+    to PR; dead machines to Customer service, high; the brand's own posts are nobody's work."""
+    for _ in range(8):  # the whole day up to the scam's victims (12:44) and past it
+        poll(demo_stream)
+        clock.now += REAL_DAY * 0.08
+
+    victims = [
+        "@1umora_support done, entered my details",
+        "@lumora_officiaI C'est vrai ?? Je viens de remplir le formulaire",
+        "Great, I gave my card number to the scam account",
+        "J'ai rempli le formulaire du faux compte",
+    ]
+    for text in victims:
+        victim = routed(text)
+        assert (victim.team.slug, victim.priority) == ("security", Priority.URGENT), text
+        assert "security" in [r["code"] for r in victim.risk_reasons], text
+    notified = {pk for n in Notification.objects.all() for pk in n.mention_ids}
+    assert routed(victims[0]).pk in notified  # the Security team hears of it
+
+    for text in [
+        "We're looking into the #Lumora Brew firmware 3.2 failures",
+        "#lumora : des centaines de machines à café Lumora Brew bloquées",
+    ]:
+        assert routed(text).team.slug == "pr", text
+
+    for text in [
+        "My #lumora Brew is DEAD after this morning's update",
+        "Après la mise à jour 3.2, ma #lumora Brew ne s'allume plus",
+        "Woke up to a dead #lumora Brew",
+    ]:
+        dead = routed(text)
+        assert (dead.team.slug, dead.priority) == ("customer-service", Priority.HIGH), text
+
+    own = Mention.objects.filter(owned_by__isnull=False)
+    assert own.exists()
+    assert not own.exclude(status=MentionStatus.OWN).exists()
+    assert not own.exclude(team=None).exists()
