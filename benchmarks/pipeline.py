@@ -8,33 +8,24 @@ from django.db import connection
 
 from benchmarks.ingest import _copy_reference, _executemany_reference, _through_pipeline
 from monitoring.connectors.base import NormalizedMention
-from monitoring.enrichment.evaluation import load_rows
+from monitoring.enrichment.evaluation import mention_of
+from monitoring.enrichment.training import load_labelled
 from monitoring.models import Stream
 
 
 def _realistic_mentions(rows: int, seed: int = 11) -> list[NormalizedMention]:
     """The labelled set's posts, cycled with fresh ids; one in ten without a language."""
     rng = random.Random(seed)
-    samples = load_rows()
+    samples = load_labelled()
     start = datetime(2026, 3, 1, tzinfo=UTC)
     made = []
     for n in range(rows):
-        row = samples[n % len(samples)]
-        made.append(
-            NormalizedMention(
-                platform=row["platform"],
-                external_id=f"bench-{n}",
-                text=row["text"],
-                published_at=start + timedelta(seconds=n),
-                author_id=row.get("author_id") or "",
-                author_handle=row.get("author_handle") or "",
-                author_name=row.get("author_name") or "",
-                author_followers=row.get("author_followers"),
-                engagement=row.get("engagement") or 0,
-                language="" if rng.random() < 0.1 else row.get("language", ""),
-                raw={"n": n},
-            )
-        )
+        mention = mention_of({**samples[n % len(samples)], "id": f"bench-{n}"})
+        mention.published_at = start + timedelta(seconds=n)
+        if rng.random() < 0.1:
+            mention.language = ""
+        mention.raw = {"n": n}
+        made.append(mention)
     return made
 
 

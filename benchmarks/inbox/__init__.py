@@ -5,7 +5,7 @@ serves /inbox/ through Django's test client, logged in as the demo social-team u
 fixed set of filter combinations and searches. Each page's queries are captured once and
 re-run on a cursor: that is the reference, measured in the same run, round by round.
 
-The rows follow the labelled set (tests/data/risk_eval.jsonl), enriched once by the real
+The rows follow the labelled set (monitoring/enrichment/data/labelled/), enriched once by the real
 enricher: its texts, languages, networks, sentiment, risk scores and reasons, routed as the
 demo rules route them (team, priority, tags), most of them benign. Status, assignee and SLA
 times follow the mention's age: recent ones are open, old ones mostly resolved or ignored.

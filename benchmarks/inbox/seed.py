@@ -75,25 +75,15 @@ class Sample:
 
 
 def _samples() -> list[Sample]:
-    from monitoring.connectors.base import NormalizedMention
     from monitoring.enrichment.enricher import current_enricher
-    from monitoring.enrichment.evaluation import load_rows
+    from monitoring.enrichment.evaluation import mention_of
+    from monitoring.enrichment.training import load_labelled
 
     enricher = current_enricher()
     made = []
-    for row in load_rows():
-        mention = NormalizedMention(
-            platform=row["platform"],
-            external_id=row["id"],
-            text=row["text"],
-            published_at=timezone.now(),
-            author_id=row.get("author_id") or "",
-            author_handle=row.get("author_handle") or "",
-            author_name=row.get("author_name") or "",
-            author_followers=row.get("author_followers"),
-            engagement=row.get("engagement") or 0,
-            language=row.get("language") or "",
-        )
+    for row in load_labelled():
+        mention = mention_of(row)
+        mention.published_at = timezone.now()
         enricher.enrich(mention)
         codes = {reason["code"] for reason in mention.risk_reasons}
         team, priority, tags = None, Priority.NORMAL, []
