@@ -23,6 +23,7 @@ from monitoring.enrichment.features import Features, word_features
 
 ARTEFACT = Path(__file__).parent / "data" / "risk_model.json"
 EXPLAINED = 3  # features named in a reason's detail
+SHORTEST_WORD = 3  # "the", "les", "pas" explain nothing; "sue", "fdp" come as keyword terms
 CONSIDERED = 12  # the strongest features looked at to find them (some have no words)
 WORD_CACHE = 100_000
 
@@ -48,23 +49,22 @@ class RiskModel:
         }
         self._zero = (0.0,) * len(self.heads)
         self._index = {head.name: i for i, head in enumerate(self.heads)}
-        self._words: dict[tuple[str, str], tuple[float, ...]] = {}
+        self._words: dict[str, dict[str, tuple[float, ...]]] = {}  # by language, by word
 
-    def _word(self, word: str, language: str) -> tuple[float, ...]:
-        """The summed weights of a word's own features."""
-        key = (word, language)
-        summed = self._words.get(key)
-        if summed is None:
-            rows = [r for f in word_features(word, language)[1] if (r := self.weights.get(f))]
-            summed = tuple(map(sum, zip(*rows, strict=True))) if rows else self._zero
-            if len(self._words) >= WORD_CACHE:
-                self._words.clear()
-            self._words[key] = summed
+    def _summed(self, word: str, language: str) -> tuple[float, ...]:
+        """The summed weights of a word's own features, kept for the next time."""
+        rows = [r for f in word_features(word, language)[1] if (r := self.weights.get(f))]
+        summed = tuple(map(sum, zip(*rows, strict=True))) if rows else self._zero
+        known = self._words.setdefault(language, {})
+        if len(known) >= WORD_CACHE:
+            known.clear()
+        known[word] = summed
         return summed
 
     def probabilities(self, found: Features) -> dict[str, float]:
-        weights, zero = self.weights, self._zero
-        counted = [self._word(word, found.language) for word in found.words]
+        weights, zero, language = self.weights, self._zero, found.language
+        known = self._words.get(language) or {}
+        counted = [known.get(word) or self._summed(word, language) for word in found.words]
         counted += [weights.get(feature, zero) for feature in found.context]
         once = [weights.get(feature, zero) for feature in found.signals]
         scale = found.scale()
@@ -112,8 +112,10 @@ class RiskModel:
 
 
 def _in_words(feature: str) -> str:
+    """The feature as a reader says it; "" for what explains nothing on its own (a short
+    word such as "the", a character n-gram)."""
     kind, _, value = feature.partition(":")
-    if kind == "w" and not value.startswith("cue"):
+    if kind == "w" and not value.startswith("cue") and len(value) > SHORTEST_WORD:
         return value
     if kind == "b" and "cue" not in value:
         return value.replace("_", " ")
