@@ -8,18 +8,18 @@ Signals and weights (each signal is a weight w in 0-95):
 
     code           weight                                              alone
     impersonation  60 + 20 x similarity, +25 when it claims a giveaway  60-95
-    security       60 + 15 x the model's confidence                    67-75
-    legal          55 + 15 x confidence                                62-70
-    crisis         45 + 8 x confidence                                 49-53
-    compliance     40 + 10 x confidence                                45-50
+    security       60 + 15 x the model's confidence                    61-75
+    legal          55 + 15 x confidence                                56-70
+    crisis         45 + 8 x confidence                                 46-53
+    compliance     40 + 10 x confidence                                41-50
     watchlist      35                                                  35
-    profanity      28 + 6 x confidence                                 31-34
+    profanity      28 + 6 x confidence                                 28-34
     negative       10 at sentiment -0.25 .. 25 at -1.0                 10-25
     reach          amplifier, see below                                0-15
 
 The text reasons (legal to profanity) come from the trained model (model.py) with the
-probability it gives them as their confidence; only reasons at or above their threshold
-(confidence >= 0.2 at least) reach this function.
+probability it gives them as their confidence; only reasons at or above their head's
+threshold (tuned in training) reach this function.
 
 Signals combine like independent probabilities: S = 100 x (1 - prod(1 - w/100)), so two
 signals score more than either alone and the total never passes 100.
