@@ -1,5 +1,6 @@
 """Fixtures shared by the whole suite: one person per role, signed-in clients."""
 
+import time
 import uuid
 
 import pytest
@@ -28,6 +29,42 @@ def empty_cache(settings) -> None:
 def _isolated_cache(settings):
     """Give every test a cache of its own (DRF throttles count in it)."""
     empty_cache(settings)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rules():
+    """The compiled rules are kept between batches; a test starts and ends without them."""
+    from alerting.services import rules
+
+    rules.reset_cache()
+    yield
+    rules.reset_cache()
+
+
+@pytest.fixture
+def brand():
+    """The brand's X account, as the pipeline tests post as it (author id 42)."""
+    from tests.offboarding.factories import BrandAccountFactory
+
+    return BrandAccountFactory(platform="x", handle="lumora", platform_id="42")
+
+
+class Clock:
+    """Time a test moves by hand, so the demo's 30-minute day passes at once."""
+
+    def __init__(self):
+        self.now = time.time()
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock():
+    return Clock()
 
 
 @pytest.fixture(autouse=True)

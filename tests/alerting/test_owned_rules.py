@@ -17,24 +17,11 @@ from riskdesk.models import AuditEvent
 from tests.accounts.factories import TeamFactory
 from tests.monitoring.factories import MentionFactory
 from tests.monitoring.scripted import mention
-from tests.offboarding.factories import BrandAccountFactory
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 LAWSUIT = [{"field": "keywords", "value": ["lawsuit"]}]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    rules.reset_cache()
-    yield
-    rules.reset_cache()
-
-
-@pytest.fixture
-def brand():
-    return BrandAccountFactory(platform="x", handle="lumora", platform_id="42")
 
 
 @pytest.fixture

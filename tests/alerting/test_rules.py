@@ -23,13 +23,6 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    rules.reset_cache()
-    yield
-    rules.reset_cache()
-
-
 @pytest.fixture
 def teams():
     return {

@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 
 from alerting import tasks
 from alerting.models import SpikeAlert
-from alerting.services import baselines, notifications, spikes
+from alerting.services import baselines, spikes
 from monitoring.models import Mention, MentionStatus, Tag
 from tests.accounts.factories import TeamFactory
 from tests.monitoring.factories import MentionFactory, StreamFactory
@@ -33,15 +33,6 @@ STORM = [
     "Firmware 3.2 bricked my lumora brew. Dead. Red light. Thanks for nothing",
     "LUMORA brew bricked by the update, dead machine, red light",
 ]
-
-
-@pytest.fixture
-def notified(monkeypatch):
-    calls = []
-    monkeypatch.setattr(
-        notifications, "notify_team", lambda **kwargs: calls.append(kwargs) or [], raising=False
-    )
-    return calls
 
 
 def arrive(stream, published, *, label="neutral", text=CHATTER, received=None, tags=(), **fields):

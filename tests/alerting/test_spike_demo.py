@@ -4,7 +4,6 @@ minute), and the same day on a fresh install without the seeded history raises n
 """
 
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,7 +11,7 @@ from django.core.management import call_command
 
 from alerting.demo import history_plan
 from alerting.models import SpikeAlert
-from alerting.services import baselines, notifications, spikes
+from alerting.services import baselines, spikes
 from monitoring import services
 from monitoring.demo import DEMO_STREAM_NAME
 from monitoring.demo.day import SCRIPT
@@ -24,28 +23,6 @@ pytestmark = pytest.mark.django_db
 
 POLL = 15  # seconds: the demo stream's poll interval
 STORM = next(n for n, post in enumerate(SCRIPT) if post.at >= 9 * 3600)  # first bricked machine
-
-
-class Clock:
-    def __init__(self):
-        self.now = time.time()
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture
-def notified(monkeypatch):
-    calls = []
-    monkeypatch.setattr(
-        notifications, "notify_team", lambda **kwargs: calls.append(kwargs) or [], raising=False
-    )
-    return calls
-
-
-@pytest.fixture
-def clock():
-    return Clock()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from drf_spectacular.generators import SchemaGenerator
 
 from alerting.models import Notification, NotificationChannel, SpikeAlert
-from alerting.services import notifications, spikes, words
+from alerting.services import spikes, words
 from monitoring.models import Mention, Tag
 from riskdesk.models import AuditEvent
 from tests.accounts.factories import TeamFactory
@@ -57,16 +57,6 @@ def quiet_day(stream, per_hour=1, label="negative", **kwargs):
 def history(stream, hours=24, tags=()):
     """One neutral mention `hours` ago: a day of history, nearly silent."""
     return post(stream, 1, hours_ago=hours - 1, label="neutral", text="Lumora", tags=tags)
-
-
-@pytest.fixture
-def notified(monkeypatch):
-    """notify_team calls, recorded instead of writing outbox rows."""
-    calls = []
-    monkeypatch.setattr(
-        notifications, "notify_team", lambda **kwargs: calls.append(kwargs) or [], raising=False
-    )
-    return calls
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from alerting.services import rules
 from inbox import selectors, services
 from inbox.models import MentionEvent
 from monitoring import pipeline
@@ -21,22 +20,9 @@ from riskdesk.models import AuditEvent
 from tests.accounts.factories import TeamFactory
 from tests.monitoring.factories import MentionFactory
 from tests.monitoring.scripted import mention
-from tests.offboarding.factories import BrandAccountFactory
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rules():
-    rules.reset_cache()
-    yield
-    rules.reset_cache()
-
-
-@pytest.fixture
-def brand():
-    return BrandAccountFactory(platform="x", handle="lumora", platform_id="42")
 
 
 @pytest.fixture

@@ -20,13 +20,6 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 FREE_INSULIN = [{"field": "keywords", "value": ["free insulin"]}]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rules():
-    rules.reset_cache()
-    yield
-    rules.reset_cache()
-
-
 def nm(n: int, text: str) -> NormalizedMention:
     return NormalizedMention(platform="x", external_id=str(n), text=text, published_at=NOW)
 

@@ -2,7 +2,6 @@
 victims are urgent, and the brand's own posts are not work."""
 
 import threading
-import time
 
 import pytest
 from django.core.management import call_command
@@ -14,19 +13,6 @@ from monitoring.demo.network import REAL_DAY, build_server
 from monitoring.models import Mention, MentionStatus, Priority, Stream
 
 pytestmark = pytest.mark.django_db
-
-
-class Clock:
-    def __init__(self):
-        self.now = time.time()
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture
-def clock():
-    return Clock()
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """The demo network: a scripted day served over the Mastodon API, read by the real connector."""
 
 import threading
-import time
 from io import StringIO
 
 import httpx
@@ -16,24 +15,6 @@ from tests.monitoring.factories import StreamFactory
 pytestmark = pytest.mark.django_db
 
 LOOKALIKE = "@lumora_officiaI@demo.riskdesk.local"
-
-
-class Clock:
-    """Time the test moves by hand, so a 30-minute day passes at once."""
-
-    def __init__(self):
-        self.now = time.time()
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock():
-    return Clock()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from django.db import connection
 from django.utils import timezone
 
 from alerting.models import Notification, NotificationChannel
-from alerting.services import rules
 from monitoring import pipeline
 from monitoring.dashboard import dashboard_risk
 from monitoring.enrichment import BrandAccountRef
@@ -28,18 +27,6 @@ from tests.offboarding.factories import BrandAccountFactory
 pytestmark = pytest.mark.django_db
 
 APOLOGY = "We are so sorry: the recall is a disaster, refund lawsuit incoming? No, refunds now."
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rules():
-    rules.reset_cache()
-    yield
-    rules.reset_cache()
-
-
-@pytest.fixture
-def brand():
-    return BrandAccountFactory(platform="x", handle="lumora", platform_id="42")
 
 
 @pytest.fixture

@@ -13,14 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from alerting.models import Notification, NotificationChannel
-from alerting.services import rules
 from monitoring import pipeline, threads
 from monitoring.models import Mention, MentionStatus
 from riskdesk.models import AuditEvent
 from tests.accounts.factories import TeamFactory
 from tests.monitoring.factories import MentionFactory
 from tests.monitoring.scripted import mention
-from tests.offboarding.factories import BrandAccountFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -28,18 +26,6 @@ SCAM = (
     "Free Lumora headphones for our 10 first followers! Click the link in bio and confirm your card"
 )
 VICTIM = "ok done! how long does it take?"  # nothing in the words: the context says it all
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rules():
-    rules.reset_cache()
-    yield
-    rules.reset_cache()
-
-
-@pytest.fixture
-def brand():
-    return BrandAccountFactory(platform="x", handle="lumora", platform_id="42")
 
 
 @pytest.fixture
