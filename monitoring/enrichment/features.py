@@ -1,8 +1,8 @@
 """What the risk model reads in a mention: normalised words, their lemmas, and cues.
 
-`features(text, language, keyword_hits)` returns the set of feature names the trained model
-(model.py) weighs. Training (training.py) and scoring call this one function, so the two can
-never disagree on what a text says.
+`features(text, language, keyword_hits, author, platform)` returns the `Features` the trained
+model (model.py) weighs. Training (training.py) and scoring call this one function, so the
+two can never disagree on what a text says.
 
 Normalisation undoes what posters do to slip past filters and what spelling varies:
 - masked and leetspeak swearing: "f***", "sh1t", "m3rde", "put@in", "fvck" -> the word;
