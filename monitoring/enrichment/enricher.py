@@ -47,13 +47,18 @@ class Enricher:
             self.model.threshold("negative_tone"),
         )
         mention.sentiment_label = sentiment_label(mention.sentiment)
-        lookalike = self.detector.check(
-            platform=mention.platform,
-            author_id=mention.author_id,
-            handle=mention.author_handle,
-            display_name=mention.author_name,
-            text=mention.text,
+        # The brand's own post is kept for threads and context, never triage work; only an
+        # author who is not the brand can imitate it.
+        owner = self.detector.brand_account(
+            platform=mention.platform, author_id=mention.author_id, handle=mention.author_handle
         )
+        lookalike = None
+        if owner is None:
+            lookalike = self.detector.lookalike(
+                platform=mention.platform,
+                handle=mention.author_handle,
+                display_name=mention.author_name,
+            )
         text_fired = [code for code in KEYWORD_CODES if code in fired]
         evidence = self.model.explain(found, text_fired, hits) if text_fired else {}
         mention.risk_score, mention.risk_reasons = risk_assessment(
@@ -69,10 +74,6 @@ class Enricher:
         if lookalike is not None:
             mention.impersonates_id = lookalike.account.pk
             mention.impersonation_score = lookalike.score
-        # The brand's own post: kept for threads and context, never triage work.
-        owner = self.detector.brand_account(
-            platform=mention.platform, author_id=mention.author_id, handle=mention.author_handle
-        )
         if owner is not None:
             mention.owned_by_id = owner.pk
             mention.status = OWN

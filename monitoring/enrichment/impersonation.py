@@ -387,9 +387,13 @@ class ImpersonationDetector:
         `text` is not used to decide: a fan naming the brand in a post is no impostor
         (see `claims_in_brand_name` for what a post adds).
         """
-        handle, display_name = handle or "", display_name or ""
         if self.brand_account(platform=platform, author_id=author_id, handle=handle):
             return None
+        return self.lookalike(platform=platform, handle=handle, display_name=display_name)
+
+    def lookalike(self, *, platform: str, handle: str, display_name: str) -> Lookalike | None:
+        """The brand account a name imitates, for an author already known not to be the brand."""
+        handle, display_name = handle or "", display_name or ""
         key = (platform, handle, display_name)
         try:
             return self._cache[key]
