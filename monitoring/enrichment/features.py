@@ -51,6 +51,7 @@ _SPACED = re.compile(r"(?<!\w)(?:\w[ .\-_·]){3,}\w(?!\w)")
 _SPACERS = re.compile(r"[ .\-_·]")
 _PIECES = re.compile(r"[#]?[\w*#%&?@$!|€'-]+|[.,;:!?()\n]")
 _STRETCH = re.compile(r"(\w)\1{2,}")
+_NOT_WORD = re.compile(r"[^\w'-]")
 _CLAUSE_END = frozenset(".,;:!?()[]\n")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _HANDLE = re.compile(r"(?<![\w@])@[\w.]+(?:@[\w.-]+)?")
@@ -89,7 +90,10 @@ def normalise_word(word: str) -> str:
     word = fold(word).strip("'-")
     if not word:
         return ""
-    if any(ch in _MASK for ch in word[1:]) and word[0] not in _MASK:
+    if word.isalpha():  # most words: nothing masked, nothing leet, nothing to drop
+        word = _STRETCH.sub(r"\1", word)
+        return ABBREVIATIONS.get(word, word)
+    if word[0] not in _MASK and any(ch in _MASK for ch in word[1:]):
         pattern = _masked_pattern(word.rstrip("!?"))
         for swear in SWEARS:
             if pattern.fullmatch(swear):
@@ -97,14 +101,24 @@ def normalise_word(word: str) -> str:
     if any(ch.isalpha() for ch in word) and not word.isalpha():
         leet = word.translate(_LEET)
         word = leet if leet.isalpha() else word  # "sh1t" yes, "lumora20" no
-    word = re.sub(r"[^\w'-]", "", word)
+    word = _NOT_WORD.sub("", word)
     word = _STRETCH.sub(r"\1", word)
     return ABBREVIATIONS.get(word, word)
 
 
-@lru_cache(maxsize=200_000)
-def word_features(word: str, language: str) -> tuple[str, tuple[str, ...], str | None]:
+WordFeatures = tuple[str, tuple[str, ...], str | None]
+_KNOWN_WORDS: dict[str, dict[str, WordFeatures]] = {}  # by language, by word
+WORD_CACHE = 200_000
+
+
+def word_features(word: str, language: str) -> WordFeatures:
     """(lemma, the word's own features: `w:` its lemma and its character n-grams, its cue)."""
+    known = _KNOWN_WORDS.get(language)
+    return (known and known.get(word)) or _learn_word(word, language)
+
+
+def _learn_word(word: str, language: str) -> WordFeatures:
+    """word_features() worked out, and kept for the next time."""
     base = word
     if language in LEMMA_LANGUAGES and word.isalpha() and len(word) > 2:
         base = fold(simplemma.lemmatize(word, lang=language))
@@ -114,32 +128,54 @@ def word_features(word: str, language: str) -> tuple[str, tuple[str, ...], str |
         for n in CHAR_SIZES:
             if len(word) >= n:
                 own += [f"c:{padded[i : i + n]}" for i in range(len(padded) - n + 1)]
-    return base, tuple(own), CUE_OF_WORD.get(base) or CUE_OF_WORD.get(word)
+    learnt = base, tuple(own), CUE_OF_WORD.get(base) or CUE_OF_WORD.get(word)
+    known = _KNOWN_WORDS.setdefault(language, {})
+    if len(known) >= WORD_CACHE:
+        known.clear()
+    known[word] = learnt
+    return learnt
 
 
 def tokens_of(text: str) -> list[str]:
     """Normalised words with clause ends kept as "." (negation scopes stop there)."""
-    text = _URL.sub(" cueurl ", text)
-    text = _HANDLE.sub(" cuehandle ", text)
-    text = _SPACED.sub(lambda m: _SPACERS.sub("", m.group()), text)
+    if "://" in text or "www." in text:  # what every _URL match holds
+        text = _URL.sub(" cueurl ", text)
+    if "@" in text:
+        text = _HANDLE.sub(" cuehandle ", text)
+    text = _SPACED.sub(_unspaced, text)
     raw: list[str] = []
+    known = _PIECE_TOKENS
     for piece in _PIECES.findall(text):
-        raw.extend(_tokens_of_piece(piece))
+        tokens = known.get(piece)
+        raw += tokens if tokens is not None else _tokens_of_piece(piece)
     return raw
 
 
-@lru_cache(maxsize=200_000)
+def _unspaced(spaced: re.Match[str]) -> str:
+    return _SPACERS.sub("", spaced.group())
+
+
+_PIECE_TOKENS: dict[str, tuple[str, ...]] = {}
+
+
 def _tokens_of_piece(piece: str) -> tuple[str, ...]:
-    if piece in _CLAUSE_END:
-        return (".",)
+    """The tokens of a piece of text (_PIECES), kept for the next time (an empty tuple too)."""
+    tokens = (".",) if piece in _CLAUSE_END else _words_of_piece(piece)
+    if len(_PIECE_TOKENS) >= WORD_CACHE:
+        _PIECE_TOKENS.clear()
+    _PIECE_TOKENS[piece] = tokens
+    return tokens
+
+
+def _words_of_piece(piece: str) -> tuple[str, ...]:
     tag = "#" if piece.startswith("#") else ""
-    tokens = []
+    words = []
     for part in piece.lstrip("#").split("'"):  # elisions: "n'est" -> "n", "est"
         word = normalise_word(part)
         if word:
-            tokens.append(tag + word)
+            words.append(tag + word)
             tag = ""
-    return tuple(tokens)
+    return tuple(words)
 
 
 @dataclass
@@ -147,13 +183,15 @@ class Features:
     """A mention as the model reads it.
 
     `words` bring their own features (word_features: the same for a word wherever it is, so
-    the model keeps their weights summed per word); `context` holds the features that depend
-    on a word's neighbours or on the author (b:, n:, a:, p:); `signals` the keyword and cue
-    features. Word and context features are counted, each worth `scale()`; signals are 1.
+    the model keeps their weights summed per word) and `lemmas` are their lemmas; `context`
+    holds the features that depend on a word's neighbours or on the author (b:, n:, a:, p:);
+    `signals` the keyword and cue features. Word and context features are counted, each
+    worth `scale()`; signals are 1.
     """
 
     language: str
     words: list[str] = field(default_factory=list)
+    lemmas: list[str] = field(default_factory=list)
     context: list[str] = field(default_factory=list)
     signals: set[str] = field(default_factory=set)
     size: int = 0  # the words' own features, counted
@@ -173,7 +211,7 @@ class Features:
 
     def named(self) -> set[str]:
         """The features that can be said in words, for explanations."""
-        lemmas = {f"w:{word_features(word, self.language)[0]}" for word in self.words}
+        lemmas = {f"w:{lemma}" for lemma in self.lemmas}
         return lemmas | {f for f in self.context if f.startswith("b:")} | self.signals
 
 
@@ -188,31 +226,39 @@ def features(
     tokens = tokens_of(text)
     lang = language if language in LEMMA_LANGUAGES else "en"
     found = Features(lang)
+    words, lemmas, context, signals = found.words, found.lemmas, found.context, found.signals
+    known = _KNOWN_WORDS.get(lang) or {}
     negated_words: set[str] = set()
     previous = ""
     negated = False
+    size = 0
     for token in tokens:
         if token == ".":  # noqa: S105 (a clause end, not a secret)
             previous, negated = "", False
             continue
-        word = token.lstrip("#")
-        if not word:
-            continue
-        if token in DISCLOSURES:
-            found.signals.add("cue:disclosure")
-        found.words.append(word)
-        base, own, cue = word_features(word, lang)
-        found.size += len(own)
+        if token[0] == "#":
+            word = token.lstrip("#")
+            if not word:
+                continue
+            if token in DISCLOSURES:
+                signals.add("cue:disclosure")
+        else:
+            word = token
+        words.append(word)
+        base, own, cue = known.get(word) or _learn_word(word, lang)
+        lemmas.append(base)
+        size += len(own)
         if cue is not None:
-            found.signals.add(cue)
+            signals.add(cue)
         if previous:
-            found.context.append(f"b:{previous}_{base}")
+            context.append(f"b:{previous}_{base}")
         if negated:
-            found.context.append(f"n:{base}")
+            context.append(f"n:{base}")
             negated_words.add(word)
         elif word in NEGATORS:
             negated = True
         previous = base
+    found.size = size
     found.context += _author_features(author)
     if platform:
         found.context.append(f"p:{platform}")

@@ -11,7 +11,6 @@ training only.
 
 from __future__ import annotations
 
-import heapq
 import json
 import math
 from collections.abc import Iterable
@@ -62,11 +61,13 @@ class RiskModel:
         return summed
 
     def probabilities(self, found: Features) -> dict[str, float]:
-        weights, zero, language = self.weights, self._zero, found.language
+        # Features the model has no weight for are left out rather than summed as zeros: a
+        # sum is the same without its zeros, to the last bit.
+        weights, language = self.weights, found.language
         known = self._words.get(language) or {}
         counted = [known.get(word) or self._summed(word, language) for word in found.words]
-        counted += [weights.get(feature, zero) for feature in found.context]
-        once = [weights.get(feature, zero) for feature in found.signals]
+        counted += [row for feature in found.context if (row := weights.get(feature))]
+        once = [row for feature in found.signals if (row := weights.get(feature))]
         scale = found.scale()
         totals = zip(
             self.heads,
@@ -99,7 +100,7 @@ class RiskModel:
         said_by_head = {}
         for head in fired:
             i = self._index[head]
-            scored = heapq.nsmallest(CONSIDERED, ((-row[i], f) for f, row in named if row[i] > 0))
+            scored = sorted([(-row[i], f) for f, row in named if row[i] > 0])[:CONSIDERED]
             said = list(dict.fromkeys(hits.get(head, ())))
             for _, feature in scored:
                 if len(said) >= EXPLAINED:

@@ -34,7 +34,6 @@ Every reason carries a confidence in [0, 1] besides its code and detail.
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 from typing import TYPE_CHECKING
 
@@ -57,7 +56,6 @@ _PRE_FOLD = {
     **{ord(c): '"' for c in _QUOTES},
     **dict.fromkeys(map(ord, _INVISIBLE)),
 }
-_SPACES = re.compile(r"\s+")
 _CACHE_LIMIT = 65_536
 
 
@@ -83,6 +81,11 @@ class _WordsOnly(dict):
 
 _DROP_MARKS = _DropMarks()
 _WORDS_ONLY = _WordsOnly({ord("_"): " "})
+# An ASCII text's folding and _WORDS_ONLY in one table: ASCII has no marks to drop, nothing
+# that NFKD changes, and lower() is its casefold().
+_ASCII_WORDS_ONLY = {
+    code: _WORDS_ONLY[ord(chr(code).translate(_PRE_FOLD).lower())] for code in range(128)
+}
 
 
 def fold(text: str) -> str:
@@ -91,14 +94,25 @@ def fold(text: str) -> str:
     "L\u2019AVOCAT  a   dit « Non »" -> "l'avocat a dit \" non \"". Lengths stay close to the
     input's (whitespace runs shrink to one space; "ß" becomes "ss"); offsets are not kept.
     """
+    return " ".join(_folded_letters(text).split())  # what re's \s is, str.split() splits on
+
+
+def _folded_letters(text: str) -> str:
+    """fold() without the whitespace normalised."""
+    if text.isascii():
+        return text.translate(_PRE_FOLD).lower()
     text = text.translate(_PRE_FOLD).casefold()
-    text = unicodedata.normalize("NFKD", text).translate(_DROP_MARKS)
-    return _SPACES.sub(" ", text).strip()
+    if text.isascii():  # "\u212a" (the Kelvin sign) folds to "k"
+        return text
+    return unicodedata.normalize("NFKD", text).translate(_DROP_MARKS)
 
 
 def _words(text: str) -> str:
     """The folded text as words separated by single spaces: what terms are matched against."""
-    return _SPACES.sub(" ", fold(text).translate(_WORDS_ONLY)).strip()
+    if text.isascii():
+        return " ".join(text.translate(_ASCII_WORDS_ONLY).split())
+    # Whitespace is of categories Z and C: _WORDS_ONLY makes it a space, split() joins runs.
+    return " ".join(_folded_letters(text).translate(_WORDS_ONLY).split())
 
 
 # -- matching -----------------------------------------------------------------------------
