@@ -209,11 +209,6 @@ class Features:
         size = self.size + len(self.context)
         return 1 / math.sqrt(size) if size else 0.0
 
-    def named(self) -> set[str]:
-        """The features that can be said in words, for explanations."""
-        lemmas = {f"w:{lemma}" for lemma in self.lemmas}
-        return lemmas | {f for f in self.context if f.startswith("b:")} | self.signals
-
 
 def features(
     text: str,

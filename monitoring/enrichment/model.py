@@ -15,7 +15,7 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from monitoring.enrichment.features import Features, word_features
@@ -49,6 +49,9 @@ class RiskModel:
         self._zero = (0.0,) * len(self.heads)
         self._index = {head.name: i for i, head in enumerate(self.heads)}
         self._words: dict[str, dict[str, tuple[float, ...]]] = {}  # by language, by word
+        # The `w:` rows by lemma: explain() looks the lemmas up as features() spelt them.
+        self._lemmas = {f[2:]: row for f, row in self.weights.items() if f.startswith("w:")}
+        self._biases = [(head.name, head.bias) for head in self.heads]
 
     def _summed(self, word: str, language: str) -> tuple[float, ...]:
         """The summed weights of a word's own features, kept for the next time."""
@@ -63,21 +66,21 @@ class RiskModel:
     def probabilities(self, found: Features) -> dict[str, float]:
         # Features the model has no weight for are left out rather than summed as zeros: a
         # sum is the same without its zeros, to the last bit.
-        weights, language = self.weights, found.language
+        language, summed, weight_of = found.language, self._summed, self.weights.get
         known = self._words.get(language) or {}
-        counted = [known.get(word) or self._summed(word, language) for word in found.words]
-        counted += [row for feature in found.context if (row := weights.get(feature))]
-        once = [row for feature in found.signals if (row := weights.get(feature))]
-        scale = found.scale()
+        counted = [known.get(word) or summed(word, language) for word in found.words]
+        counted += filter(None, map(weight_of, found.context))
+        once = list(filter(None, map(weight_of, found.signals)))
+        scale, exp = found.scale(), math.exp
         totals = zip(
-            self.heads,
+            self._biases,
             map(sum, zip(*counted, strict=True)) if counted else self._zero,
             map(sum, zip(*once, strict=True)) if once else self._zero,
             strict=True,
         )
         return {
-            head.name: 1 / (1 + math.exp(-(head.bias + text * scale + signals)))
-            for head, text, signals in totals
+            name: 1 / (1 + exp(-(bias + text * scale + signals)))
+            for (name, bias), text, signals in totals
         }
 
     def fired(self, probabilities: dict[str, float]) -> dict[str, float]:
@@ -96,11 +99,16 @@ class RiskModel:
     ) -> dict[str, list[str]]:
         """What made each fired head fire, in words, strongest first: the keyword terms
         matched, then the words, pairs of words and cues that weigh most for it."""
-        named = [(f, row) for f in found.named() if (row := self.weights.get(f)) is not None]
+        # The features that can be said in words: the words' lemmas, pairs of words, signals.
+        lemmas = [(lemma, row) for lemma in set(found.lemmas) if (row := self._lemmas.get(lemma))]
+        named = {f for f in found.context if f.startswith("b:")} | found.signals
+        others = [(f, row) for f in named if (row := self.weights.get(f))]
         said_by_head = {}
         for head in fired:
             i = self._index[head]
-            scored = sorted([(-row[i], f) for f, row in named if row[i] > 0])[:CONSIDERED]
+            scored = [(-row[i], f"w:{lemma}") for lemma, row in lemmas if row[i] > 0]
+            scored += [(-row[i], f) for f, row in others if row[i] > 0]
+            scored = sorted(scored)[:CONSIDERED]
             said = list(dict.fromkeys(hits.get(head, ())))
             for _, feature in scored:
                 if len(said) >= EXPLAINED:
@@ -112,6 +120,7 @@ class RiskModel:
         return said_by_head
 
 
+@lru_cache(maxsize=65_536)
 def _in_words(feature: str) -> str:
     """The feature as a reader says it; "" for what explains nothing on its own (a short
     word such as "the", a character n-gram)."""
