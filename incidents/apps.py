@@ -12,4 +12,4 @@ class IncidentsConfig(AppConfig):
         from monitoring import pipeline
 
         ownership.register()
-        pipeline.register_on_store(rule_action.open_or_link_for_stored)
+        pipeline.register_on_store(rule_action.open_or_link_for_stored, on_routing=True)

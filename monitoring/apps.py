@@ -23,5 +23,6 @@ class MonitoringConfig(AppConfig):
         pipeline.register_step(apply_sla)
         pipeline.register_on_store(brand_replies_record)
         pipeline.register_on_store(threads.fast_threads)
-        pipeline.register_on_store(queue_for_stored)
+        pipeline.register_on_store(threads.late_replies)
+        pipeline.register_on_store(queue_for_stored, on_routing=True)
         ownership.register()

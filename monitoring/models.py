@@ -340,6 +340,10 @@ class Mention(models.Model):
             models.Index(fields=["assignee", "status", "-published_at"], name="mention_assignee"),
             models.Index(fields=["platform", "author_id"], name="mention_author"),
             models.Index(fields=["thread_id"], name="mention_thread"),
+            # A post that comes after its replies finds them (threads.late_replies).
+            models.Index(
+                fields=["platform", "parent_id"], condition=~Q(parent_id=""), name="mention_parent"
+            ),
             # The dashboard counts the mentions received in the last day on every load.
             models.Index(fields=["received_at"], name="mention_received"),
             # The SLA breach count on every inbox page and the dashboard: an index-only scan.

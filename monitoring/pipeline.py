@@ -13,7 +13,8 @@ first: cursors and webhook digests make re-deliveries rare, and a lookup per
 batch costs more than enriching the few repeats that the insert then drops.
 `register_on_store(fn)` adds a function that receives [(id, mention)] of what was
 inserted, inside the same transaction (the notifications' outbox, which queues
-its sending on commit).
+its sending on commit); a hook that acts on routing also hears of a stored mention that the
+rules route later (`routed_later`: a reply whose parent came after it).
 """
 
 import json
@@ -33,6 +34,7 @@ Step = Callable[[list[NormalizedMention]], None]
 _steps: list[Step] = []
 OnStore = Callable[[list[tuple[int, NormalizedMention]]], None]
 _on_store: list[OnStore] = []
+_on_routing: list[OnStore] = []
 
 FIELD_LIMITS = {
     "external_id": 255,
@@ -95,9 +97,20 @@ def register_step(step: Step) -> None:
         _steps.append(step)
 
 
-def register_on_store(hook: OnStore) -> None:
+def register_on_store(hook: OnStore, *, on_routing: bool = False) -> None:
+    """`on_routing`: the hook acts on where mentions were routed (notifications, incidents),
+    so it also receives the stored mentions that the rules route later (`routed_later`)."""
     if hook not in _on_store:
         _on_store.append(hook)
+    if on_routing and hook not in _on_routing:
+        _on_routing.append(hook)
+
+
+def routed_later(routed: list[tuple[int, NormalizedMention]]) -> None:
+    """Tell the routing hooks about stored mentions the rules have just routed (as a batch's
+    hooks are told), in the caller's transaction."""
+    for hook in _on_routing:
+        hook(routed)
 
 
 @dataclass

@@ -1,13 +1,19 @@
 """Conversations: what a reply learns from the post it answers, and threads that grow fast.
 
-Two parts of the ingestion pipeline, registered in MonitoringConfig.ready:
+Three parts of the ingestion pipeline, registered in MonitoringConfig.ready:
 
 - `thread_context`, a step after enrichment and before the rules: a reply whose parent
   is in the batch or already stored (one query per batch) takes its parent's thread when
   it came without one, and inherits the parent's context as a risk reason. A reply to an
   impersonator is a `security` case (the victim of a scam: urgent); a reply to a post
   flagged `crisis` or `security` inherits that code, naming the parent. The brand's own
-  replies inherit nothing: they are not work. A parent that is not known yet adds nothing.
+  replies inherit nothing: they are not work. A parent that is not known yet adds nothing
+  then, and everything when it comes:
+- `late_replies`, an on-store hook: networks do not deliver in order, and a reply can be
+  stored a poll before the post it answers. When that post is stored, its replies stored
+  before learn their thread and its context as `thread_context` would have taught them; one
+  that gains a reason and has no team goes through the rules again (team, priority, tags, its
+  SLA clock from when it was received, the team's notification). Audited, with no actor.
 - `fast_threads`, an on-store hook: the replies in the last hour of the batch's threads,
   counted in one query; a thread at MONITORING_THREAD_FAST_REPLIES or more raises its
   root's risk with a `reach` reason ("thread: N replies in the last hour"), updated as the
@@ -29,6 +35,7 @@ from django.utils import timezone
 
 from monitoring.connectors.base import NormalizedMention
 from monitoring.models import Mention, MentionStatus
+from monitoring.pipeline import routed_later
 from monitoring.selectors import keys_q
 from offboarding.models import BrandAccount
 from riskdesk.audit import audit_record
@@ -211,6 +218,69 @@ def thread_context(batch: list[NormalizedMention]) -> None:
             _learn(reply, _batch_parent(in_batch[key], brand_handles))
         elif key in stored:
             _learn(reply, stored[key])
+
+
+# --- The hook: replies stored before the post they answer ----------------------------------
+
+
+def late_replies(stored: list[tuple[int, NormalizedMention]]) -> None:
+    """On-store hook: earlier replies to the batch's mentions learn their context (see the
+    module)."""
+    from alerting.services import route_again
+    from inbox.models import MentionEvent
+    from inbox.selectors import Targets
+
+    if not stored:
+        return
+    parents = {m.key: m for _pk, m in stored}
+    replies = list(
+        Mention.objects.select_for_update()
+        .filter(keys_q(parents, "parent_id"))
+        .exclude(pk__in=[pk for pk, _m in stored])
+        .order_by("pk")
+    )
+    if not replies:
+        return
+    brand_handles = _brand_handles(
+        {m.impersonates_id for m in parents.values() if m.impersonates_id is not None}
+    )
+    routed = []
+    for reply in replies:
+        before = {f: getattr(reply, f) for f in ("risk_score", "thread_id", "team_id")}
+        reasons = reply.risk_reasons
+        _learn(reply, _batch_parent(parents[(reply.platform, reply.parent_id)], brand_handles))
+        learned = reply.risk_reasons != reasons
+        if not learned and reply.thread_id == before["thread_id"]:
+            continue
+        fields = ["risk_score", "risk_reasons", "thread_id", "updated_at"]
+        subject = route_again(reply) if learned and reply.owned_by_id is None else None
+        if subject is not None:
+            if reply.first_response_at is None:
+                reply.first_response_due_at, reply.resolve_due_at = Targets.load().due(
+                    start=reply.received_at, priority=reply.priority, team_id=reply.team_id
+                )
+            fields += ["team", "priority", "rule_trace", "first_response_due_at", "resolve_due_at"]
+            subject.risk_score, subject.risk_reasons = reply.risk_score, reply.risk_reasons
+            routed.append((reply.pk, subject))
+            MentionEvent.objects.create(
+                mention=reply, kind=MentionEvent.Kind.ROUTED, data={"team": reply.team_id}
+            )
+        reply.updated_at = timezone.now()
+        reply.save(update_fields=fields)
+        audit_record(
+            actor=None,
+            verb="mention.thread_context",
+            target=reply,
+            before=before,
+            after={
+                "risk_score": reply.risk_score,
+                "thread_id": reply.thread_id,
+                "team_id": reply.team_id,
+                "parent": reply.parent_id,
+            },
+        )
+    if routed:
+        routed_later(routed)
 
 
 # --- The hook: threads that grow fast -------------------------------------------------------

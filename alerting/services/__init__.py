@@ -19,6 +19,7 @@ from alerting.services.notifications import (
 )
 from alerting.services.rules import (
     apply_rules,
+    route_again,
     rule_create,
     rule_delete,
     rule_move,
@@ -40,6 +41,7 @@ __all__ = [
     "notification_send",
     "notify_team",
     "queue_for_stored",
+    "route_again",
     "rule_create",
     "rule_delete",
     "rule_move",

@@ -39,6 +39,7 @@ from alerting.services.conditions import (
     clean_conditions,
     validate_rule,
 )
+from monitoring.connectors.base import NormalizedMention
 from monitoring.enrichment.risk import KeywordMatcher
 from monitoring.models import Mention, MentionStatus, Priority, Tag
 from riskdesk.audit import audit_record, snapshot
@@ -336,6 +337,37 @@ def apply_rules(batch: list) -> None:
     """Pipeline step: run the rules and routing on a batch of NormalizedMentions."""
     if batch:
         current_ruleset().apply(batch)
+
+
+def route_again(mention: Mention) -> NormalizedMention | None:
+    """Route a stored mention that no team has, as the rules read it now (its risk changed
+    after it was stored). Returns it as the rules saw it, routed, or None when no rule
+    routes it; `mention` takes the team, the higher priority and the tags (not saved)."""
+    if mention.team_id is not None:
+        return None
+    subject = NormalizedMention(
+        **{f: getattr(mention, f) for f in _ROUTED_FROM},
+        owned_by_id=mention.owned_by_id,
+        impersonates_id=mention.impersonates_id,
+        stream_id=mention.stream_id,
+    )
+    current_ruleset().apply([subject])
+    if subject.team_id is None:
+        return None
+    mention.team_id = subject.team_id
+    mention.priority = max(mention.priority, subject.priority)
+    mention.rule_trace = [*(mention.rule_trace or []), *subject.rule_trace]
+    if subject.tag_ids:
+        mention.tags.add(*subject.tag_ids)
+    return subject
+
+
+_ROUTED_FROM = (
+    "platform", "external_id", "text", "published_at", "author_id", "author_handle",
+    "author_name", "author_followers", "author_verified", "url", "language", "parent_id",
+    "thread_id", "engagement", "sentiment", "sentiment_label", "risk_score", "risk_reasons",
+    "impersonation_score", "status", "priority",
+)  # fmt: skip
 
 
 # -- Services -------------------------------------------------------------------------------

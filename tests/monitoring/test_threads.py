@@ -209,6 +209,82 @@ def test_parents_are_read_in_one_query_for_the_batch(brand):
     assert [m.thread_id for m in batch[:3]] == ["p0", "p1", "p2"]
 
 
+# --- Replies stored before the post they answer --------------------------------------------------
+
+
+def test_a_victim_stored_before_the_impostor_s_post_learns_it_when_the_post_comes(
+    brand, social_team
+):
+    pipeline.ingest([mention(2, parent_id="1", text=VICTIM, author_handle="jane")])
+    before = Mention.objects.get(external_id="2")
+    assert (before.team, before.thread_id, before.risk_score) == (None, "", 0)
+
+    pipeline.ingest([_impostor_post()])
+
+    victim = Mention.objects.get(external_id="2")
+    assert victim.risk_reasons[0]["detail"] == (
+        "reply to @lumora_0fficial, an account imitating @lumora"
+    )
+    assert victim.risk_score >= 70
+    assert victim.thread_id == "1"
+    assert victim.team == social_team  # the rules ran again: routed as if it came last
+    assert victim.rule_trace[-1]["name"] == "catch-all"
+    assert victim.first_response_due_at is not None
+    assert victim.first_response_due_at > victim.received_at  # its clock runs from arrival
+    assert any(victim.pk in n.mention_ids for n in Notification.objects.all())  # the team hears
+    assert victim.events.get().kind == "routed"
+    change = AuditEvent.objects.get(verb="mention.thread_context")
+    assert change.actor is None
+    assert change.before["risk_score"] == 0
+    assert change.after["risk_score"] == victim.risk_score
+
+
+def test_a_reply_with_a_team_keeps_it_and_gains_the_parent_s_context(brand, social_team):
+    other = TeamFactory(name="Customer service", slug="care")
+    pipeline.ingest([mention(2, parent_id="1", text=VICTIM)])
+    Mention.objects.filter(external_id="2").update(team=other)
+
+    pipeline.ingest([_impostor_post()])
+
+    victim = Mention.objects.get(external_id="2")
+    assert victim.team == other
+    assert "security" in _codes(victim)
+    assert not victim.events.exists()
+
+
+def test_a_late_parent_teaches_the_brand_s_own_reply_its_thread_only(brand):
+    pipeline.ingest([mention(2, parent_id="1", text="We're on it.", author_id="42")])
+
+    pipeline.ingest([_impostor_post()])
+
+    own = Mention.objects.get(external_id="2")
+    assert own.status == MentionStatus.OWN
+    assert own.thread_id == "1"
+    assert "security" not in _codes(own)
+    assert own.team is None
+
+
+def test_a_late_parent_reaches_only_its_network_and_what_it_did_not_teach_already(brand):
+    pipeline.ingest([mention(2, platform="reddit", parent_id="1", text=VICTIM)])
+    pipeline.ingest([mention(3, parent_id="1", text=VICTIM), _impostor_post()])
+
+    assert "security" not in _codes(Mention.objects.get(external_id="2"))  # on Reddit
+    same_batch = Mention.objects.get(external_id="3")
+    assert _codes(same_batch).count("security") == 1
+    assert not AuditEvent.objects.filter(verb="mention.thread_context").exists()
+
+
+def test_looking_for_earlier_replies_is_one_query_a_batch():
+    result = pipeline.ingest([mention(n) for n in range(1, 4)])
+    stored = list(zip(result.ids, [mention(n) for n in range(1, 4)], strict=True))
+
+    with CaptureQueriesContext(connection) as captured:
+        threads.late_replies(stored)
+
+    assert len(captured) == 1
+    assert "parent_id" in captured[0]["sql"]
+
+
 # --- Fast threads --------------------------------------------------------------------------------
 
 
