@@ -17,7 +17,8 @@ Three parts of the ingestion pipeline, registered in MonitoringConfig.ready:
 - `fast_threads`, an on-store hook: the replies in the last hour of the batch's threads,
   counted in one query; a thread at MONITORING_THREAD_FAST_REPLIES or more raises its
   root's risk with a `reach` reason ("thread: N replies in the last hour"), updated as the
-  thread grows rather than repeated, and audited as a change the system made.
+  thread grows rather than repeated, and audited as a change the system made; a root with
+  no team goes through the rules again, as a late reply does.
 
 A weight joins a score as independent probabilities do (`combine`), as risk.py combines
 its signals. Reasons are the risk model's dicts: the keys they carry are kept as they are.
@@ -30,7 +31,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Count, F
-from django.db.models.functions import Now
 from django.utils import timezone
 
 from monitoring.connectors.base import NormalizedMention
@@ -220,16 +220,42 @@ def thread_context(batch: list[NormalizedMention]) -> None:
             _learn(reply, stored[key])
 
 
+# --- Routing again: a stored mention whose risk rose ----------------------------------------
+
+ROUTED_FIELDS = ["team", "priority", "rule_trace", "first_response_due_at", "resolve_due_at"]
+
+
+def _route_again(mention: Mention, routed: list) -> bool:
+    """Run the rules again on a stored mention with no team, now that its risk rose; when
+    they route it, restart its SLA clock from its arrival, write its history and add it to
+    `routed` for the routing hooks. The caller saves ROUTED_FIELDS."""
+    from alerting.services import route_again
+    from inbox.models import MentionEvent
+    from inbox.selectors import Targets
+
+    if mention.owned_by_id is not None or mention.status == MentionStatus.OWN:
+        return False
+    subject = route_again(mention)
+    if subject is None:
+        return False
+    if mention.first_response_at is None:
+        mention.first_response_due_at, mention.resolve_due_at = Targets.load().due(
+            start=mention.received_at, priority=mention.priority, team_id=mention.team_id
+        )
+    subject.risk_score, subject.risk_reasons = mention.risk_score, mention.risk_reasons
+    routed.append((mention.pk, subject))
+    MentionEvent.objects.create(
+        mention=mention, kind=MentionEvent.Kind.ROUTED, data={"team": mention.team_id}
+    )
+    return True
+
+
 # --- The hook: replies stored before the post they answer ----------------------------------
 
 
 def late_replies(stored: list[tuple[int, NormalizedMention]]) -> None:
     """On-store hook: earlier replies to the batch's mentions learn their context (see the
     module)."""
-    from alerting.services import route_again
-    from inbox.models import MentionEvent
-    from inbox.selectors import Targets
-
     if not stored:
         return
     parents = {m.key: m for _pk, m in stored}
@@ -253,18 +279,8 @@ def late_replies(stored: list[tuple[int, NormalizedMention]]) -> None:
         if not learned and reply.thread_id == before["thread_id"]:
             continue
         fields = ["risk_score", "risk_reasons", "thread_id", "updated_at"]
-        subject = route_again(reply) if learned and reply.owned_by_id is None else None
-        if subject is not None:
-            if reply.first_response_at is None:
-                reply.first_response_due_at, reply.resolve_due_at = Targets.load().due(
-                    start=reply.received_at, priority=reply.priority, team_id=reply.team_id
-                )
-            fields += ["team", "priority", "rule_trace", "first_response_due_at", "resolve_due_at"]
-            subject.risk_score, subject.risk_reasons = reply.risk_score, reply.risk_reasons
-            routed.append((reply.pk, subject))
-            MentionEvent.objects.create(
-                mention=reply, kind=MentionEvent.Kind.ROUTED, data={"team": reply.team_id}
-            )
+        if learned and _route_again(reply, routed):
+            fields += ROUTED_FIELDS
         reply.updated_at = timezone.now()
         reply.save(update_fields=fields)
         audit_record(
@@ -312,7 +328,7 @@ def replies_last_hour(threads: set[tuple[str, str]], now=None) -> dict[tuple[str
     return {(platform, thread_id): replies for platform, thread_id, replies in rows}
 
 
-def _raise_root(root: Mention, replies: int, threshold: int) -> None:
+def _raise_root(root: Mention, replies: int, threshold: int, routed: list) -> None:
     reasons = [dict(r) if isinstance(r, dict) else r for r in root.risk_reasons or []]
     weight = thread_weight(replies, threshold)
     detail = THREAD_DETAIL.format(n=replies)
@@ -339,15 +355,21 @@ def _raise_root(root: Mention, replies: int, threshold: int) -> None:
         current["detail"] = detail
         root.risk_reasons = reasons
         root.risk_score = combine(root.risk_score, added)
-    Mention.objects.filter(pk=root.pk).update(
-        risk_score=root.risk_score, risk_reasons=root.risk_reasons, updated_at=Now()
-    )
+    fields = ["risk_score", "risk_reasons", "updated_at"]
+    if _route_again(root, routed):
+        fields += ROUTED_FIELDS
+    root.updated_at = timezone.now()
+    root.save(update_fields=fields)
     audit_record(
         actor=None,
         verb="mention.thread_risk",
         target=root,
         before=before,
-        after={"risk_score": root.risk_score, "replies_last_hour": replies},
+        after={
+            "risk_score": root.risk_score,
+            "replies_last_hour": replies,
+            "team_id": root.team_id,
+        },
     )
 
 
@@ -365,5 +387,8 @@ def fast_threads(stored: list[tuple[int, NormalizedMention]]) -> None:
     if not fast:
         return
     roots = Mention.objects.select_for_update().filter(keys_q(fast)).order_by("pk")
+    routed = []
     for root in roots:
-        _raise_root(root, fast[(root.platform, root.external_id)], threshold)
+        _raise_root(root, fast[(root.platform, root.external_id)], threshold, routed)
+    if routed:
+        routed_later(routed)

@@ -341,6 +341,22 @@ def test_a_thread_that_grows_fast_raises_its_root_once_per_pace(settings, root):
     assert AuditEvent.objects.filter(verb="mention.thread_risk").count() == 2
 
 
+def test_a_root_with_no_team_that_a_fast_thread_makes_risky_is_routed(settings, root, social_team):
+    settings.MONITORING_THREAD_FAST_REPLIES = 20
+    settings.MONITORING_CATCH_ALL_RISK = 30  # the raised root reaches it, the replies do not
+    assert root.team is None
+
+    pipeline.ingest(_replies(1, 20))
+
+    root.refresh_from_db()
+    assert root.risk_score >= 30
+    assert root.team == social_team
+    assert root.first_response_due_at is not None
+    assert root.events.get().kind == "routed"
+    assert not any(root.pk in n.mention_ids for n in Notification.objects.all())  # under 70
+    assert AuditEvent.objects.get(verb="mention.thread_risk").after["team_id"] == social_team.pk
+
+
 def test_old_replies_the_brand_s_and_other_threads_do_not_count(settings, root, brand):
     settings.MONITORING_THREAD_FAST_REPLIES = 5
     MentionFactory(platform="x", external_id="other", thread_id="other")
