@@ -36,9 +36,7 @@ class Enricher:
         if not mention.language:
             mention.language = detect_language(mention.text)
         hits = self.matcher.matches(mention.text)
-        found = features(
-            mention.text, mention.language, hits, mention.author_name, mention.platform
-        )
+        found = features(mention.text, mention.language, hits, mention.author_name)
         probabilities = self.model.probabilities(found)
         fired = self.model.fired(probabilities)
         mention.sentiment = with_tone(

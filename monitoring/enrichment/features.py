@@ -1,6 +1,6 @@
 """What the risk model reads in a mention: normalised words, their lemmas, and cues.
 
-`features(text, language, keyword_hits, author, platform)` returns the `Features` the trained
+`features(text, language, keyword_hits, author)` returns the `Features` the trained
 model (model.py) weighs. Training (training.py) and scoring call this one function, so the
 two can never disagree on what a text says.
 
@@ -14,9 +14,13 @@ Normalisation undoes what posters do to slip past filters and what spelling vari
 Features: `w:` lemma, `b:` two consecutive lemmas, `n:` a lemma under a negation ("pas",
 "never" ... up to the end of the clause), `c:` character 4-grams of the normalised words
 (spelling variants the lemmatiser does not know), `a:` a word of the author's name (an
-employee's "Lumora Retail", a newsroom), `p:` the network, `lex:` / `lexneg:` a configured
-keyword list's code matched plainly / under a negation, and a few cues (`cue:`) for
-disclosure tags, discount codes, affiliate links, the clapping emoji and other sarcasm marks.
+employee's "Lumora Retail", a newsroom), `lex:` / `lexneg:` a configured keyword list's
+code matched plainly / under a negation, and a few cues (`cue:`) for disclosure tags, discount
+codes, affiliate links, the clapping emoji and other sarcasm marks.
+
+The network is not a feature: in the labelled set it said more about where each writer put
+their ordinary posts than about risk, and the model had learnt that a lawyer on X is less of
+a lawyer ("my lawyer will hear about this" went unflagged there).
 """
 
 from __future__ import annotations
@@ -184,7 +188,7 @@ class Features:
 
     `words` bring their own features (word_features: the same for a word wherever it is, so
     the model keeps their weights summed per word) and `lemmas` are their lemmas; `context`
-    holds the features that depend on a word's neighbours or on the author (b:, n:, a:, p:);
+    holds the features that depend on a word's neighbours or on the author (b:, n:, a:);
     `signals` the keyword and cue features. Word and context features are counted, each
     worth `scale()`; signals are 1.
     """
@@ -215,7 +219,6 @@ def features(
     language: str,
     keyword_hits: dict[str, list[str]],
     author: str = "",
-    platform: str = "",
 ) -> Features:
     text = text[:MAX_CHARS]
     tokens = tokens_of(text)
@@ -255,8 +258,6 @@ def features(
         previous = base
     found.size = size
     found.context += _author_features(author)
-    if platform:
-        found.context.append(f"p:{platform}")
     if _DISCOUNT.search(text):
         found.signals.add("cue:code")
     if _AFFILIATE.search(text):

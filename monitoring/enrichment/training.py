@@ -70,7 +70,6 @@ def featurise(rows: list[dict], matcher: KeywordMatcher) -> list[Features]:
             row.get("language") or "",
             matcher.matches(row["text"]),
             row.get("author_name") or "",
-            row["platform"],
         )
         for row in rows
     ]

@@ -1,6 +1,7 @@
 """The risk model: what it reads in a text, how it is trained, and what it explains."""
 
 import pytest
+from django.db import connection
 
 from monitoring.connectors.base import NormalizedMention
 from monitoring.enrichment.enricher import Enricher, default_keyword_lists
@@ -55,9 +56,10 @@ def test_cues_for_sponsorship_and_sarcasm():
     assert "cue:sarcasm" in features("Bravo 👏 encore une panne", "fr", {}).signals
 
 
-def test_the_author_and_network_are_read_too():
-    found = features("Best grinder ever", "en", {}, author="Dan | Lumora Retail", platform="x")
-    assert {"a:lumora", "a:retail", "p:x"} <= set(found.context)
+def test_the_author_is_read_too_and_the_network_is_not():
+    found = features("Best grinder ever", "en", {}, author="Dan | Lumora Retail")
+    assert {"a:lumora", "a:retail"} <= set(found.context)
+    assert not any(feature.startswith("p:") for feature in trained_model().weights)
 
 
 def enrich(text: str, language: str = "en", **fields) -> NormalizedMention:
@@ -87,6 +89,9 @@ def test_sarcasm_reads_as_negative():
     assert enrich("Bravo Lumora 👏 encore une mise à jour qui tue ma machine.", "fr").sentiment < 0
 
 
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="training reads no database: one run checks it"
+)
 def test_training_reproduces_the_committed_model_without_reading_the_test_split():
     """One training does both: the test rows are scrambled, and the artefact must not change."""
     tampered = [

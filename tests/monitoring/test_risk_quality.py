@@ -22,7 +22,7 @@ EXACT_TARGET = 0.90
 # The targets not reached yet, with the figure each must not fall below meanwhile. They are
 # strict expected failures: the day a change reaches one, its test fails until it moves
 # from here to the plain floors above.
-NOT_YET = {("crisis", "precision"): 0.82, ("compliance", "precision"): 0.82, "exact": 0.85}
+NOT_YET = {"exact": 0.87}
 NEGATIVE_TONE_FLOORS = {"precision": 0.75, "recall": 0.80}
 
 
