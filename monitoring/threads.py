@@ -228,7 +228,7 @@ ROUTED_FIELDS = ["team", "priority", "rule_trace", "first_response_due_at", "res
 def _route_again(mention: Mention, routed: list) -> bool:
     """Run the rules again on a stored mention with no team, now that its risk rose; when
     they route it, restart its SLA clock from its arrival, write its history and add it to
-    `routed` for the routing hooks. The caller saves ROUTED_FIELDS."""
+    `routed` for the routing hooks. The caller saves ROUTED_FIELDS (_save_risen)."""
     from alerting.services import route_again
     from inbox.models import MentionEvent
     from inbox.selectors import Targets
@@ -248,6 +248,24 @@ def _route_again(mention: Mention, routed: list) -> bool:
         mention=mention, kind=MentionEvent.Kind.ROUTED, data={"team": mention.team_id}
     )
     return True
+
+
+def _save_risen(
+    mention: Mention, fields: list[str], routed: list | None, *, verb, before, after
+) -> None:
+    """Save what changed on a stored mention, routed again first when `routed` is a list (see
+    _route_again), and audit it as a change the system made."""
+    if routed is not None and _route_again(mention, routed):
+        fields = [*fields, *ROUTED_FIELDS]
+    mention.updated_at = timezone.now()
+    mention.save(update_fields=[*fields, "updated_at"])
+    audit_record(
+        actor=None,
+        verb=verb,
+        target=mention,
+        before=before,
+        after={"risk_score": mention.risk_score, "team_id": mention.team_id, **after},
+    )
 
 
 # --- The hook: replies stored before the post they answer ----------------------------------
@@ -278,22 +296,13 @@ def late_replies(stored: list[tuple[int, NormalizedMention]]) -> None:
         learned = reply.risk_reasons != reasons
         if not learned and reply.thread_id == before["thread_id"]:
             continue
-        fields = ["risk_score", "risk_reasons", "thread_id", "updated_at"]
-        if learned and _route_again(reply, routed):
-            fields += ROUTED_FIELDS
-        reply.updated_at = timezone.now()
-        reply.save(update_fields=fields)
-        audit_record(
-            actor=None,
+        _save_risen(
+            reply,
+            ["risk_score", "risk_reasons", "thread_id"],
+            routed if learned else None,
             verb="mention.thread_context",
-            target=reply,
             before=before,
-            after={
-                "risk_score": reply.risk_score,
-                "thread_id": reply.thread_id,
-                "team_id": reply.team_id,
-                "parent": reply.parent_id,
-            },
+            after={"thread_id": reply.thread_id, "parent": reply.parent_id},
         )
     if routed:
         routed_later(routed)
@@ -355,21 +364,13 @@ def _raise_root(root: Mention, replies: int, threshold: int, routed: list) -> No
         current["detail"] = detail
         root.risk_reasons = reasons
         root.risk_score = combine(root.risk_score, added)
-    fields = ["risk_score", "risk_reasons", "updated_at"]
-    if _route_again(root, routed):
-        fields += ROUTED_FIELDS
-    root.updated_at = timezone.now()
-    root.save(update_fields=fields)
-    audit_record(
-        actor=None,
+    _save_risen(
+        root,
+        ["risk_score", "risk_reasons"],
+        routed,
         verb="mention.thread_risk",
-        target=root,
         before=before,
-        after={
-            "risk_score": root.risk_score,
-            "replies_last_hour": replies,
-            "team_id": root.team_id,
-        },
+        after={"replies_last_hour": replies},
     )
 
 
