@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from monitoring.connectors.base import NormalizedMention
@@ -268,6 +268,19 @@ def _save_risen(
     )
 
 
+def _replies_to(keys) -> Q:
+    """The replies to the posts of `keys` ((platform, external_id)), each network's condition
+    naming a non-empty parent: what lets the planners use the partial index mention_parent
+    (SQLite reads each branch of an OR on its own)."""
+    by_platform: dict[str, list[str]] = {}
+    for platform, external_id in sorted(keys):
+        by_platform.setdefault(platform, []).append(external_id)
+    condition = Q(pk__in=[])
+    for platform, external_ids in by_platform.items():
+        condition |= Q(platform=platform, parent_id__in=external_ids) & ~Q(parent_id="")
+    return condition
+
+
 # --- The hook: replies stored before the post they answer ----------------------------------
 
 
@@ -279,7 +292,7 @@ def late_replies(stored: list[tuple[int, NormalizedMention]]) -> None:
     parents = {m.key: m for _pk, m in stored}
     replies = list(
         Mention.objects.select_for_update()
-        .filter(keys_q(parents, "parent_id"))
+        .filter(_replies_to(parents))
         .exclude(pk__in=[pk for pk, _m in stored])
         .order_by("pk")
     )

@@ -7,6 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from monitoring.models import Mention
+from monitoring.threads import _replies_to
 
 pytestmark = pytest.mark.django_db
 
@@ -30,3 +31,15 @@ def test_the_received_count_uses_the_index():
         cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
         plan = " ".join(str(row) for row in cursor.fetchall())
     assert "mention_received" in plan
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's plan is stable on few rows")
+def test_looking_for_the_replies_to_a_batch_uses_the_parent_index_on_every_network():
+    query = Mention.objects.filter(_replies_to({("x", "1"), ("reddit", "t3_2")})).values("pk")
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = [str(row) for row in cursor.fetchall()]
+    searches = [step for step in plan if "SEARCH" in step]
+    assert len(searches) == 2
+    assert all("mention_parent" in step for step in searches), plan
