@@ -52,12 +52,17 @@ def keyword_cards() -> list[KeywordCard]:
     ]
 
 
-def keys_q(keys, field: str = "external_id") -> Q:
-    """Mentions whose (platform, `field`) is one of `keys`: one condition the indexes answer."""
+def keys_q(keys, field: str = "external_id", *, non_empty: bool = False) -> Q:
+    """Mentions whose (platform, `field`) is one of `keys`: one condition the indexes answer.
+
+    `non_empty` says in each network's branch that `field` is not "", which a partial index
+    on the non-empty values needs to be used (SQLite reads each branch of an OR on its own).
+    """
     by_platform: dict[str, set[str]] = defaultdict(set)
     for platform, value in keys:
         by_platform[platform].add(value)
     condition = Q()
     for platform, values in sorted(by_platform.items()):
-        condition |= Q(platform=platform, **{f"{field}__in": sorted(values)})
+        branch = Q(platform=platform, **{f"{field}__in": sorted(values)})
+        condition |= branch & ~Q(**{field: ""}) if non_empty else branch
     return condition

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.utils import timezone
 
 from monitoring.connectors.base import NormalizedMention
@@ -242,7 +242,6 @@ def _route_again(mention: Mention, routed: list) -> bool:
         mention.first_response_due_at, mention.resolve_due_at = Targets.load().due(
             start=mention.received_at, priority=mention.priority, team_id=mention.team_id
         )
-    subject.risk_score, subject.risk_reasons = mention.risk_score, mention.risk_reasons
     routed.append((mention.pk, subject))
     MentionEvent.objects.create(
         mention=mention, kind=MentionEvent.Kind.ROUTED, data={"team": mention.team_id}
@@ -268,19 +267,6 @@ def _save_risen(
     )
 
 
-def _replies_to(keys) -> Q:
-    """The replies to the posts of `keys` ((platform, external_id)), each network's condition
-    naming a non-empty parent: what lets the planners use the partial index mention_parent
-    (SQLite reads each branch of an OR on its own)."""
-    by_platform: dict[str, list[str]] = {}
-    for platform, external_id in sorted(keys):
-        by_platform.setdefault(platform, []).append(external_id)
-    condition = Q(pk__in=[])
-    for platform, external_ids in by_platform.items():
-        condition |= Q(platform=platform, parent_id__in=external_ids) & ~Q(parent_id="")
-    return condition
-
-
 # --- The hook: replies stored before the post they answer ----------------------------------
 
 
@@ -292,7 +278,7 @@ def late_replies(stored: list[tuple[int, NormalizedMention]]) -> None:
     parents = {m.key: m for _pk, m in stored}
     replies = list(
         Mention.objects.select_for_update()
-        .filter(_replies_to(parents))
+        .filter(keys_q(parents, "parent_id", non_empty=True))  # the index mention_parent
         .exclude(pk__in=[pk for pk, _m in stored])
         .order_by("pk")
     )

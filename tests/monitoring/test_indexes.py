@@ -7,7 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from monitoring.models import Mention
-from monitoring.threads import _replies_to
+from monitoring.selectors import keys_q
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,8 @@ def test_the_received_count_uses_the_index():
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's plan is stable on few rows")
 def test_looking_for_the_replies_to_a_batch_uses_the_parent_index_on_every_network():
-    query = Mention.objects.filter(_replies_to({("x", "1"), ("reddit", "t3_2")})).values("pk")
+    keys = {("x", "1"), ("reddit", "t3_2")}
+    query = Mention.objects.filter(keys_q(keys, "parent_id", non_empty=True)).values("pk")
     sql, params = query.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
