@@ -49,8 +49,7 @@ class RiskModel:
         self._zero = (0.0,) * len(self.heads)
         self._index = {head.name: i for i, head in enumerate(self.heads)}
         self._words: dict[str, dict[str, tuple[float, ...]]] = {}  # by language, by word
-        # The `w:` rows by lemma: explain() looks the lemmas up as features() spelt them.
-        self._lemmas = {f[2:]: row for f, row in self.weights.items() if f.startswith("w:")}
+        self._explaining: dict[int, tuple[dict, dict]] = {}  # by head index
         self._biases = [(head.name, head.bias) for head in self.heads]
 
     def _summed(self, word: str, language: str) -> tuple[float, ...]:
@@ -100,17 +99,16 @@ class RiskModel:
         """What made each fired head fire, in words, strongest first: the keyword terms
         matched, then the words, pairs of words and cues that weigh most for it."""
         # The features that can be said in words: the words' lemmas, pairs of words, signals.
-        lemmas = [(lemma, row) for lemma in set(found.lemmas) if (row := self._lemmas.get(lemma))]
+        lemmas = set(found.lemmas)
         named = {f for f in found.context if f.startswith("b:")} | found.signals
-        others = [(f, row) for f in named if (row := self.weights.get(f))]
         said_by_head = {}
         for head in fired:
-            i = self._index[head]
-            scored = [(-row[i], f"w:{lemma}") for lemma, row in lemmas if row[i] > 0]
-            scored += [(-row[i], f) for f, row in others if row[i] > 0]
-            scored = sorted(scored)[:CONSIDERED]
+            by_lemma, by_name = self._positive(self._index[head])
+            scored = [s for lemma in lemmas if (s := by_lemma.get(lemma))]
+            scored += [s for f in named if (s := by_name.get(f))]
+            scored.sort()
             said = list(dict.fromkeys(hits.get(head, ())))
-            for _, feature in scored:
+            for _, feature in scored[:CONSIDERED]:
                 if len(said) >= EXPLAINED:
                     break
                 words = _in_words(feature)
@@ -118,6 +116,23 @@ class RiskModel:
                     said.append(words)
             said_by_head[head] = said[:EXPLAINED]
         return said_by_head
+
+    def _positive(
+        self, i: int
+    ) -> tuple[dict[str, tuple[float, str]], dict[str, tuple[float, str]]]:
+        """Head i's features of positive weight as explain() sorts them, (-weight, feature):
+        the `w:` ones by lemma (as features() spells it), the others that are not a word's own
+        (pairs of words, signals...) by name. Worked out at a head's first explanation."""
+        positive = self._explaining.get(i)
+        if positive is None:
+            by_lemma, by_name = {}, {}
+            for f, row in self.weights.items():
+                if row[i] > 0 and f.startswith("w:"):
+                    by_lemma[f[2:]] = (-row[i], f)
+                elif row[i] > 0 and not f.startswith("c:"):
+                    by_name[f] = (-row[i], f)
+            positive = self._explaining[i] = by_lemma, by_name
+        return positive
 
 
 @lru_cache(maxsize=65_536)
