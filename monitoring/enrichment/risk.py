@@ -34,6 +34,7 @@ Every reason carries a confidence in [0, 1] besides its code and detail.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from typing import TYPE_CHECKING
 
@@ -56,6 +57,9 @@ _PRE_FOLD = {
     **{ord(c): '"' for c in _QUOTES},
     **dict.fromkeys(map(ord, _INVISIBLE)),
 }
+# Finds what _PRE_FOLD changes: most texts have none of it, and translating a text that is
+# not ASCII looks every character up.
+_TO_PRE_FOLD = re.compile("[" + re.escape("".join(map(chr, _PRE_FOLD))) + "]")
 _CACHE_LIMIT = 65_536
 
 
@@ -79,8 +83,20 @@ class _WordsOnly(dict):
         return value
 
 
+class _UnmarkedWordsOnly(dict):
+    """_DROP_MARKS then _WORDS_ONLY in one str.translate table."""
+
+    def __missing__(self, code: int) -> int | str | None:
+        kept = _DROP_MARKS[code]
+        value = None if kept is None else _WORDS_ONLY[kept]
+        if len(self) < _CACHE_LIMIT:
+            self[code] = value
+        return value
+
+
 _DROP_MARKS = _DropMarks()
 _WORDS_ONLY = _WordsOnly({ord("_"): " "})
+_UNMARKED_WORDS_ONLY = _UnmarkedWordsOnly()
 # An ASCII text's folding and _WORDS_ONLY in one table: ASCII has no marks to drop, nothing
 # that NFKD changes, and lower() is its casefold().
 _ASCII_WORDS_ONLY = {
@@ -101,18 +117,24 @@ def _folded_letters(text: str) -> str:
     """fold() without the whitespace normalised."""
     if text.isascii():
         return text.translate(_PRE_FOLD).lower()
-    text = text.translate(_PRE_FOLD).casefold()
+    text = _pre_folded(text).casefold()
     if text.isascii():  # "\u212a" (the Kelvin sign) folds to "k"
         return text
     return unicodedata.normalize("NFKD", text).translate(_DROP_MARKS)
+
+
+def _pre_folded(text: str) -> str:
+    return text.translate(_PRE_FOLD) if _TO_PRE_FOLD.search(text) else text
 
 
 def _words(text: str) -> str:
     """The folded text as words separated by single spaces: what terms are matched against."""
     if text.isascii():
         return " ".join(text.translate(_ASCII_WORDS_ONLY).split())
-    # Whitespace is of categories Z and C: _WORDS_ONLY makes it a space, split() joins runs.
-    return " ".join(_folded_letters(text).translate(_WORDS_ONLY).split())
+    # _folded_letters() and _WORDS_ONLY in one pass (NFKD leaves ASCII as it is). Whitespace is
+    # of categories Z and C: _WORDS_ONLY makes it a space, split() joins runs.
+    folded = unicodedata.normalize("NFKD", _pre_folded(text).casefold())
+    return " ".join(folded.translate(_UNMARKED_WORDS_ONLY).split())
 
 
 # -- matching -----------------------------------------------------------------------------
