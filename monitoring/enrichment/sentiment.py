@@ -229,7 +229,9 @@ _EMOJI = {
 
 _EMOTICONS = (":-)", ":)", ":-(", ":(", ":d", ":p", ":/", ";)", ";-)", "<3", ":'(", "xd")
 _EMOJI_RE = re.compile("[" + "".join(sorted(_EMOJI)) + "]")
-_EMOJI_FLOOR = min(_EMOJI)  # no emoji of ours below this code point
+# Text that may hold one of _EMOJI (none is below the lowest): a regex search says so faster
+# than max().
+_AT_EMOJI_FLOOR = re.compile(f"[{min(_EMOJI)}-\U0010ffff]")
 
 # Tokenizing is str.translate (punctuation to spaces) then split(): on ASCII text CPython's
 # translate fast path makes this four times cheaper than a word regex, the bulk of a text's cost.
@@ -269,7 +271,7 @@ class _Scorer:
         """The tokens as written (for caps) and lower-cased (for lookups), aligned."""
         if self.fold:
             words = strip_accents(text).translate(_FR_TABLE).split()
-            if not text.isascii() and max(text) >= _EMOJI_FLOOR:
+            if not text.isascii() and _AT_EMOJI_FLOOR.search(text):
                 words += _EMOJI_RE.findall(text)
         else:
             words = text.translate(_EN_TABLE).split()
