@@ -60,7 +60,8 @@ _CLAUSE_END = frozenset(".,;:!?()[]\n")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _HANDLE = re.compile(r"(?<![\w@])@[\w.]+(?:@[\w.-]+)?")
 _AFFILIATE = re.compile(r"https?://\S*[?&](?:aff|aff_id|affiliate|ref|tag|partner)=", re.I)
-_DISCOUNT = re.compile(r"\b[A-Z][A-Z0-9]{3,}\d{1,3}\b")
+# "\b[A-Z][A-Z0-9]{3,}\d{1,3}\b" with the \b after the first letter: re then skips to capitals.
+_DISCOUNT = re.compile(r"[A-Z](?<!\w[A-Z])[A-Z0-9]{3,}\d{1,3}\b")
 NEGATORS = frozenset((
     "not", "no", "never", "nor", "neither", "nothing", "without", "cannot", "cant", "dont",
     "doesnt", "didnt", "wont", "isnt", "wasnt", "arent", "aint", "havent", "hasnt", "shouldnt",
