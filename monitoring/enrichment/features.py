@@ -98,8 +98,9 @@ def normalise_word(word: str) -> str:
     if word.isalpha():  # most words: nothing masked, nothing leet, nothing to drop
         word = _STRETCH.sub(r"\1", word)
         return ABBREVIATIONS.get(word, word)
-    if word[0] not in _MASK and any(ch in _MASK for ch in word[1:]):
-        pattern = _masked_pattern(word.rstrip("!?"))
+    masked = word.rstrip("!?")  # "hazard?" asks, "f***!" swears
+    if word[0] not in _MASK and any(ch in _MASK for ch in masked[1:]):
+        pattern = _masked_pattern(masked)
         for swear in SWEARS:
             if pattern.fullmatch(swear):
                 return swear

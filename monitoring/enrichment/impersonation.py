@@ -396,11 +396,7 @@ class ImpersonationDetector:
     def _best_match(self, platform: str, handle: str, display_name: str) -> _Match | None:
         best: _Match | None = None
         best_key: tuple = ()
-        names = (
-            (f"handle {_shown_handle(platform, handle)}", _name_of_handle(platform, handle)),
-            (f'display name "{_clip(display_name)}"', display_name),
-        )
-        for rank, (author, text) in enumerate(names):
+        for rank, text in enumerate((_name_of_handle(platform, handle), display_name)):
             s = skeleton(text)
             if len(s) < 2:
                 continue
@@ -411,6 +407,11 @@ class ImpersonationDetector:
                 key = (score, target.account.platform == platform, len(matched), -rank)
                 if best is None or key > best_key:
                     best_key = key
+                    author = (
+                        f'display name "{_clip(display_name)}"'
+                        if rank
+                        else f"handle {_shown_handle(platform, handle)}"
+                    )
                     best = _Match(score, kind, author, text, s, start, end, matched, ratio, target)
         return best
 

@@ -69,7 +69,7 @@ class RiskModel:
         known = self._words.get(language) or {}
         counted = [known.get(word) or summed(word, language) for word in found.words]
         counted += filter(None, map(weight_of, found.context))
-        once = list(filter(None, map(weight_of, found.signals)))
+        once = list(filter(None, map(weight_of, sorted(found.signals))))  # the same sum, always
         scale, exp = found.scale(), math.exp
         totals = zip(
             self._biases,
