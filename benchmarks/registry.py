@@ -63,31 +63,25 @@ def inbox() -> dict:
 
 
 def risk_quality() -> dict:
-    """The risk reasons on the labelled set's test split, against the keyword lists alone.
-
-    Enrichment is warmed on the training split first (its caches of words and lemmas fill as
-    they do in a running worker), then timed on the test split, texts it has not seen.
-    """
+    """The risk reasons on the labelled set's test split, against the keyword lists alone,
+    and the cost of enrichment a mention (benchmarks.enrichment_speed)."""
+    from benchmarks.enrichment_speed import us_per_mention
     from monitoring.enrichment.evaluation import (
         enrich_rows,
-        evaluation_enricher,
         keyword_reference,
         score,
+        test_rows,
     )
-    from monitoring.enrichment.training import load_labelled, split
 
-    train_rows, test_rows = split(load_labelled())
-    enricher = evaluation_enricher()
-    enrich_rows(train_rows, enricher)
-    started = time.perf_counter()
-    mentions = enrich_rows(test_rows, enricher)
-    seconds = time.perf_counter() - started
-    figures = score(test_rows, mentions)
-
-    reference = keyword_reference(test_rows, mentions)
+    rows = test_rows()
+    mentions = enrich_rows(rows)
+    figures = score(rows, mentions)
+    reference = keyword_reference(rows, mentions)
+    median, rounds = us_per_mention()
     return {
         **figures,
-        "us_per_mention": round(seconds / len(test_rows) * 1e6),
+        "us_per_mention": round(median),
+        "us_per_mention_rounds": [round(t) for t in rounds],
         "reference": {
             "what": "the keyword lists and the sentiment lexicon alone, on the same mentions",
             "per_reason": reference["per_reason"],

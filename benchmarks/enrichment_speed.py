@@ -1,0 +1,39 @@
+"""The cost of enriching a mention, as `risk_quality` reports it.
+
+Each round runs in a fresh process: enrichment warms on the training split (its caches of
+words, lemmas and authors fill as in a running worker), then one pass over the test split,
+texts it has not seen, is timed. On a shared 2-core machine one pass varies by a fifth from
+run to run, so the figure is the median of a few rounds.
+"""
+
+import multiprocessing
+import statistics
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+ROUNDS = 5
+
+
+def us_per_mention(rounds: int = ROUNDS) -> tuple[float, list[float]]:
+    """(median, every round) in microseconds a mention."""
+    spawn = multiprocessing.get_context("spawn")
+    timings = []
+    for _ in range(rounds):
+        with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as fresh:
+            timings.append(fresh.submit(_timed_pass).result())
+    return statistics.median(timings), timings
+
+
+def _timed_pass() -> float:
+    import django
+
+    django.setup()
+    from monitoring.enrichment.evaluation import enrich_rows, evaluation_enricher
+    from monitoring.enrichment.training import load_labelled, split
+
+    train_rows, test_rows = split(load_labelled())
+    enricher = evaluation_enricher()
+    enrich_rows(train_rows, enricher)
+    started = time.perf_counter()
+    enrich_rows(test_rows, enricher)
+    return (time.perf_counter() - started) / len(test_rows) * 1e6
