@@ -23,7 +23,7 @@ CUE_WORDS: dict[str, tuple[str, ...]] = {
     ),
     "press": (
         "journalist", "journaliste", "reporter", "article", "newsroom", "redaction", "press",
-        "presse", "interview", "comment", "podcast", "radio", "emission", "reportage",
+        "presse", "interview", "podcast", "radio", "emission", "reportage",
         "enquete", "investigation", "editor", "redacteur", "broadcast", "segment", "publish",
         "publier", "deadline",
     ),
@@ -36,7 +36,21 @@ CUE_WORDS: dict[str, tuple[str, ...]] = {
         "kill", "tuer", "stab", "poignarder", "shoot", "gun", "fusil", "arme", "weapon",
         "couteau", "knife", "batte", "bat", "cogner", "frapper", "beat", "punch", "demolir",
         "eclater", "crever", "bruler", "burn", "hurt", "blesser", "menace", "threat",
-        "threaten", "menacer", "attendre", "sortie", "wait",
+        "threaten", "menacer",
+    ),
+    "swear": (
+        "fuck", "fucking", "fucker", "fkn", "fking", "fucked", "shit", "shite", "piss", "pissing",
+        "prick", "twat", "wanker", "tosser", "bellend", "knobhead", "dimwit", "numpty", "pillock",
+        "muppet", "bollock", "arse", "arsehole", "asshole", "jobsworth", "scumbag",
+        "merde", "putain", "put1", "ptain", "chier", "foutre", "couille", "cul", "connard",
+        "cretin", "batard", "enfoire", "encule", "abruti", "debile", "bouffon", "guignol",
+        "escroc", "tocard", "vtff", "vtf", "ftg", "osef", "mierda", "joder", "cabron",
+        "puta", "cazzo", "merda", "stronzo", "scheisse", "scheiss", "arschloch", "verdammt",
+    ),
+    "gift": (
+        "gifted", "gift", "freebie", "courtesy", "offert", "offrir", "cadeau", "gracieusement",
+        "gratuitement", "envoi", "colis", "unboxing", "pr", "ambassador", "ambassadeur",
+        "ambassadrice",
     ),
     "money": (
         "invest", "investir", "investment", "investissement", "action", "share", "stock",

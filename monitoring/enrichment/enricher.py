@@ -43,6 +43,7 @@ class Enricher:
             score_sentiment(mention.text, mention.language),
             probabilities["negative_tone"],
             self.model.threshold("negative_tone"),
+            sarcastic="cue:sarcasm" in found.signals,
         )
         mention.sentiment_label = sentiment_label(mention.sentiment)
         # The brand's own post is kept for threads and context, never triage work; only an

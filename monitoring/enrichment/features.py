@@ -59,7 +59,10 @@ _NOT_WORD = re.compile(r"[^\w'-]")
 _CLAUSE_END = frozenset(".,;:!?()[]\n")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _HANDLE = re.compile(r"(?<![\w@])@[\w.]+(?:@[\w.-]+)?")
-_AFFILIATE = re.compile(r"https?://\S*[?&](?:aff|aff_id|affiliate|ref|tag|partner)=", re.I)
+# A link that pays its poster: an affiliate, referral or creator id in its query.
+_AFFILIATE = re.compile(
+    r"https?://\S*[?&](?:aff\w*|ref\w*|tag|partner\w*|a|via|creator|coupon|promo|code)=\w", re.I
+)
 # "\b[A-Z][A-Z0-9]{3,}\d{1,3}\b" with the \b after the first letter: re then skips to capitals.
 _DISCOUNT = re.compile(r"[A-Z](?<!\w[A-Z])[A-Z0-9]{3,}\d{1,3}\b")
 NEGATORS = frozenset((

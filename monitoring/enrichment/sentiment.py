@@ -391,11 +391,20 @@ def score_sentiment(text: str, language: str) -> float:
 # down; when it is not, a negative lexicon score shrinks with its doubt and stays neutral
 # ("killer coffee").
 TONE_FLOOR, TONE_DEPTH = -0.2, 0.6
+# Where the lexicon reads praise, the model must be surer in proportion before it calls the
+# text negative: a long cheerful post of common words ("my", "now", "wait") can drift just
+# past the threshold, while sarcasm ("cool cool cool") sits far above it. Unless a sarcasm
+# mark says the praise is ironic ("Merci 🙃"). On the training split's out-of-fold
+# predictions this trades 2 points of recall for 1.3 of precision, with fewer errors in all.
+PRAISE_DOUBT = 0.15
 
 
-def with_tone(score: float, negative_probability: float, threshold: float) -> float:
+def with_tone(
+    score: float, negative_probability: float, threshold: float, *, sarcastic: bool = False
+) -> float:
     """The lexicon's score corrected by the model's view of the author's tone."""
-    if negative_probability >= threshold:
+    doubt = 0.0 if sarcastic else PRAISE_DOUBT * max(score, 0.0)
+    if negative_probability >= threshold + doubt:
         return min(score, TONE_FLOOR - TONE_DEPTH * negative_probability)
     if score < 0:  # the model decides what is negative; the lexicon only how much
         return max(score * negative_probability / threshold, NEGATIVE_THRESHOLD / 2)

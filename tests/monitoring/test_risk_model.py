@@ -4,6 +4,8 @@ import pytest
 from django.db import connection
 
 from monitoring.connectors.base import NormalizedMention
+from monitoring.demo.day import SCRIPT
+from monitoring.enrichment import KEYWORD_CODES
 from monitoring.enrichment.enricher import Enricher, default_keyword_lists
 from monitoring.enrichment.evaluation import EVAL_BRAND_ACCOUNTS, mention_of
 from monitoring.enrichment.features import features, tokens_of
@@ -87,6 +89,41 @@ def test_the_same_text_gets_the_same_reasons_every_time():
 
 def test_sarcasm_reads_as_negative():
     assert enrich("Bravo Lumora 👏 encore une mise à jour qui tue ma machine.", "fr").sentiment < 0
+
+
+# The demo's calm morning, before the firmware update fails (monitoring/demo/day.txt): no
+# labelled row copies it, so it checks the model on posts it has never seen. Two customers
+# there are unhappy (a nagging reminder, a machine that restarted twice during the update).
+CALM_UNTIL = 8 * 3600 + 50 * 60
+UNHAPPY = {"kim_brews", "sophie_t"}
+# Misread still, and strict: the test fails when one is read right, so that it leaves this
+# list. A customer's plain recommendation reads like the staff's undisclosed praise of the
+# labelled set ("si vous hésitez", "la meilleure machine").
+STILL_MISREAD = {
+    "Je recommande la #lumora Brew à tous ceux qui hésitent. Meilleur achat de l'année.": (
+        "positive",
+        ["compliance"],
+    ),
+}
+
+
+def test_the_demo_morning_is_read_as_the_customers_meant_it():
+    customers = [
+        post
+        for post in SCRIPT
+        if post.at < CALM_UNTIL and not post.boost and not post.author.startswith("lumora")
+    ]
+    misread = {
+        post.text: (mention.sentiment_label, [r["code"] for r in mention.risk_reasons])
+        for post in customers
+        if (mention := enrich(post.text, post.language, platform="mastodon"))
+        and (
+            (mention.sentiment_label == "negative" and post.author not in UNHAPPY)
+            or any(r["code"] in KEYWORD_CODES for r in mention.risk_reasons)
+        )
+    }
+    assert len(customers) > 20
+    assert misread == STILL_MISREAD
 
 
 @pytest.mark.skipif(
