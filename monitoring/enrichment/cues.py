@@ -4,8 +4,10 @@ A health claim names a body or a condition ("my IBS is gone", "fait fondre la ce
 a press enquiry names a journalist or an article, an executive's remark names a title, a
 threat names a weapon or a blow, a returns promise names shares or profit. None of these
 words is a risk on its own ("a journalist loved our latte"), so they are not keyword lists:
-they are features (`cue:<name>`) whose weight the model learns per reason. Words are
-folded lemmas (features.word_features), English and French together.
+they are features (`cue:<name>`) whose weight the model learns per reason. Swearing and
+gifts are cues too, for the forms and languages an organisation's keyword lists may not hold
+("pricks", "Scheiße", "reçue gracieusement"). Words are folded lemmas
+(features.word_features), English and French together.
 """
 
 CUE_WORDS: dict[str, tuple[str, ...]] = {
