@@ -107,7 +107,7 @@ def seed_alerting() -> dict[str, int]:
 # grumbles about a clicking machine. Against that usual, the demo's chatter (some seven posts a
 # minute) stays within the spread, and its complaint storm's negative mentions do not.
 HISTORY_ENDS = 7 * 3600 + 45 * 60  # the script's calm morning, before the firmware news
-GRUMBLE = "click"  # the script's key of a mild complaint ("a strange click this morning")
+GRUMBLE = "click"  # the script's key of a mild complaint ("an annoying click since this morning")
 HISTORY_PER_HOUR = 150
 CHATTER_PACE = (1.0, 0.75, 1.25, 0.9, 1.15, 0.8, 1.1, 1.0)  # per window, oldest first
 GRUMBLES = (5, 4, 6, 5, 4, 6, 5, 5)  # per window, oldest first

@@ -92,10 +92,11 @@ def test_sarcasm_reads_as_negative():
 
 
 # The demo's calm morning, before the firmware update fails (monitoring/demo/day.txt): no
-# labelled row copies it, so it checks the model on posts it has never seen. Two customers
-# there are unhappy (a nagging reminder, a machine that restarted twice during the update).
+# labelled row copies it, so it checks the model on posts it has never seen. Three customers
+# there are unhappy (a nagging reminder, a clicking machine, a machine that restarted twice
+# during the update).
 CALM_UNTIL = 8 * 3600 + 50 * 60
-UNHAPPY = {"kim_brews", "sophie_t"}
+UNHAPPY = {"kim_brews", "amelie_r", "sophie_t"}
 # Misread still, and strict: the test fails when one is read right, so that it leaves this
 # list. A customer's plain recommendation reads like the staff's undisclosed praise of the
 # labelled set ("si vous hésitez", "la meilleure machine").
