@@ -63,35 +63,39 @@ _TO_PRE_FOLD = re.compile("[" + re.escape("".join(map(chr, _PRE_FOLD))) + "]")
 _CACHE_LIMIT = 65_536
 
 
-class _DropMarks(dict):
-    """A str.translate table that drops combining marks, computed once per code point."""
-
-    def __missing__(self, code: int) -> int | None:
-        value = None if unicodedata.combining(chr(code)) else code
-        if len(self) < _CACHE_LIMIT:
-            self[code] = value
-        return value
-
-
-class _WordsOnly(dict):
-    """A str.translate table that turns everything but letters, digits and marks into a space."""
-
-    def __missing__(self, code: int) -> int | str:
-        value = " " if unicodedata.category(chr(code))[0] in "PSZC" else code
-        if len(self) < _CACHE_LIMIT:
-            self[code] = value
-        return value
-
-
-class _UnmarkedWordsOnly(dict):
-    """_DROP_MARKS then _WORDS_ONLY in one str.translate table."""
+class _Table(dict):
+    """A str.translate table worked out per code point as texts need it, and kept."""
 
     def __missing__(self, code: int) -> int | str | None:
-        kept = _DROP_MARKS[code]
-        value = None if kept is None else _WORDS_ONLY[kept]
+        value = self.value(code)
         if len(self) < _CACHE_LIMIT:
             self[code] = value
         return value
+
+    def value(self, code: int) -> int | str | None:
+        raise NotImplementedError
+
+
+class _DropMarks(_Table):
+    """Drops combining marks."""
+
+    def value(self, code: int) -> int | None:
+        return None if unicodedata.combining(chr(code)) else code
+
+
+class _WordsOnly(_Table):
+    """Turns everything but letters, digits and marks into a space."""
+
+    def value(self, code: int) -> int | str:
+        return " " if unicodedata.category(chr(code))[0] in "PSZC" else code
+
+
+class _UnmarkedWordsOnly(_Table):
+    """_DROP_MARKS then _WORDS_ONLY in one table."""
+
+    def value(self, code: int) -> int | str | None:
+        kept = _DROP_MARKS[code]
+        return None if kept is None else _WORDS_ONLY[kept]
 
 
 _DROP_MARKS = _DropMarks()
