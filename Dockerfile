@@ -11,7 +11,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     RISKDESK_MEDIA_ROOT=/app/media
 
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gettext curl \
+    && apt-get install -y --no-install-recommends gettext curl gcc libc6-dev \
     && rm -rf /var/lib/apt/lists/* \
     && pip install --no-cache-dir uv \
     && useradd --system --create-home --home-dir /home/riskdesk riskdesk
@@ -26,6 +26,7 @@ RUN RISKDESK_ENV=production ALLOWED_HOSTS=build RISKDESK_ENCRYPTION_KEYS=build-o
         SECRET_KEY=build-only-placeholder-0123456789-abcdefghijklmnopqrstuvwxyz-XYZ \
         python manage.py collectstatic --no-input -v 0 \
     && python manage.py compilemessages --ignore=.venv -v 0 \
+    && python -c "from monitoring.enrichment.compiled import build; build()" >/dev/null \
     && mkdir -p /app/var /app/media && chown -R riskdesk /app/var /app/media
 
 USER riskdesk

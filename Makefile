@@ -12,7 +12,7 @@ BENCH ?=
 PYTEST_ARGS ?=
 FUZZ_EXAMPLES ?= 100
 
-.PHONY: run test fuzz lint format bench train install messages migrate seed check clean
+.PHONY: run test fuzz lint format bench train install compile messages migrate seed check clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -22,7 +22,14 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --quiet
 	@touch $@
 
-install: $(VENV)/.installed
+# Enrichment's hot modules compiled by mypyc (monitoring/enrichment/compiled.py); a build that
+# no longer matches its sources is ignored, so this only has to keep it fresh.
+.compiled/stamp.json: $(VENV)/.installed $(wildcard monitoring/enrichment/*.py)
+	$(PY) -c "from monitoring.enrichment.compiled import build; build()" >/dev/null
+
+compile: .compiled/stamp.json
+
+install: $(VENV)/.installed .compiled/stamp.json
 
 # Compiled French catalogue; msgfmt (gettext) is used when present, else the committed .mo stays.
 messages: install
@@ -71,4 +78,4 @@ check: install
 	$(PY) manage.py check
 
 clean:
-	rm -rf .venv .tools var
+	rm -rf .venv .tools .compiled var

@@ -66,6 +66,7 @@ def risk_quality() -> dict:
     """The risk reasons on the labelled set's test split, against the keyword lists alone,
     and the cost of enrichment a mention (benchmarks.enrichment_speed)."""
     from benchmarks.enrichment_speed import us_per_mention
+    from monitoring.enrichment.compiled import built_for_these_sources
     from monitoring.enrichment.evaluation import (
         enrich_rows,
         keyword_reference,
@@ -82,6 +83,7 @@ def risk_quality() -> dict:
         **figures,
         "us_per_mention": round(median),
         "us_per_mention_rounds": [round(t) for t in rounds],
+        "compiled": built_for_these_sources(),  # `make compile`: mypyc's build of the hot modules
         "reference": {
             "what": "the keyword lists and the sentiment lexicon alone, on the same mentions",
             "per_reason": reference["per_reason"],

@@ -11,12 +11,24 @@ author imitates one of the brand's own accounts. Each part is its own module:
 - evaluation.py    precision, recall, F1 and exact reason sets on the test split
 - risk.py          `KeywordMatcher(lists)`, `risk_assessment(...) -> (score 0-100, reasons)`
 - impersonation.py `ImpersonationDetector(accounts).check(...) -> Lookalike | None`
+- compiled.py      `make compile`: the modules a mention goes through, compiled by mypyc
 
 `Enricher` (enricher.py) puts them together and fills a NormalizedMention's fields;
 the pipeline runs it on each batch before the store step.
 """
 
+import sys
 from dataclasses import dataclass
+from pathlib import Path
+
+from monitoring.enrichment.compiled import BUILD_DIR, built_for_these_sources
+
+if built_for_these_sources():
+    sys.path.append(str(BUILD_DIR))  # the library the compiled modules share
+    __path__.insert(0, str(BUILD_DIR / "monitoring" / "enrichment"))
+
+# The model, its labelled set, the French lexicon (a compiled module's __file__ is elsewhere).
+DATA_DIR = Path(__file__).parent / "data"
 
 # The risk reason codes, as the API shows them in `risk_reasons[].code`.
 REASON_CODES = (

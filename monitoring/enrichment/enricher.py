@@ -6,6 +6,8 @@ read once per batch (three small queries); the matcher and detector built from
 them are kept until one of those changes.
 """
 
+from collections.abc import Set
+
 from monitoring.connectors.base import NormalizedMention
 from monitoring.enrichment import KEYWORD_CODES, BrandAccountRef
 from monitoring.enrichment.features import features
@@ -25,7 +27,7 @@ class Enricher:
         *,
         keyword_lists: dict[str, list[str]],
         brand_accounts: list[BrandAccountRef],
-        watched: set[tuple[str, str]] = frozenset(),
+        watched: Set[tuple[str, str]] = frozenset(),
     ):
         self.matcher = KeywordMatcher(keyword_lists)
         self.detector = ImpersonationDetector(brand_accounts)

@@ -16,11 +16,11 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from pathlib import Path
 
+from monitoring.enrichment import DATA_DIR
 from monitoring.enrichment.features import Features, word_features
 
-ARTEFACT = Path(__file__).parent / "data" / "risk_model.json"
+ARTEFACT = DATA_DIR / "risk_model.json"
 EXPLAINED = 3  # features named in a reason's detail
 SHORTEST_WORD = 3  # "the", "les", "pas" explain nothing; "sue", "fdp" come as keyword terms
 CONSIDERED = 12  # the strongest features looked at to find them (some have no words)

@@ -25,8 +25,9 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
-from pathlib import Path
 from typing import Literal
+
+from monitoring.enrichment import DATA_DIR
 
 SentimentLabel = Literal["negative", "neutral", "positive"]
 
@@ -45,7 +46,6 @@ WINDOW = 3  # how many tokens back a negator or booster reaches
 DISTANCE_DECAY = (1.0, 0.95, 0.9)
 MAX_CHARS = 5000  # a mention's sentiment is in its first few paragraphs
 
-_DATA_DIR = Path(__file__).parent / "data"
 
 _EN_NEGATIONS = frozenset(
     [
@@ -361,7 +361,7 @@ def _english() -> _Scorer:
 
 @cache
 def _french() -> _Scorer:
-    lines = (_DATA_DIR / "sentiment_fr.tsv").read_text(encoding="utf-8").splitlines()
+    lines = (DATA_DIR / "sentiment_fr.tsv").read_text(encoding="utf-8").splitlines()
     valences = _read_valences(lines, fold=True)
     english = _english().lexicon
     emoticons = {e: english[e] for e in _EMOTICONS if e in english}

@@ -23,11 +23,10 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from monitoring.enrichment import KEYWORD_CODES
+from monitoring.enrichment import DATA_DIR, KEYWORD_CODES
 from monitoring.enrichment.features import Features, features
 from monitoring.enrichment.risk import KeywordMatcher
 
-DATA_DIR = Path(__file__).parent / "data"
 LABELLED_DIR = DATA_DIR / "labelled"
 ARTEFACT = DATA_DIR / "risk_model.json"
 HEADS = (*KEYWORD_CODES, "negative_tone")
