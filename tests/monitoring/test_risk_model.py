@@ -99,11 +99,17 @@ CALM_UNTIL = 8 * 3600 + 50 * 60
 UNHAPPY = {"kim_brews", "amelie_r", "sophie_t"}
 # Misread still, and strict: the test fails when one is read right, so that it leaves this
 # list. A customer's plain recommendation reads like the staff's undisclosed praise of the
-# labelled set ("si vous hésitez", "la meilleure machine").
+# labelled set ("si vous hésitez", "la meilleure machine"). A wary "on verra bien" after an
+# update reads as a complaint: in the labelled set it mostly ends one ("on verra si vous
+# rigolez encore"), and most French posts about an update are unhappy.
 STILL_MISREAD = {
     "Je recommande la #lumora Brew à tous ceux qui hésitent. Meilleur achat de l'année.": (
         "positive",
         ["compliance"],
+    ),
+    "Mise à jour 3.2 lancée sur la #lumora Brew. On verra bien demain matin !": (
+        "negative",
+        ["negative"],
     ),
 }
 
