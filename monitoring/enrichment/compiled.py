@@ -1,11 +1,10 @@
 """Enrichment's hot modules compiled to C by mypyc (`make compile`, part of `make install`).
 
 Every mention a worker stores goes through these modules; compiled, the same code runs about a
-fifth faster (`make bench BENCH=risk_quality` reports which ran). The build goes to .compiled/
+sixth faster (`make bench BENCH=risk_quality` reports which ran). The build goes to .compiled/
 with a stamp of the sources it was built from, and the package (monitoring/enrichment/
 __init__.py) puts it first on its path only while the stamp matches: an edited module is never
 shadowed by an older build, and a machine without a C compiler runs the same modules as Python.
-
 """
 
 from __future__ import annotations
