@@ -81,6 +81,7 @@ APP_ROLE_MODULES = (
     "compliance.roles",
     "incidents.roles",
     "offboarding.roles",
+    "connections.roles",
 )
 
 for _module in APP_ROLE_MODULES:

@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "riskdesk",
     "accounts",
     "offboarding",
+    "connections",
     "policies",
     "compliance",
     "monitoring",
