@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "compliance",
     "monitoring",
     "inbox",
+    "respond",
     "alerting",
     "incidents",
 ]

@@ -235,8 +235,13 @@ class Connector:
     def get(self, path: str, **kwargs) -> httpx.Response:
         return self.request("GET", path, **kwargs)
 
-    def request(self, method: str, path: str, **kwargs) -> httpx.Response:
-        """Send with retries on network faults and 5xx; raise a ConnectorError otherwise."""
+    def request(
+        self, method: str, path: str, *, attempts: int | None = None, **kwargs
+    ) -> httpx.Response:
+        """Send with retries on network faults and 5xx; raise a ConnectorError otherwise.
+
+        `attempts=1` for a write that must not be repeated blindly: its caller decides.
+        """
         config = settings.MONITORING_HTTP
         kwargs.setdefault("timeout", config["timeout"])
         url = self.url(path)
@@ -251,7 +256,7 @@ class Connector:
                 )
             kwargs["extensions"] = {outbound.HOSTS: self.allowed_hosts}
         error: ConnectorError | None = None
-        for attempt in range(config["attempts"]):
+        for attempt in range(attempts or config["attempts"]):
             if attempt:
                 time.sleep(backoff_delay(attempt, config["backoff_base"], config["backoff_cap"]))
             try:

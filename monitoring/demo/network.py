@@ -9,8 +9,10 @@ with fresh ids; each post gets the real time at which it is published.
 
 `MastodonAPI` holds the statuses and answers requests as Mastodon does (tag
 timelines, search, mention notifications, instance; `max_id`/`since_id`/`min_id`/
-`limit` with `Link` headers; rate-limit headers, 429, 401, 404). The test fake
-(tests/fakes/mastodon.py) subclasses it.
+`limit` with `Link` headers; rate-limit headers, 429, 401, 404). It also takes what
+riskdesk sends as the brand: statuses (public replies and direct messages, with
+Mastodon's `Idempotency-Key`), their deletion, and reports, as the account of the token.
+The test fake (tests/fakes/mastodon.py) subclasses it.
 
     python manage.py demo_network --port 8765 --speed 1
 """
@@ -21,17 +23,24 @@ import random
 import re
 import threading
 import time
+import uuid
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
+from django.utils.http import parse_header_parameters
+
 from monitoring.connectors.text import html_to_text
 from monitoring.demo.day import ACCOUNTS, NEW_ACCOUNTS, SCRIPT
 
 DOMAIN = "demo.riskdesk.local"
 PAGE_ARGS = ("max_id", "since_id", "min_id")
+MAX_CHARACTERS = 500  # the instance's statuses.max_characters
+IDEMPOTENCY_SECONDS = 3600  # Mastodon keeps an Idempotency-Key for an hour
+VISIBILITIES = ("public", "unlisted", "private", "direct")
+REPORT_CATEGORIES = ("spam", "legal", "violation", "other")
 
 
 # --- Mastodon JSON ---------------------------------------------------------------------
@@ -146,6 +155,7 @@ def status_json(
     in_reply_to: dict | None = None,
     reblog: dict | None = None,
     counts: tuple[int, int, int] = (0, 0, 0),
+    visibility: str = "public",
 ) -> dict:
     """A status as Mastodon sends it. `text` is rendered to HTML unless `content` is given."""
     if content is None:
@@ -162,7 +172,7 @@ def status_json(
         "content": content,
         "spoiler_text": spoiler_text,
         "sensitive": bool(spoiler_text),
-        "visibility": "public",
+        "visibility": visibility,
         "language": None if reblog else language,
         "in_reply_to_id": in_reply_to["id"] if in_reply_to else None,
         "in_reply_to_account_id": in_reply_to["account"]["id"] if in_reply_to else None,
@@ -224,10 +234,14 @@ class MastodonAPI:
         self._added = 0
         self._hits: dict[tuple[str, int], int] = {}
         self._store_lock = threading.RLock()
+        self.accounts: dict[str, dict] = {}  # by id: every author seen, for reports
+        self.reports: list[dict] = []
+        self._idempotent: dict[tuple[str, str], tuple[float, str]] = {}  # → (when, status id)
 
     def add(self, status: dict) -> dict:
         with self._store_lock:
             self.statuses.append(status)
+            self.accounts[str(status["account"]["id"])] = status["account"]
             self._order[str(status["id"])] = self._added
             self._added += 1
             source = status.get("reblog") or status
@@ -267,7 +281,13 @@ class MastodonAPI:
     # Requests.
 
     def answer(
-        self, method: str, path: str, query: dict[str, list[str]], headers: dict, client: str = ""
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        headers: dict,
+        client: str = "",
+        body: bytes = b"",
     ) -> Answer:
         """One request (header names lower-cased) → status, JSON body, headers."""
         token = _bearer(headers)
@@ -283,7 +303,7 @@ class MastodonAPI:
             ):
                 reply = Answer(401, {"error": "The access token is invalid"})
             elif method != "GET":
-                reply = Answer(405, {"error": "This demo network only reads"})
+                reply = self._write(method, path, _form(headers, body), token, headers)
             else:
                 base = f"http://{headers.get('host', 'localhost')}{path}"
                 reply = self._route(path, query, token, base)
@@ -298,23 +318,30 @@ class MastodonAPI:
             if tag not in self.tags:
                 return Answer(404, {"error": "Record not found"})
             wanted = {tag, *(t.lower() for t in query.get("any[]", []))}
-            items = [s for s in self.statuses if wanted & _tags_of(s)]
+            items = [s for s in self.public() if wanted & _tags_of(s)]
             return self._page(items, query, base)
         if path in ("/api/v2/search", "/api/v1/notifications") and token is None:
             return Answer(401, {"error": "This method requires an authenticated user"})
         if path == "/api/v2/search":
             q = (_arg(query, "q") or "").strip().lower()
             if q.startswith("#"):
-                items = [s for s in self.statuses if q[1:] in _tags_of(s)]
+                items = [s for s in self.public() if q[1:] in _tags_of(s)]
             else:
                 items = [
                     s
-                    for s in self.statuses
+                    for s in self.public()
                     if q and not s["reblog"] and q in html_to_text(s["content"]).lower()
                 ]
             wanted = _arg(query, "type") in (None, "statuses")
             page = self.paginate(items, query) if wanted else []
             return Answer(200, {"accounts": [], "statuses": page, "hashtags": []})
+        if path == "/api/v1/accounts/verify_credentials":
+            return Answer(200, self.me_account())
+        if path.startswith("/api/v1/statuses/"):
+            status = self.find(path.rsplit("/", 1)[1])
+            if status is None or status.get("visibility") == "direct":
+                return Answer(404, {"error": "Record not found"})
+            return Answer(200, status)
         if path == "/api/v1/notifications":
             items = [
                 {
@@ -329,6 +356,110 @@ class MastodonAPI:
             ]
             return self._page(items, query, base)
         return Answer(404, {"error": "Record not found"})
+
+    # What the brand sends: statuses, their deletion, reports.
+
+    def public(self) -> list[dict]:
+        """What timelines and search show: not direct messages nor followers-only posts."""
+        return [s for s in self.statuses if s.get("visibility", "public") in ("public", "unlisted")]
+
+    def me_account(self) -> dict:
+        """The account of the tokens: the brand account whose mentions are listed."""
+        return account_json(self.me, self.me)
+
+    def find(self, status_id: str) -> dict | None:
+        return next((s for s in self.statuses if str(s["id"]) == status_id), None)
+
+    def _write(self, method: str, path: str, form: dict, token, headers: dict) -> Answer:
+        if token is None:
+            return Answer(401, {"error": "The access token is invalid"})
+        if method == "POST" and path == "/api/v1/statuses":
+            return self._post_status(form, token, headers.get("idempotency-key", ""))
+        if method == "DELETE" and path.startswith("/api/v1/statuses/"):
+            return self._delete_status(path.rsplit("/", 1)[1])
+        if method == "POST" and path == "/api/v1/reports":
+            return self._report(form)
+        return Answer(404, {"error": "Record not found"})
+
+    def _post_status(self, form: dict, token: str, key: str) -> Answer:
+        now = self.clock()
+        if key:
+            self._idempotent = {
+                k: v for k, v in self._idempotent.items() if now - v[0] < IDEMPOTENCY_SECONDS
+            }
+            known = self._idempotent.get((token, key))
+            if known is not None and (status := self.find(known[1])) is not None:
+                return Answer(200, status)
+        text = _first(form, "status").strip()
+        visibility = _first(form, "visibility") or "public"
+        if not text:
+            return Answer(422, {"error": "Validation failed: Text can't be blank"})
+        if len(text) > MAX_CHARACTERS:
+            return Answer(
+                422,
+                {"error": f"Validation failed: Text character limit of {MAX_CHARACTERS} exceeded"},
+            )
+        if visibility not in VISIBILITIES:
+            return Answer(422, {"error": "Validation failed: Visibility is not included"})
+        parent = None
+        if _first(form, "in_reply_to_id"):
+            parent = self.find(_first(form, "in_reply_to_id"))
+            if parent is None:
+                return Answer(404, {"error": "Record not found"})
+        status = status_json(
+            id=str((int(now * 1000) << 16) | (uuid.uuid4().int & 0xFFFF)),
+            account=self.me_account(),
+            text=text,
+            created_at=now,
+            language=_first(form, "language") or None,
+            spoiler_text=_first(form, "spoiler_text"),
+            in_reply_to=parent,
+            visibility=visibility,
+        )
+        status["text"] = text  # the source, as Mastodon returns it to its author
+        self.add(status)
+        if key:
+            self._idempotent[(token, key)] = (now, status["id"])
+        return Answer(200, status)
+
+    def _delete_status(self, status_id: str) -> Answer:
+        status = self.find(status_id)
+        if status is None:
+            return Answer(404, {"error": "Record not found"})
+        if status["account"]["id"] != self.me_account()["id"]:
+            return Answer(403, {"error": "This action is not allowed"})
+        with self._store_lock:
+            self.statuses.remove(status)
+            self._order.pop(str(status_id), None)
+        return Answer(200, status | {"text": status.get("text", html_to_text(status["content"]))})
+
+    def _report(self, form: dict) -> Answer:
+        target = self.accounts.get(_first(form, "account_id"))
+        if target is None:
+            return Answer(404, {"error": "Record not found"})
+        comment = _first(form, "comment")
+        category = _first(form, "category") or "other"
+        if len(comment) > 1000:
+            return Answer(422, {"error": "Validation failed: Comment is too long"})
+        if category not in REPORT_CATEGORIES:
+            return Answer(422, {"error": "Validation failed: Category is not included in the list"})
+        status_ids = [i for i in form.get("status_ids[]", []) + form.get("status_ids", []) if i]
+        if any(self.find(i) is None for i in status_ids):
+            return Answer(422, {"error": "Validation failed: Status ids are not valid"})
+        report = {
+            "id": str(len(self.reports) + 1),
+            "action_taken": False,
+            "action_taken_at": None,
+            "category": category,
+            "comment": comment,
+            "forwarded": _first(form, "forward") in ("true", "1"),
+            "created_at": iso(self.clock()),
+            "status_ids": status_ids or None,
+            "rule_ids": None,
+            "target_account": target,
+        }
+        self.reports.append(report)
+        return Answer(200, report)
 
     def _page(self, items: list[dict], query: dict, base: str) -> Answer:
         page = self.paginate(items, query)
@@ -371,6 +502,26 @@ class MastodonAPI:
 def _arg(query: dict[str, list[str]], name: str) -> str | None:
     values = query.get(name)
     return values[0] if values else None
+
+
+def _first(form: dict[str, list[str]], name: str) -> str:
+    values = form.get(name)
+    return str(values[0]) if values else ""
+
+
+def _form(headers: dict, body: bytes) -> dict[str, list[str]]:
+    """A request's parameters as Mastodon reads them: form-encoded or JSON."""
+    content_type, _params = parse_header_parameters(headers.get("content-type") or "")
+    text = body.decode("utf-8", "replace")
+    if content_type == "application/json":
+        try:
+            data = json.loads(text or "{}")
+        except ValueError:
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {k: [str(x) for x in (v if isinstance(v, list) else [v])] for k, v in data.items()}
+    return parse_qs(text, keep_blank_values=True)
 
 
 def _bearer(headers: dict) -> str | None:
@@ -466,8 +617,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        body = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)
         reply = self.server.network.answer(
             self.command,
@@ -475,6 +625,7 @@ class _Handler(BaseHTTPRequestHandler):
             parse_qs(parts.query, keep_blank_values=True),
             {name.lower(): value for name, value in self.headers.items()},
             client=self.client_address[0],
+            body=body,
         )
         payload = json.dumps(reply.body).encode()
         try:

@@ -59,7 +59,9 @@ class Fault:
     """What the next `times` requests get instead of the real answer.
 
     `delay` alone (no status) delays the real answer: longer than the client's
-    timeout, it is a timeout. `status` with `body` and `headers` replaces it.
+    timeout, it is a timeout. With `after`, the request is handled first and the answer
+    delayed: the network accepted a post whose answer the client never saw.
+    `status` with `body` and `headers` replaces the answer.
     `match` limits the fault to requests whose path contains it.
     """
 
@@ -70,6 +72,7 @@ class Fault:
     times: int = 1
     content_type: str = "application/json; charset=utf-8"
     match: str = ""
+    after: bool = False
 
 
 GARBAGE = b'{"data": [{"id": "1", "text": "cut in the midd'
@@ -170,11 +173,18 @@ class FakeServer:
         with self._lock:
             self.requests.append(request)
         fault = self._take_fault(request)
+        if fault is not None and fault.after:
+            reply = self._handled(request)
+            time.sleep(fault.delay)
+            return reply
         if fault is not None:
             if fault.delay:
                 time.sleep(fault.delay)
             if fault.status is not None:
                 return Reply(fault.status, fault.body, fault.headers, fault.content_type)
+        return self._handled(request)
+
+    def _handled(self, request: Request) -> Reply:
         try:
             return self.handle(request)
         except Exception as exc:  # a bug in a fake must show, not hang the client

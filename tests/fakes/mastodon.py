@@ -31,7 +31,9 @@ class FakeMastodon(FakeServer, MastodonAPI):
         self._serial = 0
 
     def handle(self, request) -> Reply:
-        answer = self.answer(request.method, request.path, request.query, request.headers)
+        answer = self.answer(
+            request.method, request.path, request.query, request.headers, body=request.body
+        )
         return Reply(answer.status, answer.body, answer.headers)
 
     # --- What tests add -----------------------------------------------------------
