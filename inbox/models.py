@@ -4,6 +4,8 @@ The mentions themselves (status, assignee, priority, due times) are monitoring's
 tables kept their monitoring_* names when the inbox became its own app.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -25,6 +27,7 @@ class MentionEvent(models.Model):
         REPLY = "reply", _("Reply")
         ESCALATED = "escalated", _("Escalated")
         WATCHLIST = "watchlist", _("Author watched")
+        MODERATED = "moderated", _("Moderated on the network")
 
     mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -71,11 +74,22 @@ class ReplyTemplate(models.Model):
         return f"{self.name} ({self.language})"
 
 
-class MentionReply(models.Model):
-    """A reply the team wrote to a mention and recorded as sent.
+class ReplyState(models.TextChoices):
+    RECORDED = "recorded", _("Recorded as sent by hand")
+    QUEUED = "queued", _("Waiting to be sent")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    DELETED = "deleted", _("Deleted from the network")
 
-    Publishing through the networks' APIs is not wired yet: `inbox.publishing`
-    is the seam; today the person posts it on the network and riskdesk records it.
+
+class MentionReply(models.Model):
+    """A reply the team wrote to a mention: the outbox entry, then the network's post.
+
+    Saved first (queued), then sent by a worker through the publisher of its connected
+    account (respond.services): `key` is the idempotency key every attempt sends, so a
+    retry after a timeout never posts twice. A reply with no account was posted by the
+    person themself and only recorded here (state recorded).
     """
 
     mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="replies")
@@ -93,15 +107,56 @@ class MentionReply(models.Model):
     )
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     publisher = models.CharField(_("sent through"), max_length=32, default="recorded")
+    account = models.ForeignKey(
+        "connections.ConnectedAccount",
+        verbose_name=_("sent as"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replies",
+    )
+    statement = models.ForeignKey(
+        "incidents.HoldingStatement",
+        verbose_name=_("holding statement"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replies",
+        help_text=_("The statement legal cleared that lets this reply through a freeze."),
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=ReplyState.choices, default=ReplyState.RECORDED
+    )
+    key = models.UUIDField(_("idempotency key"), default=uuid.uuid4, unique=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    network_id = models.CharField(_("id on the network"), max_length=255, blank=True)
+    network_url = models.URLField(_("link on the network"), max_length=1000, blank=True)
+    answer = models.JSONField(_("the network's answer"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    seen_at = models.DateTimeField(_("came back through the stream"), null=True, blank=True)
 
     class Meta:
         db_table = "monitoring_mentionreply"
         ordering = ["-drafted_at", "-id"]
         verbose_name = _("reply")
         verbose_name_plural = _("replies")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="reply_outbox_due",
+                condition=models.Q(state__in=["queued", "sending"]),
+            ),
+            models.Index(fields=["network_id"], name="reply_network_id"),
+        ]
 
     def __str__(self):
         return f"reply to mention {self.mention_id}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state in (ReplyState.QUEUED, ReplyState.SENDING)
 
 
 class SavedView(models.Model):

@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
 from inbox.models import MentionEvent, MentionReply, ReplyTemplate, SavedView
-from inbox.publishing import publisher_for
 from inbox.selectors import VIEWING_SECONDS, Targets, viewers_key
 from monitoring import services as monitoring_services
 from monitoring.models import (
@@ -267,12 +266,20 @@ def template_body_check(body: str) -> str:
 
 @transaction.atomic
 def mention_reply(
-    *, actor, mention: Mention, body: str, template: ReplyTemplate | None = None
+    *,
+    actor,
+    mention: Mention,
+    body: str,
+    template: ReplyTemplate | None = None,
+    account=None,
+    private: bool = False,
+    statement=None,
 ) -> MentionReply:
-    """Record a reply as sent by `actor` (see inbox.publishing for the network seam).
+    """Send a reply as the connected `account` (respond.services: saved, then sent by a
+    worker), or, without one, record a reply the person posted on the network themself.
 
-    A template that moves the conversation to private messages leaves the mention
-    waiting for the author's private message.
+    A private message, or a template that moves the conversation to private messages,
+    leaves the mention waiting for the author's private message.
     """
     _check(actor, [mention])
     body = (body or "").strip()
@@ -280,9 +287,19 @@ def mention_reply(
         raise ValidationError({"body": _("Write the reply.")})
     if len(body) > 10_000:
         raise ValidationError({"body": _("A reply has at most 10,000 characters.")})
-    private = bool(template and template.moves_to_private)
-    publisher = publisher_for(mention)
-    publisher.send(mention=mention, body=body, private=private)
+    private = private or bool(template and template.moves_to_private)
+    if account is not None:
+        from respond.services import reply_queue
+
+        return reply_queue(
+            actor=actor,
+            mention=mention,
+            body=body,
+            account=account,
+            private=private,
+            template=template,
+            statement=statement,
+        )
     now = timezone.now()
     reply = MentionReply.objects.create(
         mention=mention,
@@ -293,7 +310,6 @@ def mention_reply(
         drafted_at=now,
         sent_by=actor,
         sent_at=now,
-        publisher=publisher.name,
     )
     before = {"status": mention.status, "first_response_at": mention.first_response_at}
     mention.first_response_at = mention.first_response_at or now

@@ -92,9 +92,10 @@ COLUMN_TYPES = [
 ]  # fmt: skip
 
 
-def register_step(step: Step) -> None:
+def register_step(step: Step, *, first: bool = False) -> None:
+    """`first`: before the others (a step that takes mentions out of the batch)."""
     if step not in _steps:
-        _steps.append(step)
+        _steps.insert(0, step) if first else _steps.append(step)
 
 
 def register_on_store(hook: OnStore, *, on_routing: bool = False) -> None:
@@ -206,9 +207,9 @@ def ingest(
             stored = [(pk, fresh[key]) for key, pk in inserted]
             for hook in _on_store:
                 hook(stored)
-        # What the unique constraint refused was stored before: a duplicate.
+        # What the unique constraint refused, or a step took out, was stored before: a duplicate.
         stored_keys = set(result.stored)
-        result.duplicates.extend(m.key for m in new if m.key not in stored_keys)
+        result.duplicates.extend(m.key for m in fresh.values() if m.key not in stored_keys)
         if stream is not None:
             _advance(stream, cursor, found=len(result.ids), claim_token=claim_token)
     return result

@@ -7,4 +7,8 @@ class RespondConfig(AppConfig):
     verbose_name = _("Respond")
 
     def ready(self):
+        from monitoring import pipeline
         from respond import permissions  # noqa: F401  (declares the actions)
+        from respond.services import sent_replies_match
+
+        pipeline.register_step(sent_replies_match, first=True)

@@ -379,6 +379,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": HEARTBEAT_INTERVAL.total_seconds(),
         "options": {"expires": HEARTBEAT_INTERVAL.total_seconds()},
     },
+    # The outbox's sweep: replies due for a retry, or held by a worker that died.
+    "send-due-replies": {
+        "task": "respond.tasks.send_due_replies",
+        "schedule": 30.0,
+        "options": {"expires": 30.0},
+    },
     "send-due-notifications": {
         "task": "alerting.tasks.send_due_notifications",
         "schedule": 10.0,

@@ -6,6 +6,10 @@
 - every post carries `Idempotency-Key`: Mastodon answers a repeated key (for an hour,
   per account) with the status it already made, so a retry never posts twice;
 - `DELETE /api/v1/statuses/:id` deletes the brand's own reply;
+
+riskdesk names Mastodon posts by URI (monitoring.connectors.mastodon), the same on every
+instance; the API wants the instance's own id, which the mention's payload carries (for
+the brand's own posts, the last part of their URI).
 - `POST /api/v1/reports` reports an account (and the statuses shown as evidence) to its
   instance's moderators; `forward` sends it on to a remote account's own instance.
 Mastodon has no way to hide someone else's reply.
@@ -49,18 +53,20 @@ class MastodonPublisher(Publisher, MastodonConnector):
         return None  # never needed: the Idempotency-Key makes a repeated send harmless
 
     def delete(self, *, network_id: str) -> Done:
-        response = self.write("DELETE", f"/api/v1/statuses/{network_id}", headers=self._auth())
+        local_id = network_id.rstrip("/").rsplit("/", 1)[-1]
+        response = self.write("DELETE", f"/api/v1/statuses/{local_id}", headers=self._auth())
         answer = _kept(self.parse_json(response))
         return Done(f"Mastodon deleted status {network_id}.", answer)
 
     def report(self, *, mention, comment: str) -> Done:
-        account = (mention.raw or {}).get("account") or {}
+        status = _status(mention)
+        account = status.get("account") or {}
         account_id = str(account.get("id") or "")
         if not account_id:
             raise PermanentError("The mention does not carry the Mastodon account id to report.")
         form = {
             "account_id": account_id,
-            "status_ids[]": [mention.external_id],
+            "status_ids[]": [str(status.get("id") or "")],
             "comment": comment[:1000],
             "category": "other",
             "forward": "true" if "@" in str(account.get("acct", "")) else "false",
@@ -76,7 +82,10 @@ class MastodonPublisher(Publisher, MastodonConnector):
     # --- Helpers ------------------------------------------------------------------------
 
     def _post(self, mention, body: str, key: str, *, visibility: str) -> Sent:
-        form = {"status": body, "in_reply_to_id": mention.external_id, "visibility": visibility}
+        local_id = str(_status(mention).get("id") or "")
+        if not local_id:
+            raise PermanentError("The mention does not carry the Mastodon id of the post.")
+        form = {"status": body, "in_reply_to_id": local_id, "visibility": visibility}
         if mention.language:
             form["language"] = mention.language
         headers = self._auth() | {"Idempotency-Key": key}
@@ -85,7 +94,7 @@ class MastodonPublisher(Publisher, MastodonConnector):
         if not isinstance(status, dict) or not status.get("id"):
             raise self.malformed(response, "a status without an id")
         link = str(status.get("url") or status.get("uri") or "")
-        return Sent(str(status["id"]), link, _kept(status))
+        return Sent(str(status.get("uri") or status["id"]), link, _kept(status))
 
     def _auth(self) -> dict:
         token = self.secret.get("access_token")
@@ -110,6 +119,14 @@ class MastodonPublisher(Publisher, MastodonConnector):
         if response.status_code == 422:
             return PermanentError(f"Mastodon refused the post (422: {reason}).", **kwargs)
         return super().error_for(response)
+
+
+def _status(mention) -> dict:
+    """The post as the polled instance sent it: a notification's status, a boost's original."""
+    raw = mention.raw if isinstance(mention.raw, dict) else {}
+    status = raw.get("status") if isinstance(raw.get("status"), dict) else raw
+    original = status.get("reblog") if isinstance(status.get("reblog"), dict) else status
+    return original
 
 
 def _kept(status) -> dict:

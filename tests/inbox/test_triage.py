@@ -558,21 +558,11 @@ def test_an_empty_or_huge_reply_is_refused(social_user, body, message):
     assert _written() == (0, 0)
 
 
-def test_replies_go_through_the_publishing_seam(social_user, monkeypatch):
-    sent = []
-
-    class Fake:
-        name = "fake-network"
-
-        def send(self, *, mention, body, private):
-            sent.append((mention.pk, body, private))
-            return "net-1"
-
-    monkeypatch.setattr(services, "publisher_for", lambda mention: Fake())
+def test_a_reply_without_a_connected_account_is_recorded_as_posted_by_hand(social_user):
     mention = MentionFactory()
     reply = services.mention_reply(actor=social_user, mention=mention, body="Hello")
-    assert sent == [(mention.pk, "Hello", False)]
-    assert reply.publisher == "fake-network"
+    assert (reply.state, reply.publisher, reply.account) == ("recorded", "recorded", None)
+    assert reply.sent_at is not None
 
 
 # --- Watchlist and impersonators -------------------------------------------------------------

@@ -34,7 +34,7 @@ def greg(mastodon):
     status = mastodon.post("Does the #acme kettle work offline?", account=author)
     return MentionFactory(
         platform="mastodon",
-        external_id=status["id"],
+        external_id=status["uri"],
         author_handle="@greg@fosstodon.example",
         language="en",
         raw=status,
@@ -44,8 +44,9 @@ def greg(mastodon):
 def test_a_reply_is_posted_in_the_thread_as_the_brand(mastodon, publisher, greg):
     sent = publisher.reply(mention=greg, body="Yes, local mode works offline.", key="k1")
 
-    posted = mastodon.find(sent.network_id)
-    assert posted["in_reply_to_id"] == greg.external_id
+    posted = mastodon.find(sent.answer["id"])
+    assert sent.network_id == posted["uri"]
+    assert posted["in_reply_to_id"] == greg.raw["id"]
     assert posted["visibility"] == "public"
     assert posted["account"]["acct"] == "acme"
     assert posted["text"] == "Yes, local mode works offline."
@@ -56,7 +57,7 @@ def test_a_reply_is_posted_in_the_thread_as_the_brand(mastodon, publisher, greg)
 def test_a_private_message_is_direct_and_names_the_author(mastodon, publisher, greg):
     sent = publisher.message(mention=greg, body="Could you send us your order number?", key="k2")
 
-    posted = mastodon.find(sent.network_id)
+    posted = mastodon.find(sent.answer["id"])
     assert posted["visibility"] == "direct"
     assert posted["text"].startswith("@greg@fosstodon.example ")
     assert posted not in mastodon.public()
@@ -81,7 +82,7 @@ def test_a_timeout_after_the_network_accepted_is_transient_and_the_retry_finds_t
     retried = publisher.reply(mention=greg, body="Sorry about that.", key="k3")
 
     assert sum(1 for s in mastodon.statuses if s.get("text") == "Sorry about that.") == 1
-    assert mastodon.find(retried.network_id)["text"] == "Sorry about that."
+    assert mastodon.find(retried.answer["id"])["text"] == "Sorry about that."
 
 
 def test_length_counts_links_and_remote_mentions_as_mastodon_does(publisher):
@@ -124,8 +125,8 @@ def test_the_brand_deletes_its_own_reply_but_not_others(mastodon, publisher, gre
 
     done = publisher.delete(network_id=sent.network_id)
 
-    assert mastodon.find(sent.network_id) is None
-    assert sent.network_id in done.summary
+    assert mastodon.find(sent.answer["id"]) is None
+    assert sent.answer["id"] in done.summary
     with pytest.raises(PermanentError, match="403"):
         publisher.delete(network_id=greg.external_id)
 
@@ -135,7 +136,7 @@ def test_a_report_reaches_the_moderators_with_the_evidence(mastodon, publisher, 
 
     report = mastodon.reports[-1]
     assert report["target_account"]["acct"] == "greg@fosstodon.example"
-    assert report["status_ids"] == [greg.external_id]
+    assert report["status_ids"] == [greg.raw["id"]]
     assert report["forwarded"] is True  # a remote account: its own instance is told too
     assert done.answer["id"] == report["id"]
 
