@@ -82,6 +82,7 @@ APP_ROLE_MODULES = (
     "incidents.roles",
     "offboarding.roles",
     "connections.roles",
+    "respond.roles",
 )
 
 for _module in APP_ROLE_MODULES:

@@ -70,6 +70,9 @@ class ReplyForm(forms.Form):
         label=_("Template"), queryset=ReplyTemplate.objects.filter(is_active=True), required=False
     )
     body = forms.CharField(label=_("Reply"), widget=forms.Textarea(attrs={"rows": 4}))
+    account = forms.IntegerField(required=False)  # a connected account the person may act as
+    private = forms.BooleanField(label=_("Send as a private message"), required=False)
+    statement = forms.IntegerField(required=False)  # a holding statement legal cleared
 
 
 class SavedViewForm(forms.ModelForm):

@@ -32,6 +32,7 @@ from inbox.selectors import (
 from inbox.services import viewing_mark
 from monitoring.dashboard import risk_band
 from monitoring.models import Mention, MentionStatus, Priority
+from respond import selectors as respond
 from riskdesk.permissions import can, require
 
 CHANGED_SHOWN = 100
@@ -212,7 +213,10 @@ def _panel_context(request, mention: Mention, **extra) -> dict:
             for r in mention.risk_reasons or []
         ],
         "events": mention.events.select_related("actor")[:50],
-        "replies": mention.replies.select_related("sent_by")[:20],
+        "replies": mention.replies.select_related("sent_by", "account")[:20],
+        "send_as": respond.accounts_for(user, mention) if can(user, "mention.triage") else [],
+        "statements": respond.cleared_statements() if can(user, "mention.triage") else [],
+        "can_moderate": can(user, "mention.moderate"),
         "author_mentions": author_mentions,
         "thread": selectors.thread_of(mention, visible),
         "incidents": incidents_for_mention([mention.pk]).get(mention.pk, []),
@@ -393,22 +397,39 @@ def mention_note(request, pk):
 @login_required
 @require_POST
 def mention_reply(request, pk):
+    """Send a reply as a connected account (queued, then sent), or record one sent by hand."""
     mention = _mention_or_404(request, pk)
     form = ReplyForm(request.POST)
     error = None
     if form.is_valid():
+        data = form.cleaned_data
         try:
             services.mention_reply(
                 actor=request.user,
                 mention=mention,
-                body=form.cleaned_data["body"],
-                template=form.cleaned_data["template"],
+                body=data["body"],
+                template=data["template"],
+                account=chosen_account(request.user, mention, data["account"]),
+                private=data["private"],
+                statement=respond.cleared_statements().filter(pk=data["statement"]).first()
+                if data["statement"]
+                else None,
             )
         except ValidationError as exc:
             error = _error_text(exc)
     else:
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
     return _after_action(request, mention, error=error)
+
+
+def chosen_account(user, mention, account_id):
+    """The account picked in the form, among those the person may act as; None: by hand."""
+    if not account_id:
+        return None
+    for account in respond.accounts_for(user, mention):
+        if account.pk == account_id:
+            return account
+    raise ValidationError(_("You may not send as this account."))
 
 
 @login_required

@@ -13,10 +13,11 @@ A reply is saved first (`reply_queue`, state queued) and sent after the commit b
   asked again; for the others an attempt after one whose outcome is unknown first looks for
   the post (`find_sent`). An attempt claims the reply for `LEASE`: a worker killed between
   the network's answer and the database write leaves it "sending", and the sweep
-  (`replies_due`) takes it up again once the lease is over, through the same path;
+  (respond.selectors.replies_due) takes it up again once the lease is over, the same way;
 - **retries**: timeouts, 5xx and unreadable answers are retried with backoff up to
-  `MAX_ATTEMPTS`, a rate limit when the network says; a refusal (a revoked token, a
-  deleted post, a text the network rejects) fails at once with the network's words.
+  `MAX_ATTEMPTS`, a rate limit when the network says (the sweep sends them when due);
+  a refusal (a revoked token, a deleted post, a text the network rejects) fails at once
+  with the network's words.
 
 Sent, the reply is the mention's first response (its SLA clock stops at the send) and a
 line of its history; when the brand's post comes back through a stream it is matched to
@@ -32,7 +33,6 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,9 +48,10 @@ from monitoring.connectors.base import (
 )
 from monitoring.models import Mention, MentionStatus
 from respond.models import ModerationAction
-from respond.publishers import get_publisher, publishes
+from respond.publishers import get_publisher
 from respond.publishers.base import NotSupported, Sent
 from riskdesk.audit import audit_record
+from riskdesk.jobs import enqueue_on_commit
 from riskdesk.permissions import can, require
 
 logger = logging.getLogger(__name__)
@@ -62,14 +63,6 @@ CLOSED = (MentionStatus.RESOLVED, MentionStatus.IGNORED)
 
 
 # --- The gates ------------------------------------------------------------------------
-
-
-def accounts_for(user, mention: Mention) -> list[ConnectedAccount]:
-    """The connected accounts `user` may reply to `mention` as, on its network."""
-    accounts = ConnectedAccount.objects.filter(
-        Q(platform=mention.platform) | Q(kind=mention.platform), brand_account__isnull=False
-    ).select_related("brand_account")
-    return [a for a in accounts if publishes(a.kind) and can(user, "connected_account.act", a)]
 
 
 def _publisher_class(account: ConnectedAccount):
@@ -174,14 +167,13 @@ def reply_queue(
         target=mention,
         after={"reply": reply.pk, "account": account.pk, "private": private},
     )
-    transaction.on_commit(lambda: _enqueue(reply.pk))
+    _enqueue(reply.pk)
     return reply
 
 
-def _enqueue(reply_id: int, countdown: float | None = None) -> None:
-    from respond.tasks import send_reply
-
-    send_reply.apply_async((reply_id,), countdown=countdown)
+def _enqueue(reply_id: int) -> None:
+    """An attempt after the commit; the beat sweep (`replies_due`) covers a lost one."""
+    enqueue_on_commit("respond.tasks.send_reply", (reply_id,), robust=True)
 
 
 def _claim(reply_id: int) -> tuple[MentionReply, bool] | None:
@@ -270,10 +262,7 @@ def _retry(reply: MentionReply, error: str, at=None) -> MentionReply:
         state=ReplyState.QUEUED, next_attempt_at=when, claimed_until=None, error=error
     )
     reply.refresh_from_db()
-    transaction.on_commit(
-        lambda: _enqueue(reply.pk, countdown=max(0.0, (when - now).total_seconds()))
-    )
-    return reply
+    return reply  # the sweep sends it again once `when` has come
 
 
 @transaction.atomic
@@ -342,19 +331,6 @@ def _record_sent(reply: MentionReply, sent: Sent) -> MentionReply:
     return reply
 
 
-def replies_due() -> list[int]:
-    """Replies whose attempt is due, or whose worker died holding them (the sweep)."""
-    now = timezone.now()
-    return list(
-        MentionReply.objects.filter(
-            Q(state=ReplyState.QUEUED, next_attempt_at__lte=now)
-            | Q(state=ReplyState.SENDING, claimed_until__lt=now)
-        )
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:500]
-    )
-
-
 @transaction.atomic
 def reply_retry(*, actor, reply: MentionReply) -> MentionReply:
     """Send a failed reply again, after the person fixed what stopped it."""
@@ -372,7 +348,7 @@ def reply_retry(*, actor, reply: MentionReply) -> MentionReply:
     audit_record(
         actor=actor, verb="mention.reply_retry", target=reply.mention, after={"reply": reply.pk}
     )
-    transaction.on_commit(lambda: _enqueue(reply.pk))
+    _enqueue(reply.pk)
     return reply
 
 

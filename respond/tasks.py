@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from respond import services
+from respond import selectors, services
 
 
 @shared_task(ignore_result=True)
@@ -13,5 +13,5 @@ def send_reply(reply_id: int):
 @shared_task(ignore_result=True)
 def send_due_replies():
     """Beat's sweep: retries whose time has come, replies whose worker died or task was lost."""
-    for reply_id in services.replies_due():
+    for reply_id in selectors.replies_due():
         send_reply.delay(reply_id)

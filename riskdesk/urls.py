@@ -11,6 +11,7 @@ import incidents.urls
 import monitoring.urls
 import offboarding.urls
 import policies.urls
+import respond.urls
 from accounts.api import ApiTokenView
 from monitoring.api import IngestView, MetaWebhookView
 from riskdesk import views
@@ -38,6 +39,7 @@ HOMES = (
     monitoring.urls,
     alerting.urls,
     inbox.urls,
+    respond.urls,
     offboarding.urls,
     policies.urls,
     compliance.urls,

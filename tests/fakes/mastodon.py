@@ -15,7 +15,8 @@ the demo answer alike. Tests add statuses with `post()` and `boost()`; the token
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from monitoring.demo.network import DOMAIN, MastodonAPI, account_json, status_json
+from monitoring.demo.mastodon import DOMAIN, account_json, status_json
+from monitoring.demo.network import MastodonAPI
 from tests.fakes.base import FakeServer, Reply
 
 STATUS_ARGS = {"content", "language", "spoiler_text", "in_reply_to", "reblog", "counts"}

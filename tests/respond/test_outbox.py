@@ -13,7 +13,7 @@ from incidents.models import HoldingStatement
 from monitoring.connectors.mastodon import MastodonConnector
 from monitoring.models import Mention
 from monitoring.pipeline import ingest
-from respond import services
+from respond import selectors, services
 from riskdesk.models import AuditEvent
 from tests.fakes.base import Fault
 from tests.fakes.mastodon import FakeMastodon
@@ -34,9 +34,7 @@ def mastodon():
 def queued(monkeypatch):
     """The attempts queued after commit, instead of a broker."""
     calls = []
-    monkeypatch.setattr(
-        services, "_enqueue", lambda pk, countdown=None: calls.append((pk, countdown))
-    )
+    monkeypatch.setattr(services, "_enqueue", calls.append)
     return calls
 
 
@@ -80,12 +78,11 @@ def _posted(mastodon, text):
 
 
 def test_a_reply_is_saved_then_sent_once_and_is_the_first_response(
-    mastodon, support, greg, social_user, queued, django_capture_on_commit_callbacks
+    mastodon, support, greg, social_user, queued
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        reply = _reply(social_user, greg, support)
+    reply = _reply(social_user, greg, support)
     assert reply.state == ReplyState.QUEUED
-    assert queued == [(reply.pk, None)]
+    assert queued == [reply.pk]
     assert not _posted(mastodon, "sorry.")
 
     sent = services.reply_send(reply.pk)
@@ -142,11 +139,11 @@ def test_a_worker_killed_between_the_answer_and_the_write_never_posts_twice(
     held = MentionReply.objects.get(pk=reply.pk)
     assert held.state == ReplyState.SENDING
     assert len(_posted(mastodon, "sorry.")) == 1
-    assert reply.pk not in services.replies_due()  # the lease still runs
+    assert reply.pk not in selectors.replies_due()  # the lease still runs
     assert services.reply_send(reply.pk) is None  # nobody else takes it meanwhile
 
     MentionReply.objects.filter(pk=reply.pk).update(claimed_until=timezone.now() - timedelta(1))
-    assert services.replies_due() == [reply.pk]
+    assert selectors.replies_due() == [reply.pk]
     done = services.reply_send(reply.pk)
 
     assert done.state == ReplyState.SENT
@@ -178,19 +175,24 @@ def test_server_errors_back_off_then_give_up(mastodon, support, greg, social_use
     assert not _posted(mastodon, "sorry.")
 
 
-def test_a_rate_limit_waits_until_the_network_says(
-    mastodon, support, greg, social_user, queued, django_capture_on_commit_callbacks
-):
+def test_a_rate_limit_waits_until_the_network_says(mastodon, support, greg, social_user, queued):
     reply = _reply(social_user, greg, support)
-    mastodon.inject(Fault(status=429, body={"error": "Too many requests"}, match="/statuses"))
+    reset = "2030-01-01T00:00:00.000000Z"
+    mastodon.inject(
+        Fault(
+            status=429,
+            body={"error": "Too many requests"},
+            headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset},
+            match="/statuses",
+        )
+    )
 
-    with django_capture_on_commit_callbacks(execute=True):
-        waiting = services.reply_send(reply.pk)
+    waiting = services.reply_send(reply.pk)
 
     assert waiting.state == ReplyState.QUEUED
     assert "rate limit" in waiting.error
-    assert queued[-1][0] == reply.pk
-    assert queued[-1][1] > 0
+    assert waiting.next_attempt_at.year == 2030
+    assert reply.pk not in selectors.replies_due()
 
 
 # --- The gates --------------------------------------------------------------------------

@@ -19,6 +19,7 @@ HOMES = [
     "offboarding",
     "monitoring",
     "inbox",
+    "respond",
     "alerting",
     "incidents",
     "compliance",

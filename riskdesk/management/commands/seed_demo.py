@@ -8,11 +8,13 @@ from incidents.demo import seed_incidents
 from monitoring.demo import seed_monitoring
 from offboarding.demo import seed_offboarding
 from policies.demo import seed_policies
+from respond.demo import seed_respond
 
 # In order: each part may use what the ones before it created.
 PARTS = [
     ("people and teams", seed_people_and_teams),
     ("monitoring", seed_monitoring),
+    ("connected accounts", seed_respond),
     ("rules and channels", seed_alerting),
     # After the rules, which tag and route it; the demo stream's ordinary day before now.
     ("stream history", seed_spike_history),
