@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from inbox import selectors, services
 from inbox.filters import InboxFilter
+from inbox.models import MentionReply
 from inbox.selectors import visible_teams
 from monitoring.models import Mention, MentionStatus, Priority
 from riskdesk.rest import ActionPermission, IdListField
@@ -161,6 +162,40 @@ def apply_changes(actor, mentions: list[Mention], data: dict) -> None:
             services.mention_note_add(actor=actor, mention=mention, text=data["note"])
 
 
+class ThreadPostSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Mention
+        fields = ["id", "external_id", "parent_id", "author_handle", "text", "url", "published_at"]
+        read_only_fields = fields
+
+
+class BrandReplySerializer(serializers.ModelSerializer):
+    account = serializers.StringRelatedField()
+
+    class Meta:
+        model = MentionReply
+        fields = [
+            "id",
+            "account",
+            "body",
+            "private",
+            "state",
+            "network_id",
+            "network_url",
+            "error",
+            "drafted_at",
+            "sent_at",
+        ]
+        read_only_fields = fields
+
+
+class ThreadSerializer(serializers.Serializer):
+    chain = ThreadPostSerializer(many=True, help_text="The root and the parents, oldest first.")
+    sent = BrandReplySerializer(many=True, help_text="The brand's replies to this mention.")
+    replies = ThreadPostSerializer(many=True, help_text="The rest of the thread, oldest first.")
+    more = serializers.IntegerField(help_text="Posts of the thread not listed.")
+
+
 class MentionViewSet(viewsets.GenericViewSet):
     """Stored mentions, newest first, with the inbox's filters.
 
@@ -175,6 +210,7 @@ class MentionViewSet(viewsets.GenericViewSet):
         "retrieve": "mention.view",
         "partial_update": "mention.triage",
         "bulk": "mention.triage",
+        "thread": "mention.view",
     }
     filterset_class = InboxFilter
     http_method_names = ["get", "patch", "post", "head", "options"]
@@ -194,6 +230,17 @@ class MentionViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         mention = get_object_or_404(self.get_queryset(), pk=pk)
         return Response(self.get_serializer(mention).data)
+
+    @extend_schema(responses=ThreadSerializer)
+    @action(detail=True, methods=["get"])
+    def thread(self, request, pk=None):
+        """The conversation, as the panel shows it: what the caller may see of the thread
+        and the brand's replies to this mention, with their state on the network."""
+        mention = get_object_or_404(self.get_queryset(), pk=pk)
+        thread = selectors.thread_of(mention, Mention.objects.visible_to(request.user))
+        sent = mention.replies.select_related("account").order_by("drafted_at", "pk")
+        data = {"chain": thread.chain, "sent": sent, "replies": thread.replies, "more": thread.more}
+        return Response(ThreadSerializer(data).data)
 
     @extend_schema(request=MentionChangeSerializer, responses=MentionSerializer)
     def partial_update(self, request, pk=None):

@@ -17,6 +17,7 @@ The test fake (tests/fakes/mastodon.py) subclasses it.
     python manage.py demo_network --port 8765 --speed 1
 """
 
+import html
 import json
 import random
 import re
@@ -52,8 +53,9 @@ REPORT_CATEGORIES = ("spam", "legal", "violation", "other")
 @dataclass
 class Answer:
     status: int
-    body: object
+    body: object  # JSON, or the text of an HTML page
     headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json; charset=utf-8"
 
 
 class MastodonAPI:
@@ -150,6 +152,15 @@ class MastodonAPI:
                 reply = Answer(401, {"error": "The access token is invalid"})
             elif method != "GET":
                 reply = self._write(method, path, _form(headers, body), token, headers)
+                origin = f"http://{headers.get('host', 'localhost')}"
+                if (
+                    reply.status == 200
+                    and isinstance(reply.body, dict)
+                    and "visibility" in reply.body
+                ):
+                    reply.body = self._served_from(reply.body, origin)
+            elif path == "/" or path.startswith("/@"):
+                reply = self._web(path)
             else:
                 base = f"http://{headers.get('host', 'localhost')}{path}"
                 reply = self._route(path, query, token, base)
@@ -202,6 +213,25 @@ class MastodonAPI:
             ]
             return self._page(items, query, base)
         return Answer(404, {"error": "Record not found"})
+
+    # The instance's web pages: the public timeline and one status, to see what was posted.
+
+    def _web(self, path: str) -> Answer:
+        if path == "/":
+            shown = [s for s in self.public() if not s.get("reblog")][-40:][::-1]
+            return Answer(200, _page(self.title, shown), content_type="text/html; charset=utf-8")
+        status = self.find(path.rstrip("/").rsplit("/", 1)[-1])
+        if status is None or status.get("visibility") == "direct":
+            page = _page("Not found", [], "This post does not exist or is not public.")
+            return Answer(404, page, content_type="text/html; charset=utf-8")
+        return Answer(200, _page(self.title, [status]), content_type="text/html; charset=utf-8")
+
+    @staticmethod
+    def _served_from(status: dict, origin: str) -> dict:
+        """The brand's post with its link on this server, where its web page is (the demo
+        instance's domain does not resolve); the stored post keeps Mastodon's."""
+        username = status["account"]["username"]
+        return status | {"url": f"{origin}/@{username}/{status['id']}"}
 
     # What the brand sends: statuses, their deletion, reports.
 
@@ -350,6 +380,24 @@ def _arg(query: dict[str, list[str]], name: str) -> str | None:
     return values[0] if values else None
 
 
+def _page(title: str, statuses: list[dict], note: str = "") -> str:
+    """A bare HTML page of statuses, every text escaped (they are hostile input too)."""
+    items = []
+    for status in statuses:
+        account = status["account"]
+        reply = " · in reply to a post" if status.get("in_reply_to_id") else ""
+        items.append(
+            f"<article><p><strong>{html.escape(account.get('display_name') or '')}</strong> "
+            f"@{html.escape(account['acct'])} · {html.escape(status['created_at'])}{reply}</p>"
+            f"<p>{html.escape(html_to_text(status['content']))}</p></article>"
+        )
+    return (
+        f"<!doctype html><html lang='en'><meta charset='utf-8'><title>{html.escape(title)}"
+        f"</title><body><h1>{html.escape(title)}</h1><p>{html.escape(note)}</p>"
+        f"{''.join(items)}</body></html>"
+    )
+
+
 def _first(form: dict[str, list[str]], name: str) -> str:
     values = form.get(name)
     return str(values[0]) if values else ""
@@ -473,10 +521,13 @@ class _Handler(BaseHTTPRequestHandler):
             client=self.client_address[0],
             body=body,
         )
-        payload = json.dumps(reply.body).encode()
+        if isinstance(reply.body, str) and not reply.content_type.startswith("application/json"):
+            payload = reply.body.encode()
+        else:
+            payload = json.dumps(reply.body).encode()
         try:
             self.send_response(reply.status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Type", reply.content_type)
             self.send_header("Content-Length", str(len(payload)))
             for name, value in reply.headers.items():
                 self.send_header(name, value)

@@ -35,7 +35,7 @@ class FakeMastodon(FakeServer, MastodonAPI):
         answer = self.answer(
             request.method, request.path, request.query, request.headers, body=request.body
         )
-        return Reply(answer.status, answer.body, answer.headers)
+        return Reply(answer.status, answer.body, answer.headers, answer.content_type)
 
     # --- What tests add -----------------------------------------------------------
 

@@ -16,55 +16,10 @@ from monitoring.pipeline import ingest
 from respond import selectors, services
 from riskdesk.models import AuditEvent
 from tests.fakes.base import Fault
-from tests.fakes.mastodon import FakeMastodon
 from tests.incidents.factories import IncidentFactory
 from tests.monitoring.factories import MentionFactory, StreamFactory
-from tests.offboarding.factories import BrandAccountFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def mastodon():
-    with FakeMastodon() as fake:
-        yield fake
-
-
-@pytest.fixture
-def queued(monkeypatch):
-    """The attempts queued after commit, instead of a broker."""
-    calls = []
-    monkeypatch.setattr(services, "_enqueue", calls.append)
-    return calls
-
-
-@pytest.fixture
-def support(mastodon, connected, social_user):
-    brand = BrandAccountFactory(platform="mastodon", handle="acme")
-    account = connected(
-        "mastodon",
-        name="@acme on the instance",
-        platform="mastodon",
-        base_url=mastodon.url,
-        brand_account=brand,
-        secret={"access_token": "good-token"},
-    )
-    account.acting_people.add(social_user)
-    return account
-
-
-@pytest.fixture
-def greg(mastodon):
-    status = mastodon.post(
-        "Is the #acme kettle broken for everyone?",
-        account=mastodon.account("greg@fosstodon.example", "Greg H."),
-    )
-    return MentionFactory(
-        platform="mastodon",
-        external_id=status["uri"],
-        author_handle="@greg@fosstodon.example",
-        raw=status,
-    )
 
 
 def _reply(actor, mention, account, body="We are on it, sorry.", **kwargs):
@@ -89,7 +44,8 @@ def test_a_reply_is_saved_then_sent_once_and_is_the_first_response(
 
     assert sent.state == ReplyState.SENT
     [status] = _posted(mastodon, "sorry.")
-    assert (sent.network_id, sent.network_url) == (status["uri"], status["url"])
+    assert sent.network_id == status["uri"]
+    assert sent.network_url == f"{mastodon.url}/@acme/{status['id']}"
     assert status["in_reply_to_id"] == greg.raw["id"]
     mention = Mention.objects.get(pk=greg.pk)
     assert mention.first_response_at == sent.sent_at

@@ -50,7 +50,7 @@ def test_a_reply_is_posted_in_the_thread_as_the_brand(mastodon, publisher, greg)
     assert posted["visibility"] == "public"
     assert posted["account"]["acct"] == "acme"
     assert posted["text"] == "Yes, local mode works offline."
-    assert sent.url == posted["url"]
+    assert sent.url == f"{mastodon.url}/@acme/{posted['id']}"  # its page on the instance
     assert mastodon.requests[-1].headers["idempotency-key"] == "k1"
 
 
