@@ -47,7 +47,7 @@ _KEPT = ("id", "parentId", "videoId", "authorChannelId", "publishedAt", "textDis
 class YouTubePublisher(Publisher, YouTubeConnector):
     max_length = 10_000  # comments.insert refuses longer with commentTextTooLong
     can_hide = True
-    report_page_url = "https://www.youtube.com/{handle}"
+    report_page_url = "https://www.youtube.com/@{handle}"  # "Report user" is on the channel
 
     def __init__(self, account, client):
         super().__init__(account, client)
@@ -103,17 +103,17 @@ class YouTubePublisher(Publisher, YouTubeConnector):
         return self._listed(COMMENTS, {"parentId": _top_level(mention)})
 
     def delete(self, *, network_id: str) -> Done:
-        self.write("DELETE", COMMENTS, params={"id": network_id}, headers=self._auth())
+        self.write("DELETE", COMMENTS, params={"id": _one(network_id)}, headers=self._auth())
         return Done(f"YouTube deleted comment {network_id}.", {"id": network_id, "deleted": True})
 
     def hide(self, *, mention, hidden: bool) -> Done:
         if _video_of_search(mention):
             raise NotSupported("YouTube lets a channel hold comments for review, not videos.")
         status = "heldForReview" if hidden else "published"
-        params = {"id": mention.external_id, "moderationStatus": status}
+        params = {"id": _one(mention.external_id), "moderationStatus": status}
         self.write("POST", MODERATE, params=params, headers=self._auth())
         summary = (
-            f"YouTube holds comment {mention.external_id} for review: only the channel sees it."
+            f"YouTube holds comment {mention.external_id} for review: hidden from the public."
             if hidden
             else f"YouTube shows comment {mention.external_id} again."
         )
@@ -122,7 +122,7 @@ class YouTubePublisher(Publisher, YouTubeConnector):
     def report_page(self, *, mention) -> str:
         handle = (mention.author_handle or "").lstrip("@")
         if handle:
-            return f"https://www.youtube.com/@{handle}"
+            return self.report_page_url.format(handle=handle)
         if mention.author_id:
             return f"https://www.youtube.com/channel/{mention.author_id}"
         return mention.url or "https://www.youtube.com/"
@@ -180,7 +180,7 @@ class YouTubePublisher(Publisher, YouTubeConnector):
             return super().error_for(response)  # RateLimited, until midnight Pacific for quota
         detail = f"{response.status_code} {reason or response.reason_phrase}: {message}"
         kwargs = {"status_code": response.status_code, "body": response.text}
-        if response.status_code == 401 or reason in {"authError", "required"}:
+        if response.status_code == 401 or reason == "authError":
             return PermanentError(
                 f"YouTube refused the access token ({detail}). Connect the channel again.",
                 **kwargs,
@@ -207,6 +207,13 @@ def _video_of_search(mention) -> bool:
     """A mention that is a video found by the search, not a comment."""
     raw_id = (mention.raw or {}).get("id")
     return isinstance(raw_id, dict) and bool(raw_id.get("videoId"))
+
+
+def _one(comment_id: str) -> str:
+    """One comment id: `id` takes a comma-separated list, and one mention is one comment."""
+    if not comment_id or "," in comment_id:
+        raise PermanentError(f"YouTube: {comment_id!r} is not one comment id.")
+    return comment_id
 
 
 def _top_level(mention) -> str:
