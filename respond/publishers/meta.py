@@ -50,6 +50,11 @@ ALREADY_REPLIED = 10900  # a private reply was already sent for this comment
 CANNOT_REPLY = 10903  # this comment cannot get a private reply (too old, or the Page's own)
 
 
+class AlreadyReplied(PermanentError):
+    """Error 10900: the comment already had its one private reply. After a lost answer this
+    is the earlier attempt's, so the outbox may count the message as sent, unconfirmed."""
+
+
 class GraphPublisher(Publisher, MetaConnector):
     """What Facebook and Instagram share: the Graph API, its token, its errors, its private
     replies, hiding and deleting."""
@@ -181,7 +186,7 @@ class GraphPublisher(Publisher, MetaConnector):
                 f"{self.label}: the comment no longer exists ({reason}).", **kwargs
             )
         if code == ALREADY_REPLIED:
-            return PermanentError(
+            return AlreadyReplied(
                 f"{self.label}: this comment already had its one private reply ({reason}).",
                 **kwargs,
             )

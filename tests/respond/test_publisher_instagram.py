@@ -10,7 +10,7 @@ from monitoring.connectors.base import (
 )
 from monitoring.connectors.meta import parse_delivery
 from respond.publishers import get_publisher
-from respond.publishers.meta import InstagramPublisher
+from respond.publishers.meta import AlreadyReplied, InstagramPublisher
 from tests.fakes.base import GARBAGE, Fault
 from tests.fakes.meta_graph import (
     IG_USER_ID,
@@ -139,7 +139,7 @@ def test_a_lost_private_reply_is_never_sent_twice(graph, publisher, sam):
         publisher.find_sent(mention=sam, body="Your order number?", private=True, key="k7") is None
     )
     # ...but the network refuses a second private reply, so it never goes twice.
-    with pytest.raises(PermanentError, match="already had its one private reply"):
+    with pytest.raises(AlreadyReplied, match="already had its one private reply"):
         publisher.message(mention=sam, body="Your order number?", key="k7")
     assert len(graph.messages) == 1
 
