@@ -46,6 +46,7 @@ MENTION_VERBS = frozenset({"add", "edited"})  # remove, hide, unhide are not men
 POST_ITEMS = frozenset({"post", "status", "photo", "video", "share"})
 TOKEN_CODES = frozenset({190})  # expired, revoked or invalid access token
 RATE_CODES = frozenset({4, 17, 32, 613})  # app, user, page and custom rate limits
+PERMISSION_CODES = frozenset({10, 200, 294})  # a permission the token was not granted
 GRAPH_ID = re.compile(r"[0-9A-Za-z_]{1,64}")  # ids go into URL paths
 CHALLENGE = re.compile(r"[0-9A-Za-z_.-]{1,256}")  # echoed back to the caller
 
@@ -278,9 +279,7 @@ class MetaConnector(Connector):
             raise PermanentError("The Meta credential has no page access token.")
         params = {"access_token": token}
         if self.secret.get("app_secret"):
-            params["appsecret_proof"] = hmac.new(
-                self.secret["app_secret"].encode(), token.encode(), hashlib.sha256
-            ).hexdigest()
+            params["appsecret_proof"] = appsecret_proof(self.secret["app_secret"], token)
         mentions = []
         for item in to_fetch:
             comment_id = item["comment_id"]
@@ -348,6 +347,12 @@ class MetaConnector(Connector):
                 **kwargs,
             )
         return GraphObjectError(f"Meta Graph API refused: {reason}", **kwargs)
+
+
+def appsecret_proof(app_secret: str, token: str) -> str:
+    """Graph's `appsecret_proof`: the token's HMAC-SHA256 under the app secret, so a stolen
+    token alone cannot call the API when the app requires the proof."""
+    return hmac.new(app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
 
 
 def _graph_error(response: httpx.Response) -> dict:

@@ -16,8 +16,6 @@ here: 190 is a refused token, 10 and 200 a missing permission, 4/17/32/613 and
 80000 to 80014 rate limits.
 """
 
-import hashlib
-import hmac
 import json
 from urllib.parse import urlsplit
 
@@ -34,14 +32,15 @@ from monitoring.connectors.base import (
 from monitoring.connectors.meta import (
     API_VERSION,
     GRAPH_ID,
+    PERMISSION_CODES,
     RATE_CODES,
     MetaConnector,
     _graph_error,
+    appsecret_proof,
 )
 from offboarding.models import AccessVia
 from offboarding.revocation import Revocation
 
-PERMISSION_CODES = frozenset({10, 200, 294})
 MAX_PAGES = 20
 KEPT_HEADERS = ("x-app-usage", "x-business-use-case-usage", "x-fb-trace-id", "x-fb-request-id")
 
@@ -157,9 +156,7 @@ class MetaBusinessRevoker(MetaConnector):
         token = self.secret.get("access_token", "")
         kwargs["headers"] = {**kwargs.get("headers", {}), "Authorization": f"Bearer {token}"}
         if self.secret.get("app_secret"):
-            proof = hmac.new(
-                self.secret["app_secret"].encode(), token.encode(), hashlib.sha256
-            ).hexdigest()
+            proof = appsecret_proof(self.secret["app_secret"], token)
             kwargs["params"] = {**kwargs.get("params", {}), "appsecret_proof": proof}
         shown = {k: v for k, v in kwargs.get("params", {}).items() if k != "appsecret_proof"}
         record = {"request": f"{method} {path}", "params": shown}

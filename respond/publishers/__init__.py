@@ -9,6 +9,9 @@ from django.utils.module_loading import import_string
 
 PUBLISHER_PATHS = {
     "mastodon": "respond.publishers.mastodon.MastodonPublisher",
+    "youtube": "respond.publishers.youtube.YouTubePublisher",
+    "facebook": "respond.publishers.meta.FacebookPublisher",
+    "instagram": "respond.publishers.meta.InstagramPublisher",
 }
 
 
