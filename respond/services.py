@@ -49,7 +49,7 @@ from monitoring.connectors.base import (
 from monitoring.models import Mention, MentionStatus
 from respond.models import ModerationAction
 from respond.publishers import get_publisher
-from respond.publishers.base import NotSupported, Sent
+from respond.publishers.base import AlreadySent, NotSupported, Sent
 from riskdesk.audit import audit_record
 from riskdesk.jobs import enqueue_on_commit
 from riskdesk.permissions import can, require
@@ -228,6 +228,11 @@ def reply_send(reply_id: int) -> MentionReply | None:
             if sent is None:
                 send = publisher.message if reply.private else publisher.reply
                 sent = send(mention=reply.mention, body=reply.body, key=str(reply.key))
+        except AlreadySent as exc:
+            if not uncertain:
+                return _failed(reply, exc.message)
+            # The earlier attempt's: sent, though the network gave no id back for it.
+            sent = Sent("", "", {"unconfirmed": exc.message})
         except RateLimited as exc:
             return _retry(reply, exc.message, at=exc.until)
         except (TransientError, MalformedPayload) as exc:

@@ -16,7 +16,12 @@ the post (`find_sent`).
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from monitoring.connectors.base import allowed_hosts_for
+from monitoring.connectors.base import PermanentError, allowed_hosts_for
+
+
+class AlreadySent(PermanentError):
+    """The network refuses a second one of something it allows once (a private reply to a
+    comment). After an attempt whose answer was lost, the first one is that attempt's."""
 
 
 class NotSupported(Exception):

@@ -42,7 +42,7 @@ from monitoring.connectors.meta import (
     _graph_error,
     appsecret_proof,
 )
-from respond.publishers.base import Done, Publisher, Sent
+from respond.publishers.base import AlreadySent, Done, Publisher, Sent
 
 FIND_PAGES = 5  # pages of 100 comments looked through for an earlier attempt
 MISSING = (100, 33)  # code and subcode: the object does not exist (or is not visible)
@@ -50,7 +50,7 @@ ALREADY_REPLIED = 10900  # a private reply was already sent for this comment
 CANNOT_REPLY = 10903  # this comment cannot get a private reply (too old, or the Page's own)
 
 
-class AlreadyReplied(PermanentError):
+class AlreadyReplied(AlreadySent):
     """Error 10900: the comment already had its one private reply. After a lost answer this
     is the earlier attempt's, so the outbox may count the message as sent, unconfirmed."""
 

@@ -18,6 +18,7 @@ from riskdesk.models import AuditEvent
 from tests.fakes.base import Fault
 from tests.incidents.factories import IncidentFactory
 from tests.monitoring.factories import MentionFactory, StreamFactory
+from tests.offboarding.factories import BrandAccountFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -255,3 +256,36 @@ def test_the_sent_reply_coming_back_through_the_stream_is_not_a_new_mention(
     assert not Mention.objects.filter(platform="mastodon", external_id=reply.network_id).exists()
     assert ("mastodon", reply.network_id) in result.duplicates
     assert MentionReply.objects.get(pk=reply.pk).seen_at is not None
+
+
+# --- A network that allows one private reply per comment -----------------------------------
+
+
+def test_a_lost_private_reply_on_instagram_counts_as_sent_not_twice(
+    connected, social_user, queued
+):
+    from tests.fakes.meta_graph import TOKEN, FakeMetaGraph
+    from tests.respond.test_publisher_instagram import MEDIA, stored
+
+    with FakeMetaGraph() as graph:
+        brand = BrandAccountFactory(platform="instagram", handle="acme")
+        account = connected(
+            "instagram",
+            platform="instagram",
+            base_url=graph.url,
+            brand_account=brand,
+            secret={"access_token": TOKEN},
+        )
+        account.acting_people.add(social_user)
+        sam = stored(graph.ig_comment(MEDIA, "@acme where is my refund?", username="sam.doe"))
+        reply = _reply(social_user, sam, account, body="Your order number?", private=True)
+        graph.inject(Fault(delay=0.8, after=True, match="/messages"))
+
+        assert services.reply_send(reply.pk).state == ReplyState.QUEUED
+        assert len(graph.messages) == 1
+        MentionReply.objects.filter(pk=reply.pk).update(next_attempt_at=timezone.now())
+        done = services.reply_send(reply.pk)
+
+        assert done.state == ReplyState.SENT
+        assert "one private reply" in done.answer["unconfirmed"]
+        assert len(graph.messages) == 1
