@@ -133,6 +133,12 @@
           if (f) { f.focus(); }
         });
         break;
+      case "m":
+        openPanelAnd(function () {
+          var box = panel.querySelector("[data-panel-moderate]");
+          if (box) { box.open = true; var first = box.querySelector("select"); if (first) { first.focus(); } }
+        });
+        break;
       case "e":
         openPanelAnd(function () {
           var box = panel.querySelector("[data-panel-escalate]");
