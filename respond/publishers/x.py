@@ -18,7 +18,8 @@ outbox calls `find_sent`, which reads what the brand posted since the mention
 (`GET /2/users/:id/tweets?since_id=`: ids grow with time, so a reply is newer than
 what it answers; the brand's id from `GET /2/users/me`) for a reply to it with the
 same text, and for a message the conversation's events
-(`GET /2/dm_conversations/with/:id/dm_events`) for one the brand sent. X reads text
+(`GET /2/dm_conversations/with/:id/dm_events`) for one the brand sent with that text
+since the mention. X reads text
 back changed: a reply starts with the @names it answers, links are t.co links, and
 &, < and > are HTML entities; texts are compared once that is undone. A repeat that
 slips through anyway is refused by X as duplicate content (`DuplicatePost`).
@@ -32,7 +33,7 @@ import re
 
 import httpx
 
-from monitoring.connectors.base import Connector, ConnectorError, PermanentError
+from monitoring.connectors.base import Connector, ConnectorError, PermanentError, parse_time
 from monitoring.connectors.x import XConnector
 from monitoring.connectors.x import _reason as x_reason
 from respond.publishers.base import Done, Publisher, Sent
@@ -127,6 +128,7 @@ class XPublisher(Publisher, XConnector):
 
     def _find_message(self, mention, body: str) -> Sent | None:
         wanted, me = comparable(body), self._me()["id"]
+        since = mention.published_at
         path = f"/2/dm_conversations/with/{self._participant(mention)}/dm_events"
         params = {
             "max_results": 100,
@@ -135,7 +137,13 @@ class XPublisher(Publisher, XConnector):
         }
         events, _token = self._listing(self.get(path, params=params, headers=self._auth()))
         for event in events:
-            if str(event.get("sender_id")) == me and comparable(event.get("text")) == wanted:
+            sent_at = parse_time(event.get("created_at"))
+            if (
+                str(event.get("sender_id")) == me
+                and comparable(event.get("text")) == wanted
+                # An older message with the same words answered something else.
+                and (sent_at is None or sent_at >= since)
+            ):
                 answer = {
                     "dm_event_id": event.get("id"),
                     "dm_conversation_id": event.get("dm_conversation_id"),

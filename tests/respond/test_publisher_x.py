@@ -130,17 +130,25 @@ def test_find_sent_ignores_the_same_text_in_another_thread(x, publisher, greg, g
 
 
 def test_a_timeout_after_x_accepted_a_message_and_find_sent_finds_it(x, publisher, greg):
+    # The same words sent to Greg before his post answered something else.
+    publisher.message(mention=greg, body="Which model do you have?", key="old")
+    x.dm_events[0]["created_at"] = "2026-02-01T10:00:00.000Z"
+    assert (
+        publisher.find_sent(mention=greg, body="Which model do you have?", private=True, key="k")
+        is None
+    )
+
     x.inject(Fault(delay=0.8, after=True, match="/messages"))
     with pytest.raises(TransientError):
         publisher.message(mention=greg, body="Which model do you have?", key="k6")
-    assert len(x.dm_events) == 1
+    assert len(x.dm_events) == 2
 
     found = publisher.find_sent(
         mention=greg, body="Which model do you have?", private=True, key="k6"
     )
 
-    assert found.network_id == x.dm_events[0]["id"]
-    assert len(x.dm_events) == 1
+    assert found.network_id == x.dm_events[1]["id"]
+    assert len(x.dm_events) == 2
 
 
 def test_a_duplicate_is_refused_permanently_with_xs_reason(x, publisher, greg):
