@@ -3,18 +3,24 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.utils import timezone
 
+from inbox import services as inbox_services
+from inbox.models import MentionReply, ReplyState
 from monitoring.connectors.base import (
     MalformedPayload,
     PermanentError,
     RateLimited,
     TransientError,
 )
+from respond import services
+from respond.publishers import get_publisher
 from respond.publishers.base import NotSupported
 from respond.publishers.bluesky import BlueskyPublisher, rkey_for
 from tests.fakes.base import GARBAGE, Fault
 from tests.fakes.bluesky import TID, FakeBluesky, did_for
 from tests.monitoring.factories import MentionFactory
+from tests.offboarding.factories import BrandAccountFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -247,3 +253,30 @@ def test_the_password_goes_only_to_blueskys_hosts(connected, http, carol):
     publisher.base_url = "https://elsewhere.example"
     with pytest.raises(PermanentError, match="refused to send the credential"):
         publisher.reply(mention=carol, body="Hello", key="k17")
+
+
+def test_the_outbox_sends_through_bluesky_once_after_a_lost_answer(
+    bsky, carol, connected, social_user, queued
+):
+    assert get_publisher("bluesky") is BlueskyPublisher
+    account = connected(
+        "bluesky",
+        platform="bluesky",
+        base_url=bsky.url,
+        brand_account=BrandAccountFactory(platform="bluesky", handle=BRAND),
+        secret={"identifier": BRAND, "app_password": "good-password"},
+    )
+    account.acting_people.add(social_user)
+    reply = inbox_services.mention_reply(
+        actor=social_user, mention=carol, body="We are on it.", account=account
+    )
+    bsky.inject(Fault(delay=0.8, after=True, match="createRecord"))
+    assert services.reply_send(reply.pk).state == ReplyState.QUEUED
+
+    MentionReply.objects.filter(pk=reply.pk).update(next_attempt_at=timezone.now())
+    done = services.reply_send(reply.pk)  # sent again: the record key makes it harmless
+
+    assert done.state == ReplyState.SENT
+    [record] = bsky.records.values()
+    assert done.network_id == record["uri"]  # what the connector reads back as its id
+    assert len(creates(bsky)) == 2

@@ -5,17 +5,22 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from inbox import services as inbox_services
+from inbox.models import MentionReply, ReplyState
 from monitoring.connectors.base import (
     MalformedPayload,
     PermanentError,
     RateLimited,
     TransientError,
 )
+from respond import services
+from respond.publishers import get_publisher
 from respond.publishers.base import NotSupported
 from respond.publishers.reddit import RedditPublisher
 from tests.fakes.base import GARBAGE, Fault
 from tests.fakes.reddit import TOKEN_PATH, FakeReddit
 from tests.monitoring.factories import MentionFactory
+from tests.offboarding.factories import BrandAccountFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -240,3 +245,30 @@ def test_the_secrets_go_only_to_reddits_hosts(reddit, connected, http, connect, 
     publisher.base_url = "https://elsewhere.example"
     with pytest.raises(PermanentError, match="refused to send the credential"):
         publisher.reply(mention=bob, body="Again", key="k22")  # ...nor the access token
+
+
+def test_the_outbox_sends_through_reddit_once_after_a_lost_answer(
+    reddit, bob, connected, social_user, queued
+):
+    assert get_publisher("reddit") is RedditPublisher
+    account = connected(
+        "reddit",
+        platform="reddit",
+        base_url=reddit.url,
+        brand_account=BrandAccountFactory(platform="reddit", handle="acme_support"),
+        secret=SECRET,
+    )
+    account.acting_people.add(social_user)
+    reply = inbox_services.mention_reply(
+        actor=social_user, mention=bob, body="We are on it.", account=account
+    )
+    reddit.inject(Fault(delay=0.8, after=True, match="/api/comment"))
+    assert services.reply_send(reply.pk).state == ReplyState.QUEUED
+
+    MentionReply.objects.filter(pk=reply.pk).update(next_attempt_at=timezone.now())
+    done = services.reply_send(reply.pk)  # looks before sending: Reddit has no key
+
+    assert done.state == ReplyState.SENT
+    [posted] = [c for c in reddit.comments if c["data"]["author"] == reddit.brand]
+    assert done.network_id == posted["data"]["name"]  # the connector's id for it
+    assert len(writes(reddit, "/api/comment")) == 1

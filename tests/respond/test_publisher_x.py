@@ -3,18 +3,24 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.utils import timezone
 
+from inbox import services as inbox_services
+from inbox.models import MentionReply, ReplyState
 from monitoring.connectors.base import (
     MalformedPayload,
     PermanentError,
     RateLimited,
     TransientError,
 )
+from respond import services
+from respond.publishers import get_publisher
 from respond.publishers.base import NotSupported
 from respond.publishers.x import DuplicatePost, XPublisher
 from tests.fakes.base import GARBAGE, Fault
 from tests.fakes.x import FakeX
 from tests.monitoring.factories import MentionFactory
+from tests.offboarding.factories import BrandAccountFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -265,3 +271,30 @@ def test_the_token_goes_only_to_xs_hosts(connected, http, greg):
     publisher.base_url = "https://elsewhere.example"
     with pytest.raises(PermanentError, match="refused to send the credential"):
         publisher.reply(mention=greg, body="Hello", key="k18")
+
+
+def test_the_outbox_sends_through_x_once_after_a_lost_answer(
+    x, greg, connected, social_user, queued
+):
+    assert get_publisher("x") is XPublisher
+    account = connected(
+        "x",
+        platform="x",
+        base_url=x.url,
+        brand_account=BrandAccountFactory(platform="x", handle="acme"),
+        secret={"access_token": "user-token"},
+    )
+    account.acting_people.add(social_user)
+    reply = inbox_services.mention_reply(
+        actor=social_user, mention=greg, body="We are on it.", account=account
+    )
+    x.inject(Fault(delay=0.8, after=True, match="/2/tweets"))
+    assert services.reply_send(reply.pk).state == ReplyState.QUEUED
+
+    MentionReply.objects.filter(pk=reply.pk).update(next_attempt_at=timezone.now())
+    done = services.reply_send(reply.pk)  # looks before sending: X has no idempotency key
+
+    assert done.state == ReplyState.SENT
+    [posted] = [t for t in x.tweets if t.get("_sent") == "We are on it."]
+    assert done.network_id == posted["id"]  # what the X connector reads back as its id
+    assert len(posts(x)) == 1
