@@ -177,6 +177,8 @@ class BlueskyConnector(Connector):
         ):
             raise self.malformed(response, "a session without accessJwt and refreshJwt")
         session = {key: body[key] for key in ("accessJwt", "refreshJwt")}
+        # Who signed in: a publisher writes to this repository and links to this profile.
+        session |= {key: body[key] for key in ("did", "handle") if isinstance(body.get(key), str)}
         self.remember_token(self._session_name, session, SESSION_TTL)
         return session
 

@@ -52,6 +52,7 @@ class RedditConnector(Connector):
     default_base_url = "https://oauth.reddit.com"
     secret_fields = ("client_id", "client_secret")
     api_hosts = frozenset({"oauth.reddit.com", "www.reddit.com"})
+    grant_refused = "Reddit refused the app's client credentials"  # a 200 with an error code
 
     @property
     def subreddit(self) -> str:
@@ -176,21 +177,22 @@ class RedditConnector(Connector):
     def _token(self) -> str:
         return self.recall_token(self._token_name) or self._new_token()
 
-    def _new_token(self) -> str:
+    def _token_grant(self) -> tuple[tuple[str, str], dict]:
+        """The app's id and secret (HTTP Basic) and the grant it asks a token with: its own,
+        reading as no one (a publisher acting as a brand account asks another)."""
         client_id, client_secret = self.secret.get("client_id"), self.secret.get("client_secret")
         if not client_id or not client_secret:
             raise PermanentError("Reddit needs a credential with a client id and a client secret.")
-        response = self.request(
-            "POST",
-            self.token_url,
-            auth=(client_id, client_secret),
-            data={"grant_type": "client_credentials"},
-        )
+        return (client_id, client_secret), {"grant_type": "client_credentials"}
+
+    def _new_token(self) -> str:
+        client, grant = self._token_grant()
+        response = self.request("POST", self.token_url, auth=client, data=grant)
         body = self.parse_json(response)
         if isinstance(body, dict) and body.get("error") and not body.get("access_token"):
             # Reddit answers some refusals with a 200 and an error code.
             raise PermanentError(
-                f"Reddit refused the app's client credentials ({body['error']}).",
+                f"{self.grant_refused} ({body['error']}).",
                 status_code=response.status_code,
                 body=response.text,
             )

@@ -12,6 +12,9 @@ PUBLISHER_PATHS = {
     "youtube": "respond.publishers.youtube.YouTubePublisher",
     "facebook": "respond.publishers.meta.FacebookPublisher",
     "instagram": "respond.publishers.meta.InstagramPublisher",
+    "x": "respond.publishers.x.XPublisher",
+    "bluesky": "respond.publishers.bluesky.BlueskyPublisher",
+    "reddit": "respond.publishers.reddit.RedditPublisher",
 }
 
 

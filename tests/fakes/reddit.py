@@ -1,4 +1,4 @@
-"""A fake Reddit: the OAuth token endpoint and the search listing, fed by tests, with switches.
+"""A fake Reddit: the OAuth token endpoint, the search listing and the brand's writes.
 
 In reality the token comes from www.reddit.com and the API from oauth.reddit.com;
 the fake serves both (the connector derives the token URL from the stream's base
@@ -16,6 +16,19 @@ search, as on Reddit: `listing([...])` builds a body to inject them.
         reddit.private.add("secret")   # r/secret answers 403 private
         reddit.empty_pages = True   # listings have no children
         reddit.loop_cursor = True   # `after` answers the same `after` again
+
+The brand account `reddit.brand` ("acme_support") signs in with a refresh token
+("brand-refresh", `grant_type=refresh_token`) or, as a script app, its password
+(`grant_type=password`); its tokens act as it, the app's own (client credentials)
+as nobody, which Reddit answers with USER_REQUIRED. With a user's token: `POST
+/api/comment`, `/api/compose`, `/api/del` and `/api/report` (errors as Reddit sends
+them, a 200 with `json.errors`), and the reads a publisher checks with: `GET
+/api/v1/me`, `/user/{name}/comments`, `/message/sent` and `/api/info`. Comments
+built with `comment()` and those posted are kept in `reddit.comments`.
+
+        reddit.comment_ratelimit = 300   # the next comment answers RATELIMIT, 5 minutes
+        reddit.locked.add(post_fullname)  # comments there answer THREAD_LOCKED
+        reddit.dm_closed.add("bob")       # bob takes messages from trusted users only
 """
 
 import base64
@@ -32,6 +45,9 @@ from tests.fakes.base import FakeServer, Reply
 
 TOKEN_PATH = "/api/v1/access_token"
 SEARCH = re.compile(r"(?:/r/(?P<sub>[A-Za-z0-9_+]+))?/search(?:\.json)?")
+USER_COMMENTS = re.compile(r"/user/(?P<name>[A-Za-z0-9_-]+)/comments(?:\.json)?")
+BRAND = "acme_support"
+MAX_COMMENT = 10_000
 WINDOW = 600  # ten minutes
 LIMIT = 1000  # requests per window for an OAuth client
 LISTING_CAP = 1000  # listings end after about a thousand items
@@ -51,6 +67,16 @@ class FakeReddit(FakeServer):
         self.empty_pages = False
         self.loop_cursor = False
         self._serial = 0
+        self.brand = BRAND
+        self.refresh_tokens = {"brand-refresh": BRAND}
+        self.passwords = {BRAND: "brand-password"}
+        self.token_users: dict[str, str] = {}  # access token -> the user it acts as
+        self.comments: list[dict] = []
+        self.messages: list[dict] = []
+        self.reports: list[dict] = []
+        self.locked: set[str] = set()
+        self.dm_closed: set[str] = set()
+        self.comment_ratelimit = 0  # seconds to wait announced by the next comment
 
     @property
     def token_requests(self) -> list:
@@ -135,7 +161,15 @@ class FakeReddit(FakeServer):
             "permalink": f"{link['permalink']}{comment_id}/",
             "score": score,
         } | fields
-        return {"kind": "t1", "data": data}
+        child = {"kind": "t1", "data": data}
+        self.comments.append(child)
+        return child
+
+    def find(self, fullname: str) -> dict | None:
+        """A post or comment by its fullname."""
+        return next(
+            (c for c in [*self.items, *self.comments] if c["data"]["name"] == fullname), None
+        )
 
     @staticmethod
     def listing(children: list, after: str | None = None) -> dict:
@@ -156,8 +190,8 @@ class FakeReddit(FakeServer):
     def handle(self, request) -> Reply:
         if request.path == TOKEN_PATH and request.method == "POST":
             return self._token(request)
-        route = SEARCH.fullmatch(request.path)
-        if route is None or request.method != "GET":
+        route = self._route(request)
+        if route is None:
             return Reply(404, {"message": "Not Found", "error": 404})
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or token not in self.valid_tokens:
@@ -165,10 +199,33 @@ class FakeReddit(FakeServer):
         if self.rate_limit <= 0:
             return Reply(429, {"message": "Too Many Requests", "error": 429}, self._headers())
         self.rate_limit -= 1
-        headers = self._headers()
+        answer, args = route
+        reply = answer(request, self.token_users.get(token), *args)
+        reply.headers |= self._headers()
+        return reply
+
+    def _route(self, request):
+        method, path = request.method, request.path.removesuffix(".json")
+        if method == "GET" and (match := SEARCH.fullmatch(request.path)):
+            return self.search, (match,)
+        if method == "GET" and (match := USER_COMMENTS.fullmatch(request.path)):
+            return self.user_comments, (match["name"],)
+        routes = {
+            ("GET", "/api/v1/me"): self.me,
+            ("GET", "/message/sent"): self.sent_messages,
+            ("GET", "/api/info"): self.info,
+            ("POST", "/api/comment"): self.post_comment,
+            ("POST", "/api/compose"): self.compose,
+            ("POST", "/api/del"): self.delete,
+            ("POST", "/api/report"): self.report,
+        }
+        answer = routes.get((method, path))
+        return (answer, ()) if answer else None
+
+    def search(self, request, _user, route) -> Reply:
         subs = {sub.lower() for sub in (route["sub"] or "").split("+") if sub}
         if subs & self.private:
-            return Reply(403, {"reason": "private", "message": "Forbidden", "error": 403}, headers)
+            return Reply(403, {"reason": "private", "message": "Forbidden", "error": 403})
 
         restrict = subs and request.arg("restrict_sr", "") in ("1", "true", "on")
         found = self._matching(request.arg("q") or "", subs if restrict else None)
@@ -185,7 +242,128 @@ class FakeReddit(FakeServer):
             next_after = after
         if request.arg("raw_json") != "1":
             page = [_escaped(child) for child in page]
-        return Reply(200, self.listing(page, next_after), headers)
+        return Reply(200, self.listing(page, next_after))
+
+    # --- As the brand account -------------------------------------------------------------
+
+    def me(self, request, user) -> Reply:
+        if user is None:
+            return _forbidden()
+        return Reply(200, {"name": user, "id": _user_fullname(user)[3:], "created_utc": START})
+
+    def user_comments(self, request, user, name) -> Reply:
+        mine = [c for c in self.comments if c["data"]["author"].lower() == name.lower()]
+        return self._listing(request, mine)
+
+    def sent_messages(self, request, user) -> Reply:
+        if user is None:
+            return _forbidden()
+        return self._listing(request, [m for m in self.messages if m["data"]["author"] == user])
+
+    def info(self, request, user) -> Reply:
+        names = (request.arg("id") or "").split(",")
+        found = [self.find(name) for name in names]
+        return self._listing(request, [c for c in found if c is not None], newest_first=False)
+
+    def _listing(self, request, children: list, *, newest_first: bool = True) -> Reply:
+        if newest_first:
+            children = sorted(children, key=lambda c: c["data"]["created_utc"], reverse=True)
+        after = request.arg("after")
+        names = [c["data"]["name"] for c in children]
+        start = names.index(after) + 1 if after in names else 0
+        limit = min(100, max(1, int(request.arg("limit", "25"))))
+        page = children[start : start + limit]
+        more = start + limit < len(children)
+        if request.arg("raw_json") != "1":
+            page = [_escaped(child) for child in page]
+        return Reply(200, self.listing(page, page[-1]["data"]["name"] if more else None))
+
+    def post_comment(self, request, user) -> Reply:
+        form = _form(request)
+        if user is None:
+            return _api_errors(["USER_REQUIRED", "Please log in to do that.", None])
+        parent = self.find(form.get("thing_id", ""))
+        if parent is None or parent["data"].get("author") == "[deleted]":
+            return _forbidden()
+        text = form.get("text", "")
+        if not text.strip():
+            return _api_errors(["NO_TEXT", "we need something here", "text"])
+        if len(text) > MAX_COMMENT:
+            return _api_errors(["TOO_LONG", f"this is too long (max: {MAX_COMMENT})", "text"])
+        link_id = parent["data"].get("link_id") or parent["data"]["name"]
+        if {parent["data"]["name"], link_id} & self.locked:
+            return _api_errors(["THREAD_LOCKED", "Comments are locked.", "parent"])
+        if self.comment_ratelimit:
+            wait, self.comment_ratelimit = self.comment_ratelimit, 0
+            minutes = max(1, round(wait / 60))
+            message = f"you are doing that too much. try again in {minutes} minutes."
+            return _api_errors(["RATELIMIT", message, "ratelimit"], ratelimit=wait)
+        post = self.find(link_id)
+        html_body = f'<div class="md"><p>{html.escape(text)}</p></div>'
+        reply = self.comment(
+            text,
+            post=post,
+            parent=parent,
+            author=user,
+            created_utc=time.time(),
+            body_html=html_body,
+        )
+        return Reply(200, {"json": {"errors": [], "data": {"things": [reply]}}})
+
+    def compose(self, request, user) -> Reply:
+        form = _form(request)
+        if user is None:
+            return _api_errors(["USER_REQUIRED", "Please log in to do that.", None])
+        to = re.sub(r"^/?u/", "", form.get("to", ""))
+        for field, code, message in (
+            ("to", "NO_USER", "please enter a username"),
+            ("subject", "NO_SUBJECT", "please enter a subject"),
+            ("text", "NO_TEXT", "we need something here"),
+        ):
+            if not form.get(field, "").strip():
+                return _api_errors([code, message, field])
+        if len(form["subject"]) > 100:
+            return _api_errors(["TOO_LONG", "this is too long (max: 100)", "subject"])
+        if to in self.dm_closed:
+            return _api_errors(
+                ["NOT_WHITELISTED_BY_USER_MESSAGE", "can't send a message to that user", "to"]
+            )
+        self._serial += 1
+        message_id = _base36(3_000_000 + self._serial)
+        data = {
+            "id": message_id,
+            "name": f"t4_{message_id}",
+            "author": user,
+            "author_fullname": _user_fullname(user),
+            "dest": to,
+            "subject": form["subject"],
+            "body": form["text"],
+            "created_utc": float(int(time.time())),
+            "was_comment": False,
+        }
+        self.messages.append({"kind": "t4", "data": data})
+        return Reply(200, {"json": {"errors": []}})
+
+    def delete(self, request, user) -> Reply:
+        form = _form(request)
+        if user is None:
+            return _api_errors(["USER_REQUIRED", "Please log in to do that.", None])
+        thing = self.find(form.get("id", ""))
+        if thing is not None and thing["data"].get("author") == user:
+            body = "body" if thing["kind"] == "t1" else "selftext"
+            thing["data"] |= {"author": "[deleted]", body: "[deleted]"}
+        return Reply(200, {})  # Reddit answers the same whether it deleted anything or not
+
+    def report(self, request, user) -> Reply:
+        form = _form(request)
+        if user is None:
+            return _api_errors(["USER_REQUIRED", "Please log in to do that.", None])
+        if self.find(form.get("thing_id", "")) is None:
+            return _forbidden()
+        if len(form.get("reason", "")) > 100 or len(form.get("other_reason", "")) > 100:
+            return _api_errors(["TOO_LONG", "this is too long (max: 100)", "reason"])
+        self.reports.append({**form, "by": user})
+        return Reply(200, {"json": {"errors": []}})
 
     def _matching(self, q: str, subreddits: set[str] | None) -> list[dict]:
         words = q.lower().split()
@@ -208,11 +386,24 @@ class FakeReddit(FakeServer):
             client_id, secret = "", ""
         if scheme.lower() != "basic" or self.clients.get(client_id) != secret or not secret:
             return Reply(401, {"message": "Unauthorized", "error": 401})
-        form = parse_qs(request.body.decode())
-        if form.get("grant_type") != ["client_credentials"]:
+        form = _form(request)
+        grant = form.get("grant_type")
+        if grant == "client_credentials":
+            user = None
+        elif grant == "refresh_token":
+            user = self.refresh_tokens.get(form.get("refresh_token", ""))
+            if user is None:
+                return Reply(400, {"error": "invalid_grant"})
+        elif grant == "password":
+            user = form.get("username")
+            if self.passwords.get(user or "") != form.get("password"):
+                return Reply(200, {"error": "invalid_grant"})
+        else:
             return Reply(200, {"error": "unsupported_grant_type"})
         token = f"eyJhbGciOiJSUzI1NiJ9.{uuid.uuid4().hex}"
         self.valid_tokens.add(token)
+        if user is not None:
+            self.token_users[token] = user
         body = {
             "access_token": token,
             "token_type": "bearer",
@@ -227,6 +418,19 @@ class FakeReddit(FakeServer):
             "x-ratelimit-remaining": f"{max(0, self.rate_limit):.1f}",
             "x-ratelimit-reset": str(max(0, math.ceil(self.window_end - time.time()))),
         }
+
+
+def _form(request) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(request.body.decode(), keep_blank_values=True).items()}
+
+
+def _api_errors(*errors: list, **extra) -> Reply:
+    """A refusal as Reddit sends most: a 200 whose `json.errors` lists [code, message, field]."""
+    return Reply(200, {"json": {"errors": list(errors), **extra}})
+
+
+def _forbidden() -> Reply:
+    return Reply(403, {"message": "Forbidden", "error": 403})
 
 
 def _escaped(child: dict) -> dict:
