@@ -103,6 +103,10 @@ class Publisher:
 
     # --- Shared ---------------------------------------------------------------------
 
+    def _token_key(self, name: str) -> str:
+        """Short-lived tokens (sessions, OAuth access tokens) kept per connected account."""
+        return f"respond:{self.name}:{self.account.pk}:{name}"
+
     def write(self, method: str, path: str, **kwargs):
         """One attempt, no blind retry (see the module)."""
         return self.request(method, path, attempts=1, **kwargs)

@@ -212,10 +212,6 @@ class BlueskyPublisher(Publisher, BlueskyConnector):
         profile = session.get("handle") or session.get("did")
         return f"https://bsky.app/profile/{profile}/post/{rkey}"
 
-    def _token_key(self, name: str) -> str:
-        # The connector keys its session by stream credential; a publisher by its account.
-        return f"respond:{self.name}:{self.account.pk}:{name}"
-
     def error_for(self, response: httpx.Response) -> ConnectorError:
         name = body_field(response, "error")
         path = response.request.url.path

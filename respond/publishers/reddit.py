@@ -199,10 +199,6 @@ class RedditPublisher(Publisher, RedditConnector):
     def _token_name(self) -> str:
         return "brand-access"
 
-    def _token_key(self, name: str) -> str:
-        # The connector keys its token by stream credential; a publisher by its account.
-        return f"respond:{self.name}:{self.account.pk}:{name}"
-
     def _token_grant(self) -> tuple[tuple[str, str], dict]:
         client = (self.secret.get("client_id") or "", self.secret.get("client_secret") or "")
         if not client[0]:
