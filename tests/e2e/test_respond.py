@@ -92,7 +92,7 @@ def test_social_replies_moves_to_private_and_hides_a_comment_by_keyboard(
     press(page, "Enter")
     expect(panel(page).locator('[data-reply-state="queued"]')).to_be_visible()
     worker()
-    page.reload()
+    page.goto(f"{live_server.url}/inbox/{greg.pk}/")
     sent = panel(page).locator('[data-reply-state="sent"]')
     expect(sent).to_contain_text("Yes: local mode works without an account.")
     expect(sent.get_by_role("link", name="See it on the network")).to_be_visible()
@@ -107,7 +107,7 @@ def test_social_replies_moves_to_private_and_hides_a_comment_by_keyboard(
     panel(page).locator("[data-panel-send]").click()
     settled(page)
     worker()
-    page.reload()
+    page.goto(f"{live_server.url}/inbox/{greg.pk}/")
     expect(panel(page).locator('[data-reply-state="sent"]')).to_have_count(2)
     expect(panel(page).locator(".thread__post--sent").last).to_contain_text("private message")
     direct = [s for s in mastodon.statuses if s.get("visibility") == "direct"]
