@@ -216,7 +216,9 @@ class IngestItemSerializer(serializers.Serializer):
     author_name = serializers.CharField(
         max_length=255, required=False, allow_blank=True, default=""
     )
-    author_followers = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    author_followers = serializers.IntegerField(
+        min_value=0, max_value=2**63 - 1, required=False, allow_null=True
+    )
     author_verified = serializers.BooleanField(required=False, default=False)
     language = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
     parent_id = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")

@@ -63,6 +63,14 @@ def test_each_item_is_stored_duplicate_or_invalid(api_client_for):
     assert event.after == {"received": 3, "stored": 1}
 
 
+def test_a_follower_count_beyond_a_64_bit_integer_is_invalid_not_an_error(api_client_for):
+    response = api_client_for("social").post(URL, [item(1, author_followers=2**63), item(2)])
+
+    assert response.status_code == 200, response.content
+    assert [a["status"] for a in response.json()["items"]] == ["invalid", "stored"]
+    assert "author_followers" in response.json()["items"][0]["errors"]
+
+
 def test_resubmitting_the_same_batch_stores_nothing_twice(api_client_for):
     client = api_client_for("social")
     first = client.post(URL, [item(1), item(2)]).json()
