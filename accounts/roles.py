@@ -35,7 +35,6 @@ MONITORING_WRITE = [
     "monitoring.change_stream",
     "monitoring.delete_stream",
     "monitoring.poll_stream",
-    "monitoring.view_credential",
     "monitoring.add_mention",
     "monitoring.change_watchedauthor",
     "alerting.change_spikealert",
@@ -54,7 +53,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ADMIN: [
         *MONITORING_READ,
         *MONITORING_WRITE,
-        "monitoring.change_credential",
         "alerting.change_rule",
         "alerting.change_notificationchannel",
         "monitoring.change_keywordlist",

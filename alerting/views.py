@@ -216,7 +216,6 @@ def rule_delete(request, pk):
             "cancel_url": reverse("rule_list"),
             "parent_label": _("Rules"),
             "parent_url": reverse("rule_list"),
-            "blockers": None,
         },
     )
 
@@ -300,7 +299,6 @@ def channel_delete(request, pk):
             "cancel_url": reverse("channel_list"),
             "parent_label": _("Notification channels"),
             "parent_url": reverse("channel_list"),
-            "blockers": None,
         },
     )
 

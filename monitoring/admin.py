@@ -1,4 +1,4 @@
-"""Read-only admin pages: changes to streams and credentials go through the audited UI and API."""
+"""Read-only admin pages: changes to streams go through the audited UI and API."""
 
 from django.contrib import admin
 

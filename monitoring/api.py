@@ -1,4 +1,7 @@
-"""Streams, credentials and mentions through the API; the ingest and webhook endpoints."""
+"""Streams and mentions through the API; the ingest and webhook endpoints.
+
+The connected accounts streams sign in with are at /api/v1/connected-accounts/ (connections.api).
+"""
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -11,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Team
+from connections.models import ConnectedAccount
 from monitoring import services
 from monitoring.connectors import (
     connector_choices,
@@ -20,92 +24,20 @@ from monitoring.connectors import meta as meta_webhooks
 from monitoring.connectors.base import NormalizedMention
 from monitoring.enrichment import KEYWORD_CODES
 from monitoring.filters import StreamFilter
-from monitoring.models import Credential, KeywordList, Platform, Stream, WatchedAuthor
+from monitoring.models import KeywordList, Platform, Stream, WatchedAuthor
 from riskdesk.permissions import require
 from riskdesk.rest import ActionPermission
 
 MAX_INGEST_BATCH = 1000
 
 
-class CredentialSerializer(serializers.ModelSerializer):
-    connector = serializers.ChoiceField(choices=connector_choices())
-    secret = serializers.DictField(
-        child=serializers.CharField(allow_blank=True, trim_whitespace=True),
-        write_only=True,
-        required=False,
-        help_text="The secret fields; never returned. On update, the fields given replace theirs.",
-    )
-    allowed_hosts = serializers.ListField(
-        child=serializers.CharField(max_length=253),
-        required=False,
-        max_length=services.MAX_ALLOWED_HOSTS,
-        help_text="Host names, besides the network's own API hosts, that may receive the secret.",
-    )
-
-    class Meta:
-        model = Credential
-        fields = [
-            "id",
-            "name",
-            "connector",
-            "secret",
-            "secret_fields",
-            "allowed_hosts",
-            "rotated_at",
-            "created_at",
-        ]
-        read_only_fields = ["id", "secret_fields", "rotated_at", "created_at"]
-        extra_kwargs = {"name": {"validators": []}}  # the service checks, case-insensitively
-
-    def validate_connector(self, value):
-        if self.instance is not None and value != self.instance.connector:
-            raise serializers.ValidationError(_("A credential cannot change connector."))
-        return value
-
-
-class CredentialViewSet(viewsets.ModelViewSet):
-    """Connector credentials. Secrets are write-only: the API never shows them back."""
-
-    serializer_class = CredentialSerializer
-    permission_classes = [permissions.IsAuthenticated, ActionPermission]
-    permission_actions = {
-        "list": "credential.view",
-        "retrieve": "credential.view",
-        "create": "credential.manage",
-        "update": "credential.manage",
-        "partial_update": "credential.manage",
-        "destroy": "credential.manage",
-    }
-    queryset = Credential.objects.all()
-
-    def perform_create(self, serializer):
-        data = serializer.validated_data
-        serializer.instance = services.credential_create(
-            actor=self.request.user,
-            name=data["name"],
-            connector=data["connector"],
-            secret=data.get("secret", {}),
-            allowed_hosts=data.get("allowed_hosts"),
-        )
-
-    def perform_update(self, serializer):
-        data = serializer.validated_data
-        serializer.instance = services.credential_update(
-            actor=self.request.user,
-            credential=serializer.instance,
-            name=data.get("name"),
-            secret=data.get("secret"),
-            allowed_hosts=data.get("allowed_hosts"),
-        )
-
-    def perform_destroy(self, instance):
-        services.credential_delete(actor=self.request.user, credential=instance)
-
-
 class StreamSerializer(serializers.ModelSerializer):
     connector = serializers.ChoiceField(choices=connector_choices())
     credential = serializers.PrimaryKeyRelatedField(
-        queryset=Credential.objects.all(), allow_null=True, required=False
+        queryset=ConnectedAccount.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="The id of the connected account (of the stream's connector) it signs in with.",
     )
     team = serializers.PrimaryKeyRelatedField(
         queryset=Team.objects.all(), allow_null=True, required=False
@@ -155,9 +87,10 @@ class StreamSerializer(serializers.ModelSerializer):
 class StreamViewSet(viewsets.ModelViewSet):
     """Streams: saved searches polled on a network. `poll/` queues a poll at once.
 
-    Choosing or changing a stream's `credential` or `base_url` takes credential.manage
-    (403 otherwise); a credential is sent only to its network's API hosts and the hosts
-    allowed on it, and a stream moved to another host loses a credential not allowed there.
+    Choosing or changing a stream's `credential` (a connected account) or `base_url` takes
+    connected_account.manage (403 otherwise); an account's secret is sent only to its
+    network's API hosts and the hosts allowed on it, and a stream moved to another host
+    loses an account not allowed there.
     """
 
     serializer_class = StreamSerializer

@@ -1,22 +1,20 @@
-"""The stream and credential forms. They only read input: services.* save and check it."""
+"""The stream, keyword and watchlist forms. They only read input: services.* save and check it."""
 
 import json
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.fields import InvalidJSONInput
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
-from monitoring.connectors import connector_choices, get_connector
+from connections.models import ConnectedAccount
+from monitoring.connectors import CONNECTOR_PATHS, connector_choices, get_connector
 from monitoring.enrichment import KEYWORD_CODES
-from monitoring.models import Credential, Stream
+from monitoring.models import Stream
 from monitoring.services import CONNECTION_FIELDS, STREAM_FIELDS, connection_value
 from riskdesk.networks import Platform
 from riskdesk.permissions import can
-
-SECRET_PREFIX = "secret_"  # noqa: S105 (a form field prefix, not a secret)
 
 OPTIONS_HELP = _(
     "A JSON object. What each connector reads: "
@@ -36,17 +34,6 @@ def connector_label(name: str) -> str:
         return get_connector(name).label
     except (LookupError, ImportError):
         return name
-
-
-def connector_secret_fields(name: str) -> tuple[str, ...]:
-    try:
-        return tuple(get_connector(name).secret_fields)
-    except (LookupError, ImportError):
-        return ()
-
-
-def secret_field_label(name: str) -> str:
-    return capfirst(name.replace("_", " "))
 
 
 class JSONObjectField(forms.JSONField):
@@ -73,9 +60,9 @@ class JSONObjectField(forms.JSONField):
         return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, cls=self.encoder)
 
 
-class CredentialChoiceField(forms.ModelChoiceField):
+class ConnectedAccountChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.name} ({connector_label(obj.connector)})"
+        return f"{obj.name} ({connector_label(obj.kind)})"
 
 
 class StreamForm(forms.Form):
@@ -111,9 +98,9 @@ class StreamForm(forms.Form):
         assume_scheme="https",
         help_text=Stream._meta.get_field("base_url").help_text,
     )
-    credential = CredentialChoiceField(
-        label=_("Credential"),
-        queryset=Credential.objects.order_by("name"),
+    credential = ConnectedAccountChoiceField(
+        label=_("Connected account"),
+        queryset=ConnectedAccount.objects.filter(kind__in=list(CONNECTOR_PATHS)).order_by("name"),
         required=False,
         help_text=_("What the connector signs in with. Its secret is never shown here."),
     )
@@ -133,8 +120,8 @@ class StreamForm(forms.Form):
 
     def __init__(self, *args, instance: Stream | None = None, user=None, **kwargs):
         self.instance = instance
-        # Who may not manage credentials keeps the stream's credential and API address.
-        self.connection_locked = user is not None and not can(user, "credential.manage")
+        # Who may not manage connected accounts keeps the stream's account and API address.
+        self.connection_locked = user is not None and not can(user, "connected_account.manage")
         if instance is not None:
             kwargs.setdefault(
                 "initial",
@@ -164,114 +151,14 @@ class StreamForm(forms.Form):
                     self.add_error(
                         name,
                         _(
-                            "Only someone who manages credentials may choose a stream's "
-                            "credential or API address."
+                            "Only someone who manages connected accounts may choose a "
+                            "stream's connected account or API address."
                         ),
                     )
         return cleaned
 
     def stream_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.FIELDS}
-
-
-class CredentialForm(forms.Form):
-    """Name, connector (fixed once saved) and one password box per secret field.
-
-    Saved values are never put back into the page: on edit, a box left empty
-    keeps the value it had.
-    """
-
-    name = forms.CharField(label=_("Name"), max_length=100)
-    connector = forms.ChoiceField(
-        label=_("Connector"),
-        help_text=_("The network this credential signs in to. It cannot change later."),
-    )
-    allowed_hosts = forms.CharField(
-        label=_("Other allowed hosts"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
-        help_text=_(
-            "One host name per line. The secret is sent only to its network's own API hosts "
-            "and to these: a Mastodon instance other than mastodon.social, for example."
-        ),
-    )
-
-    def __init__(
-        self, *args, instance: Credential | None = None, connector: str | None = None, **kwargs
-    ):
-        self.instance = instance
-        if instance is not None:
-            kwargs.setdefault(
-                "initial",
-                {
-                    "name": instance.name,
-                    "connector": instance.connector,
-                    "allowed_hosts": "\n".join(instance.allowed_hosts),
-                },
-            )
-        super().__init__(*args, **kwargs)
-        choices = connector_choices()
-        self.fields["connector"].choices = (
-            choices if instance is not None else [("", _("Choose a connector")), *choices]
-        )
-        if instance is not None:
-            self.fields["connector"].disabled = True
-            connector = instance.connector
-        elif connector not in dict(choices):
-            connector = None
-        self.connector = connector
-        if connector and instance is None:
-            self.initial.setdefault("connector", connector)
-        already_set = set(instance.secret_fields) if instance is not None else set()
-        for name in connector_secret_fields(connector) if connector else ():
-            if instance is None:
-                help_text = ""
-            elif name in already_set:
-                help_text = _("Saved. Leave empty to keep the current value.")
-            else:
-                help_text = _("Not set yet. Leave empty to leave it unset.")
-            self.fields[SECRET_PREFIX + name] = forms.CharField(
-                label=secret_field_label(name),
-                required=False,
-                strip=True,
-                help_text=help_text,
-                widget=forms.PasswordInput(
-                    render_value=False, attrs={"autocomplete": "new-password"}
-                ),
-            )
-
-    def secret_fields(self):
-        """The bound secret fields, for the template."""
-        return [self[name] for name in self.fields if name.startswith(SECRET_PREFIX)]
-
-    def other_fields(self):
-        return [self[name] for name in self.fields if not name.startswith(SECRET_PREFIX)]
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.instance is None and self.connector:
-            names = connector_secret_fields(self.connector)
-            if not names:
-                raise ValidationError(
-                    _("%(connector)s needs no credential: its streams work without one.")
-                    % {"connector": connector_label(self.connector)}
-                )
-            if not any(cleaned.get(SECRET_PREFIX + name) for name in names):
-                raise ValidationError(_("Fill in the secret fields this connector needs."))
-        return cleaned
-
-    def hosts(self) -> list[str]:
-        """The allowed hosts typed in, one a line (commas and spaces also separate)."""
-        text = self.cleaned_data.get("allowed_hosts") or ""
-        return [host for host in text.replace(",", " ").split() if host]
-
-    def secret(self) -> dict:
-        """The secret fields filled in, by their connector's names."""
-        return {
-            name.removeprefix(SECRET_PREFIX): value
-            for name, value in self.cleaned_data.items()
-            if name.startswith(SECRET_PREFIX) and value
-        }
 
 
 TRY_TEXT_MAX = 100_000

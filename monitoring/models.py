@@ -8,47 +8,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from riskdesk import crypto
 from riskdesk.networks import Platform
-
-
-class Credential(crypto.EncryptedSecret, models.Model):
-    """What a connector signs in with: API tokens, app passwords, client secrets.
-
-    The secret fields are stored encrypted (riskdesk.crypto) and never shown
-    back after saving; only their names are.
-    """
-
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    connector = models.CharField(_("connector"), max_length=32)
-    secret_encrypted = models.TextField(editable=False)
-    secret_fields = models.JSONField(
-        _("fields set"), default=list, editable=False, help_text=_("Names only, never values.")
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    rotated_at = models.DateTimeField(_("secret last changed"), default=timezone.now)
-    # Hosts, besides its connector's own API hosts, that the secret may be sent to: the
-    # instance of a Mastodon token, a proxy or fake of the network. Set by credential managers.
-    allowed_hosts = models.JSONField(
-        _("other allowed hosts"),
-        default=list,
-        blank=True,
-        help_text=_(
-            "Host names, besides the network's own API hosts, that may receive this secret: "
-            "a Mastodon instance other than mastodon.social, for example."
-        ),
-    )
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("credential")
-        verbose_name_plural = _("credentials")
-
-    def __str__(self):
-        return self.name
 
 
 class StreamStatus(models.TextChoices):
@@ -84,9 +44,10 @@ class Stream(models.Model):
         blank=True,
         help_text=_("Leave empty for the network's public API; set it for a Mastodon instance."),
     )
+    # Named for what the connector signs in with; the account is a connected account.
     credential = models.ForeignKey(
-        Credential,
-        verbose_name=_("credential"),
+        "connections.ConnectedAccount",
+        verbose_name=_("connected account"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,

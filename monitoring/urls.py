@@ -11,10 +11,6 @@ urlpatterns = [
     path("streams/<int:pk>/edit/", views.stream_form, name="stream_edit"),
     path("streams/<int:pk>/poll/", views.stream_poll_now, name="stream_poll_now"),
     path("streams/<int:pk>/delete/", views.stream_delete, name="stream_delete"),
-    path("credentials/", views.credential_list, name="credential_list"),
-    path("credentials/new/", views.credential_form, name="credential_create"),
-    path("credentials/<int:pk>/edit/", views.credential_form, name="credential_edit"),
-    path("credentials/<int:pk>/delete/", views.credential_delete, name="credential_delete"),
     path("keywords/", views.keyword_lists, name="keyword_lists"),
     path("keywords/try/", views.keyword_try, name="keyword_try"),
     path("watchlist/", views.watchlist, name="watchlist"),
@@ -24,7 +20,6 @@ urlpatterns = [
 # (prefix, viewset, basename) registered on the /api/v1/ router
 API_ROUTES = [
     ("streams", api.StreamViewSet, "stream"),
-    ("credentials", api.CredentialViewSet, "credential"),
     ("keyword-lists", api.KeywordListViewSet, "keyword-list"),
     ("watchlist", api.WatchedAuthorViewSet, "watched-author"),
 ]

@@ -1,4 +1,4 @@
-"""The monitoring pages: streams, their live state, and connector credentials.
+"""The monitoring pages: streams and their live state, keyword lists and the watchlist.
 
 Every change goes through monitoring.services, which checks the permission,
 validates and writes the audit event; these views only show forms and results.
@@ -7,7 +7,6 @@ validates and writes the audit event; these views only show forms and results.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,14 +19,13 @@ from monitoring.connectors import pushed_connectors
 from monitoring.dashboard import dashboard_risk
 from monitoring.filters import StreamFilter
 from monitoring.forms import (
-    CredentialForm,
     KeywordListForm,
     KeywordTryForm,
     StreamForm,
     WatchedAuthorForm,
     connector_label,
 )
-from monitoring.models import Credential, Mention, Stream, WatchedAuthor
+from monitoring.models import Mention, Stream, WatchedAuthor
 from monitoring.selectors import (
     KEYWORD_HELP,
     KEYWORD_LABELS,
@@ -167,107 +165,6 @@ def stream_delete(request, pk):
             "cancel_url": reverse("stream_detail", kwargs={"pk": stream.pk}),
             "parent_label": _("Streams"),
             "parent_url": reverse("stream_list"),
-            "blockers": None,
-        },
-    )
-
-
-# --- Credentials ----------------------------------------------------------------------
-
-
-@login_required
-def credential_list(request):
-    require(request.user, "credential.view")
-    credentials = list(Credential.objects.annotate(stream_count=Count("streams")).order_by("name"))
-    for credential in credentials:
-        credential.connector_label = connector_label(credential.connector)
-    return render(
-        request,
-        "monitoring/credential_list.html",
-        {
-            "credentials": credentials,
-            "can_manage": can(request.user, "credential.manage"),
-        },
-    )
-
-
-@login_required
-def credential_form(request, pk=None):
-    credential = get_object_or_404(Credential, pk=pk) if pk else None
-    require(request.user, "credential.manage", credential)
-    data = request.POST if request.method == "POST" else None
-    if credential is None:
-        connector = (data or request.GET).get("connector")
-    else:
-        connector = credential.connector
-    if data is not None and "choose_connector" in data:
-        # The no-JavaScript way to show the chosen connector's fields: nothing is saved.
-        form = CredentialForm(
-            instance=credential,
-            connector=connector,
-            initial={"name": data.get("name", ""), "connector": connector},
-        )
-    else:
-        form = CredentialForm(data, instance=credential, connector=connector)
-    if data is not None and "choose_connector" not in data and form.is_valid():
-        try:
-            if credential is None:
-                saved = services.credential_create(
-                    actor=request.user,
-                    name=form.cleaned_data["name"],
-                    connector=form.cleaned_data["connector"],
-                    secret=form.secret(),
-                    allowed_hosts=form.hosts(),
-                )
-            else:
-                saved = services.credential_update(
-                    actor=request.user,
-                    credential=credential,
-                    name=form.cleaned_data["name"],
-                    secret=form.secret(),
-                    allowed_hosts=form.hosts(),
-                )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Credential %(name)s saved.") % {"name": saved.name})
-            return redirect("credential_list")
-    return render_page(
-        request,
-        "monitoring/credential_form.html",
-        "monitoring/_credential_secret_fields.html",
-        {
-            "form": form,
-            "credential": credential,
-            "connector_label": connector_label(form.connector) if form.connector else "",
-        },
-    )
-
-
-@login_required
-def credential_delete(request, pk):
-    credential = get_object_or_404(Credential, pk=pk)
-    require(request.user, "credential.manage", credential)
-    if request.method == "POST":
-        try:
-            services.credential_delete(actor=request.user, credential=credential)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-            return redirect("credential_delete", pk=credential.pk)
-        messages.success(request, _("Credential %(name)s deleted.") % {"name": credential.name})
-        return redirect("credential_list")
-    return render(
-        request,
-        "monitoring/confirm_delete.html",
-        {
-            "object": credential,
-            "title": _("Delete the credential %(name)s?") % {"name": credential.name},
-            "consequence": _("Its secret is erased for good. This cannot be undone."),
-            "object_url": reverse("credential_edit", kwargs={"pk": credential.pk}),
-            "cancel_url": reverse("credential_list"),
-            "parent_label": _("Credentials"),
-            "parent_url": reverse("credential_list"),
-            "blockers": list(credential.streams.order_by("name")),
         },
     )
 

@@ -15,6 +15,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.models import Team, User
+from connections.models import ConnectedAccount
 from offboarding import selectors, services
 from offboarding.filters import CaseFilter, GrantFilter
 from offboarding.models import (
@@ -26,7 +27,6 @@ from offboarding.models import (
     OffboardingCase,
     OffboardingTask,
     RevocationAttempt,
-    RevocationConnection,
 )
 from offboarding.services.brand_accounts import ACCESS_FIELDS, BRAND_ACCOUNT_FIELDS
 from riskdesk.permissions import can
@@ -419,7 +419,10 @@ class BrandAccountSerializer(serializers.ModelSerializer):
         queryset=User.objects.all(), allow_null=True, required=False
     )
     revocation_connection = serializers.PrimaryKeyRelatedField(
-        queryset=RevocationConnection.objects.all(), allow_null=True, required=False
+        queryset=ConnectedAccount.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="The id of the connected account (kind meta_business) riskdesk revokes through.",
     )
 
     class Meta:

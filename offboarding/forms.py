@@ -1,4 +1,4 @@
-"""Forms of the offboarding, access grant, brand account and connection pages."""
+"""Forms of the offboarding, access grant and brand account pages."""
 
 from django import forms
 from django.utils import timezone
@@ -6,13 +6,14 @@ from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
+from connections.kinds import META_BUSINESS
+from connections.models import ConnectedAccount
 from offboarding.models import (
     AccessGrant,
     AccessLevel,
     AccessMethod,
     AccessVia,
     BrandAccount,
-    RevocationConnection,
 )
 from offboarding.services.brand_accounts import BRAND_ACCOUNT_FIELDS
 from riskdesk.networks import Platform
@@ -157,56 +158,6 @@ class GrantImportForm(forms.Form):
     )
 
 
-# --- Revocation connections ----------------------------------------------------------------
-
-
-class RevocationConnectionForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
-    kind = forms.ChoiceField(label=_("Kind"), choices=RevocationConnection.Kind.choices)
-    business_id = forms.RegexField(
-        label=_("Business id"),
-        regex=r"^[0-9]{5,32}$",
-        max_length=64,
-        help_text=RevocationConnection._meta.get_field("business_id").help_text,
-        error_messages={"invalid": _("A Business Manager id is a number.")},
-    )
-    base_url = forms.URLField(
-        label=_("API address"),
-        required=False,
-        assume_scheme="https",
-        help_text=RevocationConnection._meta.get_field("base_url").help_text,
-    )
-    access_token = forms.CharField(
-        label=_("System user access token"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text=_(
-            "Needs business_management. Stored encrypted, never shown again; empty keeps it."
-        ),
-    )
-    app_secret = forms.CharField(
-        label=_("App secret"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text=_("Optional: signs each call with appsecret_proof. Empty keeps the stored one."),
-    )
-
-    def __init__(self, *args, instance: RevocationConnection | None = None, **kwargs):
-        if instance is not None:
-            kwargs.setdefault(
-                "initial",
-                {
-                    "name": instance.name,
-                    "kind": instance.kind,
-                    "business_id": instance.business_id,
-                    "base_url": instance.base_url,
-                },
-            )
-        super().__init__(*args, **kwargs)
-        if instance is None:
-            self.fields["access_token"].required = True
-
-
 # --- Brand accounts ------------------------------------------------------------------------
 
 
@@ -264,7 +215,7 @@ class BrandAccountForm(forms.Form):
     )
     revocation_connection = forms.ModelChoiceField(
         label=gettext_lazy("Revocation connection"),
-        queryset=RevocationConnection.objects.order_by("name"),
+        queryset=ConnectedAccount.objects.filter(kind=META_BUSINESS).order_by("name"),
         required=False,
         help_text=BrandAccount._meta.get_field("revocation_connection").help_text,
     )

@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
-from riskdesk.crypto import EncryptedSecret
 from riskdesk.networks import Platform
 
 
@@ -77,13 +76,14 @@ class BrandAccount(models.Model):
         related_name="+",
         help_text=_("Whose phone receives the account's recovery codes."),
     )
+    # A connected account of an admin API (kind meta_business) riskdesk revokes through.
     revocation_connection = models.ForeignKey(
-        "RevocationConnection",
+        "connections.ConnectedAccount",
         verbose_name=_("revocation connection"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="accounts",
+        related_name="revoked_accounts",
         help_text=_("Lets riskdesk remove people from this account through the network's API."),
     )
 
@@ -100,44 +100,6 @@ class BrandAccount(models.Model):
 
     def __str__(self):
         return f"@{self.handle} ({self.get_platform_display()})"
-
-
-class RevocationConnection(EncryptedSecret, models.Model):
-    """How riskdesk removes people from a network on its own: an admin API and its token.
-
-    The token (a Meta Business system user token, say) is encrypted at rest
-    and never shown back; only the names of the fields set are.
-    """
-
-    class Kind(models.TextChoices):
-        META_BUSINESS = "meta_business", _("Meta Business Manager")
-
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
-    business_id = models.CharField(
-        _("business id"),
-        max_length=64,
-        help_text=_("The Business Manager's id, as its settings page shows it."),
-    )
-    base_url = models.URLField(
-        _("API address"), blank=True, help_text=_("Leave empty for graph.facebook.com.")
-    )
-    secret_encrypted = models.TextField(editable=False, blank=True)
-    secret_fields = models.JSONField(default=list, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    rotated_at = models.DateTimeField(_("token last changed"), default=timezone.now)
-
-    class Meta:
-        db_table = "accounts_revocationconnection"
-        ordering = ["name"]
-        verbose_name = _("revocation connection")
-        verbose_name_plural = _("revocation connections")
-
-    def __str__(self):
-        return self.name
 
 
 class AccessLevel(models.TextChoices):

@@ -28,4 +28,3 @@ rule("offboarding.view", any_of(has_perm("offboarding.view_offboardingcase"), in
 # Opening a case deactivates the person at once: for an admin, only an admin may.
 rule("offboarding.open", admins_only_by_admins(has_perm("offboarding.add_offboardingcase")))
 rule("offboarding.work", any_of(has_perm("offboarding.change_offboardingcase"), in_security_team))
-rule("revocation_connection.manage", has_perm("offboarding.change_revocationconnection"))

@@ -23,6 +23,5 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "offboarding.change_offboardingcase",
         "offboarding.add_accessgrant",
         "offboarding.change_accessgrant",
-        "offboarding.change_revocationconnection",
     ],
 }

@@ -1,7 +1,7 @@
 """Pages and API routes of offboarding; included by riskdesk/urls.py.
 
-Offboarding cases, access grants, the access review, revocation connections and the
-brand accounts inventory.
+Offboarding cases, access grants, the access review and the brand accounts inventory.
+The connections riskdesk revokes through are connected accounts (connections.urls).
 """
 
 from django.urls import path
@@ -37,13 +37,6 @@ urlpatterns = [
     path("access-grants/<int:pk>/edit/", views.grant_form, name="access_grant_edit"),
     path("access-grants/<int:pk>/revoke/", views.grant_revoke, name="access_grant_revoke"),
     path("access-review/", views.access_review, name="access_review"),
-    path("revocation-connections/", views.connection_list, name="revocation_connection_list"),
-    path("revocation-connections/new/", views.connection_form, name="revocation_connection_create"),
-    path(
-        "revocation-connections/<int:pk>/edit/",
-        views.connection_form,
-        name="revocation_connection_edit",
-    ),
     path("brand-accounts/", views.brand_account_list, name="brand_account_list"),
     path("brand-accounts/new/", views.brand_account_form, name="brand_account_create"),
     path(

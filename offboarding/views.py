@@ -1,4 +1,4 @@
-"""Pages for offboarding cases, access grants, the access review, connections and brand accounts.
+"""Pages for offboarding cases, access grants, the access review and brand accounts.
 
 Thin: parse the request, call one service, render or redirect with a message.
 """
@@ -20,7 +20,6 @@ from offboarding.forms import (
     CaseOpenForm,
     GrantImportForm,
     GrantRevokeForm,
-    RevocationConnectionForm,
     TaskAddForm,
     TaskAssignForm,
     TaskCompleteForm,
@@ -32,10 +31,8 @@ from offboarding.models import (
     OffboardingCase,
     OffboardingTask,
     RevocationAttempt,
-    RevocationConnection,
     TaskKind,
 )
-from offboarding.revocation.connections import revocation_connection_save
 from riskdesk.forms import add_service_errors
 from riskdesk.htmx import render_page
 from riskdesk.pagination import keyset_page
@@ -338,43 +335,6 @@ def access_review(request):
         counts[finding.label] = counts.get(finding.label, 0) + 1
     return render(
         request, "offboarding/access_grant_review.html", {"findings": findings, "counts": counts}
-    )
-
-
-# --- Revocation connections -------------------------------------------------------------------
-
-
-@login_required
-def connection_list(request):
-    require(request.user, "revocation_connection.manage")
-    return render(
-        request,
-        "offboarding/connection_list.html",
-        {"connections": RevocationConnection.objects.prefetch_related("accounts")},
-    )
-
-
-@login_required
-def connection_form(request, pk=None):
-    connection = get_object_or_404(RevocationConnection, pk=pk) if pk else None
-    require(request.user, "revocation_connection.manage", connection)
-    form = RevocationConnectionForm(request.POST or None, instance=connection)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        secrets = {"access_token": data.pop("access_token"), "app_secret": data.pop("app_secret")}
-        try:
-            saved = revocation_connection_save(
-                actor=request.user, connection=connection, secrets=secrets, **data
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Connection %(name)s saved.") % {"name": saved})
-            return redirect("revocation_connection_list")
-    return render(
-        request,
-        "offboarding/connection_form.html",
-        {"form": form, "connection": connection},
     )
 
 

@@ -22,7 +22,7 @@ NAVIGATION = [
     (_("Brand accounts"), "brand_account_list", "brand_account.view"),
     (_("People"), "people_list", "user.view"),
     (_("Teams"), "team_list", "team.view"),
-    (_("Credentials"), "credential_list", "credential.view"),
+    (_("Connected accounts"), "connected_account_list", "connected_account.view"),
     (_("Audit log"), "audit_list", "audit.view"),
 ]
 

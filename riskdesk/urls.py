@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 import accounts.urls
 import alerting.urls
 import compliance.urls
+import connections.urls
 import inbox.urls
 import incidents.urls
 import monitoring.urls
@@ -41,6 +42,7 @@ HOMES = (
     inbox.urls,
     respond.urls,
     offboarding.urls,
+    connections.urls,
     policies.urls,
     compliance.urls,
     incidents.urls,

@@ -1,4 +1,4 @@
-"""Business operations of monitoring: credentials, streams, polls, ingestion, webhooks, and
+"""Business operations of monitoring: streams, polls, ingestion, webhooks, and
 the keyword lists and watchlist enrichment reads.
 
 People's changes check permission and write an audit event in their transaction. Polls are
@@ -33,14 +33,8 @@ from monitoring.services.polls import (
 )
 from monitoring.services.streams import (
     CONNECTION_FIELDS,
-    CREDENTIAL_AUDIT_FIELDS,
-    HOST_NAME,
-    MAX_ALLOWED_HOSTS,
     STREAM_FIELDS,
     connection_value,
-    credential_create,
-    credential_delete,
-    credential_update,
     stream_create,
     stream_delete,
     stream_host,
@@ -50,10 +44,7 @@ from monitoring.services.streams import (
 
 __all__ = [
     "CONNECTION_FIELDS",
-    "CREDENTIAL_AUDIT_FIELDS",
     "ERRORS_KEPT",
-    "HOST_NAME",
-    "MAX_ALLOWED_HOSTS",
     "STREAM_FIELDS",
     "TERM_MAX",
     "TERM_MIN",
@@ -62,9 +53,6 @@ __all__ = [
     "WEBHOOK_RETRY_AFTER",
     "PollOutcome",
     "connection_value",
-    "credential_create",
-    "credential_delete",
-    "credential_update",
     "keyword_list_update",
     "keyword_terms_clean",
     "mentions_ingest",

@@ -1,7 +1,6 @@
-"""Credentials and streams: the connections people set up, checked and audited."""
+"""Streams: the saved searches people set up, checked and audited."""
 
 import logging
-import re
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -9,17 +8,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from connections.models import ConnectedAccount
 from monitoring.connectors import CONNECTOR_PATHS, get_connector, pushed_connectors
 from monitoring.connectors.base import (
     allowed_hosts_for,
 )
 from monitoring.models import (
-    Credential,
     Stream,
     StreamStatus,
 )
 from monitoring.services.polls import poll_enqueue, stream_claim
-from riskdesk import outbound
 from riskdesk.audit import audit_record, snapshot
 from riskdesk.permissions import require
 
@@ -37,131 +35,15 @@ STREAM_FIELDS = [
     "enabled",
     "team",
 ]
-CREDENTIAL_AUDIT_FIELDS = ["name", "connector", "secret_fields", "rotated_at", "allowed_hosts"]
-# What decides where a stream's credential is sent: choosing or changing it takes
-# credential.manage, as managing the credential itself does.
+# What decides where a stream's secret is sent: choosing or changing it takes
+# connected_account.manage, as managing the connected account itself does.
 CONNECTION_FIELDS = ("credential", "base_url")
-MAX_ALLOWED_HOSTS = 20
-HOST_NAME = re.compile(
-    r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|[0-9a-f:]+"
-)
-
-
-# --- Credentials --------------------------------------------------------------------
-
-
-def _check_secret(connector: str, secret: dict) -> dict:
-    if connector not in CONNECTOR_PATHS:
-        raise ValidationError({"connector": _("Unknown connector.")})
-    if not isinstance(secret, dict):
-        raise ValidationError({"secret": _("Give the secret as named fields.")})
-    allowed = set(get_connector(connector).secret_fields)
-    unknown = set(secret) - allowed
-    if unknown:
-        raise ValidationError(
-            {"secret": _("Not used by this connector: %s") % ", ".join(sorted(unknown))}
-        )
-    return {k: str(v).strip() for k, v in secret.items() if str(v or "").strip()}
-
-
-def _check_hosts(hosts) -> list[str]:
-    """Host names only (no scheme, port or path), lower-cased, each once."""
-    if hosts is None:
-        return []
-    if not isinstance(hosts, list | tuple) or len(hosts) > MAX_ALLOWED_HOSTS:
-        raise ValidationError(
-            {"allowed_hosts": _("Give at most %d host names.") % MAX_ALLOWED_HOSTS}
-        )
-    checked = []
-    for host in hosts:
-        host = str(host).strip().lower().rstrip(".")
-        if not host:
-            continue
-        try:
-            valid = bool(HOST_NAME.fullmatch(host)) and host == outbound.check_host_form(host)
-        except outbound.Refused:
-            valid = False
-        if not valid:
-            raise ValidationError(
-                {"allowed_hosts": _("%(host)s is not a host name.") % {"host": host}}
-            )
-        checked.append(host)
-    return list(dict.fromkeys(checked))
 
 
 def stream_host(stream: Stream) -> str:
     """The host a stream's connector calls: its API address, else the network's own."""
     base_url = stream.base_url or get_connector(stream.connector).default_base_url
     return (urlsplit(base_url).hostname or "").lower()
-
-
-@transaction.atomic
-def credential_create(
-    *, actor, name: str, connector: str, secret: dict, allowed_hosts: list | None = None
-) -> Credential:
-    require(actor, "credential.manage")
-    if Credential.objects.filter(name__iexact=name).exists():
-        raise ValidationError({"name": _("A credential with this name already exists.")})
-    credential = Credential(name=name, connector=connector, created_by=actor)
-    credential.secret = _check_secret(connector, secret)
-    credential.allowed_hosts = _check_hosts(allowed_hosts)
-    credential.save()
-    after = snapshot(credential, CREDENTIAL_AUDIT_FIELDS)
-    audit_record(actor=actor, verb="credential.create", target=credential, after=after)
-    return credential
-
-
-@transaction.atomic
-def credential_update(
-    *,
-    actor,
-    credential: Credential,
-    name: str | None = None,
-    secret: dict | None = None,
-    allowed_hosts: list | None = None,
-) -> Credential:
-    """Rename, and with `secret`, replace the fields given (empty ones are kept as they were).
-
-    `allowed_hosts`, when given, replaces the hosts besides the network's own that may
-    receive the secret.
-    """
-    require(actor, "credential.manage", credential)
-    credential = Credential.objects.select_for_update().get(pk=credential.pk)
-    before = snapshot(credential, CREDENTIAL_AUDIT_FIELDS)
-    if name is not None and name != credential.name:
-        if Credential.objects.filter(name__iexact=name).exclude(pk=credential.pk).exists():
-            raise ValidationError({"name": _("A credential with this name already exists.")})
-        credential.name = name
-    if allowed_hosts is not None:
-        credential.allowed_hosts = _check_hosts(allowed_hosts)
-    changed_secret = _check_secret(credential.connector, secret or {})
-    if changed_secret:
-        credential.secret = credential.secret | changed_secret
-        credential.rotated_at = timezone.now()
-    credential.save()
-    after = snapshot(credential, CREDENTIAL_AUDIT_FIELDS)
-    if after != before:
-        # The audit trail says which fields changed, never their values.
-        after["secret_changed"] = sorted(changed_secret)
-        audit_record(
-            actor=actor, verb="credential.update", target=credential, before=before, after=after
-        )
-    if changed_secret:
-        # A stream stopped by a refused token may work again.
-        Stream.objects.filter(credential=credential, status=StreamStatus.STOPPED).update(
-            status=StreamStatus.NEW, consecutive_failures=0, next_poll_at=timezone.now()
-        )
-    return credential
-
-
-@transaction.atomic
-def credential_delete(*, actor, credential: Credential) -> None:
-    require(actor, "credential.manage", credential)
-    if credential.streams.exists():
-        raise ValidationError(_("Streams still use this credential; change them first."))
-    before = snapshot(credential, CREDENTIAL_AUDIT_FIELDS)
-    audit_record(actor=actor, verb="credential.delete", target=credential, before=before)
-    credential.delete()
 
 
 # --- Streams --------------------------------------------------------------------------
@@ -171,21 +53,21 @@ def _validate_stream(stream: Stream) -> None:
     errors = {}
     if stream.connector not in CONNECTOR_PATHS:
         errors["connector"] = _("Unknown connector.")
-    if stream.credential_id and stream.credential.connector != stream.connector:
-        errors["credential"] = _("This credential belongs to another connector.")
+    if stream.credential_id and stream.credential.kind != stream.connector:
+        errors["credential"] = _("This connected account belongs to another connector.")
     if not isinstance(stream.options, dict):
         errors["options"] = _("Options must be a JSON object.")
     if not errors:
         connector = get_connector(stream.connector)
         needs_one = connector.secret_fields and not connector.credential_optional
         if needs_one and not stream.credential_id:
-            errors["credential"] = _("This connector needs a credential.")
+            errors["credential"] = _("This connector needs a connected account.")
         host = stream_host(stream)
         if stream.credential_id and host not in allowed_hosts_for(connector, stream.credential):
             errors["base_url"] = _(
-                "The credential %(credential)s may not be sent to %(host)s: its network's "
+                "The secret of %(account)s may not be sent to %(host)s: its network's "
                 "API hosts and the hosts allowed on it only."
-            ) % {"credential": stream.credential, "host": host or stream.base_url}
+            ) % {"account": stream.credential, "host": host or stream.base_url}
     if errors:
         raise ValidationError(errors)
     stream.full_clean(exclude=["credential", "team", "created_by"])
@@ -202,7 +84,7 @@ def stream_create(*, actor, **fields) -> Stream:
     if unknown:
         raise ValueError(f"not stream fields: {sorted(unknown)}")
     if any(fields.get(name) for name in CONNECTION_FIELDS):
-        require(actor, "credential.manage")
+        require(actor, "connected_account.manage")
     stream = Stream(created_by=actor, **fields)
     _validate_stream(stream)
     stream.save()
@@ -226,7 +108,7 @@ def stream_update(*, actor, stream: Stream, **changes) -> Stream:
         and connection_value(changes[name]) != connection_value(getattr(stream, name))
     ]
     if connection_changed:
-        require(actor, "credential.manage", stream)
+        require(actor, "connected_account.manage", stream)
     old_host = stream_host(stream) if stream.connector in CONNECTOR_PATHS else ""
     for name, value in changes.items():
         setattr(stream, name, value)
@@ -238,7 +120,7 @@ def stream_update(*, actor, stream: Stream, **changes) -> Stream:
         new_host = stream_host(stream)
         connector = get_connector(stream.connector)
         if new_host != old_host and new_host not in allowed_hosts_for(connector, stream.credential):
-            stream.credential = None  # a new host never inherits the credential of the old one
+            stream.credential = None  # a new host never inherits the account of the old one
     _validate_stream(stream)
     after = _stream_snapshot(stream)
     if after == before:
@@ -257,8 +139,8 @@ def stream_update(*, actor, stream: Stream, **changes) -> Stream:
 
 
 def connection_value(value):
-    """A credential by its id, an address as it is (blank as None), for comparing a change."""
-    if isinstance(value, Credential):
+    """An account by its id, an address as it is (blank as None), for comparing a change."""
+    if isinstance(value, ConnectedAccount):
         return value.pk
     return value or None
 

@@ -16,6 +16,9 @@ from django.utils import timezone
 from accounts.demo import demo_email
 from accounts.models import Team, TeamMembership, User
 from accounts.services import user_create
+from connections.kinds import META_BUSINESS
+from connections.models import ConnectedAccount
+from connections.services import connected_account_save
 from offboarding.demo.meta_business import DEMO_BUSINESS_ID, DEMO_TOKEN
 from offboarding.models import (
     AccessGrant,
@@ -24,10 +27,8 @@ from offboarding.models import (
     AccessVia,
     BrandAccount,
     OffboardingCase,
-    RevocationConnection,
     TaskStatus,
 )
-from offboarding.revocation.connections import revocation_connection_save
 from offboarding.services import (
     access_grant_create,
     offboarding_case_open,
@@ -183,12 +184,12 @@ def seed_offboarding() -> dict[str, int]:
         return created  # seed_people_and_teams first
     teams = {team.slug: team for team in Team.objects.all()}
 
-    connection = RevocationConnection.objects.filter(name=CONNECTION_NAME).first()
+    connection = ConnectedAccount.objects.filter(name__iexact=CONNECTION_NAME).first()
     if connection is None:
-        connection = revocation_connection_save(
+        connection = connected_account_save(
             actor=admin,
             name=CONNECTION_NAME,
-            kind=RevocationConnection.Kind.META_BUSINESS,
+            kind=META_BUSINESS,
             business_id=DEMO_BUSINESS_ID,
             base_url=getattr(
                 settings, "OFFBOARDING_DEMO_META_BUSINESS_URL", "http://127.0.0.1:8767"

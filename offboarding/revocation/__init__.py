@@ -1,11 +1,10 @@
 """Connectors that remove a person from a network through its admin API, one module each.
 
-Each revoker takes a `RevocationConnection` and an httpx client, and `revoke(grant)`
-returns a `Revocation` (a one-line summary and the exchanges as evidence) or raises
-one of `monitoring.connectors.base`'s errors: `TransientError` (timeouts, 5xx: try
-again), `RateLimited` (try again after `until`), `PermanentError` (a refused token,
-a missing permission: someone must fix the connection) or `MalformedPayload`.
-"""
+Each revoker takes a `connections.ConnectedAccount` of its kind and an httpx client, and
+`revoke(grant)` returns a `Revocation` (a one-line summary and the exchanges as evidence)
+or raises one of `monitoring.connectors.base`'s errors: `TransientError` (timeouts, 5xx:
+try again), `RateLimited` (try again after `until`), `PermanentError` (a refused token, a
+missing permission: someone must fix the connection) or `MalformedPayload`."""
 
 from dataclasses import dataclass, field
 from functools import cache

@@ -27,6 +27,7 @@ from monitoring.connectors.base import (
     MalformedPayload,
     PermanentError,
     RateLimited,
+    allowed_hosts_for,
     error_text,
 )
 from monitoring.connectors.meta import (
@@ -54,18 +55,26 @@ class MetaBusinessRevoker(MetaConnector):
     label = "Meta Business Manager"
     platforms = frozenset({"facebook", "instagram"})
     vias = frozenset({AccessVia.NATIVE_ROLE})
+    # What its connected account holds (connections.kinds reads these).
+    secret_fields = ("access_token", "app_secret")
+    required_secrets = ("access_token",)
+    needs_business_id = True
 
     def __init__(self, connection, client: httpx.Client):
+        """`connection`: the ConnectedAccount (kind meta_business) to revoke with."""
         # Not a stream: the connection carries the address, the business and the token.
         self.stream = None
         self.client = client
         self.connection = connection
         self.base_url = (connection.base_url or self.default_base_url).rstrip("/")
         self.secret = connection.secret
-        # The connection's address is set by who may manage revocation connections (admins):
-        # it is allowed to receive the token, besides Meta's own Graph API host.
+        # The connection's address is set by who may manage connected accounts (admins):
+        # it is allowed to receive the token, besides Meta's own Graph API host and the
+        # hosts allowed on the account.
         own = urlsplit(self.base_url).hostname if connection.base_url else None
-        self.allowed_hosts = frozenset(self.api_hosts) | ({own.lower()} if own else set())
+        self.allowed_hosts = allowed_hosts_for(type(self), connection) | (
+            {own.lower()} if own else set()
+        )
         self.wait_until = None
         self.problems = []
         self.exchanges: list[dict] = []

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Team
 from offboarding.models import AccessMethod, BrandAccount
+from offboarding.revocation import REVOKER_PATHS
 from riskdesk.audit import audit_record, snapshot
 from riskdesk.networks import Platform
 from riskdesk.permissions import require
@@ -59,7 +60,11 @@ def _clean(account: BrandAccount) -> None:
     if account.credential_rotated_at and account.credential_rotated_at > timezone.now():
         errors["credential_rotated_at"] = _("A rotation cannot be in the future.")
     connection = account.revocation_connection
-    if connection is not None and account.platform not in ("facebook", "instagram"):
+    if connection is not None and connection.kind not in REVOKER_PATHS:
+        errors["revocation_connection"] = _(
+            "%(account)s cannot revoke access: choose a Meta Business Manager connection."
+        ) % {"account": connection}
+    elif connection is not None and account.platform not in ("facebook", "instagram"):
         errors["revocation_connection"] = _(
             "A Meta Business connection only revokes access to Facebook and Instagram accounts."
         )

@@ -1,23 +1,10 @@
-"""factory_boy factories for streams, credentials and mentions."""
+"""factory_boy factories for streams and mentions (connected accounts: tests/connections)."""
 
 from datetime import UTC, datetime
 
 import factory
 
-from monitoring.models import Credential, Mention, Platform, Stream
-
-
-class CredentialFactory(factory.django.DjangoModelFactory):
-    """`CredentialFactory(connector="x", secret={"bearer_token": "..."})`."""
-
-    class Meta:
-        model = Credential
-
-    name = factory.Sequence(lambda n: f"Credential {n}")
-    connector = "x"
-    secret = factory.LazyFunction(lambda: {"bearer_token": "test-token"})
-    # The fake servers (tests/fakes) run on 127.0.0.1: an admin allowed it on the credential.
-    allowed_hosts = factory.LazyFunction(lambda: ["127.0.0.1"])
+from monitoring.models import Mention, Platform, Stream
 
 
 class StreamFactory(factory.django.DjangoModelFactory):

@@ -1,11 +1,12 @@
-"""/api/v1/streams/, /api/v1/credentials/ and /api/v1/mentions/."""
+"""/api/v1/streams/ and /api/v1/mentions/ (connected accounts: tests/connections/test_api.py)."""
 
 import pytest
 from django.utils import timezone
 
-from monitoring.models import Credential, Stream, StreamStatus, Tag
+from monitoring.models import Stream, StreamStatus, Tag
 from riskdesk.models import AuditEvent
-from tests.monitoring.factories import CredentialFactory, MentionFactory, StreamFactory
+from tests.connections.factories import ConnectedAccountFactory
+from tests.monitoring.factories import MentionFactory, StreamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -14,96 +15,7 @@ SECRET = "s3cr3t-bearer-token-value"
 
 @pytest.fixture
 def x_credential():
-    return CredentialFactory(name="X app", connector="x", secret={"bearer_token": SECRET})
-
-
-# --- Credentials ------------------------------------------------------------------------
-
-
-def test_admin_creates_a_credential_whose_secret_is_never_returned(api_client_for):
-    client = api_client_for("admin")
-    response = client.post(
-        "/api/v1/credentials/",
-        {"name": "X app", "connector": "x", "secret": {"bearer_token": SECRET}},
-    )
-    assert response.status_code == 201, response.content
-    assert SECRET not in response.content.decode()
-    assert response.json()["secret_fields"] == ["bearer_token"]
-
-    credential = Credential.objects.get()
-    assert credential.secret == {"bearer_token": SECRET}
-    assert SECRET not in credential.secret_encrypted  # encrypted at rest
-    for path in ("/api/v1/credentials/", f"/api/v1/credentials/{credential.pk}/"):
-        assert SECRET not in client.get(path).content.decode()
-    event = AuditEvent.objects.get(verb="credential.create")
-    assert SECRET not in str(event.after)
-
-
-def test_secret_fields_unknown_to_the_connector_are_refused(api_client_for):
-    response = api_client_for("admin").post(
-        "/api/v1/credentials/",
-        {"name": "X app", "connector": "x", "secret": {"password": "x"}},
-    )
-    assert response.status_code == 400
-    assert "secret" in response.json()
-    assert not Credential.objects.exists()
-
-
-def test_rotating_a_secret_keeps_the_other_fields(api_client_for):
-    credential = CredentialFactory(
-        connector="reddit", secret={"client_id": "id-1", "client_secret": "old"}
-    )
-    response = api_client_for("admin").patch(
-        f"/api/v1/credentials/{credential.pk}/", {"secret": {"client_secret": "new"}}
-    )
-    assert response.status_code == 200, response.content
-    credential.refresh_from_db()
-    assert credential.secret == {"client_id": "id-1", "client_secret": "new"}
-    event = AuditEvent.objects.get(verb="credential.update")
-    assert event.after["secret_changed"] == ["client_secret"]
-    assert "new" not in str(event.after.values())
-
-
-@pytest.mark.parametrize(
-    ("role", "read", "write"),
-    [
-        ("admin", 200, 201),
-        ("social", 200, 403),
-        ("manager", 403, 403),
-        ("legal", 403, 403),
-        ("hr", 403, 403),
-    ],
-)
-def test_credential_permissions(api_client_for, role, read, write):
-    client = api_client_for(role)
-    assert client.get("/api/v1/credentials/").status_code == read
-    response = client.post(
-        "/api/v1/credentials/", {"name": "c", "connector": "x", "secret": {"bearer_token": "t"}}
-    )
-    assert response.status_code == write
-    assert Credential.objects.exists() == (write == 201)
-
-
-def test_a_credential_in_use_cannot_be_deleted(api_client_for, x_credential):
-    StreamFactory(connector="x", credential=x_credential)
-    response = api_client_for("admin").delete(f"/api/v1/credentials/{x_credential.pk}/")
-    assert response.status_code == 400
-    assert Credential.objects.filter(pk=x_credential.pk).exists()
-
-
-def test_key_rotation_re_encrypts_secrets(settings, x_credential):
-    from cryptography.fernet import Fernet
-
-    from riskdesk import crypto
-
-    old_key = settings.RISKDESK_ENCRYPTION_KEYS[0]
-    new_key = Fernet.generate_key().decode()
-    settings.RISKDESK_ENCRYPTION_KEYS = [new_key, old_key]
-    token = crypto.rotate(x_credential.secret_encrypted)
-    settings.RISKDESK_ENCRYPTION_KEYS = [new_key]
-    assert crypto.decrypt_json(token) == {"bearer_token": SECRET}
-    with pytest.raises(crypto.SecretUnreadable):
-        crypto.decrypt_json(x_credential.secret_encrypted)
+    return ConnectedAccountFactory(name="X app", kind="x", secret={"bearer_token": SECRET})
 
 
 # --- Streams ------------------------------------------------------------------------------
@@ -147,7 +59,7 @@ def test_invalid_stream_is_refused_with_field_errors(api_client_for, x_credentia
 
 
 def test_credential_of_another_connector_is_refused(api_client_for):
-    reddit = CredentialFactory(connector="reddit", secret={"client_id": "a", "client_secret": "b"})
+    reddit = ConnectedAccountFactory(kind="reddit", secret={"client_id": "a", "client_secret": "b"})
     response = api_client_for("admin").post(
         "/api/v1/streams/", {"name": "s", "connector": "x", "query": "a", "credential": reddit.pk}
     )
@@ -193,7 +105,7 @@ def test_social_cannot_create_a_stream_with_a_credential_or_an_address(
 )
 def test_social_cannot_change_a_streams_credential_or_address(api_client_for, x_credential, change):
     stream = StreamFactory(connector="x", credential=x_credential, query="acme")
-    other = CredentialFactory(connector="x", secret={"bearer_token": "admin-token"})
+    other = ConnectedAccountFactory(kind="x", secret={"bearer_token": "admin-token"})
     change = {k: other.pk if v == "{other}" else v for k, v in change.items()}
     response = api_client_for("social").patch(
         f"/api/v1/streams/{stream.pk}/", change, format="json"
@@ -209,7 +121,7 @@ def test_social_cannot_change_a_streams_credential_or_address(api_client_for, x_
 
 
 def test_a_credential_is_refused_for_a_host_not_allowed_on_it(api_client_for):
-    token = CredentialFactory(connector="x", allowed_hosts=[])
+    token = ConnectedAccountFactory(kind="x", allowed_hosts=[])
     data = {"name": "s", "connector": "x", "query": "a", "credential": token.pk}
     client = api_client_for("admin")
 
@@ -223,7 +135,7 @@ def test_a_credential_is_refused_for_a_host_not_allowed_on_it(api_client_for):
 
 
 def test_moving_a_stream_to_another_host_unbinds_its_credential(api_client_for):
-    token = CredentialFactory(connector="mastodon", secret={"access_token": "t"}, allowed_hosts=[])
+    token = ConnectedAccountFactory(kind="mastodon", secret={"access_token": "t"}, allowed_hosts=[])
     stream = StreamFactory(connector="mastodon", credential=token, options={"hashtag": "acme"})
 
     response = api_client_for("admin").patch(
@@ -240,8 +152,8 @@ def test_moving_a_stream_to_another_host_unbinds_its_credential(api_client_for):
 
 
 def test_a_host_allowed_on_the_credential_keeps_it(api_client_for):
-    token = CredentialFactory(
-        connector="mastodon", secret={"access_token": "t"}, allowed_hosts=["social.example.org"]
+    token = ConnectedAccountFactory(
+        kind="mastodon", secret={"access_token": "t"}, allowed_hosts=["social.example.org"]
     )
     stream = StreamFactory(connector="mastodon", credential=token, options={"hashtag": "acme"})
     response = api_client_for("admin").patch(
@@ -250,28 +162,6 @@ def test_a_host_allowed_on_the_credential_keeps_it(api_client_for):
     assert response.status_code == 200, response.content
     stream.refresh_from_db()
     assert stream.credential == token
-
-
-def test_allowed_hosts_are_set_through_the_api_by_credential_managers_only(api_client_for):
-    data = {
-        "name": "Instance token",
-        "connector": "mastodon",
-        "secret": {"access_token": "t"},
-        "allowed_hosts": ["Social.Example.org"],
-    }
-    assert (
-        api_client_for("social").post("/api/v1/credentials/", data, format="json").status_code
-        == 403
-    )
-    response = api_client_for("admin").post("/api/v1/credentials/", data, format="json")
-    assert response.status_code == 201, response.content
-    assert response.json()["allowed_hosts"] == ["social.example.org"]
-    pk = response.json()["id"]
-    bad = api_client_for("admin").patch(
-        f"/api/v1/credentials/{pk}/", {"allowed_hosts": ["http://x/"]}, format="json"
-    )
-    assert bad.status_code == 400
-    assert "allowed_hosts" in bad.json()
 
 
 def test_malformed_json_body_is_a_clear_400(api_client_for):
@@ -283,7 +173,7 @@ def test_malformed_json_body_is_a_clear_400(api_client_for):
 
 
 def test_meta_stream_shows_its_webhook_url(api_client_for):
-    meta = CredentialFactory(connector="meta", secret={"app_secret": "shh", "verify_token": "v"})
+    meta = ConnectedAccountFactory(kind="meta", secret={"app_secret": "shh", "verify_token": "v"})
     response = api_client_for("admin").post(
         "/api/v1/streams/", {"name": "Page", "connector": "meta", "credential": meta.pk}
     )
@@ -336,7 +226,7 @@ def test_stream_permissions(api_client_for, role, read, write):
 
 
 def test_anonymous_gets_401(api_client):
-    for path in ("/api/v1/streams/", "/api/v1/credentials/", "/api/v1/mentions/"):
+    for path in ("/api/v1/streams/", "/api/v1/connected-accounts/", "/api/v1/mentions/"):
         assert api_client.get(path).status_code == 401
 
 
@@ -367,12 +257,9 @@ def test_rotate_secrets_command_re_encrypts_with_the_newest_key(settings, x_cred
     from django.core.management import call_command
 
     from alerting.models import NotificationChannel
-    from offboarding.models import RevocationConnection
     from tests.accounts.factories import TeamFactory
 
-    connection = RevocationConnection(name="Meta", kind="meta_business", business_id="1")
-    connection.secret = {"access_token": "meta-token"}
-    connection.save()
+    connection = ConnectedAccountFactory(meta_business=True, secret={"access_token": "meta-token"})
     channel = NotificationChannel(team=TeamFactory(), name="Hook", kind="webhook", target="x")
     channel.secret = "hmac-key"
     channel.save()
@@ -380,8 +267,7 @@ def test_rotate_secrets_command_re_encrypts_with_the_newest_key(settings, x_cred
     settings.RISKDESK_ENCRYPTION_KEYS = [Fernet.generate_key().decode(), old_key]
     out = StringIO()
     call_command("rotate_secrets", stdout=out)
-    assert "1 credential(s) encrypted" in out.getvalue()
-    assert "1 revocation connection(s) encrypted" in out.getvalue()
+    assert "2 connected account(s) encrypted" in out.getvalue()
     assert "1 notification channel(s) encrypted" in out.getvalue()
 
     settings.RISKDESK_ENCRYPTION_KEYS = settings.RISKDESK_ENCRYPTION_KEYS[:1]

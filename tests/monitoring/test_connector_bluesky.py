@@ -8,9 +8,10 @@ from monitoring import services
 from monitoring.connectors.base import MalformedPayload, PermanentError, RateLimited, TransientError
 from monitoring.connectors.bluesky import BlueskyConnector
 from monitoring.models import Mention
+from tests.connections.factories import ConnectedAccountFactory
 from tests.fakes.base import GARBAGE, Fault
 from tests.fakes.bluesky import FakeBluesky
-from tests.monitoring.factories import CredentialFactory, StreamFactory
+from tests.monitoring.factories import StreamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +28,8 @@ def bsky():
 
 @pytest.fixture
 def stream(bsky):
-    credential = CredentialFactory(
-        connector="bluesky",
+    credential = ConnectedAccountFactory(
+        kind="bluesky",
         secret={"identifier": "acme.bsky.social", "app_password": "good-password"},
     )
     return StreamFactory(

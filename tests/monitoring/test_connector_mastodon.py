@@ -15,9 +15,10 @@ from monitoring.connectors.base import (
 )
 from monitoring.connectors.mastodon import MastodonConnector
 from monitoring.connectors.text import html_to_text
+from tests.connections.factories import ConnectedAccountFactory
 from tests.fakes.base import GARBAGE, Fault
 from tests.fakes.mastodon import FakeMastodon
-from tests.monitoring.factories import CredentialFactory, StreamFactory
+from tests.monitoring.factories import StreamFactory
 from tests.monitoring.paging import poll_all, texts
 
 pytestmark = pytest.mark.django_db
@@ -33,8 +34,8 @@ def mastodon():
 def connect(mastodon, http):
     def make(options=None, token=None, **fields):
         if token:
-            fields["credential"] = CredentialFactory(
-                connector="mastodon", secret={"access_token": token}
+            fields["credential"] = ConnectedAccountFactory(
+                kind="mastodon", secret={"access_token": token}
             )
         stream = StreamFactory(
             connector="mastodon",

@@ -16,6 +16,7 @@ from monitoring.connectors.meta import (
     verify_handshake,
     verify_signature,
 )
+from tests.connections.factories import ConnectedAccountFactory
 from tests.fakes.base import Fault
 from tests.fakes.meta_graph import (
     APP_SECRET,
@@ -29,7 +30,7 @@ from tests.fakes.meta_graph import (
     page_comment,
     signed_delivery,
 )
-from tests.monitoring.factories import CredentialFactory, StreamFactory
+from tests.monitoring.factories import StreamFactory
 
 NOON = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 ACCOUNT = "17841400000000001"
@@ -339,8 +340,8 @@ def graph():
 
 
 def meta(http, graph, **secret):
-    credential = CredentialFactory(
-        connector="meta",
+    credential = ConnectedAccountFactory(
+        kind="meta",
         secret={"app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN, "page_access_token": TOKEN}
         | secret,
     )

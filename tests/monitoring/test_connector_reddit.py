@@ -13,9 +13,10 @@ from monitoring.connectors.base import (
     TransientError,
 )
 from monitoring.connectors.reddit import RedditConnector
+from tests.connections.factories import ConnectedAccountFactory
 from tests.fakes.base import GARBAGE, Fault
 from tests.fakes.reddit import TOKEN_PATH, FakeReddit
-from tests.monitoring.factories import CredentialFactory, StreamFactory
+from tests.monitoring.factories import StreamFactory
 from tests.monitoring.paging import poll_all, texts
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,7 @@ def reddit():
 
 @pytest.fixture
 def credential():
-    return CredentialFactory(connector="reddit", secret=SECRET)
+    return ConnectedAccountFactory(kind="reddit", secret=SECRET)
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def connect(reddit, http, credential):
             base_url=reddit.url,
             options=options or {},
             credential=(
-                CredentialFactory(connector="reddit", secret=secret) if secret else credential
+                ConnectedAccountFactory(kind="reddit", secret=secret) if secret else credential
             ),
             **fields,
         )

@@ -11,9 +11,10 @@ from monitoring.connectors.base import (
     TransientError,
 )
 from monitoring.connectors.x import TWEET_FIELDS, USER_FIELDS, XConnector
+from tests.connections.factories import ConnectedAccountFactory
 from tests.fakes.base import GARBAGE, Fault
 from tests.fakes.x import SEARCH, FakeX
-from tests.monitoring.factories import CredentialFactory, StreamFactory
+from tests.monitoring.factories import StreamFactory
 from tests.monitoring.paging import poll_all, texts
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,7 @@ def connect(x, http):
         stream = StreamFactory(
             connector="x",
             base_url=x.url,
-            credential=CredentialFactory(connector="x", secret=secret),
+            credential=ConnectedAccountFactory(kind="x", secret=secret),
             **fields,
         )
         return XConnector(stream, http)
@@ -421,7 +422,7 @@ def test_the_token_is_never_sent_to_a_host_not_allowed_for_the_credential(x, htt
         connector="x",
         base_url=x.url,
         query="acme",
-        credential=CredentialFactory(connector="x", allowed_hosts=[]),
+        credential=ConnectedAccountFactory(kind="x", allowed_hosts=[]),
     )
     with pytest.raises(PermanentError, match=r"refused to send the credential to 127\.0\.0\.1"):
         XConnector(stream, http).fetch({})
@@ -443,7 +444,7 @@ def test_a_redirect_never_carries_the_token_to_another_host(x, http):
             connector="x",
             base_url=x.url,
             query="acme",
-            credential=CredentialFactory(connector="x"),  # allows 127.0.0.1, not localhost
+            credential=ConnectedAccountFactory(kind="x"),  # allows 127.0.0.1, not localhost
         )
         with pytest.raises(PermanentError, match="redirect"):
             XConnector(stream, http).fetch({})

@@ -11,9 +11,10 @@ from monitoring import services
 from monitoring.connectors.base import MalformedPayload, PermanentError, RateLimited, TransientError
 from monitoring.connectors.youtube import YouTubeConnector, next_pacific_midnight
 from monitoring.models import Mention
+from tests.connections.factories import ConnectedAccountFactory
 from tests.fakes.base import GARBAGE, Fault
 from tests.fakes.youtube import FakeYouTube
-from tests.monitoring.factories import CredentialFactory, StreamFactory
+from tests.monitoring.factories import StreamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def make(yt, http):
             query=query,
             base_url=yt.url,
             options=options,
-            credential=CredentialFactory(connector="youtube", secret={"api_key": key}),
+            credential=ConnectedAccountFactory(kind="youtube", secret={"api_key": key}),
         )
         return YouTubeConnector(stream, http)
 

@@ -8,11 +8,12 @@ from django.utils import timezone
 
 from monitoring import tasks
 from monitoring.models import Mention, Stream, StreamStatus
+from tests.connections.factories import ConnectedAccountFactory
 from tests.fakes.base import GARBAGE, Fault
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.reddit import FakeReddit
 from tests.fakes.x import FakeX
-from tests.monitoring.factories import CredentialFactory, StreamFactory
+from tests.monitoring.factories import StreamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def x():
 
 @pytest.fixture
 def x_stream(x):
-    credential = CredentialFactory(connector="x", secret={"bearer_token": "good-token"})
+    credential = ConnectedAccountFactory(kind="x", secret={"bearer_token": "good-token"})
     return StreamFactory(
         connector="x", base_url=x.url, credential=credential, query="acme", poll_interval=60
     )
@@ -136,8 +137,8 @@ def test_reddit_stream_through_the_tick(tick, settings):
     with FakeReddit() as reddit:
         reddit.add_post("Acme kettle leaks")
         reddit.add_post("Acme kettle is great")
-        credential = CredentialFactory(
-            connector="reddit", secret={"client_id": "client-id", "client_secret": "client-secret"}
+        credential = ConnectedAccountFactory(
+            kind="reddit", secret={"client_id": "client-id", "client_secret": "client-secret"}
         )
         StreamFactory(connector="reddit", base_url=reddit.url, credential=credential, query="acme")
         tick()

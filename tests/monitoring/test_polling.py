@@ -8,10 +8,12 @@ import time_machine
 from django.db import OperationalError, connection
 from django.utils import timezone
 
+from connections.services import connected_account_save
 from monitoring import pipeline, services, tasks
 from monitoring.connectors.base import MalformedPayload, PermanentError, RateLimited, TransientError
 from monitoring.models import Mention, Stream, StreamError, StreamStatus
-from tests.monitoring.factories import CredentialFactory, StreamFactory
+from tests.connections.factories import ConnectedAccountFactory
+from tests.monitoring.factories import StreamFactory
 from tests.monitoring.scripted import page
 
 pytestmark = pytest.mark.django_db
@@ -207,14 +209,12 @@ def test_permanent_error_stops_the_stream_until_someone_fixes_it(stream, scripte
     assert services.stream_claim(stream.pk) is not None
 
 
-def test_new_secret_on_the_credential_restarts_its_stopped_streams(scripted, admin_user):
-    credential = CredentialFactory(connector="x", secret={"bearer_token": "old"})
+def test_new_secret_on_the_connected_account_restarts_its_stopped_streams(scripted, admin_user):
+    account = ConnectedAccountFactory(kind="x", secret={"bearer_token": "old"})
     stream = StreamFactory(
-        connector="x", credential=credential, status=StreamStatus.STOPPED, consecutive_failures=3
+        connector="x", credential=account, status=StreamStatus.STOPPED, consecutive_failures=3
     )
-    services.credential_update(
-        actor=admin_user, credential=credential, secret={"bearer_token": "new"}
-    )
+    connected_account_save(actor=admin_user, account=account, secrets={"bearer_token": "new"})
     stream.refresh_from_db()
     assert (stream.status, stream.consecutive_failures) == (StreamStatus.NEW, 0)
 

@@ -1,11 +1,11 @@
-"""The monitoring pages: streams, their live state, credentials, and the dashboard's card.
+"""The monitoring pages: streams, their live state, and the dashboard's card.
 
 Who may open and post what, forms saved through the services (with their
 audit events), hostile text shown escaped, secrets never shown back, and query
-counts that do not grow with the rows.
+counts that do not grow with the rows. The connected accounts pages (what streams sign
+in with) are tested in tests/connections/test_views.py.
 """
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -13,12 +13,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from connections.models import ConnectedAccount
 from monitoring import tasks
-from monitoring.models import Credential, Stream, StreamError, StreamErrorKind, StreamStatus
+from monitoring.models import Stream, StreamError, StreamErrorKind, StreamStatus
 from riskdesk.models import AuditEvent
 from tests.accounts.factories import TeamFactory
 from tests.conftest import ANONYMOUS, NO_ROLE
-from tests.monitoring.factories import CredentialFactory, MentionFactory, StreamFactory
+from tests.connections.factories import ConnectedAccountFactory
+from tests.monitoring.factories import MentionFactory, StreamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -44,21 +46,20 @@ def only(allowed: dict, refused=403) -> dict:
 STREAM_READERS = {"social": 200, "manager": 200, "admin": 200}
 STREAM_WRITERS_GET = {"social": 200, "admin": 200}
 STREAM_WRITERS_POST = {"social": 302, "admin": 302}
-CREDENTIAL_READERS = {"social": 200, "admin": 200}
 
 NEW_STREAM_FORM = {
     "name": "Acme on Mastodon",
     "connector": "mastodon",
     "query": "acme",
     "options": '{"hashtag": "acme"}',
-    "credential": "",  # a public hashtag: choosing a credential takes credential.manage
+    "credential": "",  # a public hashtag: choosing an account takes connected_account.manage
     "poll_interval": "120",
     "enabled": "on",
 }
 EDIT_STREAM_FORM = NEW_STREAM_FORM | {"name": "Renamed stream", "credential": "{credential}"}
 
 # (method, path, form, expected status per column)
-# {stream}: a Mastodon stream; {credential}: its credential; {spare}: a credential no stream uses.
+# {stream}: a Mastodon stream; {credential}: the connected account it signs in with.
 MATRIX = [
     ("GET", "/streams/", None, only(STREAM_READERS)),
     ("GET", "/streams/new/", None, only(STREAM_WRITERS_GET)),
@@ -70,24 +71,6 @@ MATRIX = [
     ("POST", "/streams/{stream}/edit/", EDIT_STREAM_FORM, only(STREAM_WRITERS_POST)),
     ("POST", "/streams/{stream}/poll/", {}, only(STREAM_WRITERS_POST)),
     ("POST", "/streams/{stream}/delete/", {}, only(STREAM_WRITERS_POST)),
-    ("GET", "/credentials/", None, only(CREDENTIAL_READERS)),
-    ("GET", "/credentials/new/", None, only({"admin": 200})),
-    ("GET", "/credentials/new/?connector=mastodon", None, only({"admin": 200})),
-    ("GET", "/credentials/{credential}/edit/", None, only({"admin": 200})),
-    ("GET", "/credentials/{spare}/delete/", None, only({"admin": 200})),
-    (
-        "POST",
-        "/credentials/new/",
-        {"name": "New token", "connector": "mastodon", "secret_access_token": "t0k3n"},
-        only({"admin": 302}),
-    ),
-    (
-        "POST",
-        "/credentials/{credential}/edit/",
-        {"name": "Renamed credential", "secret_access_token": "n3w"},
-        only({"admin": 302}),
-    ),
-    ("POST", "/credentials/{spare}/delete/", {}, only({"admin": 302})),
 ]
 
 CASES = [
@@ -106,14 +89,14 @@ def _state():
                 "name", "options", "claim_token", "next_poll_at"
             )
         ),
-        list(Credential.objects.order_by("pk").values_list("name", "secret_encrypted")),
+        list(ConnectedAccount.objects.order_by("pk").values_list("name", "secret_encrypted")),
     )
 
 
 @pytest.fixture
 def credential():
-    return CredentialFactory(
-        name="Mastodon token", connector="mastodon", secret={"access_token": "old-token"}
+    return ConnectedAccountFactory(
+        name="Mastodon token", kind="mastodon", secret={"access_token": "old-token"}
     )
 
 
@@ -129,8 +112,7 @@ def stream(credential):
 
 @pytest.mark.parametrize(("method", "path", "form", "role", "expected"), CASES)
 def test_permission_matrix(client_for, stream, credential, method, path, form, role, expected):
-    spare = CredentialFactory(name="Spare", connector="mastodon", secret={"access_token": "x"})
-    ids = {"stream": stream.pk, "credential": credential.pk, "spare": spare.pk}
+    ids = {"stream": stream.pk, "credential": credential.pk}
     url = path.format(**ids)
     if form is not None:
         form = fill(form, **ids)
@@ -169,7 +151,7 @@ def test_navigation_offers_streams_and_credentials_to_who_may_see_them(
     items = {item["url"]: item for item in client_for(role).get("/").context["nav_items"]}
 
     assert ("/streams/" in items) is streams
-    assert ("/credentials/" in items) is credentials
+    assert ("/connections/" in items) is credentials
 
 
 def test_navigation_marks_the_streams_page_current(client_for, stream):
@@ -269,23 +251,6 @@ def test_stream_list_query_count_does_not_grow_with_streams(client_for, credenti
 
     assert many == few
     assert few <= 10
-
-
-def test_credential_list_query_count_does_not_grow_with_credentials(client_for):
-    client = client_for("admin")
-
-    def add(n):
-        for _ in range(n):
-            cred = CredentialFactory(connector="mastodon", secret={"access_token": "t"})
-            StreamFactory(connector="mastodon", credential=cred)
-
-    add(3)
-    few = _queries(client, "/credentials/")
-    add(27)
-    many = _queries(client, "/credentials/")
-
-    assert many == few
-    assert few <= 8
 
 
 # --- Stream detail ------------------------------------------------------------------
@@ -493,7 +458,7 @@ def test_invalid_options_are_a_field_error_and_save_nothing(
 
 
 def test_a_service_error_lands_on_its_field(client_for):
-    other = CredentialFactory(connector="x", secret={"bearer_token": "b"})
+    other = ConnectedAccountFactory(kind="x", secret={"bearer_token": "b"})
     form = fill(NEW_STREAM_FORM) | {"credential": other.pk}
 
     response = client_for("admin").post("/streams/new/", form)
@@ -519,8 +484,8 @@ def test_only_a_credential_manager_chooses_a_credential_or_an_api_address(
 ):
     """A social user may create and edit streams, but not pick an admin's credential nor
     point a stream at another host: both are field errors, and nothing is saved."""
-    admin_credential = CredentialFactory(
-        name="Admin token", connector="mastodon", secret={"access_token": "admin-secret"}
+    admin_credential = ConnectedAccountFactory(
+        name="Admin token", kind="mastodon", secret={"access_token": "admin-secret"}
     )
     change = fill(change, admin_credential=admin_credential.pk)
     before = _state()
@@ -534,7 +499,7 @@ def test_only_a_credential_manager_chooses_a_credential_or_an_api_address(
         assert response.status_code == 200
         errors = response.context["form"].errors
         assert set(errors) == set(change)
-        assert all("manages credentials" in errors[name][0] for name in change)
+        assert all("manages connected accounts" in errors[name][0] for name in change)
     assert _state() == before
 
 
@@ -548,7 +513,7 @@ def test_the_connection_fields_are_greyed_out_for_who_may_not_change_them(client
 
 
 def test_a_credential_manager_binds_a_credential_to_an_allowed_host_only(client_for):
-    x_token = CredentialFactory(connector="x", allowed_hosts=[])
+    x_token = ConnectedAccountFactory(kind="x", allowed_hosts=[])
     form = fill(NEW_STREAM_FORM) | {"connector": "x", "options": "{}", "credential": x_token.pk}
 
     elsewhere = client_for("admin").post(
@@ -563,37 +528,13 @@ def test_a_credential_manager_binds_a_credential_to_an_allowed_host_only(client_
     assert Stream.objects.get().credential == x_token
 
 
-def test_credential_managers_allow_more_hosts_on_the_credential_page(client_for):
-    response = client_for("admin").post(
-        "/credentials/new/",
-        {
-            "name": "Our instance",
-            "connector": "mastodon",
-            "secret_access_token": "t0k3n",
-            "allowed_hosts": "social.example.org\nMastodon.Example.NET",
-        },
-    )
-    assert response.status_code == 302
-    credential = Credential.objects.get(name="Our instance")
-    assert credential.allowed_hosts == ["social.example.org", "mastodon.example.net"]
-    event = AuditEvent.objects.get(verb="credential.create")
-    assert event.after["allowed_hosts"] == ["social.example.org", "mastodon.example.net"]
-
-    bad = client_for("admin").post(
-        f"/credentials/{credential.pk}/edit/",
-        {"name": "Our instance", "allowed_hosts": "https://evil.example/path"},
-    )
-    assert bad.status_code == 200
-    assert "not a host name" in str(bad.context["form"].errors)
-
-
 def test_a_stream_needing_a_credential_says_so_on_the_field(client_for):
     form = fill(NEW_STREAM_FORM, credential="") | {"connector": "x", "options": "{}"}
 
     response = client_for("social").post("/streams/new/", form)
 
     assert response.status_code == 200
-    assert "needs a credential" in response.context["form"].errors["credential"][0]
+    assert "needs a connected account" in response.context["form"].errors["credential"][0]
 
 
 # --- Poll now and delete -------------------------------------------------------------
@@ -650,190 +591,6 @@ def test_deleting_a_stream_asks_first_then_deletes(client_for, stream):
     assert response["Location"] == "/streams/"
     assert not Stream.objects.filter(pk=stream.pk).exists()
     assert AuditEvent.objects.filter(verb="stream.delete").count() == 1
-
-
-# --- Credentials --------------------------------------------------------------------
-
-
-def test_credential_list_shows_names_of_fields_set_and_streams_using_it(client_for, stream):
-    html = client_for("social").get("/credentials/").content.decode()
-
-    assert "Mastodon token" in html
-    assert "<code>access_token</code>" in html
-    assert "old-token" not in html
-    assert '<td class="num">1</td>' in html
-    assert "/credentials/new/" not in html  # social may look, not manage
-    assert "/edit/" not in html
-
-
-def test_new_credential_form_shows_the_chosen_connectors_fields(client_for):
-    client = client_for("admin")
-
-    empty = client.get("/credentials/new/")
-    chosen = client.get("/credentials/new/", {"connector": "mastodon"})
-    fragment = client.get("/credentials/new/", {"connector": "mastodon"}, HTTP_HX_REQUEST="true")
-
-    assert 'name="secret_access_token"' not in empty.content.decode()
-    assert "Choose a connector" in empty.content.decode()
-    html = chosen.content.decode()
-    assert '<input type="password" name="secret_access_token"' in html
-    assert 'hx-get="/credentials/new/"' in html
-    assert 'name="choose_connector"' in html  # the no-JavaScript way
-    assert fragment.templates[0].name == "monitoring/_credential_secret_fields.html"
-    assert b"<html" not in fragment.content
-    assert b'name="secret_access_token"' in fragment.content
-
-
-def test_choosing_the_connector_without_javascript_saves_nothing(client_for):
-    response = client_for("admin").post(
-        "/credentials/new/",
-        {"name": "Half done", "connector": "mastodon", "choose_connector": "1"},
-    )
-
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert 'name="secret_access_token"' in html
-    assert 'value="Half done"' in html
-    assert not response.context["form"].errors
-    assert not Credential.objects.exists()
-
-
-def test_admin_creates_a_credential_through_the_form(client_for, admin_user):
-    response = client_for("admin").post(
-        "/credentials/new/",
-        {"name": "Our Mastodon", "connector": "mastodon", "secret_access_token": " s3cret "},
-    )
-
-    credential = Credential.objects.get()
-    assert response.status_code == 302
-    assert response["Location"] == "/credentials/"
-    assert credential.secret == {"access_token": "s3cret"}
-    assert credential.secret_fields == ["access_token"]
-    event = AuditEvent.objects.get(verb="credential.create")
-    assert event.actor == admin_user
-    assert "s3cret" not in json.dumps(event.after)
-
-
-def test_a_new_credential_needs_its_secret(client_for):
-    response = client_for("admin").post(
-        "/credentials/new/", {"name": "Empty", "connector": "mastodon"}
-    )
-
-    assert response.status_code == 200
-    assert response.context["form"].non_field_errors()
-    assert not Credential.objects.exists()
-
-
-def test_a_taken_credential_name_is_a_field_error(client_for, credential):
-    response = client_for("admin").post(
-        "/credentials/new/",
-        {"name": "MASTODON TOKEN", "connector": "mastodon", "secret_access_token": "t"},
-    )
-
-    assert response.status_code == 200
-    assert "already exists" in response.context["form"].errors["name"][0]
-    assert Credential.objects.count() == 1
-
-
-def test_editing_a_credential_keeps_empty_secrets_and_its_connector(client_for, credential):
-    client = client_for("admin")
-    rotated = credential.rotated_at
-
-    page = client.get(f"/credentials/{credential.pk}/edit/")
-    renamed = client.post(
-        f"/credentials/{credential.pk}/edit/",
-        {"name": "Renamed", "connector": "x", "secret_access_token": ""},
-    )
-    credential.refresh_from_db()
-    kept = credential.secret
-    client.post(
-        f"/credentials/{credential.pk}/edit/", {"name": "Renamed", "secret_access_token": "new"}
-    )
-    credential.refresh_from_db()
-
-    assert page.status_code == 200
-    assert "Leave empty to keep the current value" in page.content.decode()
-    assert 'name="connector"' not in page.content.decode()  # the connector is fixed
-    assert "cannot change connector" in page.content.decode()
-    assert renamed.status_code == 302
-    assert kept == {"access_token": "old-token"}
-    assert credential.connector == "mastodon"
-    assert credential.name == "Renamed"
-    assert credential.secret == {"access_token": "new"}
-    assert credential.rotated_at > rotated
-    assert AuditEvent.objects.filter(verb="credential.update").count() == 2
-
-
-def test_a_credential_streams_use_cannot_be_deleted(client_for, stream, credential):
-    client = client_for("admin")
-
-    confirm = client.get(f"/credentials/{credential.pk}/delete/")
-    response = client.post(f"/credentials/{credential.pk}/delete/", follow=True)
-
-    assert "Acme hashtag" in confirm.content.decode()
-    assert b'type="submit" class="button button--danger"' not in confirm.content
-    assert "change them first" in response.content.decode()
-    assert Credential.objects.filter(pk=credential.pk).exists()
-
-
-def test_an_unused_credential_is_deleted_after_confirming(client_for, credential):
-    response = client_for("admin").post(f"/credentials/{credential.pk}/delete/")
-
-    assert response.status_code == 302
-    assert not Credential.objects.exists()
-    assert AuditEvent.objects.filter(verb="credential.delete").count() == 1
-
-
-SECRET = "sup3r-s3cret-VALUE-never-shown"
-
-
-def test_a_saved_secret_never_appears_in_any_page_nor_the_api(client_for, api_client_for):
-    admin = client_for("admin")
-    admin.post(
-        "/credentials/new/",
-        {"name": "Shown nowhere", "connector": "mastodon", "secret_access_token": SECRET},
-    )
-    credential = Credential.objects.get()
-    assert credential.secret == {"access_token": SECRET}
-    stream = StreamFactory(connector="mastodon", credential=credential)
-    event = AuditEvent.objects.get(verb="credential.create")
-    pages = [
-        "/credentials/",
-        f"/credentials/{credential.pk}/edit/",
-        f"/credentials/{credential.pk}/delete/",
-        "/streams/",
-        "/streams/new/",
-        f"/streams/{stream.pk}/",
-        f"/streams/{stream.pk}/edit/",
-        "/audit/",
-        f"/audit/{event.pk}/",
-        "/",
-    ]
-    api = api_client_for("admin")
-    endpoints = [
-        "/api/v1/credentials/",
-        f"/api/v1/credentials/{credential.pk}/",
-        f"/api/v1/streams/{stream.pk}/",
-    ]
-
-    for url in pages:
-        response = admin.get(url)
-        assert response.status_code == 200, url
-        assert SECRET not in response.content.decode(), url
-    for url in endpoints:
-        response = api.get(url)
-        assert response.status_code == 200, url
-        assert SECRET not in response.content.decode(), url
-
-
-def test_a_rejected_form_does_not_echo_the_secret_back(client_for, credential):
-    response = client_for("admin").post(
-        "/credentials/new/",
-        {"name": "Mastodon token", "connector": "mastodon", "secret_access_token": SECRET},
-    )
-
-    assert response.status_code == 200  # the name is taken
-    assert SECRET not in response.content.decode()
 
 
 # --- Dashboard ----------------------------------------------------------------------

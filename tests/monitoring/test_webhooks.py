@@ -6,8 +6,9 @@ import pytest
 
 from monitoring import services, tasks
 from monitoring.models import Mention, StreamError, WebhookDelivery
+from tests.connections.factories import ConnectedAccountFactory
 from tests.fakes.meta_graph import signed_delivery
-from tests.monitoring.factories import CredentialFactory, StreamFactory
+from tests.monitoring.factories import StreamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -17,8 +18,8 @@ VERIFY_TOKEN = "our-verify-token"
 
 @pytest.fixture
 def stream():
-    credential = CredentialFactory(
-        connector="meta",
+    credential = ConnectedAccountFactory(
+        kind="meta",
         secret={"app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN, "page_access_token": "t"},
     )
     return StreamFactory(connector="meta", credential=credential, query="")

@@ -1,4 +1,7 @@
-"""factory_boy factories for brand accounts, revocation connections and access grants."""
+"""factory_boy factories for brand accounts and access grants.
+
+The connections riskdesk revokes through: tests.connections.factories (meta_business=True).
+"""
 
 import factory
 from django.utils import timezone
@@ -8,7 +11,6 @@ from offboarding.models import (
     AccessLevel,
     AccessVia,
     BrandAccount,
-    RevocationConnection,
 )
 from tests.accounts.factories import UserFactory
 
@@ -21,24 +23,6 @@ class BrandAccountFactory(factory.django.DjangoModelFactory):
     handle = factory.Sequence(lambda n: f"brand{n}")
     display_name = "Acme"
     mfa_enabled = True
-
-
-class RevocationConnectionFactory(factory.django.DjangoModelFactory):
-    """A Meta Business connection; `base_url` points at a fake, `token` sets its secret."""
-
-    class Meta:
-        model = RevocationConnection
-        skip_postgeneration_save = True
-
-    name = factory.Sequence(lambda n: f"Business Manager {n}")
-    kind = RevocationConnection.Kind.META_BUSINESS
-    business_id = "1029384756473829"
-
-    @factory.post_generation
-    def token(obj, create, extracted, **kwargs):
-        obj.secret = {"access_token": extracted or "system-user-token-ok"}
-        if create:
-            obj.save()
 
 
 class AccessGrantFactory(factory.django.DjangoModelFactory):

@@ -19,11 +19,11 @@ from offboarding.models import AccessVia, CaseStatus, OffboardingCase, TaskKind,
 from riskdesk.models import AuditEvent
 from tests.accounts.factories import TeamFactory, TeamMembershipFactory, UserFactory
 from tests.conftest import sign_in
+from tests.connections.factories import ConnectedAccountFactory
 from tests.monitoring.factories import StreamFactory
 from tests.offboarding.factories import (
     AccessGrantFactory,
     BrandAccountFactory,
-    RevocationConnectionFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +120,9 @@ def test_a_second_case_for_the_same_person_is_the_open_one(hr_user, leaver, queu
 
 def test_tasks_cover_grants_credentials_recovery_and_ownership(hr_user, leaver, queued):
     meta = BrandAccountFactory(
-        platform="instagram", handle="acme", revocation_connection=RevocationConnectionFactory()
+        platform="instagram",
+        handle="acme",
+        revocation_connection=ConnectedAccountFactory(meta_business=True),
     )
     x = BrandAccountFactory(platform="x", handle="acme", recovery_phone_owner=leaver)
     mastodon = BrandAccountFactory(
@@ -158,7 +160,7 @@ def test_automatic_revocations_are_queued_after_commit(
     hr_user, leaver, queued, django_capture_on_commit_callbacks
 ):
     account = BrandAccountFactory(
-        platform="facebook", revocation_connection=RevocationConnectionFactory()
+        platform="facebook", revocation_connection=ConnectedAccountFactory(meta_business=True)
     )
     AccessGrantFactory(person=leaver, account=account)
 

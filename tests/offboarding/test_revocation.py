@@ -11,12 +11,12 @@ from offboarding.models import AccessVia, CaseStatus, RevocationAttempt, TaskKin
 from offboarding.revocation import can_revoke
 from riskdesk.models import AuditEvent
 from tests.accounts.factories import UserFactory
+from tests.connections.factories import ConnectedAccountFactory
 from tests.fakes.base import GARBAGE, Fault
 from tests.fakes.meta_business import FakeMetaBusiness, graph_error
 from tests.offboarding.factories import (
     AccessGrantFactory,
     BrandAccountFactory,
-    RevocationConnectionFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +55,7 @@ def task(meta, chloe, hr_user):
     """An open case whose Instagram admin grant is revoked through the fake Business Manager."""
     meta.add_user("sam@example.com", "Sam Leroy", "ADMIN")
     meta.add_user("chloe@example.com", "Chloé Garnier", "ADMIN")
-    connection = RevocationConnectionFactory(base_url=meta.url)
+    connection = ConnectedAccountFactory(meta_business=True, base_url=meta.url)
     account = BrandAccountFactory(
         platform="instagram", handle="acme", revocation_connection=connection
     )
@@ -237,7 +237,7 @@ def test_done_by_hand_instead(meta, task, hr_user):
 
 
 def test_what_a_connector_can_revoke(meta):
-    connection = RevocationConnectionFactory(base_url=meta.url)
+    connection = ConnectedAccountFactory(meta_business=True, base_url=meta.url)
     instagram = BrandAccountFactory(platform="instagram", revocation_connection=connection)
 
     assert can_revoke(AccessGrantFactory(account=instagram))

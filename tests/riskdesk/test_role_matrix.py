@@ -27,10 +27,10 @@ from django.utils import timezone
 from accounts.models import ScimProvider, Team, TeamKind, User
 from alerting.models import NotificationChannel, Rule, SpikeAlert
 from compliance.models import PostMedia, SponsoredPost
+from connections.models import ConnectedAccount
 from inbox.models import SavedView
 from incidents.models import Incident, Playbook
 from monitoring.models import (
-    Credential,
     Mention,
     Stream,
     WatchedAuthor,
@@ -40,12 +40,11 @@ from offboarding.models import (
     BrandAccount,
     OffboardingCase,
     OffboardingTask,
-    RevocationConnection,
 )
 from policies.models import Policy, TrainingModule
 from riskdesk.models import AuditEvent
 from tests.conftest import ANONYMOUS, NO_ROLE
-from tests.monitoring.factories import CredentialFactory, MentionFactory
+from tests.monitoring.factories import MentionFactory
 from tests.riskdesk import walk
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +61,7 @@ PAGE_MODELS = [
     ("audit/", AuditEvent),
     ("people/", User),
     ("streams/", Stream),
-    ("credentials/", Credential),
+    ("connections/", ConnectedAccount),
     ("rules/", Rule),
     ("notifications/channels/", NotificationChannel),
     ("spikes/", SpikeAlert),
@@ -74,7 +73,6 @@ PAGE_MODELS = [
     ("offboarding/", OffboardingCase),
     ("access-grants/", AccessGrant),
     ("scim-providers/", ScimProvider),
-    ("revocation-connections/", RevocationConnection),
     ("compliance/posts/", SponsoredPost),
     ("compliance/media/", PostMedia),
     ("incidents/", Incident),
@@ -170,7 +168,6 @@ def _objects(user_for) -> None:
     WatchedAuthor.objects.create(
         platform=mention.platform, author_id=mention.author_id, author_handle="someone"
     )
-    CredentialFactory()
     SavedView.objects.create(owner=user_for("admin"), name="Mine", query="status=open")
 
 

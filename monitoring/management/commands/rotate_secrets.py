@@ -16,7 +16,7 @@ def models_with_secrets() -> list:
 
 class Command(BaseCommand):
     help = (
-        "Encrypt every stored secret (connector credentials, revocation connections, webhook "
+        "Encrypt every stored secret (connected accounts, notification channels' webhook "
         "keys) again with the newest key of RISKDESK_ENCRYPTION_KEYS. Run it after putting a "
         "new key in front; then the old key can be removed."
     )
