@@ -1,9 +1,12 @@
-"""The kinds of connected account: every connector and revoker that signs in with one.
+"""The kinds of connected account: every connector, publisher and revoker that signs in
+with one.
 
-A connected account's `kind` names the class that uses its secret: a monitoring
-connector (`x`, `mastodon`…) reads with it, a revoker (`meta_business`) removes people
-with it. The class says which secret fields it reads and its network, so adding a
-connector or a revoker adds its kind here without another list to keep.
+A connected account's `kind` names what uses its secret: a monitoring connector (`x`,
+`mastodon`…) reads with it, a publisher (respond.publishers: `x`, `facebook`…) acts as the
+brand account with it, a revoker (`meta_business`) removes people with it. One kind may
+serve a connector and a publisher alike (an `x` account reads with a bearer token and
+replies with a user token). The classes say which secret fields they read and their
+network, so adding one adds its kind here without another list to keep.
 """
 
 from dataclasses import dataclass
@@ -14,6 +17,15 @@ from django.utils.translation import gettext_lazy as _
 META_BUSINESS = "meta_business"
 # Meta's tokens act for a Facebook Page and the Instagram account linked to it alike.
 META_PLATFORMS = frozenset({"facebook", "instagram"})
+
+# Fields the publishers read that their classes do not declare in `secret_fields` yet.
+# TODO(respond): declare them on the publisher classes, then drop this table.
+UNDECLARED_PUBLISHER_SECRETS = {
+    "youtube": ("access_token", "channel_id"),
+    "facebook": ("access_token", "page_id"),
+    "instagram": ("access_token", "ig_user_id", "username"),
+    "reddit": ("username", "password"),
+}
 
 # Labels and help of secret fields that say more than their name (others: "Api key").
 SECRET_TEXT = {
@@ -44,25 +56,38 @@ class Kind:
         return META_PLATFORMS if self.platform in META_PLATFORMS else frozenset({self.platform})
 
 
-def _kind(name: str, cls) -> Kind:
+def _kind(name: str, classes: list) -> Kind:
+    """The kind `name` as the classes that use it (first: connector, publisher, revoker) say."""
+    fields = [f for cls in classes for f in cls.secret_fields]
+    fields += UNDECLARED_PUBLISHER_SECRETS.get(name, ())
     return Kind(
         name=name,
-        label=cls.label,
-        platform=cls.platform,
-        secret_fields=tuple(cls.secret_fields),
-        required_secrets=tuple(getattr(cls, "required_secrets", ())),
-        needs_business_id=getattr(cls, "needs_business_id", False),
+        label=classes[0].label,
+        platform=classes[0].platform,
+        secret_fields=tuple(dict.fromkeys(fields)),
+        required_secrets=tuple(
+            dict.fromkeys(f for cls in classes for f in getattr(cls, "required_secrets", ()))
+        ),
+        needs_business_id=any(getattr(cls, "needs_business_id", False) for cls in classes),
     )
 
 
 @cache
 def kinds() -> dict[str, Kind]:
-    """Every kind by name: the monitoring connectors, then the revokers."""
+    """Every kind by name: the monitoring connectors', the publishers', the revokers'."""
     from monitoring.connectors import CONNECTOR_PATHS, get_connector
     from offboarding.revocation import REVOKER_PATHS, get_revoker
+    from respond.publishers import PUBLISHER_PATHS, get_publisher
 
-    found = {name: _kind(name, get_connector(name)) for name in CONNECTOR_PATHS}
-    return found | {name: _kind(name, get_revoker(name)) for name in REVOKER_PATHS}
+    users: dict[str, list] = {}
+    for paths, get in (
+        (CONNECTOR_PATHS, get_connector),
+        (PUBLISHER_PATHS, get_publisher),
+        (REVOKER_PATHS, get_revoker),
+    ):
+        for name in paths:
+            users.setdefault(name, []).append(get(name))
+    return {name: _kind(name, classes) for name, classes in users.items()}
 
 
 def get_kind(name: str) -> Kind | None:

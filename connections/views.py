@@ -7,7 +7,6 @@ Every change goes through connections.services; these views only show forms and 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,8 +16,7 @@ from connections import services
 from connections.forms import ConnectedAccountForm
 from connections.kinds import kind_label
 from connections.models import ConnectedAccount
-from monitoring.models import Stream
-from offboarding.models import BrandAccount
+from connections.selectors import accounts_with_uses
 from riskdesk.forms import add_service_errors
 from riskdesk.htmx import render_page
 from riskdesk.permissions import can, require
@@ -38,19 +36,11 @@ def _describe(account: ConnectedAccount, now) -> ConnectedAccount:
 def account_list(request):
     require(request.user, "connected_account.view")
     now = timezone.now()
-    accounts = ConnectedAccount.objects.select_related(
-        "brand_account", "created_by"
-    ).prefetch_related(
-        Prefetch(
-            "streams", queryset=Stream.objects.only("pk", "name", "credential_id").order_by("name")
-        ),
-        Prefetch("revoked_accounts", queryset=BrandAccount.objects.order_by("platform", "handle")),
-    )
     return render(
         request,
         "connections/account_list.html",
         {
-            "accounts": [_describe(account, now) for account in accounts.order_by("name")],
+            "accounts": [_describe(account, now) for account in accounts_with_uses()],
             "can_manage": can(request.user, "connected_account.manage"),
         },
     )

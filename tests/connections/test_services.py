@@ -213,3 +213,15 @@ def test_a_listed_person_whose_role_does_not_act_may_not(user_for):
     account.acting_people.add(legal)
 
     assert not can(legal, "connected_account.act", account)
+
+
+def test_a_kind_takes_the_secret_fields_of_every_class_using_it(admin_user):
+    """An X account reads with a bearer token (the connector) and replies with a user token
+    (the publisher); a Facebook account exists for the publisher alone."""
+    x = _save(admin_user, kind="x", secrets={"bearer_token": "read", "access_token": "act"})
+    page = _save(
+        admin_user, name="Page", kind="facebook", secrets={"page_access_token": "p", "page_id": "1"}
+    )
+
+    assert x.secret_fields == ["access_token", "bearer_token"]
+    assert (page.platform, page.secret_fields) == ("facebook", ["page_access_token", "page_id"])

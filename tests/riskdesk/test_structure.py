@@ -17,6 +17,7 @@ ROOT = Path(settings.BASE_DIR)
 HOMES = [
     "accounts",
     "offboarding",
+    "connections",
     "monitoring",
     "inbox",
     "respond",
