@@ -328,6 +328,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "accounts.roles.Role",
         "MentionStatusEnum": "monitoring.models.MentionStatus",
+        "ReplyStateEnum": "inbox.models.ReplyState",
+        "ModerationActionEnum": "respond.models.ModerationAction.Action",
+        "ModerationOutcomeEnum": "respond.models.ModerationAction.Outcome",
         "StreamStatusEnum": "monitoring.models.StreamStatus",
         "OffboardingCaseStatusEnum": "offboarding.models.CaseStatus",
         "OffboardingCaseSourceEnum": "offboarding.models.CaseSource",
