@@ -1,5 +1,7 @@
 """The risk model: what it reads in a text, how it is trained, and what it explains."""
 
+import json
+
 import pytest
 from django.db import connection
 
@@ -133,11 +135,53 @@ def test_the_demo_morning_is_read_as_the_customers_meant_it():
     assert misread == STILL_MISREAD
 
 
+# Training is reproducible on one machine, not to the last digit across machines: liblinear's
+# dot products go through OpenBLAS, whose kernels (AVX2, AVX-512) and threads sum in another
+# order, and at C = 1024 the optimum is flat along near-collinear features (a word and its
+# letter n-grams), so such weights land some tenths apart (measured: at most 0.54 on 72 of
+# 69,000 features between two Xeon kernels). So the committed model is compared as a model:
+# what it was trained on and each head's positives exactly; the numbers within these bounds.
+WEIGHT_ABSOLUTE, WEIGHT_RELATIVE = 0.6, 0.15
+THRESHOLD_STEPS = 3  # the threshold search goes by 0.02
+CV_SCORE, BIAS_RELATIVE = 0.01, 0.03
+VANISHING = 0.05
+
+
+def _close(a: float, b: float, absolute: float, relative: float) -> bool:
+    return abs(a - b) <= absolute + relative * max(abs(a), abs(b))
+
+
+def assert_same_model(committed: str, retrained: str) -> None:
+    """Both artefacts (training.dump) hold the same model, floating-point noise aside."""
+    (old_head, *old_rows), (new_head, *new_rows) = (
+        [json.loads(line) for line in text.splitlines()] for text in (committed, retrained)
+    )
+    for key in ("format", "heads", "settings", "trained_on"):
+        assert new_head[key] == old_head[key], key
+    for head, old in old_head["head_settings"].items():
+        new = new_head["head_settings"][head]
+        assert (new["C"], new["positives"]) == (old["C"], old["positives"]), head
+        assert abs(new["threshold"] - old["threshold"]) <= 0.02 * THRESHOLD_STEPS + 1e-9, head
+        assert abs(new["cv_score"] - old["cv_score"]) <= CV_SCORE, head
+        assert _close(new["bias"], old["bias"], 0.01, BIAS_RELATIVE), head
+    old_weights, new_weights = dict(old_rows), dict(new_rows)
+    # The same vocabulary, but for words whose weights round to about nothing on one side.
+    for name in old_weights.keys() ^ new_weights.keys():
+        weights = old_weights.get(name) or new_weights[name]
+        assert max(abs(w) for w in weights) <= VANISHING, name
+    zero = [0.0] * len(old_head["heads"])
+    for name in old_weights.keys() | new_weights.keys():
+        pairs = zip(old_weights.get(name, zero), new_weights.get(name, zero), strict=True)
+        assert all(_close(a, b, WEIGHT_ABSOLUTE, WEIGHT_RELATIVE) for a, b in pairs), name
+
+
 @pytest.mark.skipif(
     connection.vendor != "sqlite", reason="training reads no database: one run checks it"
 )
 def test_training_reproduces_the_committed_model_without_reading_the_test_split():
-    """One training does both: the test rows are scrambled, and the artefact must not change."""
+    """One training does both: the test rows are scrambled (labels flipped, text reversed),
+    and the model must be the committed one: trained on the same rows, the same vocabulary,
+    the same weights but for floating-point noise between machines."""
     tampered = [
         {**row, "labels": [] if row["labels"] else ["legal"], "text": row["text"][::-1]}
         if in_test_split(row)
@@ -145,6 +189,24 @@ def test_training_reproduces_the_committed_model_without_reading_the_test_split(
         for row in load_labelled()
     ]
     artefact = train(tampered)
-    assert dump(artefact) == ARTEFACT.read_text(encoding="utf-8"), "run `make train`"
+    assert_same_model(ARTEFACT.read_text(encoding="utf-8"), dump(artefact))
     assert artefact["trained_on"]["rows"] == len(split(tampered)[0])
     assert [head.name for head in trained_model().heads] == artefact["heads"]
+
+
+def test_the_model_comparison_tells_noise_from_a_different_model():
+    committed = ARTEFACT.read_text(encoding="utf-8")
+    head, *rows = committed.splitlines()
+    noisy = [head]
+    for line in rows:
+        name, weights = json.loads(line)
+        noisy.append(json.dumps([name, [round(w * 1.01, 3) for w in weights]]))
+    assert_same_model(committed, "\n".join(noisy) + "\n")
+
+    name, weights = json.loads(rows[0])
+    changed = [head, json.dumps([name, [w + 1.0 for w in weights]]), *rows[1:]]
+    with pytest.raises(AssertionError):
+        assert_same_model(committed, "\n".join(changed) + "\n")
+    read_the_test_split = [head, *rows, json.dumps(["w:ecnetnes_desrever", [0.5] * len(weights)])]
+    with pytest.raises(AssertionError):
+        assert_same_model(committed, "\n".join(read_the_test_split) + "\n")
