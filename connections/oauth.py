@@ -69,11 +69,11 @@ class Network:
         return url.replace("{base}", base_url.rstrip("/"))
 
     def own_hosts(self, base_url: str = "") -> set[str]:
-        """The hosts of its endpoints as configured: the only ones its secrets may go to,
-        with those the admin allowed."""
-        urls = [self.endpoint("token_url", base_url)]
+        """The network's own token host (for Mastodon: the instance's). An endpoint pointed
+        elsewhere in settings gets the secrets only if the admin allowed its host."""
+        urls = [self.token_url.replace("{base}", base_url.rstrip("/"))]
         if self.name == "meta":
-            urls.append(graph_url())
+            urls.append(GRAPH_URL)
         return {(urlsplit(url).hostname or "").lower() for url in urls} - {""}
 
 
