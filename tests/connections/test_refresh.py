@@ -106,3 +106,25 @@ def test_mastodon_token_is_not_refreshed(admin):
 
     with pytest.raises(ValidationError):
         services.connected_account_refresh(account)
+
+
+@pytest.mark.parametrize("fake", ["reddit"], indirect=True)
+def test_task_refreshes_through_the_service(fake, admin):
+    from connections.tasks import refresh_connected_account
+
+    account = connected(admin, fake)
+    refresh_connected_account(account.pk)
+    account.refresh_from_db()
+    assert account.refreshed_at is not None
+    assert account.last_error == ""
+    refresh_connected_account(account.pk + 1000)  # gone since: nothing to do
+
+
+@pytest.mark.parametrize("fake", ["x"], indirect=True)
+def test_tokens_never_shown(fake, admin):
+    account = connected(admin, fake)
+    secret = account.secret
+    for url in ("/connections/", f"/connections/{account.pk}/edit/"):
+        page = admin.get(url).content.decode()
+        assert secret["access_token"] not in page
+        assert secret["refresh_token"] not in page
