@@ -1,5 +1,7 @@
 """The connected account form. It only reads input: connections.services saves and checks it."""
 
+import copy
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -210,3 +212,94 @@ def _initial(account: ConnectedAccount) -> dict:
         "acting_people": list(account.acting_people.values_list("pk", flat=True)),
         "acting_teams": list(account.acting_teams.values_list("pk", flat=True)),
     }
+
+
+def _copy(name: str) -> forms.Field:
+    return copy.deepcopy(ConnectedAccountForm.base_fields[name])
+
+
+class SignInForm(forms.Form):
+    """What an admin says before leaving for the network's sign-in page: the account's name,
+    the brand account it acts as, the Mastodon instance, and who may act as it."""
+
+    name = _copy("name")
+    kind = forms.ChoiceField(label=_("Network"))
+    base_url = forms.URLField(
+        label=_("Instance address"),
+        required=False,
+        assume_scheme="https",
+        help_text=_(
+            "For Mastodon: the instance the brand account lives on, e.g. https://mastodon.social."
+        ),
+    )
+    brand_account = _copy("brand_account")
+    allowed_hosts = _copy("allowed_hosts")
+    acting_people = _copy("acting_people")
+    acting_teams = _copy("acting_teams")
+
+    def __init__(self, *args, kinds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = list(kinds)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == "mastodon" and not cleaned.get("base_url"):
+            self.add_error("base_url", _("Give the instance's address."))
+        return cleaned
+
+    def hosts(self) -> list[str]:
+        text = self.cleaned_data.get("allowed_hosts") or ""
+        return [host for host in text.replace(",", " ").split() if host]
+
+    def account_fields(self) -> dict:
+        """What the service saves with the tokens, by primary key (it waits in the session)."""
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "base_url": data["base_url"] if data["kind"] == "mastodon" else "",
+            "allowed_hosts": self.hosts(),
+            "brand_account": data["brand_account"].pk if data["brand_account"] else None,
+            "acting_people": [person.pk for person in data["acting_people"]],
+            "acting_teams": [team.pk for team in data["acting_teams"]],
+        }
+
+
+class AppPasswordForm(forms.Form):
+    """Bluesky: the handle and an app password (Settings → Privacy and security → App
+    passwords), checked against the PDS before they are saved."""
+
+    name = _copy("name")
+    identifier = forms.CharField(
+        label=_("Handle"),
+        max_length=253,
+        help_text=_("The brand account's handle, e.g. acme.bsky.social."),
+    )
+    app_password = forms.CharField(
+        label=_("App password"),
+        max_length=100,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Made in Bluesky's settings, never the account's password. Stored encrypted."),
+    )
+    base_url = forms.URLField(
+        label=_("PDS address"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("Leave empty for bsky.social."),
+    )
+    brand_account = _copy("brand_account")
+    allowed_hosts = _copy("allowed_hosts")
+    acting_people = _copy("acting_people")
+    acting_teams = _copy("acting_teams")
+
+    hosts = SignInForm.hosts
+
+    def account_fields(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "base_url": data["base_url"],
+            "allowed_hosts": self.hosts(),
+            "brand_account": data["brand_account"],
+            "acting_people": list(data["acting_people"]),
+            "acting_teams": list(data["acting_teams"]),
+        }

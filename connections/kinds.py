@@ -18,15 +18,6 @@ META_BUSINESS = "meta_business"
 # Meta's tokens act for a Facebook Page and the Instagram account linked to it alike.
 META_PLATFORMS = frozenset({"facebook", "instagram"})
 
-# Fields the publishers read that their classes do not declare in `secret_fields` yet.
-# TODO(respond): declare them on the publisher classes, then drop this table.
-UNDECLARED_PUBLISHER_SECRETS = {
-    "youtube": ("access_token", "channel_id"),
-    "facebook": ("access_token", "page_id"),
-    "instagram": ("access_token", "ig_user_id", "username"),
-    "reddit": ("username", "password"),
-}
-
 # Labels and help of secret fields that say more than their name (others: "Api key").
 SECRET_TEXT = {
     (META_BUSINESS, "access_token"): (
@@ -59,7 +50,6 @@ class Kind:
 def _kind(name: str, classes: list) -> Kind:
     """The kind `name` as the classes that use it (first: connector, publisher, revoker) say."""
     fields = [f for cls in classes for f in cls.secret_fields]
-    fields += UNDECLARED_PUBLISHER_SECRETS.get(name, ())
     return Kind(
         name=name,
         label=classes[0].label,

@@ -50,6 +50,15 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Used in links that leave the browser (e-mails, notifications).
 RISKDESK_BASE_URL = env.str("RISKDESK_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The apps riskdesk signs in to networks with (OAuth): client id and secret per network.
+# Mastodon needs none: riskdesk registers itself on each instance.
+RISKDESK_OAUTH = {
+    network: {
+        "client_id": env.str(f"RISKDESK_OAUTH_{network.upper()}_CLIENT_ID", default=""),
+        "client_secret": env.str(f"RISKDESK_OAUTH_{network.upper()}_CLIENT_SECRET", default=""),
+    }
+    for network in ("x", "meta", "google", "reddit")
+}
 RISKDESK_BRAND_NAME = env.str("RISKDESK_BRAND_NAME", default="Lumora")  # in reply templates
 # How often an open inbox asks for new and changed mentions.
 RISKDESK_INBOX_POLL_SECONDS = env.int("RISKDESK_INBOX_POLL_SECONDS", default=10)
@@ -422,6 +431,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "compliance.tasks.review_sweep",
         "schedule": 900.0,
         "options": {"expires": 900.0},
+    },
+    # Signed-in tokens that expire within 15 minutes are refreshed.
+    "refresh-connected-accounts": {
+        "task": "connections.tasks.refresh_due_connected_accounts",
+        "schedule": 300.0,
+        "options": {"expires": 300.0},
     },
     "policy-cadence": {
         "task": "policies.tasks.daily_cadence",

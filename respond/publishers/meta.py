@@ -203,6 +203,7 @@ class FacebookPublisher(GraphPublisher):
     name = "facebook"
     label = "Facebook"
     platform = "facebook"
+    secret_fields = (*MetaConnector.secret_fields, "access_token", "page_id")
     max_length = 8000  # a comment
     message_limit = 2000  # a Messenger text
     hide_param = "is_hidden"
@@ -283,6 +284,7 @@ class InstagramPublisher(GraphPublisher):
     name = "instagram"
     label = "Instagram"
     platform = "instagram"
+    secret_fields = (*MetaConnector.secret_fields, "access_token", "ig_user_id", "username")
     max_length = 2200
     message_limit = 1000  # bytes of UTF-8 in a direct message
     hide_param = "hide"

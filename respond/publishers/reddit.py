@@ -44,7 +44,7 @@ _KEPT = ("id", "name", "parent_id", "link_id", "permalink", "created_utc", "subr
 
 
 class RedditPublisher(Publisher, RedditConnector):
-    secret_fields = ("client_id", "client_secret", "refresh_token")
+    secret_fields = ("client_id", "client_secret", "refresh_token", "username", "password")
     max_length = 10_000
     can_message = True
     can_report = True

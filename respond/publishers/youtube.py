@@ -45,6 +45,7 @@ _KEPT = ("id", "parentId", "videoId", "authorChannelId", "publishedAt", "textDis
 
 
 class YouTubePublisher(Publisher, YouTubeConnector):
+    secret_fields = ("access_token", "channel_id")
     max_length = 10_000  # comments.insert refuses longer with commentTextTooLong
     can_hide = True
     report_page_url = "https://www.youtube.com/@{handle}"  # "Report user" is on the channel
