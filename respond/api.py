@@ -19,7 +19,17 @@ from respond.models import ModerationAction
 from riskdesk.rest import ActionPermission
 
 
-class ReplySerializer(serializers.ModelSerializer):
+class VisibleMentionMixin:
+    """`mention` takes only the mentions the caller may see: another is "does not exist"."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["mention"].queryset = Mention.objects.visible_to(request.user)
+
+
+class ReplySerializer(VisibleMentionMixin, serializers.ModelSerializer):
     account = serializers.PrimaryKeyRelatedField(
         queryset=ConnectedAccount.objects.all(),
         required=False,
@@ -63,14 +73,8 @@ class ReplySerializer(serializers.ModelSerializer):
             "seen_at",
         ]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["mention"].queryset = Mention.objects.visible_to(request.user)
 
-
-class ModerationSerializer(serializers.ModelSerializer):
+class ModerationSerializer(VisibleMentionMixin, serializers.ModelSerializer):
     mention = serializers.PrimaryKeyRelatedField(queryset=Mention.objects.none())
     account = serializers.PrimaryKeyRelatedField(queryset=ConnectedAccount.objects.all())
     reply = serializers.PrimaryKeyRelatedField(
@@ -93,12 +97,6 @@ class ModerationSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["outcome", "summary", "answer", "page_url", "created_at"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["mention"].queryset = Mention.objects.visible_to(request.user)
 
 
 class ReplyViewSet(

@@ -29,6 +29,7 @@ for it, riskdesk records the request and gives the network's own page.
 """
 
 import logging
+import re
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -60,6 +61,7 @@ LEASE = timedelta(minutes=2)  # longer than one attempt's HTTP timeout
 MAX_ATTEMPTS = 8
 BACKOFF_BASE, BACKOFF_CAP = 30.0, 1800.0  # seconds: 30 s, 1 min, 2 min … 30 min
 CLOSED = (MentionStatus.RESOLVED, MentionStatus.IGNORED)
+HANDLES_ONLY = re.compile(r"\s*(?:@[\w.@-]+\s+)*")  # what may come before a statement: @names
 
 
 # --- The gates ------------------------------------------------------------------------
@@ -100,7 +102,7 @@ def freeze_problem(body: str, statement) -> str | None:
     if statement is not None and statement.is_cleared:
         said = statement.text.strip()
         text = body.strip()
-        if text == said or (text.endswith(said) and text[: -len(said)].strip().startswith("@")):
+        if text.endswith(said) and HANDLES_ONLY.fullmatch(text[: -len(said)]):
             return None
     return _(
         "Publishing is frozen by incident %(incident)s (%(reason)s): only a holding statement "

@@ -261,9 +261,7 @@ def test_the_sent_reply_coming_back_through_the_stream_is_not_a_new_mention(
 # --- A network that allows one private reply per comment -----------------------------------
 
 
-def test_a_lost_private_reply_on_instagram_counts_as_sent_not_twice(
-    connected, social_user, queued
-):
+def test_a_lost_private_reply_on_instagram_counts_as_sent_not_twice(connected, social_user, queued):
     from tests.fakes.meta_graph import TOKEN, FakeMetaGraph
     from tests.respond.test_publisher_instagram import MEDIA, stored
 
