@@ -183,7 +183,7 @@ def _claim(reply_id: int) -> tuple[MentionReply, bool] | None:
     now = timezone.now()
     with transaction.atomic():
         reply = (
-            MentionReply.objects.select_for_update(skip_locked=True)
+            MentionReply.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("account", "mention", "statement", "sent_by")
             .filter(pk=reply_id, state__in=[ReplyState.QUEUED, ReplyState.SENDING])
             .first()
@@ -343,7 +343,7 @@ def reply_retry(*, actor, reply: MentionReply) -> MentionReply:
     """Send a failed reply again, after the person fixed what stopped it."""
     require(actor, "mention.triage")
     reply = (
-        MentionReply.objects.select_for_update()
+        MentionReply.objects.select_for_update(of=("self",))
         .select_related("mention", "account")
         .get(pk=reply.pk)
     )
