@@ -25,6 +25,7 @@ from inbox.models import MentionEvent, MentionReply, ReplyTemplate, SavedView
 from inbox.selectors import VIEWING_SECONDS, Targets, viewers_key
 from monitoring import services as monitoring_services
 from monitoring.models import (
+    CLOSED_STATUSES,
     Mention,
     MentionStatus,
     Priority,
@@ -33,11 +34,11 @@ from monitoring.models import (
     hidden_team_ids,
 )
 from monitoring.selectors import keys_q
+from respond import services as respond_services
 from riskdesk.audit import audit_record
 from riskdesk.permissions import can, require
 
 MAX_SELECTION = 500
-CLOSED = (MentionStatus.RESOLVED, MentionStatus.IGNORED)
 TEMPLATE_VARIABLES = {"author", "brand", "case"}
 
 
@@ -189,7 +190,7 @@ def mentions_set_status(*, actor, mentions, status: str) -> int:
     before = {m.pk: {"status": m.status} for m in todo}
     for m in todo:
         m.status = status
-        if status in CLOSED:
+        if status in CLOSED_STATUSES:
             m.resolved_at = m.resolved_at or now
             # Closing a mention is its answer when nobody replied before.
             m.first_response_at = m.first_response_at or now
@@ -289,9 +290,7 @@ def mention_reply(
         raise ValidationError({"body": _("A reply has at most 10,000 characters.")})
     private = private or bool(template and template.moves_to_private)
     if account is not None:
-        from respond.services import reply_queue
-
-        return reply_queue(
+        return respond_services.reply_queue(
             actor=actor,
             mention=mention,
             body=body,
@@ -311,12 +310,7 @@ def mention_reply(
         sent_by=actor,
         sent_at=now,
     )
-    before = {"status": mention.status, "first_response_at": mention.first_response_at}
-    mention.first_response_at = mention.first_response_at or now
-    if mention.status not in CLOSED:
-        mention.status = MentionStatus.WAITING if private else MentionStatus.IN_PROGRESS
-    mention.save(update_fields=["first_response_at", "status"])
-    Mention.objects.filter(pk=mention.pk).update(updated_at=Now())
+    before = respond_services.answered(mention, now, private=private)
     MentionEvent.objects.create(
         mention=mention,
         actor=actor,

@@ -148,6 +148,7 @@ class MentionStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (MentionStatus.NEW, MentionStatus.IN_PROGRESS, MentionStatus.WAITING)
+CLOSED_STATUSES = (MentionStatus.RESOLVED, MentionStatus.IGNORED)
 
 
 class Tag(models.Model):

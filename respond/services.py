@@ -47,7 +47,7 @@ from monitoring.connectors.base import (
     TransientError,
     http_client,
 )
-from monitoring.models import Mention, MentionStatus
+from monitoring.models import CLOSED_STATUSES, Mention, MentionStatus
 from respond.models import ModerationAction
 from respond.publishers import get_publisher
 from respond.publishers.base import AlreadySent, NotSupported, Sent
@@ -60,7 +60,6 @@ logger = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)  # longer than one attempt's HTTP timeout
 MAX_ATTEMPTS = 8
 BACKOFF_BASE, BACKOFF_CAP = 30.0, 1800.0  # seconds: 30 s, 1 min, 2 min … 30 min
-CLOSED = (MentionStatus.RESOLVED, MentionStatus.IGNORED)
 HANDLES_ONLY = re.compile(r"\s*(?:@[\w.@-]+\s+)*")  # what may come before a statement: @names
 
 
@@ -310,13 +309,7 @@ def _record_sent(reply: MentionReply, sent: Sent) -> MentionReply:
         ]
     )
     mention = Mention.objects.select_for_update().get(pk=reply.mention_id)
-    before = {"status": mention.status, "first_response_at": mention.first_response_at}
-    mention.first_response_at = mention.first_response_at or now
-    if mention.status not in CLOSED:
-        mention.status = MentionStatus.WAITING if reply.private else MentionStatus.IN_PROGRESS
-    Mention.objects.filter(pk=mention.pk).update(
-        first_response_at=mention.first_response_at, status=mention.status, updated_at=Now()
-    )
+    before = answered(mention, now, private=reply.private)
     MentionEvent.objects.create(
         mention=mention,
         kind=MentionEvent.Kind.REPLY,
@@ -336,6 +329,20 @@ def _record_sent(reply: MentionReply, sent: Sent) -> MentionReply:
         },
     )
     return reply
+
+
+def answered(mention: Mention, at, *, private: bool) -> dict:
+    """The brand answered `mention` at `at` (sent here, or recorded as posted by hand): its
+    first response, and it moves to in progress, or waits for the author's private message,
+    unless closed. Saved; returns what it was before."""
+    before = {"status": mention.status, "first_response_at": mention.first_response_at}
+    mention.first_response_at = mention.first_response_at or at
+    if mention.status not in CLOSED_STATUSES:
+        mention.status = MentionStatus.WAITING if private else MentionStatus.IN_PROGRESS
+    Mention.objects.filter(pk=mention.pk).update(
+        first_response_at=mention.first_response_at, status=mention.status, updated_at=Now()
+    )
+    return before
 
 
 @transaction.atomic
