@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from compliance import selectors, services
 from compliance.checks import describe
-from compliance.content import planned_iso, published_part
+from compliance.content import planned_iso
 from compliance.filters import SponsoredPostFilter
 from compliance.models import (
     AccountKind,
@@ -27,10 +27,8 @@ from compliance.models import (
     DecisionOutcome,
     Market,
     PostMedia,
-    PostStatus,
     SponsoredPost,
 )
-from incidents import freeze
 from offboarding.models import BrandAccount
 from riskdesk.networks import Platform
 from riskdesk.rest import ActionPermission, IdListField
@@ -264,52 +262,6 @@ conflict = inline_serializer(
 )
 
 
-def clearance(post: SponsoredPost, digest: str | None, published: dict | None = None) -> dict:
-    """Is the content named (by its digest, or by what a publishing tool holds) cleared now?
-
-    Legal's approval covers every reviewed field (compliance.content.REVIEWED); a tool
-    holds only the published part of it, so content sent is compared with the post's
-    published part, and the post must still have the content legal approved.
-    """
-    now = timezone.now()
-    active = freeze.current_freeze()
-    if digest is None:
-        current = published_part(services.canonical_content(post))
-        digest = post.content_digest if published == current else None
-    answer = {
-        "status": post.status,
-        "content_digest": digest,
-        "approved_digest": post.approved_digest or None,
-        "expires_at": post.approval_expires_at,
-        "freeze": active.reason if active else None,
-    }
-    approved = post.status in (PostStatus.APPROVED, PostStatus.SCHEDULED)
-    if not approved or not post.approved_digest:
-        reason, detail = (
-            "not_approved",
-            _("This post is not approved: it is %(status)s.")
-            % {"status": post.get_status_display().lower()},
-        )
-    elif digest != post.approved_digest or post.approved_digest != post.content_digest:
-        reason, detail = (
-            "content_mismatch",
-            _(
-                "This is not the content legal approved: something legal reviewed has "
-                "changed (text, media, links, account, time, markets, partner or contract)."
-            ),
-        )
-    elif not post.approval_expires_at or post.approval_expires_at <= now:
-        reason, detail = "expired", _("The approval has expired.")
-    elif active is not None:
-        reason, detail = (
-            "frozen",
-            _("Publishing is frozen by an incident: %(reason)s") % {"reason": active.reason},
-        )
-    else:
-        reason, detail = "cleared", _("Cleared: this exact content is approved.")
-    return {"cleared": reason == "cleared", "reason": reason, "detail": detail, **answer}
-
-
 class SponsoredPostViewSet(viewsets.ModelViewSet):
     """Sponsored and influencer posts. Workflow steps are POST actions on a post.
 
@@ -495,7 +447,7 @@ class SponsoredPostViewSet(viewsets.ModelViewSet):
         body = ClearanceContentSerializer(data=data)
         body.is_valid(raise_exception=True)
         digest = body.digest_sent()
-        return Response(clearance(post, digest, None if digest else body.published()))
+        return Response(selectors.clearance(post, digest, None if digest else body.published()))
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["get"])

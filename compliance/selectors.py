@@ -1,12 +1,14 @@
-"""Reads shared by the pages, the API and the dashboard."""
+"""Reads shared by the pages, the API, the dashboard and the homes that publish."""
 
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from compliance.checks import describe
-from compliance.content import account_key
+from compliance.content import account_key, published_part
 from compliance.models import Comment, Decision, PostStatus, SponsoredPost
 from compliance.services import canonical_content, is_cleared
+from incidents import freeze
 
 
 def posts() -> QuerySet:
@@ -116,3 +118,49 @@ def evidence_record(post) -> dict:
             for c in post.comments.all()
         ],
     }
+
+
+def clearance(post: SponsoredPost, digest: str | None, published: dict | None = None) -> dict:
+    """Is the content named (by its digest, or by what a publishing tool holds) cleared now?
+
+    Legal's approval covers every reviewed field (compliance.content.REVIEWED); a tool
+    holds only the published part of it, so content sent is compared with the post's
+    published part, and the post must still have the content legal approved.
+    """
+    now = timezone.now()
+    active = freeze.current_freeze()
+    if digest is None:
+        current = published_part(canonical_content(post))
+        digest = post.content_digest if published == current else None
+    answer = {
+        "status": post.status,
+        "content_digest": digest,
+        "approved_digest": post.approved_digest or None,
+        "expires_at": post.approval_expires_at,
+        "freeze": active.reason if active else None,
+    }
+    approved = post.status in (PostStatus.APPROVED, PostStatus.SCHEDULED)
+    if not approved or not post.approved_digest:
+        reason, detail = (
+            "not_approved",
+            _("This post is not approved: it is %(status)s.")
+            % {"status": post.get_status_display().lower()},
+        )
+    elif digest != post.approved_digest or post.approved_digest != post.content_digest:
+        reason, detail = (
+            "content_mismatch",
+            _(
+                "This is not the content legal approved: something legal reviewed has "
+                "changed (text, media, links, account, time, markets, partner or contract)."
+            ),
+        )
+    elif not post.approval_expires_at or post.approval_expires_at <= now:
+        reason, detail = "expired", _("The approval has expired.")
+    elif active is not None:
+        reason, detail = (
+            "frozen",
+            _("Publishing is frozen by an incident: %(reason)s") % {"reason": active.reason},
+        )
+    else:
+        reason, detail = "cleared", _("Cleared: this exact content is approved.")
+    return {"cleared": reason == "cleared", "reason": reason, "detail": detail, **answer}

@@ -124,7 +124,7 @@ def test_every_reviewed_field_has_a_change_in_the_test_below():
 
 @pytest.mark.parametrize("field", sorted(REVIEWED_CHANGES))
 def test_a_change_to_any_reviewed_field_voids_the_approval(social_user, legal_user, field):
-    from compliance.api import clearance
+    from compliance.selectors import clearance
 
     post = approve(submitted_post(social_user), legal_user)
     old = post.content_digest
