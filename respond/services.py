@@ -11,11 +11,12 @@ A reply is saved first (`reply_queue`, state queued) and sent after the commit b
 - **never twice**: every attempt sends the reply's `key`. A network that recognises a
   repeated key (`idempotent`: Mastodon's Idempotency-Key, Bluesky's record key) is simply
   asked again; for the others an attempt after one whose outcome is unknown first looks for
-  the post (`find_sent`). An attempt claims the reply for `LEASE`: a worker killed between
-  the network's answer and the database write leaves it "sending", and the sweep
+  the post (`find_sent`). An attempt claims the reply for a lease (respond.outbox): a
+  worker killed between the network's answer and the database write leaves it "sending",
+  and the sweep
   (respond.selectors.replies_due) takes it up again once the lease is over, the same way;
 - **retries**: timeouts, 5xx and unreadable answers are retried with backoff up to
-  `MAX_ATTEMPTS`, a rate limit when the network says (the sweep sends them when due);
+  `outbox.MAX_ATTEMPTS`, a rate limit when the network says (the sweep sends them when due);
   a refusal (a revoked token, a deleted post, a text the network rejects) fails at once
   with the network's words.
 
@@ -30,7 +31,6 @@ for it, riskdesk records the request and gives the network's own page.
 
 import logging
 import re
-from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -42,24 +42,19 @@ from connections.models import ConnectedAccount
 from inbox.models import MentionEvent, MentionReply, ReplyState
 from monitoring.connectors.base import (
     ConnectorError,
-    MalformedPayload,
-    RateLimited,
-    TransientError,
     http_client,
 )
 from monitoring.models import CLOSED_STATUSES, Mention, MentionStatus
+from respond import outbox
 from respond.models import ModerationAction
 from respond.publishers import get_publisher
-from respond.publishers.base import AlreadySent, NotSupported, Sent
+from respond.publishers.base import NotSupported, Sent
 from riskdesk.audit import audit_record
 from riskdesk.jobs import enqueue_on_commit
 from riskdesk.permissions import can, require
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)  # longer than one attempt's HTTP timeout
-MAX_ATTEMPTS = 8
-BACKOFF_BASE, BACKOFF_CAP = 30.0, 1800.0  # seconds: 30 s, 1 min, 2 min … 30 min
 HANDLES_ONLY = re.compile(r"\s*(?:@[\w.@-]+\s+)*")  # what may come before a statement: @names
 
 
@@ -177,38 +172,11 @@ def _enqueue(reply_id: int) -> None:
     enqueue_on_commit("respond.tasks.send_reply", (reply_id,), robust=True)
 
 
-def _claim(reply_id: int) -> tuple[MentionReply, bool] | None:
-    """Take the reply for one attempt: (reply, whether an earlier attempt may have posted)."""
-    now = timezone.now()
-    with transaction.atomic():
-        reply = (
-            MentionReply.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("account", "mention", "statement", "sent_by")
-            .filter(pk=reply_id, state__in=[ReplyState.QUEUED, ReplyState.SENDING])
-            .first()
-        )
-        if reply is None:
-            return None
-        if reply.state == ReplyState.SENDING and reply.claimed_until and reply.claimed_until > now:
-            return None  # another worker is on it
-        if (
-            reply.state == ReplyState.QUEUED
-            and reply.next_attempt_at
-            and reply.next_attempt_at > now
-        ):
-            return None  # not yet: backing off
-        uncertain = reply.attempts > 0
-        reply.state = ReplyState.SENDING
-        reply.attempts += 1
-        reply.claimed_until = now + LEASE
-        reply.save(update_fields=["state", "attempts", "claimed_until"])
-    return reply, uncertain
-
-
 def reply_send(reply_id: int) -> MentionReply | None:
     """One attempt at sending a queued reply (see the module). Returns it, or None when
     it is not due or another worker holds it."""
-    claimed = _claim(reply_id)
+    queryset = MentionReply.objects.select_related("account", "mention", "statement", "sent_by")
+    claimed = outbox.claim(queryset, reply_id)
     if claimed is None:
         return None
     reply, uncertain = claimed
@@ -217,31 +185,26 @@ def reply_send(reply_id: int) -> MentionReply | None:
         return _failed(reply, problem)
     with http_client() as client:
         publisher = get_publisher(reply.account.kind)(reply.account, client)
-        try:
-            sent = None
-            if uncertain and not publisher.idempotent:
-                sent = publisher.find_sent(
-                    mention=reply.mention,
-                    body=reply.body,
-                    private=reply.private,
-                    key=str(reply.key),
-                )
-            if sent is None:
-                send = publisher.message if reply.private else publisher.reply
-                sent = send(mention=reply.mention, body=reply.body, key=str(reply.key))
-        except AlreadySent as exc:
-            if not uncertain:
-                return _failed(reply, exc.message)
-            # The earlier attempt's: sent, though the network gave no id back for it.
-            sent = Sent("", "", {"unconfirmed": exc.message})
-        except RateLimited as exc:
-            return _retry(reply, exc.message, at=exc.until)
-        except (TransientError, MalformedPayload) as exc:
-            # Unknown outcome: the network may have posted it. The next attempt finds out.
-            return _retry(reply, exc.message)
-        except (ConnectorError, NotSupported) as exc:
-            return _failed(reply, getattr(exc, "message", str(exc)))
-    return _record_sent(reply, sent)
+        send = publisher.message if reply.private else publisher.reply
+        outcome = outbox.attempt(
+            send=lambda: send(mention=reply.mention, body=reply.body, key=str(reply.key)),
+            find=None
+            if publisher.idempotent
+            else lambda: publisher.find_sent(
+                mention=reply.mention, body=reply.body, private=reply.private, key=str(reply.key)
+            ),
+            uncertain=uncertain,
+        )
+    if outcome.sent is not None:
+        return _record_sent(reply, outcome.sent)
+    when = outbox.retry_when(outcome, reply.attempts)
+    if when is None:
+        return _failed(reply, outbox.gave_up(outcome, reply.attempts))
+    MentionReply.objects.filter(pk=reply.pk, state=ReplyState.SENDING).update(
+        state=ReplyState.QUEUED, next_attempt_at=when, claimed_until=None, error=outcome.error
+    )
+    reply.refresh_from_db()
+    return reply  # the sweep sends it again once `when` has come
 
 
 def _send_time_problem(reply: MentionReply) -> str | None:
@@ -254,21 +217,6 @@ def _send_time_problem(reply: MentionReply) -> str | None:
     return text_problem(reply.account, reply.body, private=reply.private) or freeze_problem(
         reply.body, reply.statement
     )
-
-
-def _retry(reply: MentionReply, error: str, at=None) -> MentionReply:
-    if reply.attempts >= MAX_ATTEMPTS:
-        return _failed(
-            reply,
-            _("%(error)s (gave up after %(n)d attempts)") % {"error": error, "n": reply.attempts},
-        )
-    now = timezone.now()
-    when = at or now + timedelta(seconds=min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (reply.attempts - 1)))
-    MentionReply.objects.filter(pk=reply.pk, state=ReplyState.SENDING).update(
-        state=ReplyState.QUEUED, next_attempt_at=when, claimed_until=None, error=error
-    )
-    reply.refresh_from_db()
-    return reply  # the sweep sends it again once `when` has come
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from incidents.models import HoldingStatement
 from monitoring.connectors.mastodon import MastodonConnector
 from monitoring.models import Mention
 from monitoring.pipeline import ingest
-from respond import selectors, services
+from respond import outbox, selectors, services
 from riskdesk.models import AuditEvent
 from tests.fakes.base import Fault
 from tests.incidents.factories import IncidentFactory
@@ -123,7 +123,7 @@ def test_a_refusal_fails_at_once_with_the_networks_words(
 
 def test_server_errors_back_off_then_give_up(mastodon, support, greg, social_user, queued):
     reply = _reply(social_user, greg, support)
-    for _attempt in range(services.MAX_ATTEMPTS):
+    for _attempt in range(outbox.MAX_ATTEMPTS):
         mastodon.inject(Fault(status=503, body="down", times=3, match="/statuses"))
         MentionReply.objects.filter(pk=reply.pk).update(next_attempt_at=timezone.now())
         reply = services.reply_send(reply.pk)
