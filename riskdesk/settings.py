@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "monitoring",
     "inbox",
     "respond",
+    "publishing",
     "alerting",
     "incidents",
 ]
@@ -394,6 +395,12 @@ CELERY_BEAT_SCHEDULE = {
     # The outbox's sweep: replies due for a retry, or held by a worker that died.
     "send-due-replies": {
         "task": "respond.tasks.send_due_replies",
+        "schedule": 30.0,
+        "options": {"expires": 30.0},
+    },
+    # Scheduled posts whose time has come, retries due, and the freeze's hold.
+    "send-due-posts": {
+        "task": "publishing.tasks.send_due_posts",
         "schedule": 30.0,
         "options": {"expires": 30.0},
     },

@@ -12,6 +12,7 @@ import incidents.urls
 import monitoring.urls
 import offboarding.urls
 import policies.urls
+import publishing.urls
 import respond.urls
 from accounts.api import ApiTokenView
 from monitoring.api import IngestView, MetaWebhookView
@@ -41,6 +42,7 @@ HOMES = (
     alerting.urls,
     inbox.urls,
     respond.urls,
+    publishing.urls,
     offboarding.urls,
     connections.urls,
     policies.urls,

@@ -21,6 +21,7 @@ HOMES = [
     "monitoring",
     "inbox",
     "respond",
+    "publishing",
     "alerting",
     "incidents",
     "compliance",

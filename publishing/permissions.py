@@ -1,0 +1,7 @@
+"""Who may see the publishing calendar and write the brand's posts. Publishing as an
+account also takes a place on its list (`connected_account.act`, connections.permissions)."""
+
+from riskdesk.permissions import has_perm, rule
+
+rule("brand_post.view", has_perm("publishing.view_brandpost"))
+rule("brand_post.write", has_perm("publishing.schedule_brandpost"))

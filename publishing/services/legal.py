@@ -1,0 +1,108 @@
+"""What legal must approve, the content it approves, and what holds a post at its time."""
+
+from django.utils.translation import gettext as _
+
+from compliance import services as compliance
+from compliance.checks import PostContent, run_checks
+from compliance.content import planned_iso
+from compliance.models import AccountKind, Market
+from compliance.models import PostStatus as LegalStatus
+from compliance.rulebook import current_rulebook
+from compliance.selectors import clearance
+from connections.models import ConnectedAccount
+from incidents.freeze import current_freeze
+from publishing.models import BrandPost, HoldReason
+from publishing.selectors import accounts_of
+
+
+def claims_in(text: str, markets: list[str]) -> list[dict]:
+    """The regulated claims (health, money, …) the compliance checks find in `text`."""
+    content = PostContent(
+        text=text,
+        platform="other",
+        markets=list(markets),
+        links=[],
+        account_kind=AccountKind.BRAND,
+        partner_handle="",
+        contract_handle="",
+        has_contract=False,
+        media_count=0,
+        link_status={},
+    )
+    findings = run_checks(content, current_rulebook())
+    return [f for f in findings if f["check"] == "claims" and f["severity"] != "pass"]
+
+
+def legal_reasons(post: BrandPost) -> list[str]:
+    reasons = []
+    if post.sponsored:
+        reasons.append("sponsored")
+    if claims_in(post.text, post.markets or list(Market.values)):
+        reasons.append("claim")
+    if post.ask_legal:
+        reasons.append("asked")
+    return reasons
+
+
+def legal_content(post: BrandPost, account: ConnectedAccount) -> dict:
+    """What legal approves of `post` sent as `account`, as compliance's clearance compares
+    it (compliance.content.PUBLISHED)."""
+    brand = account.brand_account
+    return {
+        "text": post.text,
+        "media": [],
+        "links": [post.link] if post.link else [],
+        "account": f"{brand.platform}:@{brand.handle.casefold()}",
+        "planned_at": planned_iso(post.scheduled_at) if post.scheduled_at else None,
+    }
+
+
+def clearance_sync(actor, post: BrandPost) -> None:
+    """Legal reviews this post's current content: a new review, or the open one updated
+    (which voids an approval of other content and sends it back to legal)."""
+    (account,) = accounts_of(post)
+    fields = {
+        "title": post.title,
+        "text": post.text,
+        "links": [post.link] if post.link else [],
+        "platform": account.brand_account.platform,
+        "account_kind": AccountKind.BRAND,
+        "brand_account": account.brand_account,
+        "markets": post.markets,
+        "planned_at": post.scheduled_at,
+    }
+    review = post.clearance
+    if review is not None and not review.is_final:
+        if clearance(review, None, legal_content(post, account))["reason"] != "content_mismatch":
+            return
+        review = compliance.sponsored_post_update(actor=actor, post=review, **fields)
+        if review.status in (LegalStatus.DRAFT, LegalStatus.CHANGES_REQUESTED):
+            compliance.sponsored_post_submit(actor=actor, post=review)
+        return
+    review = compliance.sponsored_post_create(actor=actor, **fields)
+    compliance.sponsored_post_submit(actor=actor, post=review)
+    post.clearance = review
+    post.save(update_fields=["clearance"])
+
+
+def hold_for(post: BrandPost, account: ConnectedAccount, freeze=None) -> tuple[str, str]:
+    """Why `post` may not go out as `account` right now: (HoldReason, detail), or ("", "")."""
+    freeze = freeze if freeze is not None else current_freeze()
+    if freeze is not None:
+        return HoldReason.FROZEN, frozen_detail(freeze)
+    if not post.legal_reasons:
+        return "", ""
+    if post.clearance is None:
+        return HoldReason.NOT_APPROVED, _("It was never sent to legal.")
+    answer = clearance(post.clearance, None, legal_content(post, account))
+    if answer["cleared"]:
+        return "", ""
+    reason = answer["reason"] if answer["reason"] in HoldReason.values else HoldReason.NOT_APPROVED
+    return reason, str(answer["detail"])
+
+
+def frozen_detail(freeze) -> str:
+    return _("Incident %(incident)s: %(reason)s") % {
+        "incident": freeze.incident,
+        "reason": freeze.reason,
+    }

@@ -1,0 +1,5 @@
+from publishing.api import BrandPostViewSet
+
+urlpatterns = []
+
+API_ROUTES = [("posts", BrandPostViewSet, "brand-post")]
