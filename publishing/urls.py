@@ -1,5 +1,33 @@
-from publishing.api import BrandPostViewSet
+from django.urls import path
 
-urlpatterns = []
+from publishing.api import BrandPostViewSet
+from publishing.views import calendar, posts
+
+urlpatterns = [
+    path("publishing/", calendar.calendar, name="publishing_calendar"),
+    path("publishing/held/", calendar.held, name="publishing_held"),
+    path("publishing/new/", posts.post_create, name="publishing_post_create"),
+    path("publishing/preview/", posts.preview, name="publishing_preview"),
+    path("publishing/<int:pk>/", posts.post_detail, name="publishing_post"),
+    path("publishing/<int:pk>/edit/", posts.post_edit, name="publishing_post_edit"),
+    path("publishing/<int:pk>/move/", calendar.move, name="publishing_post_move"),
+    path("publishing/<int:pk>/schedule/", posts.post_schedule, name="publishing_post_schedule"),
+    path(
+        "publishing/<int:pk>/unschedule/",
+        posts.post_unschedule,
+        name="publishing_post_unschedule",
+    ),
+    path(
+        "publishing/<int:pk>/reschedule/",
+        posts.post_reschedule,
+        name="publishing_post_reschedule",
+    ),
+    path("publishing/<int:pk>/release/", posts.post_release, name="publishing_post_release"),
+    path(
+        "publishing/<int:pk>/deliveries/<int:delivery_pk>/retry/",
+        posts.delivery_retry,
+        name="publishing_delivery_retry",
+    ),
+]
 
 API_ROUTES = [("posts", BrandPostViewSet, "brand-post")]

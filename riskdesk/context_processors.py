@@ -9,6 +9,7 @@ NAVIGATION = [
     (_("Inbox"), "inbox", "mention.view"),
     (_("Incidents"), "incident_list", "incident.view"),
     (_("Sponsored posts"), "compliance_queue", "sponsored_post.view"),
+    (_("Publishing"), "publishing_calendar", "brand_post.view"),
     (_("Policies"), "policy_list", "policy.view"),
     (_("Training"), "training_list", "training.view"),
     (_("Offboarding"), "offboarding_case_list", "offboarding.view"),

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from incidents import freeze as freezes
@@ -40,8 +41,9 @@ from incidents.views.incidents import (
     _safe_next,
     _section_context,
 )
+from publishing import selectors as publishing_selectors
 from riskdesk.forms import add_service_errors
-from riskdesk.permissions import require
+from riskdesk.permissions import can, require
 
 
 @login_required
@@ -134,15 +136,29 @@ def freeze_start(request, pk):
 @login_required
 @require_POST
 def freeze_lift(request, pk):
-    return _post_action(
-        request,
-        pk,
-        "",
-        lambda inc: freezes.freeze_lift(
-            actor=request.user, incident=inc, note=request.POST.get("note", "")
-        ),
-        _("Publishing freeze lifted."),
-    )
+    incident = _get_incident(request, pk)
+    try:
+        freezes.freeze_lift(
+            actor=request.user, incident=incident, note=request.POST.get("note", "")
+        )
+    except ValidationError as exc:
+        _error(request, exc)
+        return redirect(_detail_url(incident))
+    # The brand's posts the freeze held wait for a person: the lead goes to decide on them.
+    held = publishing_selectors.held().count() if freezes.current_freeze() is None else 0
+    if held and can(request.user, "brand_post.view"):
+        messages.success(
+            request,
+            ngettext(
+                "Publishing is open again: decide what happens to the %(count)d held post.",
+                "Publishing is open again: decide what happens to the %(count)d held posts.",
+                held,
+            )
+            % {"count": held},
+        )
+        return redirect("publishing_held")
+    messages.success(request, _("Publishing freeze lifted."))
+    return redirect(_detail_url(incident))
 
 
 # --- Statements ----------------------------------------------------------------------------------
