@@ -1,0 +1,117 @@
+"""The social team plans a brand post in a real Chromium: writes it, previews it per network,
+schedules it, finds it on the calendar and moves it to the next day with the keyboard."""
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from publishing.models import BrandPost, PostStatus
+from respond.publishers.mastodon import MastodonPublisher
+from tests.e2e.session import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path("/tmp/shots")
+TEXT = "The Lumora Brew 3.2 update is out: quieter grinding and a new iced latte setting."
+LINK = "https://www.lumora.example/brew-3-2"
+
+
+@pytest.fixture(autouse=True)
+def _mastodon_publishes(monkeypatch):
+    """The demo network's publisher publishes the brand's posts (a no-op once it says so)."""
+    monkeypatch.setattr(MastodonPublisher, "can_publish", True, raising=False)
+
+
+def snap(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"cal-{name}.png"), full_page=True)
+
+
+def no_horizontal_overflow(page) -> bool:
+    return page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+
+
+def test_social_writes_previews_schedules_and_moves_a_post(live_server, page, demo, shots):
+    day = timezone.localdate() + timedelta(days=3)
+    if day.weekday() == 6:  # keep the next day inside the month's grid
+        day += timedelta(days=1)
+    page.set_viewport_size({"width": 1440, "height": 900})
+    sign_in(page, live_server, "social", demo)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Publishing").click()
+    page.wait_for_url(f"{live_server.url}/publishing/")
+    page.get_by_role("link", name="New post", exact=True).click()
+    page.wait_for_url(re.compile(r".*/publishing/new/"))
+
+    page.get_by_label("Title").fill("Brew 3.2 is out")
+    page.get_by_label("Text").fill(TEXT)
+    page.get_by_label("Link").fill(LINK)
+    account = page.get_by_label(re.compile("@lumora on the demo network"))
+    if not account.is_checked():
+        account.check()
+    page.get_by_label("Publish at").fill(f"{day.isoformat()}T09:30")
+
+    # The preview follows the typing: Mastodon's count, the link card, legal not needed.
+    preview = page.get_by_role("region", name="Preview")
+    length = len(TEXT) + 2 + 23  # Mastodon counts a link as 23 characters
+    expect(preview).to_contain_text(f"{length} / 500 characters")
+    expect(preview.locator(".pub-linkcard__host")).to_have_text("lumora.example")
+    expect(preview).to_contain_text("Legal does not need to approve it")
+    snap(page, "form-1440")
+    page.set_viewport_size({"width": 390, "height": 844})
+    snap(page, "form-390")
+    assert no_horizontal_overflow(page)
+    page.set_viewport_size({"width": 1440, "height": 900})
+
+    page.get_by_role("button", name="Schedule").click()
+    page.wait_for_url(re.compile(r".*/publishing/\d+/$"))
+    expect(page.get_by_role("status").first).to_contain_text("Scheduled.")
+    post = BrandPost.objects.get(title="Brew 3.2 is out")
+    assert post.status == PostStatus.SCHEDULED
+    assert timezone.localtime(post.scheduled_at).date() == day
+
+    page.goto(f"{live_server.url}/publishing/?date={day.isoformat()}")
+    cell = page.locator(f".pub-day[data-day='{day.isoformat()}']")
+    chip = cell.locator(f".pub-chip[data-post='{post.pk}']")
+    expect(chip).to_contain_text("09:30")
+    expect(chip).to_contain_text("Scheduled")
+    snap(page, "calendar-1440")
+
+    chip.focus()
+    page.keyboard.press("Alt+ArrowRight")
+    next_day = day + timedelta(days=1)
+    expect(page.locator("[data-announce]")).to_contain_text("moved to")
+    moved = page.locator(
+        f".pub-day[data-day='{next_day.isoformat()}'] .pub-chip[data-post='{post.pk}']"
+    )
+    expect(moved).to_be_visible()
+    expect(moved).to_be_focused()
+    post.refresh_from_db()
+    assert timezone.localtime(post.scheduled_at).date() == next_day
+    assert timezone.localtime(post.scheduled_at).strftime("%H:%M") == "09:30"
+    assert post.version == 3  # created, scheduled, moved
+
+    page.reload()
+    expect(
+        page.locator(
+            f".pub-day[data-day='{next_day.isoformat()}'] .pub-chip[data-post='{post.pk}']"
+        )
+    ).to_be_visible()
+    page.goto(f"{live_server.url}/publishing/?view=week&date={next_day.isoformat()}")
+    snap(page, "week-1440")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/publishing/?date={next_day.isoformat()}")
+    expect(page.locator(f".pub-chip[data-post='{post.pk}']")).to_be_visible()
+    assert page.locator(".pub-weekdays").is_hidden()
+    assert no_horizontal_overflow(page)
+    snap(page, "calendar-390")
+    page.goto(f"{live_server.url}/publishing/{post.pk}/")
+    assert no_horizontal_overflow(page)
+    snap(page, "post-390")
+    shots(page, "post")
+    assert page.csp_violations == []
