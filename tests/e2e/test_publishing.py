@@ -28,6 +28,7 @@ def _mastodon_publishes(monkeypatch):
 
 def snap(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky top bar drawn at the top
     page.screenshot(path=str(SHOTS / f"cal-{name}.png"), full_page=True)
 
 
