@@ -42,6 +42,7 @@ from offboarding.models import (
     OffboardingTask,
 )
 from policies.models import Policy, TrainingModule
+from publishing.models import BrandPost
 from riskdesk.models import AuditEvent
 from tests.conftest import ANONYMOUS, NO_ROLE
 from tests.monitoring.factories import MentionFactory
@@ -75,6 +76,7 @@ PAGE_MODELS = [
     ("scim-providers/", ScimProvider),
     ("compliance/posts/", SponsoredPost),
     ("compliance/media/", PostMedia),
+    ("publishing/", BrandPost),
     ("incidents/", Incident),
     ("playbooks/", Playbook),
 ]
@@ -169,6 +171,7 @@ def _objects(user_for) -> None:
         platform=mention.platform, author_id=mention.author_id, author_handle="someone"
     )
     SavedView.objects.create(owner=user_for("admin"), name="Mine", query="status=open")
+    BrandPost.objects.create(title="Launch", text="Brew 3.2 is out", author=user_for("social"))
 
 
 def _matrix(client_for) -> list[str]:
