@@ -32,7 +32,7 @@ def account_problem(actor, account: ConnectedAccount, body: str) -> str | None:
     if account.brand_account_id is None or not publishes(account.kind):
         return _("%(account)s does not publish for a brand account.") % {"account": account}
     publisher = get_publisher(account.kind)
-    if not getattr(publisher, "can_publish", False):
+    if not publisher.can_publish:
         return _("riskdesk cannot publish posts on %(network)s.") % {"network": publisher.label}
     return text_problem(account, body, private=False)
 
