@@ -1,5 +1,8 @@
-from publishing.api import BrandPostViewSet
+from publishing.api import BrandPostViewSet, LegalRuleViewSet
 
 urlpatterns = []
 
-API_ROUTES = [("posts", BrandPostViewSet, "brand-post")]
+API_ROUTES = [
+    ("posts", BrandPostViewSet, "brand-post"),
+    ("legal-rules", LegalRuleViewSet, "legal-rule"),
+]

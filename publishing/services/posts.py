@@ -65,7 +65,7 @@ def _validate(actor, post: BrandPost, accounts: list, *, time_changed: bool) -> 
         problem = account_problem(actor, account, post.body)
         if problem:
             add("accounts", problem)
-    post.legal_reasons = legal_reasons(post)
+    post.legal_reasons = legal_reasons(post, accounts)
     if post.legal_reasons:
         if len(accounts) > 1:
             add(

@@ -12,6 +12,7 @@ from incidents.freeze import freeze_lift, freeze_start
 from publishing import services
 from publishing.models import BrandPost, HoldReason, PostStatus
 from riskdesk.models import AuditEvent
+from tests.accounts.factories import TeamFactory
 from tests.compliance.factories import approve
 from tests.incidents.factories import IncidentFactory
 from tests.publishing.factories import connected_account
@@ -221,3 +222,34 @@ def test_releasing_a_held_post_to_a_new_time_schedules_it_again(write, social_us
     verbs = list(AuditEvent.objects.values_list("verb", flat=True))
     assert "brand_post.hold" in verbs
     assert "brand_post.release_reschedule" in verbs
+
+
+# --- Teams' rules ---------------------------------------------------------------------
+
+
+def test_a_teams_rule_sends_matching_posts_to_legal(write, legal_user, lumora, mastodon):
+    team = TeamFactory(name="Investor relations")
+    services.legal_rule_save(
+        actor=legal_user, name="Results", team=team, terms="quarterly results\nprofit*"
+    )
+    assert write(text="Our quarterly results are out.", markets=["US"]).legal_reasons == ["rule"]
+    assert write(text="Profits rose.", markets=["US"]).legal_reasons == ["rule"]
+    assert write(text="Spring menu.").legal_reasons == []
+    only_uk = connected_account(mastodon, handle="lumora_uk")
+    services.legal_rule_save(actor=legal_user, name="UK account", team=team, accounts=[only_uk])
+    assert write(text="Spring menu.").legal_reasons == []
+
+
+def test_a_rule_added_after_scheduling_holds_the_post_at_its_time(write, legal_user):
+    post = write(text="Our quarterly results are out.", markets=["US"], schedule=True)
+    assert post.legal_reasons == []
+    services.legal_rule_save(
+        actor=legal_user, name="Results", team=TeamFactory(), terms="quarterly results"
+    )
+    post = _at_its_time(post)
+    assert (post.status, post.held_reason) == (PostStatus.HELD, HoldReason.NOT_APPROVED)
+
+
+def test_only_legal_and_admins_keep_the_rules(social_user):
+    with pytest.raises(PermissionDenied):
+        services.legal_rule_save(actor=social_user, name="Mine", team=TeamFactory())
