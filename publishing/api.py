@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Team
-from compliance.models import Market
+from compliance.models import Market, SponsoredPost
 from connections.models import ConnectedAccount
 from publishing import selectors, services
 from publishing.models import BrandPost, Delivery, LegalRule
@@ -109,6 +109,11 @@ class ReleaseSerializer(serializers.Serializer):
     when = serializers.DateTimeField(required=False, help_text="The new time, to reschedule.")
 
 
+class FromReviewSerializer(serializers.Serializer):
+    review = serializers.PrimaryKeyRelatedField(queryset=SponsoredPost.objects.all())
+    account = serializers.PrimaryKeyRelatedField(queryset=ConnectedAccount.objects.all())
+
+
 class RetrySerializer(serializers.Serializer):
     delivery = IdField()
 
@@ -130,6 +135,7 @@ class BrandPostViewSet(viewsets.ModelViewSet):
         "unschedule": "brand_post.write",
         "release": "brand_post.write",
         "retry": "brand_post.write",
+        "from_review": "brand_post.write",
     }
 
     def get_queryset(self):
@@ -184,6 +190,15 @@ class BrandPostViewSet(viewsets.ModelViewSet):
             actor=request.user, post=self.get_object(), **body.validated_data
         )
         return Response(self._fresh(post))
+
+    @extend_schema(request=FromReviewSerializer, responses={201: BrandPostSerializer})
+    @action(detail=False, methods=["post"], url_path="from-review")
+    def from_review(self, request):
+        """Put a sponsored post legal reviews (compliance) on the calendar as an account."""
+        body = FromReviewSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        post = services.post_from_review(actor=request.user, **body.validated_data)
+        return Response(self._fresh(post), status=201)
 
     @extend_schema(request=RetrySerializer, responses={200: BrandPostSerializer})
     @action(detail=True, methods=["post"])

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from compliance.models import PostStatus as LegalStatus
@@ -15,7 +16,7 @@ from publishing.models import BrandPost, Delivery, PostStatus
 from publishing.services import sending
 from respond.publishers import get_publisher
 from riskdesk.models import AuditEvent
-from tests.compliance.factories import approve
+from tests.compliance.factories import approve, make_post, submitted_post
 from tests.fakes.base import Fault
 from tests.incidents.factories import IncidentFactory
 
@@ -158,3 +159,39 @@ def test_two_accounts_each_get_the_post_once(write, mastodon, lumora, social_use
             services.delivery_send(delivery_id)
     assert set(Delivery.objects.values_list("state", flat=True)) == {ReplyState.SENT}
     assert BrandPost.objects.get().status == PostStatus.PUBLISHED
+
+
+def test_a_sponsored_post_from_compliance_goes_out_through_the_calendar(
+    mastodon, lumora, social_user, legal_user
+):
+    review = submitted_post(
+        social_user,
+        platform="mastodon",
+        account_kind="brand",
+        brand_account=lumora.brand_account,
+        partner_name="Café Sol",
+        partner_handle="",
+        links=["https://cafesol.example/spring"],
+    )
+    review = approve(review, legal_user, "Fine.")
+    post = services.post_from_review(actor=social_user, review=review, account=lumora)
+    assert (post.status, post.scheduled_at, post.clearance) == (
+        PostStatus.SCHEDULED,
+        review.planned_at,
+        review,
+    )
+    with pytest.raises(ValidationError):
+        services.post_from_review(actor=social_user, review=review, account=lumora)
+    with time_machine.travel(post.scheduled_at + timedelta(seconds=1)):
+        delivery = services.delivery_send(post.deliveries.get().pk)
+    assert delivery.state == ReplyState.SENT
+    assert delivery.sent_text.endswith("\n\nhttps://cafesol.example/spring")
+    review.refresh_from_db()
+    assert review.status == LegalStatus.PUBLISHED
+
+
+def test_a_partners_post_or_one_with_media_is_not_published_by_riskdesk(lumora, social_user):
+    partner = make_post(social_user)  # the partner publishes it from their own account
+    with pytest.raises(ValidationError) as caught:
+        services.post_from_review(actor=social_user, review=partner, account=lumora)
+    assert "another account" in caught.value.messages[0]
