@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from publishing.models import BrandPost, Delivery
+from publishing.models import BrandPost, Delivery, LegalRule
 
 
 class DeliveryInline(admin.TabularInline):
@@ -18,3 +18,10 @@ class BrandPostAdmin(admin.ModelAdmin):
     search_fields = ["title", "text"]
     readonly_fields = ["status", "version", "legal_reasons", "clearance", "held_reason"]
     inlines = [DeliveryInline]
+
+
+@admin.register(LegalRule)
+class LegalRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "team", "is_active", "updated_at"]
+    list_filter = ["is_active", "team"]
+    filter_horizontal = ["accounts"]

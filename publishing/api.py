@@ -6,10 +6,11 @@ from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from compliance.models import Market
+from accounts.models import Team
+from compliance.models import Market, SponsoredPost
 from connections.models import ConnectedAccount
 from publishing import selectors, services
-from publishing.models import BrandPost, Delivery
+from publishing.models import BrandPost, Delivery, LegalRule
 from riskdesk.rest import ActionPermission, IdField, IdListField
 
 
@@ -108,6 +109,11 @@ class ReleaseSerializer(serializers.Serializer):
     when = serializers.DateTimeField(required=False, help_text="The new time, to reschedule.")
 
 
+class FromReviewSerializer(serializers.Serializer):
+    review = serializers.PrimaryKeyRelatedField(queryset=SponsoredPost.objects.all())
+    account = serializers.PrimaryKeyRelatedField(queryset=ConnectedAccount.objects.all())
+
+
 class RetrySerializer(serializers.Serializer):
     delivery = IdField()
 
@@ -129,6 +135,7 @@ class BrandPostViewSet(viewsets.ModelViewSet):
         "unschedule": "brand_post.write",
         "release": "brand_post.write",
         "retry": "brand_post.write",
+        "from_review": "brand_post.write",
     }
 
     def get_queryset(self):
@@ -184,6 +191,15 @@ class BrandPostViewSet(viewsets.ModelViewSet):
         )
         return Response(self._fresh(post))
 
+    @extend_schema(request=FromReviewSerializer, responses={201: BrandPostSerializer})
+    @action(detail=False, methods=["post"], url_path="from-review")
+    def from_review(self, request):
+        """Put a sponsored post legal reviews (compliance) on the calendar as an account."""
+        body = FromReviewSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        post = services.post_from_review(actor=request.user, **body.validated_data)
+        return Response(self._fresh(post), status=201)
+
     @extend_schema(request=RetrySerializer, responses={200: BrandPostSerializer})
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
@@ -195,3 +211,45 @@ class BrandPostViewSet(viewsets.ModelViewSet):
             raise serializers.ValidationError({"delivery": [_("Not a delivery of this post.")]})
         services.delivery_retry(actor=request.user, delivery=delivery)
         return Response(self._fresh(post))
+
+
+class LegalRuleSerializer(serializers.ModelSerializer):
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all())
+    accounts = serializers.PrimaryKeyRelatedField(
+        queryset=ConnectedAccount.objects.all(), many=True, required=False
+    )
+
+    class Meta:
+        model = LegalRule
+        fields = ["id", "name", "team", "accounts", "terms", "is_active", "updated_at"]
+        read_only_fields = ["updated_at"]
+
+
+class LegalRuleViewSet(viewsets.ModelViewSet):
+    """Teams' rules: the posts a rule matches (by account, by term) need legal's approval."""
+
+    serializer_class = LegalRuleSerializer
+    permission_classes = [permissions.IsAuthenticated, ActionPermission]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    permission_actions = {
+        "list": "legal_rule.view",
+        "retrieve": "legal_rule.view",
+        "create": "legal_rule.manage",
+        "partial_update": "legal_rule.manage",
+    }
+    queryset = LegalRule.objects.select_related("team").prefetch_related("accounts")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = services.legal_rule_save(
+            actor=self.request.user, accounts=data.pop("accounts", []), **data
+        )
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = services.legal_rule_save(
+            actor=self.request.user,
+            rule=serializer.instance,
+            accounts=data.pop("accounts", None),
+            **data,
+        )

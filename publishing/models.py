@@ -153,3 +153,44 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.post} → {self.account}"
+
+
+class LegalRule(models.Model):
+    """A team's rule: the posts it matches need legal's approval before they go out.
+
+    A rule matches a post published as one of its accounts (any account when none is
+    chosen) whose text has one of its terms (every post when it has none)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    team = models.ForeignKey(
+        "accounts.Team", verbose_name=_("team"), on_delete=models.PROTECT, related_name="+"
+    )
+    accounts = models.ManyToManyField(
+        ConnectedAccount,
+        verbose_name=_("accounts"),
+        blank=True,
+        related_name="+",
+        help_text=_("Only posts published as these accounts; none: every account."),
+    )
+    terms = models.TextField(
+        _("terms"),
+        blank=True,
+        help_text=_("One per line; case and accents are ignored. None: every post."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("legal rule")
+        verbose_name_plural = _("legal rules")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def term_list(self) -> list[str]:
+        return [t.strip() for t in self.terms.splitlines() if t.strip()]

@@ -60,7 +60,7 @@ def publishing_accounts(user) -> list[ConnectedAccount]:
         a
         for a in accounts
         if publishes(a.kind)
-        and getattr(get_publisher(a.kind), "can_publish", False)
+        and get_publisher(a.kind).can_publish
         and can(user, "connected_account.act", a)
     ]
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from publishing.api import BrandPostViewSet
+from publishing.api import BrandPostViewSet, LegalRuleViewSet
 from publishing.views import calendar, posts
 
 urlpatterns = [
@@ -30,4 +30,7 @@ urlpatterns = [
     ),
 ]
 
-API_ROUTES = [("posts", BrandPostViewSet, "brand-post")]
+API_ROUTES = [
+    ("posts", BrandPostViewSet, "brand-post"),
+    ("legal-rules", LegalRuleViewSet, "legal-rule"),
+]

@@ -7,11 +7,11 @@ from compliance.checks import PostContent, run_checks
 from compliance.content import planned_iso
 from compliance.models import AccountKind, Market
 from compliance.models import PostStatus as LegalStatus
-from compliance.rulebook import current_rulebook
+from compliance.rulebook import Matcher, current_rulebook
 from compliance.selectors import clearance
 from connections.models import ConnectedAccount
 from incidents.freeze import current_freeze
-from publishing.models import BrandPost, HoldReason
+from publishing.models import BrandPost, HoldReason, LegalRule
 from publishing.selectors import accounts_of
 
 
@@ -33,12 +33,29 @@ def claims_in(text: str, markets: list[str]) -> list[dict]:
     return [f for f in findings if f["check"] == "claims" and f["severity"] != "pass"]
 
 
-def legal_reasons(post: BrandPost) -> list[str]:
+def rules_matching(text: str, accounts) -> list[LegalRule]:
+    """The active team rules a post of `text`, published as `accounts`, falls under."""
+    account_ids = {a.pk for a in accounts}
+    matched = []
+    for rule in LegalRule.objects.filter(is_active=True).prefetch_related("accounts"):
+        on = {a.pk for a in rule.accounts.all()}
+        if on and not on & account_ids:
+            continue
+        if rule.term_list and not Matcher(rule.term_list).find(text):
+            continue
+        matched.append(rule)
+    return matched
+
+
+def legal_reasons(post: BrandPost, accounts) -> list[str]:
+    """Why legal must approve `post` (codes: sponsored, claim, rule, asked), or []."""
     reasons = []
     if post.sponsored:
         reasons.append("sponsored")
     if claims_in(post.text, post.markets or list(Market.values)):
         reasons.append("claim")
+    if rules_matching(post.text, accounts):
+        reasons.append("rule")
     if post.ask_legal:
         reasons.append("asked")
     return reasons
@@ -90,7 +107,7 @@ def hold_for(post: BrandPost, account: ConnectedAccount, freeze=None) -> tuple[s
     freeze = freeze if freeze is not None else current_freeze()
     if freeze is not None:
         return HoldReason.FROZEN, frozen_detail(freeze)
-    if not post.legal_reasons:
+    if not (post.legal_reasons or legal_reasons(post, [account])):  # a rule added since
         return "", ""
     if post.clearance is None:
         return HoldReason.NOT_APPROVED, _("It was never sent to legal.")

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from compliance.models import Market
+from compliance.models import AccountKind, Market, SponsoredPost
 from connections.models import ConnectedAccount
 from inbox.models import ReplyState
 from incidents.freeze import current_freeze
@@ -32,7 +32,7 @@ def account_problem(actor, account: ConnectedAccount, body: str) -> str | None:
     if account.brand_account_id is None or not publishes(account.kind):
         return _("%(account)s does not publish for a brand account.") % {"account": account}
     publisher = get_publisher(account.kind)
-    if not getattr(publisher, "can_publish", False):
+    if not publisher.can_publish:
         return _("riskdesk cannot publish posts on %(network)s.") % {"network": publisher.label}
     return text_problem(account, body, private=False)
 
@@ -65,7 +65,7 @@ def _validate(actor, post: BrandPost, accounts: list, *, time_changed: bool) -> 
         problem = account_problem(actor, account, post.body)
         if problem:
             add("accounts", problem)
-    post.legal_reasons = legal_reasons(post)
+    post.legal_reasons = legal_reasons(post, accounts)
     if post.legal_reasons:
         if len(accounts) > 1:
             add(
@@ -124,6 +124,52 @@ def post_create(*, actor, accounts, schedule: bool = False, **fields) -> BrandPo
     )
     if schedule:
         post = post_schedule(actor=actor, post=post)
+    return post
+
+
+@transaction.atomic
+def post_from_review(*, actor, review: SponsoredPost, account: ConnectedAccount) -> BrandPost:
+    """Put a sponsored post from compliance on the calendar, as `account` at its planned
+    time. Legal's review stays its clearance: what legal approved is what goes out."""
+    require(actor, "brand_post.write")
+    review = SponsoredPost.objects.select_for_update(of=("self",)).get(pk=review.pk)
+    problem = None
+    if BrandPost.objects.filter(clearance=review).exists():
+        problem = _("This sponsored post is already on the calendar.")
+    elif review.is_final:
+        problem = _("A %(status)s post cannot be published.") % {
+            "status": review.get_status_display().lower()
+        }
+    elif review.account_kind != AccountKind.BRAND or review.brand_account_id != (
+        account.brand_account_id
+    ):
+        problem = _("It is published from another account than %(account)s.") % {"account": account}
+    elif review.media.exists():
+        problem = _("riskdesk publishes text posts; this one has media: publish it by hand.")
+    elif len(review.links) > 1:
+        problem = _("riskdesk publishes one link a post; this one has several.")
+    if problem:
+        raise ValidationError(problem)
+    post = BrandPost(
+        author=actor,
+        title=review.title,
+        text=review.text,
+        link=review.links[0] if review.links else "",
+        scheduled_at=review.planned_at,
+        sponsored=True,
+        markets=list(review.markets),
+        clearance=review,
+        status=PostStatus.SCHEDULED,
+    )
+    _validate(actor, post, [account], time_changed=True)
+    post.save()
+    _set_accounts(post, [account])
+    audit_record(
+        actor=actor,
+        verb="brand_post.create",
+        target=post,
+        after={**snapshot(post, AUDIT_FIELDS), "accounts": [account.pk], "review": review.pk},
+    )
     return post
 
 

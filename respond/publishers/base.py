@@ -2,7 +2,8 @@
 
 A publisher acts on a network as a brand account, with a connected account's secret:
 it replies in public, sends a private message, deletes the brand's own reply, hides or
-unhides a comment, and reports an account, as far as the network's API allows. It never
+unhides a comment, reports an account, and publishes the brand's own top-level posts
+(`publish`, for the publishing calendar), as far as the network's API allows. It never
 touches the database: `respond.services` saves first, calls it, and records the answer.
 
 HTTP is the connectors' (monitoring.connectors.base): the guarded client, a secret sent
@@ -10,13 +11,18 @@ only to the network's API hosts and those allowed on the account, rate-limit hea
 4xx turned into permanent errors. One difference: a write is sent once (`attempts=1`). A
 timeout after the network accepted a post must not post it again; the outbox decides
 whether to retry, with the network's idempotency key (`idempotent`) or after looking for
-the post (`find_sent`).
+the post (`find_sent`, and `find_published` for the brand's own posts).
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from monitoring.connectors.base import PermanentError, allowed_hosts_for
+
+# How far back `find_published` looks: an earlier attempt is younger than this (the outbox
+# retries within hours), and an older post with the same words was another post.
+PUBLISHED_WITHIN = timedelta(days=2)
 
 
 class AlreadySent(PermanentError):
@@ -55,6 +61,7 @@ class Publisher:
     can_delete = True  # delete the brand's own reply
     can_report = False  # report an account through the API
     idempotent = False  # the network recognises a repeated send by its key
+    can_publish = False  # top-level posts of the brand account (`publish`)
     report_page_url = ""  # the network's own report page, when there is no API for it
 
     def __init__(self, account, client):
@@ -84,6 +91,19 @@ class Publisher:
 
     def find_sent(self, *, mention, body: str, private: bool, key: str) -> Sent | None:
         """The post an earlier attempt may have made, looked for before sending again.
+
+        Only for networks that are not `idempotent`; None when it is not there."""
+        raise NotImplementedError
+
+    def publish(self, *, body: str, key: str, language: str = "") -> Sent:
+        """A new top-level post of the brand account (the connected account), with `body`
+        as its whole text (links included), sent with the idempotency `key` where the
+        network has one. `language` is the text's language code, when the network takes it."""
+        raise NotSupported(f"{self.label}: riskdesk cannot publish posts there")
+
+    def find_published(self, *, body: str, key: str) -> Sent | None:
+        """The post an earlier `publish` may have made, looked for before sending again
+        (among the brand account's newest posts, by its text).
 
         Only for networks that are not `idempotent`; None when it is not there."""
         raise NotImplementedError

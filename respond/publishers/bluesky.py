@@ -1,4 +1,4 @@
-"""Bluesky: replies, deleting the brand's replies, reports to Bluesky's moderators.
+"""Bluesky: replies, the brand's own posts, deleting them, reports to Bluesky's moderators.
 
 It signs in as the connector does (handle and app password, `createSession`, the
 session kept in the cache and renewed once when it expires) and writes to the
@@ -7,7 +7,8 @@ brand's own repository, the DID the session names:
 - a reply is `com.atproto.repo.createRecord` of an `app.bsky.feed.post` record whose
   `reply` names the thread's root and the mention as parent (both uri and cid, from
   the postView the connector kept); links in the text get link facets (byte offsets),
-  so they are clickable as in Bluesky's own app;
+  so they are clickable as in Bluesky's own app; a post of the brand's own is the same
+  record without `reply`;
 - `com.atproto.repo.deleteRecord` deletes the brand's own reply;
 - `com.atproto.moderation.createReport` reports the author's account to Bluesky's
   moderation service (the PDS passes it on, named in the `atproto-proxy` header).
@@ -18,8 +19,8 @@ The PDS in service answers that with a bare 500 (its repository refuses a second
 value at a key; bluesky-social/atproto#3718); a pending change answers
 400 `RecordAlreadyExists` (bluesky-social/atproto#4728). On either, and on any other
 server error, the publisher reads the record at that key (`com.atproto.repo.getRecord`):
-if it is there the reply was already sent and is returned as sent. So `idempotent`,
-and `find_sent` is the same read.
+if it is there the post was already sent and is returned as sent. So `idempotent`,
+and `find_sent` and `find_published` are the same read.
 
 No private messages: Bluesky's chats (`chat.bsky.convo.*`) go through a separate chat
 service that an app password reaches only when created with direct-message access,
@@ -89,6 +90,7 @@ class BlueskyPublisher(Publisher, BlueskyConnector):
     max_length = 300
     can_report = True
     idempotent = True
+    can_publish = True
 
     def length(self, text: str) -> int:
         counted = graphemes(text)
@@ -97,17 +99,16 @@ class BlueskyPublisher(Publisher, BlueskyConnector):
         return counted
 
     def reply(self, *, mention, body: str, key: str) -> Sent:
-        rkey = rkey_for(key)
-        record = {
-            "$type": POST,
-            "text": body,
-            "createdAt": _now(),
-            "reply": _thread(mention),
-        }
-        if mention.language:
-            record["langs"] = [mention.language]
-        if facets := _link_facets(body):
-            record["facets"] = facets
+        return self._create(_post(body, mention.language, reply=_thread(mention)), rkey_for(key))
+
+    def publish(self, *, body: str, key: str, language: str = "") -> Sent:
+        return self._create(_post(body, language), rkey_for(key))
+
+    def find_published(self, *, body: str, key: str) -> Sent | None:
+        return self._already_sent(rkey_for(key))
+
+    def _create(self, record: dict, rkey: str) -> Sent:
+        """Create the post at `rkey`, or return the one an earlier attempt made there."""
         try:
             response = self._authed(
                 "POST",
@@ -195,7 +196,7 @@ class BlueskyPublisher(Publisher, BlueskyConnector):
         return self.write(method, path, json=payload(session), headers=auth | (headers or {}))
 
     def _already_sent(self, rkey: str) -> Sent | None:
-        """The reply at `rkey` in the brand's repository, or None."""
+        """The post at `rkey` in the brand's repository, or None."""
         params = {"repo": _did(self._session()), "collection": POST, "rkey": rkey}
         try:
             response = self.get(GET_RECORD, params=params)
@@ -230,6 +231,16 @@ class BlueskyPublisher(Publisher, BlueskyConnector):
         if response.status_code == 400:
             return PermanentError(f"Bluesky refused the request ({detail}).", **kwargs)
         return super().error_for(response)
+
+
+def _post(text: str, language: str, **fields) -> dict:
+    """An `app.bsky.feed.post` record; `reply=` makes it a reply."""
+    record = {"$type": POST, "text": text, "createdAt": _now(), **fields}
+    if language:
+        record["langs"] = [language]
+    if facets := _link_facets(text):
+        record["facets"] = facets
+    return record
 
 
 def _thread(mention) -> dict:

@@ -1,8 +1,9 @@
-"""Mastodon: replies, direct messages, deleting the brand's replies, reports.
+"""Mastodon: replies, direct messages, the brand's own posts, deleting them, reports.
 
 - a reply is `POST /api/v1/statuses` with `in_reply_to_id`; a private message the same
   with `visibility=direct` and the author's handle first (Mastodon delivers a direct
   status to the accounts it mentions);
+- a post of the brand's own is the same without `in_reply_to_id` (`visibility=public`);
 - every post carries `Idempotency-Key`: Mastodon answers a repeated key (for an hour,
   per account) with the status it already made, so a retry never posts twice;
 - `DELETE /api/v1/statuses/:id` deletes the brand's own reply;
@@ -34,6 +35,7 @@ class MastodonPublisher(Publisher, MastodonConnector):
     can_message = True
     can_report = True
     idempotent = True
+    can_publish = True
 
     def length(self, text: str) -> int:
         """As Mastodon counts: links are 23 characters, a remote mention only its @name."""
@@ -51,6 +53,15 @@ class MastodonPublisher(Publisher, MastodonConnector):
 
     def find_sent(self, *, mention, body: str, private: bool, key: str) -> Sent | None:
         return None  # never needed: the Idempotency-Key makes a repeated send harmless
+
+    def publish(self, *, body: str, key: str, language: str = "") -> Sent:
+        form = {"status": body, "visibility": "public"}
+        if language:
+            form["language"] = language
+        return self._send(form, key)
+
+    def find_published(self, *, body: str, key: str) -> Sent | None:
+        return None  # as find_sent
 
     def delete(self, *, network_id: str) -> Done:
         local_id = network_id.rstrip("/").rsplit("/", 1)[-1]
@@ -88,6 +99,9 @@ class MastodonPublisher(Publisher, MastodonConnector):
         form = {"status": body, "in_reply_to_id": local_id, "visibility": visibility}
         if mention.language:
             form["language"] = mention.language
+        return self._send(form, key)
+
+    def _send(self, form: dict, key: str) -> Sent:
         headers = self._auth() | {"Idempotency-Key": key}
         response = self.write("POST", "/api/v1/statuses", data=form, headers=headers)
         status = self.parse_json(response)

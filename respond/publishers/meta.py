@@ -1,5 +1,5 @@
 """Facebook Pages and Instagram, through the Graph API: replies, private replies, hiding
-and deleting comments.
+and deleting comments, and the Page's own posts.
 
 Both speak the Graph API of the connector (`monitoring.connectors.meta`: its host, version,
 rate-limit headers and error codes). The token (`access_token`, else
@@ -14,20 +14,27 @@ Facebook (a Page token, acting as the Page):
   (`post_id` for a visitor post) and `{"message": {"text"}}`: one per comment, within
   7 days; a second gets error 10900 "Activity already replied to";
 - hiding is `POST /{comment-id}` with `is_hidden`, deleting `DELETE /{comment-id}`, both
-  answering `{"success": true}`; reports have no API (`report_page`).
+  answering `{"success": true}`; reports have no API (`report_page`);
+- a post of the Page's own is `POST /{page-id}/feed` with `message` → `{"id":
+  "{page-id}_{post-id}"}` (permission `pages_manage_posts`); Facebook refuses the same
+  text twice in a row with error 506 "Duplicate status message".
 
 Instagram (a token for the professional account):
 - a reply is `POST /{ig-comment-id}/replies` with `message`, always on the top-level
   comment (Instagram files a reply to a reply there anyway);
 - a private reply is `POST /{ig-user-id}/messages`, as for Facebook (one per comment);
-- hiding is `POST /{ig-comment-id}` with `hide`, deleting `DELETE /{ig-comment-id}`.
+- hiding is `POST /{ig-comment-id}` with `hide`, deleting `DELETE /{ig-comment-id}`;
+- no text posts: Instagram publishes only images and videos (`/{ig-user-id}/media`).
 
 Writes are not idempotent. After a write whose answer was lost, `find_sent` reads the
-comments under the same parent and takes the brand's own with the same text; for a
+comments under the same parent and takes the brand's own with the same text
+(`find_published`: the Page's own posts of the last days, `GET /{page-id}/posts`); for a
 Facebook private reply it reads the comment's `private_reply_conversation`. Instagram
 shows no such thing: there the network's own once-per-comment rule keeps a private reply
 from going twice (the retry is refused with error 10900).
 """
+
+from datetime import UTC, datetime
 
 import httpx
 
@@ -42,12 +49,20 @@ from monitoring.connectors.meta import (
     _graph_error,
     appsecret_proof,
 )
-from respond.publishers.base import AlreadySent, Done, Publisher, Sent
+from respond.publishers.base import (
+    PUBLISHED_WITHIN,
+    AlreadySent,
+    Done,
+    NotSupported,
+    Publisher,
+    Sent,
+)
 
 FIND_PAGES = 5  # pages of 100 comments looked through for an earlier attempt
 MISSING = (100, 33)  # code and subcode: the object does not exist (or is not visible)
 ALREADY_REPLIED = 10900  # a private reply was already sent for this comment
 CANNOT_REPLY = 10903  # this comment cannot get a private reply (too old, or the Page's own)
+DUPLICATE = 506  # the Page just posted the same text
 
 
 class AlreadyReplied(AlreadySent):
@@ -178,7 +193,8 @@ class GraphPublisher(Publisher, MetaConnector):
         if code in PERMISSION_CODES:
             return PermanentError(
                 f"{self.label} does not allow this: {reason}. The token lacks a permission "
-                "(pages_manage_engagement, pages_messaging, instagram_manage_comments...).",
+                "(pages_manage_engagement, pages_manage_posts, pages_messaging, "
+                "instagram_manage_comments...).",
                 **kwargs,
             )
         if (code, subcode) == MISSING:
@@ -188,6 +204,11 @@ class GraphPublisher(Publisher, MetaConnector):
         if code == ALREADY_REPLIED:
             return AlreadyReplied(
                 f"{self.label}: this comment already had its one private reply ({reason}).",
+                **kwargs,
+            )
+        if code == DUPLICATE:
+            return PermanentError(
+                f"{self.label} refused the post as a duplicate of the last one ({reason}).",
                 **kwargs,
             )
         if code == CANNOT_REPLY:
@@ -209,6 +230,8 @@ class FacebookPublisher(GraphPublisher):
     hide_param = "is_hidden"
     own_id_field = "page_id"
     report_page_url = "https://www.facebook.com/help/1380418588640631"  # "How to report things"
+    can_publish = True
+    post_max_length = 63_206  # a Page post
 
     def reply(self, *, mention, body: str, key: str) -> Sent:
         target = _thread_top(mention)
@@ -228,6 +251,28 @@ class FacebookPublisher(GraphPublisher):
                 comment_id = str(comment["id"])
                 answer = {"id": comment_id, "on": target, "found": True}
                 return Sent(comment_id, f"https://www.facebook.com/{comment_id}", answer)
+        return None
+
+    def publish(self, *, body: str, key: str, language: str = "") -> Sent:
+        if len(body) > self.post_max_length:
+            raise PermanentError(
+                f"Facebook posts are limited to {self.post_max_length} characters."
+            )
+        page = self.page_id()
+        response = self.write("POST", self.node(page, "feed"), data={"message": body})
+        post_id = self.created(response)
+        return Sent(post_id, f"https://www.facebook.com/{post_id}", {"id": post_id, "on": page})
+
+    def find_published(self, *, body: str, key: str) -> Sent | None:
+        page = self.page_id()
+        since = int((datetime.now(UTC) - PUBLISHED_WITHIN).timestamp())
+        params = {"fields": "id,message,created_time,permalink_url", "since": since}
+        for post in self.listed(self.node(page, "posts"), params):
+            if _same(post.get("message"), body):
+                post_id = str(post["id"])
+                link = post.get("permalink_url") or f"https://www.facebook.com/{post_id}"
+                answer = {"id": post_id, "on": page, "found": True}
+                return Sent(post_id, str(link), answer | {"created_time": post.get("created_time")})
         return None
 
     def _private_reply_sent(self, mention, body: str) -> Sent | None:
@@ -290,6 +335,12 @@ class InstagramPublisher(GraphPublisher):
     hide_param = "hide"
     own_id_field = "ig_user_id"
     report_page_url = "https://www.instagram.com/{handle}/"
+
+    def publish(self, *, body: str, key: str, language: str = "") -> Sent:
+        raise NotSupported(
+            "Instagram publishes only images and videos, which riskdesk does not publish; "
+            "post it from the Instagram app."
+        )
 
     def reply(self, *, mention, body: str, key: str) -> Sent:
         target = _thread_top(mention)

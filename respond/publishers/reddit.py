@@ -1,4 +1,5 @@
-"""Reddit: replies, private messages, deleting the brand's replies, reports to moderators.
+"""Reddit: replies, private messages, the brand's own posts, deleting the brand's replies,
+reports to moderators.
 
 It acts as the brand's Reddit account with a user token from the token endpoint the
 connector uses: the app's id and secret, and the account's refresh token (an app the
@@ -8,6 +9,9 @@ cache for every worker and asked again once when the API refuses it.
 
 - a reply is `POST /api/comment` with the mention's fullname (`t3_` post, `t1_`
   comment) as `thing_id`; a private message `POST /api/compose` to the author;
+- a post of the brand's own is a self post on its profile: `POST /api/submit` with
+  `kind=self`, `sr=u_<name>`, the text's first line as title (300 characters at most)
+  and the rest as text (the whole text when the title had to be cut);
 - `POST /api/del` deletes the brand's own comment; Reddit answers `{}` whether it did
   or not, so the comment is read back (`GET /api/info`) to tell;
 - `POST /api/report` reports a post or comment to the subreddit's moderators.
@@ -19,7 +23,9 @@ Reddit has no idempotency key, so a write is never repeated blindly: before a re
 the outbox calls `find_sent`, which reads the brand's newest comments
 (`GET /user/{name}/comments`, its name from `GET /api/v1/me`) for one whose parent is
 the mention and whose body is the text, or its sent messages (`GET /message/sent`) for
-one to the author, about the mention's post, with that body, sent after the mention.
+one to the author, about the mention's post, with that body, sent after the mention;
+`find_published` reads its newest posts (`GET /user/{name}/submitted`) of the last days
+for one with the same title and text.
 `/api/compose` answers no id either: a message's id is read back the same way.
 
 Length: 10,000 characters for a comment (Reddit counts characters, as Python does).
@@ -34,10 +40,11 @@ from django.utils import timezone
 
 from monitoring.connectors.base import ConnectorError, PermanentError, RateLimited, error_text
 from monitoring.connectors.reddit import ACCESS_PATH, ACCESS_URL, RedditConnector, TokenRejected
-from respond.publishers.base import Done, Publisher, Sent
+from respond.publishers.base import PUBLISHED_WITHIN, Done, Publisher, Sent
 
 SITE = "https://www.reddit.com"
 PAGES_SEARCHED = 3  # of 100 items each, newest first, before giving up
+MAX_TITLE = 300
 _WAIT = re.compile(r"(\d+)\s*(second|minute|hour)", re.IGNORECASE)
 _SECONDS = {"second": 1, "minute": 60, "hour": 3600}
 _KEPT = ("id", "name", "parent_id", "link_id", "permalink", "created_utc", "subreddit")
@@ -49,6 +56,7 @@ class RedditPublisher(Publisher, RedditConnector):
     can_message = True
     can_report = True
     idempotent = False
+    can_publish = True
     grant_refused = "Reddit refused to sign in as the brand account"
 
     def reply(self, *, mention, body: str, key: str) -> Sent:
@@ -75,6 +83,35 @@ class RedditPublisher(Publisher, RedditConnector):
         for comment in self._newest(path, {"sort": "new"}):
             if comment.get("parent_id") == mention.external_id and _same(comment.get("body"), body):
                 return _sent_comment(comment)
+        return None
+
+    def publish(self, *, body: str, key: str, language: str = "") -> Sent:
+        title, text = _title_and_text(body)
+        form = {
+            "kind": "self",
+            "sr": f"u_{self._me()}",
+            "title": title,
+            "text": text,
+            "sendreplies": "true",
+            "api_type": "json",
+        }
+        response = self._call("POST", "/api/submit", data=form)
+        post = self._result(response).get("data")
+        if not isinstance(post, dict) or not post.get("name"):
+            raise self.malformed(response, "a submission answer without the post's name")
+        answer = {k: post.get(k) for k in ("id", "name", "url")}
+        return Sent(str(post["name"]), str(post.get("url") or ""), answer)
+
+    def find_published(self, *, body: str, key: str) -> Sent | None:
+        title, text = _title_and_text(body)
+        since = (timezone.now() - PUBLISHED_WITHIN).timestamp()
+        for post in self._newest(f"/user/{self._me()}/submitted", {"sort": "new"}):
+            if _number(post.get("created_utc")) < since:
+                return None  # newest first: the rest is older still
+            if _same(post.get("title"), title) and _same(post.get("selftext"), text):
+                answer = {k: post.get(k) for k in ("id", "name", "url", "created_utc")}
+                link = f"{SITE}{post['permalink']}" if post.get("permalink") else ""
+                return Sent(str(post["name"]), link or str(post.get("url") or ""), answer)
         return None
 
     def delete(self, *, network_id: str) -> Done:
@@ -235,6 +272,16 @@ class RedditPublisher(Publisher, RedditConnector):
 def _sent_comment(comment: dict) -> Sent:
     link = f"{SITE}{comment['permalink']}" if comment.get("permalink") else ""
     return Sent(str(comment["name"]), link, {k: comment.get(k) for k in _KEPT})
+
+
+def _title_and_text(body: str) -> tuple[str, str]:
+    """A self post's title (the first line, cut to Reddit's 300 characters) and text (the
+    other lines; the whole body when the title had to be cut, so nothing is lost)."""
+    first, _newline, rest = body.strip().partition("\n")
+    title = " ".join(first.split())
+    if len(title) > MAX_TITLE:
+        return title[: MAX_TITLE - 1].rstrip() + "…", body.strip()
+    return title, rest.strip()
 
 
 def _author(mention) -> str:

@@ -1,4 +1,5 @@
-"""X: replies, direct messages, deleting the brand's replies, hiding replies to its posts.
+"""X: replies, direct messages, the brand's own posts, deleting the brand's posts, hiding
+replies to its posts.
 
 It acts with the brand account's OAuth 2.0 user token (`access_token`; scopes
 `tweet.read tweet.write users.read dm.read dm.write tweet.moderate.write`), never with
@@ -7,6 +8,7 @@ the app's bearer token, which X refuses for writes:
 - a reply is `POST /2/tweets` with `reply.in_reply_to_tweet_id` (201, `{"data": {"id",
   "text"}}`); a private message `POST /2/dm_conversations/with/:participant_id/messages`
   to the author's user id, which the X connector stores as the mention's `author_id`;
+- a post of the brand's own is `POST /2/tweets` with the text alone;
 - `DELETE /2/tweets/:id` deletes the brand's own reply;
 - `PUT /2/tweets/:id/hidden` hides (or unhides) a reply in a conversation the brand
   started (`{"data": {"hidden": true}}`);
@@ -17,7 +19,8 @@ X has no idempotency key, so a write is never repeated blindly: before a retry t
 outbox calls `find_sent`, which reads what the brand posted since the mention
 (`GET /2/users/:id/tweets?since_id=`: ids grow with time, so a reply is newer than
 what it answers; the brand's id from `GET /2/users/me`) for a reply to it with the
-same text, and for a message the conversation's events
+same text (`find_published`: among its own posts, not replies, of the last days, for
+one with the same text), and for a message the conversation's events
 (`GET /2/dm_conversations/with/:id/dm_events`) for one the brand sent with that text
 since the mention. X reads text
 back changed: a reply starts with the @names it answers, links are t.co links, and
@@ -30,13 +33,14 @@ with X Premium may post longer, but a reply is kept to what every account can po
 
 import html
 import re
+from datetime import UTC, datetime
 
 import httpx
 
 from monitoring.connectors.base import Connector, ConnectorError, PermanentError, parse_time
 from monitoring.connectors.x import XConnector
 from monitoring.connectors.x import _reason as x_reason
-from respond.publishers.base import Done, Publisher, Sent
+from respond.publishers.base import PUBLISHED_WITHIN, Done, Publisher, Sent
 from respond.publishers.textlength import x_weighted_length
 
 TWEETS = "/2/tweets"
@@ -58,6 +62,7 @@ class XPublisher(Publisher, XConnector):
     can_message = True
     can_hide = True
     idempotent = False
+    can_publish = True
     report_page_url = IMPERSONATION_FORM
 
     def length(self, text: str) -> int:
@@ -66,6 +71,12 @@ class XPublisher(Publisher, XConnector):
     def reply(self, *, mention, body: str, key: str) -> Sent:
         payload = {"text": body, "reply": {"in_reply_to_tweet_id": mention.external_id}}
         response = self.write("POST", TWEETS, json=payload, headers=self._auth())
+        tweet = self._data(response, "id")
+        answer = {k: tweet.get(k) for k in ("id", "text", "edit_history_tweet_ids")}
+        return Sent(str(tweet["id"]), _post_link(tweet["id"]), answer)
+
+    def publish(self, *, body: str, key: str, language: str = "") -> Sent:
+        response = self.write("POST", TWEETS, json={"text": body}, headers=self._auth())
         tweet = self._data(response, "id")
         answer = {k: tweet.get(k) for k in ("id", "text", "edit_history_tweet_ids")}
         return Sent(str(tweet["id"]), _post_link(tweet["id"]), answer)
@@ -81,6 +92,27 @@ class XPublisher(Publisher, XConnector):
         if private:
             return self._find_message(mention, body)
         return self._find_reply(mention, body)
+
+    def find_published(self, *, body: str, key: str) -> Sent | None:
+        wanted = comparable(body)
+        since = datetime.now(UTC) - PUBLISHED_WITHIN
+        params = {
+            "start_time": since.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "exclude": "replies,retweets",
+            "max_results": 100,
+            "tweet.fields": "referenced_tweets,created_at",
+        }
+        path = f"/2/users/{self._me()['id']}/tweets"
+        for _page in range(PAGES_SEARCHED):
+            tweets, token = self._listing(self.get(path, params=params, headers=self._auth()))
+            for tweet in tweets:
+                if not tweet.get("referenced_tweets") and comparable(tweet.get("text")) == wanted:
+                    answer = {k: tweet.get(k) for k in ("id", "text", "created_at")}
+                    return Sent(str(tweet["id"]), _post_link(tweet["id"]), answer)
+            if not token:
+                return None
+            params["pagination_token"] = token
+        return None
 
     def delete(self, *, network_id: str) -> Done:
         response = self.write("DELETE", f"{TWEETS}/{network_id}", headers=self._auth())

@@ -13,7 +13,8 @@ The connected account holds an OAuth access token of the brand's channel
   `published` (204; only the owner of the video's channel may), never `rejected`,
   which cannot be undone to `published`;
 - `comments.delete` (204) deletes a comment the brand wrote, and only those;
-- no private messages, no report API: `report_page` is the author's channel.
+- no private messages, no report API: `report_page` is the author's channel;
+- no text posts: the Data API cannot make community posts (`publish` says so).
 
 Writes are not idempotent. After a write whose answer was lost, `find_sent` lists the
 replies under the same parent (`comments.list?parentId=`, or the video's threads) and
@@ -55,6 +56,11 @@ class YouTubePublisher(Publisher, YouTubeConnector):
         self._channel: str | None = None
 
     # --- Writes ---------------------------------------------------------------------------
+
+    def publish(self, *, body: str, key: str, language: str = "") -> Sent:
+        raise NotSupported(
+            "YouTube has no API for community (text) posts; publish it on YouTube Studio."
+        )
 
     def reply(self, *, mention, body: str, key: str) -> Sent:
         if _video_of_search(mention):

@@ -21,7 +21,10 @@ shapes of Graph's reference:
   `POST /{page-id}/messages` with `{"recipient": {"comment_id"}, "message": {"text"}}`
   (a private reply: one per comment, a second gets error 10900 "Activity already
   replied to") → `{"recipient_id", "message_id"}`; the comment then shows it as
-  `private_reply_conversation`.
+  `private_reply_conversation`. `POST /{page-id}/feed` (`message`, needs
+  `pages_manage_posts`) → `{"id": "{page-id}_{post-id}"}`, the same text as the Page's
+  last post refused with error 506; `GET /{page-id}/feed` and `/posts`
+  (`fields`, `since`, `until`, newest first, cursor paging).
 - Instagram: `POST /{ig-comment-id}/replies` (`message`, 2,200 characters; a reply
   to a reply goes under the top-level comment, a hidden comment takes none) →
   `{"id"}`; `GET /{ig-comment-id}/replies`; `POST /{ig-comment-id}` with `hide`;
@@ -43,6 +46,7 @@ import hashlib
 import hmac
 import json
 import re
+import time
 from itertools import count
 from urllib.parse import parse_qs
 
@@ -57,10 +61,12 @@ PAGE_NAME = "Acme"
 IG_USER_ID = "17841400000000001"
 IG_USERNAME = "acme"
 FB_COMMENT_MAX = 8000
+FB_POST_MAX = 63_206
 IG_COMMENT_MAX = 2200
 ALL_PERMISSIONS = frozenset(
     {
         "pages_manage_engagement",
+        "pages_manage_posts",
         "pages_messaging",
         "pages_read_engagement",
         "instagram_manage_comments",
@@ -83,6 +89,7 @@ def graph_error(code: int, message: str = "", *, subcode: int | None = None, sta
         190: "Error validating access token: Session has expired.",
         200: "(#200) Permissions error",
         613: "(#613) Calls to this api have exceeded the rate limit.",
+        506: "(#506) Duplicate status message",
         10900: "(#10900) Activity already replied to",
     }
     error = {
@@ -140,9 +147,20 @@ class FakeMetaGraph(FakeServer):
         }
         self.mentioned.setdefault(account_id, set()).add(comment_id)
 
-    def page_post(self, message: str = "Our new kettle is out") -> dict:
+    def page_post(
+        self, message: str = "Our new kettle is out", *, created_time: int | None = None
+    ) -> dict:
+        """A post of the Page; `created_time` in epoch seconds (default: 2026-03-01 12:00)."""
         post_id = f"{PAGE_ID}_{next(self._serial) + 100}"
-        self.posts[post_id] = {"id": post_id, "message": message, "from": dict(self.page)}
+        when = created_time if created_time is not None else 1772366400
+        self.posts[post_id] = {
+            "id": post_id,
+            "message": message,
+            "from": dict(self.page),
+            "created_time": time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(when)),
+            "permalink_url": f"https://www.facebook.com/{PAGE_ID}/posts/{post_id.split('_')[1]}",
+            "_at": when,
+        }
         return self.posts[post_id]
 
     def page_comment(
@@ -217,10 +235,20 @@ class FakeMetaGraph(FakeServer):
         if node in self.fb_comments:
             return 200, self._fb_comment_json(self.fb_comments[node], fields)
         if node in self.posts:
-            return 200, self.posts[node]
+            return 200, {k: v for k, v in self.posts[node].items() if not k.startswith("_")}
         return graph_error(100, subcode=33)
 
     def _list_edge(self, request: Request, node: str, edge: str):
+        if edge in ("feed", "posts", "published_posts") and node in ("me", PAGE_ID):
+            since, until = request.arg("since"), request.arg("until")
+            found = sorted(self.posts.values(), key=lambda p: p["_at"], reverse=True)
+            found = [
+                p
+                for p in found
+                if (not since or p["_at"] >= int(since)) and (not until or p["_at"] < int(until))
+            ]
+            fields = request.arg("fields", "id,message,created_time")
+            return self._paged(request, [_only(p, fields) for p in found])
         if edge == "comments" and (node in self.posts or node in self.fb_comments):
             found = [c for c in self.fb_comments.values() if c["parent_id"] == node]
             if request.arg("order") == "reverse_chronological":
@@ -237,6 +265,8 @@ class FakeMetaGraph(FakeServer):
         params = _params(request)
         if edge == "messages":
             return self._private_reply(node, params)
+        if edge == "feed" and node in ("me", PAGE_ID):
+            return self._page_post(params)
         if edge == "comments" and (node in self.posts or node in self.fb_comments):
             if "pages_manage_engagement" not in self.permissions:
                 return _permission("pages_manage_engagement")
@@ -291,6 +321,19 @@ class FakeMetaGraph(FakeServer):
         del store[node]
         self.deleted.append(node)
         return 200, {"success": True}
+
+    def _page_post(self, params: dict):
+        if "pages_manage_posts" not in self.permissions:
+            return _permission("pages_manage_posts")
+        refused = _refused_text(params.get("message"), FB_POST_MAX)
+        if refused:
+            return refused
+        last = max(self.posts.values(), key=lambda p: p["_at"], default=None)
+        if last is not None and last["message"] == params["message"]:
+            return graph_error(506)
+        post = self.page_post(params["message"], created_time=int(time.time()))
+        self.posted.append(post)
+        return 200, {"id": post["id"]}
 
     def _private_reply(self, node: str, params: dict):
         """One message to a commenter, by the Page or the IG account the comment is under."""

@@ -21,12 +21,14 @@ The brand account `reddit.brand` ("acme_support") signs in with a refresh token
 ("brand-refresh", `grant_type=refresh_token`) or, as a script app, its password
 (`grant_type=password`); its tokens act as it, the app's own (client credentials)
 as nobody, which Reddit answers with USER_REQUIRED. With a user's token: `POST
-/api/comment`, `/api/compose`, `/api/del` and `/api/report` (errors as Reddit sends
-them, a 200 with `json.errors`), and the reads a publisher checks with: `GET
-/api/v1/me`, `/user/{name}/comments`, `/message/sent` and `/api/info`. Comments
-built with `comment()` and those posted are kept in `reddit.comments`.
+/api/comment`, `/api/compose`, `/api/submit` (a self post, on the user's own profile
+`u_<name>` or a subreddit the fake knows), `/api/del` and `/api/report` (errors as
+Reddit sends them, a 200 with `json.errors`), and the reads a publisher checks with:
+`GET /api/v1/me`, `/user/{name}/comments`, `/user/{name}/submitted`, `/message/sent`
+and `/api/info`. Comments built with `comment()` and those posted are kept in
+`reddit.comments`, posts in `reddit.items`.
 
-        reddit.comment_ratelimit = 300   # the next comment answers RATELIMIT, 5 minutes
+        reddit.comment_ratelimit = 300   # the next comment or post answers RATELIMIT
         reddit.locked.add(post_fullname)  # comments there answer THREAD_LOCKED
         reddit.dm_closed.add("bob")       # bob takes messages from trusted users only
 """
@@ -46,8 +48,11 @@ from tests.fakes.base import FakeServer, Reply
 TOKEN_PATH = "/api/v1/access_token"
 SEARCH = re.compile(r"(?:/r/(?P<sub>[A-Za-z0-9_+]+))?/search(?:\.json)?")
 USER_COMMENTS = re.compile(r"/user/(?P<name>[A-Za-z0-9_-]+)/comments(?:\.json)?")
+USER_SUBMITTED = re.compile(r"/user/(?P<name>[A-Za-z0-9_-]+)/submitted(?:\.json)?")
 BRAND = "acme_support"
 MAX_COMMENT = 10_000
+MAX_TITLE = 300
+MAX_SELFTEXT = 40_000
 WINDOW = 600  # ten minutes
 LIMIT = 1000  # requests per window for an OAuth client
 LISTING_CAP = 1000  # listings end after about a thousand items
@@ -210,12 +215,15 @@ class FakeReddit(FakeServer):
             return self.search, (match,)
         if method == "GET" and (match := USER_COMMENTS.fullmatch(request.path)):
             return self.user_comments, (match["name"],)
+        if method == "GET" and (match := USER_SUBMITTED.fullmatch(request.path)):
+            return self.user_submitted, (match["name"],)
         routes = {
             ("GET", "/api/v1/me"): self.me,
             ("GET", "/message/sent"): self.sent_messages,
             ("GET", "/api/info"): self.info,
             ("POST", "/api/comment"): self.post_comment,
             ("POST", "/api/compose"): self.compose,
+            ("POST", "/api/submit"): self.submit,
             ("POST", "/api/del"): self.delete,
             ("POST", "/api/report"): self.report,
         }
@@ -253,6 +261,10 @@ class FakeReddit(FakeServer):
 
     def user_comments(self, request, user, name) -> Reply:
         mine = [c for c in self.comments if c["data"]["author"].lower() == name.lower()]
+        return self._listing(request, mine)
+
+    def user_submitted(self, request, user, name) -> Reply:
+        mine = [p for p in self.items if p["data"]["author"].lower() == name.lower()]
         return self._listing(request, mine)
 
     def sent_messages(self, request, user) -> Reply:
@@ -309,6 +321,35 @@ class FakeReddit(FakeServer):
             body_html=html_body,
         )
         return Reply(200, {"json": {"errors": [], "data": {"things": [reply]}}})
+
+    def submit(self, request, user) -> Reply:
+        form = _form(request)
+        if user is None:
+            return _api_errors(["USER_REQUIRED", "Please log in to do that.", None])
+        if form.get("kind") not in ("self", "link"):
+            return _api_errors(["INVALID_OPTION", "that option is not valid", "kind"])
+        sr = form.get("sr", "")
+        known = {p["data"]["subreddit"].lower() for p in self.items}
+        if sr.lower().startswith("u_") and sr.lower() != f"u_{user}".lower():
+            return _api_errors(["SUBREDDIT_NOTALLOWED", "you aren't allowed to post there.", "sr"])
+        if not sr.lower().startswith("u_") and sr.lower() not in known:
+            return _api_errors(["SUBREDDIT_NOEXIST", "that subreddit doesn't exist", "sr"])
+        title, text = form.get("title", ""), form.get("text", "")
+        if not title.strip():
+            return _api_errors(["NO_TEXT", "we need something here", "title"])
+        if len(title) > MAX_TITLE:
+            return _api_errors(["TOO_LONG", f"this is too long (max: {MAX_TITLE})", "title"])
+        if len(text) > MAX_SELFTEXT:
+            return _api_errors(["TOO_LONG", f"this is too long (max: {MAX_SELFTEXT})", "text"])
+        if self.comment_ratelimit:
+            wait, self.comment_ratelimit = self.comment_ratelimit, 0
+            minutes = max(1, round(wait / 60))
+            message = f"you are doing that too much. try again in {minutes} minutes."
+            return _api_errors(["RATELIMIT", message, "ratelimit"], ratelimit=wait)
+        post = self.add_post(title, text, author=user, subreddit=sr, created_utc=time.time())
+        data = post["data"]
+        answer = {"url": data["url"], "drafts_count": 0, "id": data["id"], "name": data["name"]}
+        return Reply(200, {"json": {"errors": [], "data": answer}})
 
     def compose(self, request, user) -> Reply:
         form = _form(request)

@@ -338,14 +338,18 @@ class FakeX(FakeServer):
             return _invalid("max_results", size, message, {})
         exclude = (request.arg("exclude") or "").split(",")
         since, until = request.arg("since_id"), request.arg("until_id")
+        start = request.arg("start_time")
+        if start and _time(start) is None:
+            return _invalid("start_time", start, f"Invalid 'start_time':'{start}'.", {})
         found = sorted(
             (
                 t
                 for t in self.tweets
                 if t["author_id"] == user_id
-                and not ("replies" in exclude and t.get("referenced_tweets"))
+                and not (set(exclude) & {"replies", "retweets"} and _is_reply(t, exclude))
                 and (not since or int(t["id"]) > int(since))
                 and (not until or int(t["id"]) < int(until))
+                and (not start or _time(t["created_at"]) >= _time(start))
             ),
             key=lambda t: int(t["id"]),
             reverse=True,
@@ -456,6 +460,21 @@ _USAGE_CAPPED = {
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _time(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _is_reply(tweet: dict, exclude: list[str]) -> bool:
+    """Whether `exclude` (replies, retweets) leaves the tweet out of a user's timeline."""
+    kinds = {ref.get("type") for ref in tweet.get("referenced_tweets") or []}
+    return ("replies" in exclude and "replied_to" in kinds) or (
+        "retweets" in exclude and "retweeted" in kinds
+    )
 
 
 def _only(item: dict, defaults: tuple[str, ...], asked: str | None) -> dict:

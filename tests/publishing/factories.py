@@ -1,19 +1,35 @@
-"""factory_boy factories of the brand's posts and their deliveries.
-
-`BrandPostFactory(scheduled_at=…, status="scheduled")` is a row as the services leave it;
-`DeliveryFactory(post=post, account=account)` is one account's outbox row."""
-
 from datetime import timedelta
 
 import factory
 from django.utils import timezone
 
+from connections.models import ConnectedAccount
 from inbox.models import ReplyState
 from publishing.models import BrandPost, Delivery, PostStatus
 from tests.accounts.factories import UserFactory
+from tests.offboarding.factories import BrandAccountFactory
+
+
+def connected_account(fake, *, kind="mastodon", handle="lumora", people=(), teams=()):
+    """A connected account of the brand on `fake`'s network, listing who may act as it."""
+    brand = BrandAccountFactory(platform=kind, handle=handle)
+    account = ConnectedAccount(
+        name=f"@{handle} on {kind}",
+        kind=kind,
+        platform=kind,
+        base_url=fake.url,
+        brand_account=brand,
+    )
+    account.secret = {"access_token": "good-token"}
+    account.save()
+    account.acting_people.add(*people)
+    account.acting_teams.add(*teams)
+    return account
 
 
 class BrandPostFactory(factory.django.DjangoModelFactory):
+    """A post row as the services leave it (no deliveries: add them with DeliveryFactory)."""
+
     class Meta:
         model = BrandPost
 

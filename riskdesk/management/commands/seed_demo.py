@@ -8,6 +8,7 @@ from incidents.demo import seed_incidents
 from monitoring.demo import seed_monitoring
 from offboarding.demo import seed_offboarding
 from policies.demo import seed_policies
+from publishing.demo import seed_publishing
 from respond.demo import seed_respond
 
 # In order: each part may use what the ones before it created.
@@ -22,6 +23,7 @@ PARTS = [
     ("sponsored posts", seed_compliance),
     ("access inventory", seed_offboarding),
     ("incidents", seed_incidents),
+    ("publishing calendar", seed_publishing),
 ]
 
 
