@@ -89,11 +89,12 @@ def previews(accounts, text: str, link: str) -> dict:
     }
 
 
-def legal_labels(*, text: str, sponsored: bool, ask_legal: bool, markets) -> list[str]:
+def legal_labels(*, text: str, sponsored: bool, ask_legal: bool, markets, accounts=()) -> list[str]:
     """Why legal must approve the post, in words (the codes of services.legal_reasons)."""
     post = BrandPost(text=text or "", sponsored=sponsored, ask_legal=ask_legal)
     post.markets = list(markets or [])
-    codes = services.legal_reasons(post)
+    accounts = list(accounts)
+    codes = services.legal_reasons(post, accounts)
     labels = []
     if "sponsored" in codes:
         labels.append(_("Sponsored"))
@@ -104,6 +105,11 @@ def legal_labels(*, text: str, sponsored: bool, ask_legal: bool, markets) -> lis
                 _("A regulated claim: “%(term)s” (%(category)s)")
                 % {"term": params.get("term", ""), "category": params.get("category", "")}
             )
+    if "rule" in codes:
+        for rule in services.rules_matching(post.text, accounts):
+            labels.append(
+                _("A team's rule: %(rule)s (%(team)s)") % {"rule": rule.name, "team": rule.team}
+            )
     if "asked" in codes:
         labels.append(_("Asked for"))
     return labels
@@ -111,7 +117,11 @@ def legal_labels(*, text: str, sponsored: bool, ask_legal: bool, markets) -> lis
 
 def post_legal_labels(post: BrandPost) -> list[str]:
     return legal_labels(
-        text=post.text, sponsored=post.sponsored, ask_legal=post.ask_legal, markets=post.markets
+        text=post.text,
+        sponsored=post.sponsored,
+        ask_legal=post.ask_legal,
+        markets=post.markets,
+        accounts=[d.account for d in post.deliveries.all()],
     )
 
 

@@ -70,7 +70,13 @@ def _form_context(request, form, post, accounts) -> dict:
         "form": form,
         "post": post,
         "preview": previews(chosen_accounts, text, link),
-        "legal": legal_labels(text=text, sponsored=sponsored, ask_legal=ask_legal, markets=markets),
+        "legal": legal_labels(
+            text=text,
+            sponsored=sponsored,
+            ask_legal=ask_legal,
+            markets=markets,
+            accounts=chosen_accounts,
+        ),
         "has_accounts": bool(accounts),
     }
 
@@ -179,6 +185,7 @@ def preview(request):
         sponsored=data["sponsored"],
         ask_legal=data["ask_legal"],
         markets=data["markets"],
+        accounts=chosen,
     )
     html = render_to_string(
         "publishing/_preview.html", {"preview": shown, "legal": legal}, request=request

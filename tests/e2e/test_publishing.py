@@ -10,7 +10,6 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from publishing.models import BrandPost, PostStatus
-from respond.publishers.mastodon import MastodonPublisher
 from tests.e2e.session import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,12 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path("/tmp/shots")
 TEXT = "The Lumora Brew 3.2 update is out: quieter grinding and a new iced latte setting."
 LINK = "https://www.lumora.example/brew-3-2"
-
-
-@pytest.fixture(autouse=True)
-def _mastodon_publishes(monkeypatch):
-    """The demo network's publisher publishes the brand's posts (a no-op once it says so)."""
-    monkeypatch.setattr(MastodonPublisher, "can_publish", True, raising=False)
 
 
 def snap(page, name: str) -> None:

@@ -298,19 +298,13 @@ def test_the_preview_counts_as_each_network_and_shows_the_link_card(
 
 
 def test_the_preview_shows_the_fold_on_facebook(client_for, brand_account, social_user):
-    from respond.publishers.meta import FacebookPublisher
-
-    FacebookPublisher.can_publish = True
-    try:
-        page = brand_account("facebook", "lumora_fb", people=[social_user])
-        text = "x" * 120 + "FOLD" + "y" * 20
-        data = (
-            client_for("social")
-            .post(reverse("publishing_preview"), {"text": text, "accounts": [page.pk]})
-            .json()
-        )
-    finally:
-        del FacebookPublisher.can_publish
+    page = brand_account("facebook", "lumora_fb", people=[social_user])
+    text = "x" * 120 + "FOLD" + "y" * 20
+    data = (
+        client_for("social")
+        .post(reverse("publishing_preview"), {"text": text, "accounts": [page.pk]})
+        .json()
+    )
     (item,) = data["accounts"]
     assert item["fold"] == {"shown": text[:125], "hidden": text[125:]}
     assert "… more" in data["html"]
