@@ -5,9 +5,8 @@
 (function () {
   "use strict";
 
-  function csrfToken(root) {
-    var holder = root && root.getAttribute("data-csrf");
-    if (holder) { return holder; }
+  // The token of the page's forms (every signed-in page has one: the sign-out form).
+  function csrfToken() {
     var field = document.querySelector("input[name='csrfmiddlewaretoken']");
     return field ? field.value : "";
   }
@@ -57,7 +56,7 @@
     data.append("date", targetDay);
     data.append("version", chip.getAttribute("data-version"));
     chip.classList.add("is-moving");
-    post(chip.getAttribute("data-move-url"), data, csrfToken(calendar)).then(function (answer) {
+    post(chip.getAttribute("data-move-url"), data, csrfToken()).then(function (answer) {
       chip.classList.remove("is-moving");
       if (!answer.ok) {
         announce(answer.error || calendar.getAttribute("data-failed"), true);
@@ -156,7 +155,7 @@
 
     var refresh = function () {
       var ask = ++sent;
-      post(form.getAttribute("data-preview-url"), new FormData(form), csrfToken(null))
+      post(form.getAttribute("data-preview-url"), new FormData(form), csrfToken())
         .then(function (answer) {
           if (ask !== sent) { return; } // an older answer arriving late
           if (answer.ok) {
