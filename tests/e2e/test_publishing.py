@@ -109,3 +109,60 @@ def test_social_writes_previews_schedules_and_moves_a_post(live_server, page, de
     snap(page, "post-390")
     shots(page, "post")
     assert page.csp_violations == []
+
+
+def test_the_lead_lifts_a_freeze_and_the_held_posts_are_decided(live_server, page, demo):
+    from accounts.models import User
+    from incidents import freeze as freezes
+    from incidents.models import Incident
+    from publishing import services
+    from publishing.demo import DRAFT_TITLE, MORNING_TITLE, SPONSORED_TITLE
+
+    incident = Incident.objects.order_by("pk").first()
+    freezes.freeze_start(actor=incident.lead, incident=incident, reason="Product recall")
+    held = services.posts_hold_frozen()
+    assert {p.title for p in BrandPost.objects.filter(pk__in=held)} == {
+        SPONSORED_TITLE,
+        MORNING_TITLE,
+    }
+    assert incident.lead == User.objects.get(email__startswith="manager")
+
+    # The lead lifts the freeze on the incident's page and lands on the held posts.
+    page.set_viewport_size({"width": 1440, "height": 900})
+    sign_in(page, live_server, "manager", demo)
+    page.goto(f"{live_server.url}/incidents/{incident.pk}/")
+    page.get_by_role("button", name="Lift the freeze").click()
+    page.wait_for_url(f"{live_server.url}/publishing/held/")
+    expect(page.get_by_role("status").first).to_contain_text(
+        "decide what happens to the 2 held posts"
+    )
+    expect(page.get_by_role("button", name="Publish now")).to_have_count(0)  # managers read
+    snap(page, "held-manager-1440")
+
+    # The social team decides: the morning post at a new time, the sponsored one dropped.
+    sign_in(page, live_server, "social", demo)
+    page.goto(f"{live_server.url}/publishing/held/")
+    morning = page.locator(".pub-held__item").filter(has_text=MORNING_TITLE)
+    expect(morning).to_contain_text("Publishing is frozen by an incident")
+    new_time = (timezone.localtime() + timedelta(days=2)).replace(hour=11, minute=0)
+    morning.get_by_label("Reschedule to").fill(new_time.strftime("%Y-%m-%dT%H:%M"))
+    snap(page, "held-1440")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert no_horizontal_overflow(page)
+    snap(page, "held-390")
+    page.set_viewport_size({"width": 1440, "height": 900})
+    morning.get_by_role("button", name="Reschedule").click()
+    expect(page.get_by_role("status").first).to_contain_text("scheduled at the new time")
+    post = BrandPost.objects.get(title=MORNING_TITLE)
+    assert post.status == PostStatus.SCHEDULED
+    assert timezone.localtime(post.scheduled_at).strftime("%Y-%m-%d %H:%M") == new_time.strftime(
+        "%Y-%m-%d %H:%M"
+    )
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    sponsored = page.locator(".pub-held__item").filter(has_text=SPONSORED_TITLE)
+    sponsored.get_by_role("button", name="Drop").click()
+    expect(page.get_by_text("No post is held.")).to_be_visible()
+    assert BrandPost.objects.get(title=SPONSORED_TITLE).status == PostStatus.DROPPED
+    assert BrandPost.objects.get(title=DRAFT_TITLE).status == PostStatus.DRAFT
+    assert page.csp_violations == []
