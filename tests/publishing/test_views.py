@@ -560,3 +560,62 @@ def test_lifting_a_freeze_with_nothing_held_stays_on_the_incident(client_for, ma
     PublishingFreeze.objects.create(incident=incident, reason="Recall")
     response = client_for("manager").post(reverse("incident_unfreeze", args=[incident.pk]))
     assert response["Location"] == reverse("incident_detail", args=[incident.pk])
+
+
+def test_the_calendar_moves_by_month_and_week(client_for):
+    client = client_for("legal")
+    month = client.get(reverse("publishing_calendar"), {"date": "2027-01-31"}).context["period"]
+    assert month["previous"] == date(2026, 12, 1)
+    assert month["next"] == date(2027, 2, 1)
+    assert month["start"] == date(2026, 12, 28)  # the Monday before the 1st
+    week = client.get(
+        reverse("publishing_calendar"), {"view": "week", "date": "2027-01-31"}
+    ).context["period"]
+    assert week["start"] == date(2027, 1, 25)
+    assert week["next"] == date(2027, 2, 1)
+    bad = client.get(reverse("publishing_calendar"), {"view": "year", "date": "nonsense"})
+    assert bad.status_code == 200
+    assert bad.context["view"] == "month"
+
+
+def test_a_held_post_page_shows_why_and_the_choices(client_for, mastodon_account):
+    incident = IncidentFactory(title="Recall of the Brew")
+    freeze = PublishingFreeze.objects.create(incident=incident, reason="Recall")
+    post = held_post(mastodon_account, held_freeze=freeze)
+    html = client_for("social").get(reverse("publishing_post", args=[post.pk])).content.decode()
+    assert "Publishing is frozen by an incident" in html
+    assert reverse("incident_detail", args=[incident.pk]) in html
+    assert reverse("publishing_post_release", args=[post.pk]) in html
+    legal_html = client_for("legal").get(reverse("publishing_post", args=[post.pk])).content
+    assert reverse("publishing_post_release", args=[post.pk]).encode() not in legal_html
+
+
+def test_moving_a_post_legal_must_approve_says_it_goes_back_to_legal(
+    client_for, mastodon_account, social_user
+):
+    from publishing import services
+
+    post = services.post_create(
+        actor=social_user,
+        accounts=[mastodon_account],
+        title="Sponsored",
+        text="#ad Spring at Café Sol.",
+        scheduled_at=at(soon(5)),
+        sponsored=True,
+        markets=["US"],
+        schedule=True,
+    )
+    client = client_for("social")
+    html = client.get(reverse("publishing_calendar"), {"date": soon(5).isoformat()}).content
+    assert b"data-needs-legal" in html
+    response = client.post(
+        reverse("publishing_post_move", args=[post.pk]),
+        {"date": soon(6).isoformat(), "version": post.version},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 200
+    assert "went back to legal" in response.json()["message"]
+
+
+def test_the_preview_takes_only_post(client_for):
+    assert client_for("social").get(reverse("publishing_preview")).status_code == 405
