@@ -12,6 +12,12 @@ from publishing.services import Release
 INPUT_FORMATS = [DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
+def one_newline(text: str) -> str:
+    """Browsers send a textarea's line breaks as CRLF; the post keeps "\n" (what the API
+    stores and the networks count), so an edit that changes nothing changes nothing."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _help(name: str) -> str:
     return BrandPost._meta.get_field(name).help_text
 
@@ -68,10 +74,12 @@ class BrandPostForm(forms.Form):
 
     def __init__(self, *args, accounts=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.account_list = list(accounts)
         self.fields["accounts"].queryset = ConnectedAccount.objects.filter(
-            pk__in=[a.pk for a in self.account_list]
+            pk__in=[a.pk for a in accounts]
         ).select_related("brand_account")
+
+    def clean_text(self):
+        return one_newline(self.cleaned_data["text"])
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
@@ -100,6 +108,9 @@ class PreviewForm(forms.Form):
     def __init__(self, *args, accounts=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["accounts"].choices = [(a.pk, a.name) for a in accounts]
+
+    def clean_text(self):
+        return one_newline(self.cleaned_data["text"])
 
 
 class MoveForm(forms.Form):

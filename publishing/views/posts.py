@@ -115,6 +115,15 @@ def post_create(request):
     )
 
 
+def _unchanged_time_kept(post, fields: dict) -> dict:
+    """The form's time has minutes only: the same minute keeps the post's exact time, so an
+    edit of the title does not move the post (nor send it back to legal)."""
+    at, kept = fields.get("scheduled_at"), post.scheduled_at
+    if at and kept and at == kept.replace(second=0, microsecond=0):
+        fields["scheduled_at"] = kept
+    return fields
+
+
 @login_required
 def post_edit(request, pk):
     post = _get(pk)
@@ -149,7 +158,7 @@ def post_edit(request, pk):
                     actor=request.user,
                     post=post,
                     version=form.cleaned_data["version"],
-                    **form.service_kwargs(),
+                    **_unchanged_time_kept(post, form.service_kwargs()),
                 )
                 if schedule and saved.status in (PostStatus.DRAFT, PostStatus.FAILED):
                     saved = services.post_schedule(actor=request.user, post=saved)

@@ -619,3 +619,28 @@ def test_moving_a_post_legal_must_approve_says_it_goes_back_to_legal(
 
 def test_the_preview_takes_only_post(client_for):
     assert client_for("social").get(reverse("publishing_preview")).status_code == 405
+
+
+def test_an_edit_through_the_browser_changes_only_what_changed(client_for, mastodon_account):
+    """Browsers send CRLF line breaks and minutes only: neither counts as a change."""
+    post = BrandPostFactory(
+        text="Line one\nLine two",
+        scheduled_at=at(soon(5)) + timedelta(seconds=17),
+        status=PostStatus.DRAFT,
+    )
+    DeliveryFactory(post=post, account=mastodon_account)
+    data = form_data(
+        mastodon_account,
+        title=post.title,
+        text="Line one\r\nLine two",
+        link="",
+        markets=[],
+        scheduled_at=at(soon(5)).strftime("%Y-%m-%dT%H:%M"),
+        version=post.version,
+    )
+    response = client_for("social").post(reverse("publishing_post_edit", args=[post.pk]), data)
+    assert response.status_code == 302
+    post.refresh_from_db()
+    assert post.version == 1
+    assert post.text == "Line one\nLine two"
+    assert post.scheduled_at == at(soon(5)) + timedelta(seconds=17)
