@@ -166,3 +166,52 @@ def test_the_lead_lifts_a_freeze_and_the_held_posts_are_decided(live_server, pag
     assert BrandPost.objects.get(title=SPONSORED_TITLE).status == PostStatus.DROPPED
     assert BrandPost.objects.get(title=DRAFT_TITLE).status == PostStatus.DRAFT
     assert page.csp_violations == []
+
+
+def test_the_preview_counts_cuts_and_names_legal_reasons(live_server, page, demo):
+    from accounts.models import Team
+    from connections.models import ConnectedAccount
+    from offboarding.models import BrandAccount
+
+    team = Team.objects.get(slug="social")
+    for kind in ("x", "facebook"):
+        brand = BrandAccount.objects.filter(platform=kind).first() or BrandAccount.objects.create(
+            platform=kind, handle="lumora", display_name="Lumora"
+        )
+        account = ConnectedAccount(
+            name=f"Lumora on {kind}", kind=kind, platform=kind, brand_account=brand
+        )
+        account.secret = {"access_token": "demo"}
+        account.save()
+        account.acting_teams.add(team)
+
+    page.set_viewport_size({"width": 1440, "height": 900})
+    sign_in(page, live_server, "social", demo)
+    page.goto(f"{live_server.url}/publishing/new/")
+    page.get_by_label("Title").fill("Café Sol: the spring blend")
+    long_text = (
+        "#ad Spring at Café Sol: their new single-origin blend, brewed on the Lumora Brew, "
+        "helps you lose weight while you sleep. " + "Come and taste it this weekend. " * 8
+    )
+    page.get_by_label("Text").fill(long_text)
+    page.get_by_label("Link").fill("https://cafesol.example/spring")
+    page.get_by_label(re.compile("Lumora on x")).check()
+    page.get_by_label(re.compile("Lumora on facebook")).check()
+    page.get_by_label("Sponsored").check()
+    preview = page.get_by_role("region", name="Preview")
+    expect(preview.locator(".pub-net")).to_have_count(2)
+    expect(preview.locator(".pub-count--over")).to_contain_text("280")
+    expect(preview.locator(".pub-net--facebook .pub-net__more")).to_be_visible()
+    expect(preview).to_contain_text("Sponsored")
+    snap(page, "preview-1440")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert no_horizontal_overflow(page)
+    snap(page, "preview-390")
+    page.set_viewport_size({"width": 1440, "height": 900})
+
+    # Without the preview's help, saving lists what is wrong.
+    page.get_by_role("button", name="Save draft").click()
+    errors = page.locator("#id_accounts_error")
+    expect(errors).to_contain_text("X takes at most 280 characters")
+    expect(errors).to_contain_text("one post per account")
+    assert page.csp_violations == []
