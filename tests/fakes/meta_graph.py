@@ -23,7 +23,7 @@ shapes of Graph's reference:
   replied to") → `{"recipient_id", "message_id"}`; the comment then shows it as
   `private_reply_conversation`. `POST /{page-id}/feed` (`message`, needs
   `pages_manage_posts`) → `{"id": "{page-id}_{post-id}"}`, the same text as the Page's
-  last post refused with error 506; `GET /{page-id}/feed` and `/posts`
+  last post of the day refused with error 506; `GET /{page-id}/feed` and `/posts`
   (`fields`, `since`, `until`, newest first, cursor paging).
 - Instagram: `POST /{ig-comment-id}/replies` (`message`, 2,200 characters; a reply
   to a reply goes under the top-level comment, a hidden comment takes none) →
@@ -62,6 +62,7 @@ IG_USER_ID = "17841400000000001"
 IG_USERNAME = "acme"
 FB_COMMENT_MAX = 8000
 FB_POST_MAX = 63_206
+DUPLICATE_WINDOW = 24 * 3600  # the Page's last post, if that recent, may not be repeated
 IG_COMMENT_MAX = 2200
 ALL_PERMISSIONS = frozenset(
     {
@@ -329,7 +330,8 @@ class FakeMetaGraph(FakeServer):
         if refused:
             return refused
         last = max(self.posts.values(), key=lambda p: p["_at"], default=None)
-        if last is not None and last["message"] == params["message"]:
+        recent = last is not None and time.time() - last["_at"] < DUPLICATE_WINDOW
+        if recent and last["message"] == params["message"]:
             return graph_error(506)
         post = self.page_post(params["message"], created_time=int(time.time()))
         self.posted.append(post)

@@ -229,3 +229,30 @@ def test_the_command_refuses_a_bad_speed_or_a_busy_port(demo):
         call_command("demo_network", "--speed", "0")
     with pytest.raises(CommandError, match="Cannot listen"):
         call_command("demo_network", "--port", str(demo.server_address[1]))
+
+
+def test_the_brand_publishes_a_top_level_post_shown_on_the_public_timeline(demo, clock):
+    clock.advance(60)
+    brand = {"Authorization": "Bearer demo", "Idempotency-Key": "calendar-1"}
+    form = {"status": "Lumora Brew 3.2.1 is out: <fixed> #lumora", "visibility": "public"}
+
+    posted = httpx.post(f"{demo.url}/api/v1/statuses", data=form, headers=brand)
+    again = httpx.post(f"{demo.url}/api/v1/statuses", data=form, headers=brand)
+
+    assert posted.status_code == 200
+    status = posted.json()
+    assert status["in_reply_to_id"] is None
+    assert status["visibility"] == "public"
+    assert status["account"]["acct"] == "lumora"
+    assert status["url"] == f"{demo.url}/@lumora/{status['id']}"
+    assert again.json()["id"] == status["id"]  # the same key: the same post, once
+    assert [s["id"] for s in demo.network.statuses].count(status["id"]) == 1
+
+    timeline = httpx.get(f"{demo.url}/")
+    assert "Lumora Brew 3.2.1 is out: &lt;fixed&gt; #lumora" in timeline.text
+    assert timeline.text.index("3.2.1 is out") < timeline.text.index("</article>")  # newest first
+    own_page = httpx.get(status["url"])
+    assert own_page.status_code == 200
+    assert "in reply to" not in own_page.text
+    tagged = httpx.get(f"{demo.url}/api/v1/timelines/tag/lumora").json()
+    assert tagged[0]["id"] == status["id"]

@@ -280,3 +280,76 @@ def test_the_outbox_sends_through_bluesky_once_after_a_lost_answer(
     [record] = bsky.records.values()
     assert done.network_id == record["uri"]  # what the connector reads back as its id
     assert len(creates(bsky)) == 2
+
+
+# --- The brand's own posts ---------------------------------------------------------------
+
+
+def test_a_post_of_the_brand_is_a_record_without_reply_at_the_keys_rkey(bsky, publisher):
+    assert publisher.can_publish
+    assert publisher.idempotent
+    body = "Spring is here: https://acme.example/spring"
+
+    sent = publisher.publish(body=body, key="p1", language="en")
+
+    rkey = rkey_for("p1")
+    assert sent.network_id == f"at://{did_for(BRAND)}/app.bsky.feed.post/{rkey}"
+    assert sent.url == f"https://bsky.app/profile/{BRAND}/post/{rkey}"
+    record = bsky.find_record(sent.network_id)["value"]
+    assert record["$type"] == "app.bsky.feed.post"
+    assert record["text"] == body
+    assert "reply" not in record
+    assert record["langs"] == ["en"]
+    link = record["facets"][0]
+    assert link["features"][0]["uri"] == "https://acme.example/spring"
+    assert body.encode()[link["index"]["byteStart"] : link["index"]["byteEnd"]] == (
+        b"https://acme.example/spring"
+    )
+    assert any(p["uri"] == sent.network_id for p in bsky.posts)  # in the brand's feed
+    assert creates(bsky)[-1].json()["rkey"] == rkey
+
+
+@pytest.mark.parametrize("answer", ["", "RecordAlreadyExists"])
+def test_the_same_key_publishes_once_and_find_published_reads_it(bsky, publisher, answer):
+    bsky.record_exists_error = answer
+    assert publisher.find_published(body="Spring", key="p2") is None
+
+    bsky.inject(Fault(delay=0.8, after=True, match="createRecord"))
+    with pytest.raises(TransientError):
+        publisher.publish(body="Spring", key="p2")
+    found = publisher.find_published(body="Spring", key="p2")
+    again = publisher.publish(body="Spring", key="p2")
+
+    assert len(bsky.records) == 1
+    assert found.network_id == again.network_id
+    assert again.network_id.endswith(f"/app.bsky.feed.post/{rkey_for('p2')}")
+    assert again.answer["already_sent"] is True
+    assert publisher.find_published(body="Spring", key="other") is None
+
+
+def test_publishing_refusals_limits_and_failures(bsky, publisher):
+    with pytest.raises(PermanentError, match=r"Bluesky refused the request.*300 graphemes"):
+        publisher.publish(body="é" * 301, key="p3")
+
+    for status, name in ((401, "AuthMissing"), (403, "AccountTakedown")):
+        body = {"error": name, "message": "Account has been taken down"}
+        bsky.inject(Fault(status=status, body=body, match="createRecord"))
+        with pytest.raises(PermanentError, match=f"does not let the brand account.*{status}"):
+            publisher.publish(body="Hello", key=f"p{status}")
+
+    bsky.write_points = 2
+    with pytest.raises(RateLimited) as limited:
+        publisher.publish(body="Hello", key="p4")
+    assert limited.value.until == datetime.fromtimestamp(bsky.reset_at, tz=UTC)
+    bsky.write_points = 5000
+
+    bsky.inject(Fault(status=502, body="Bad Gateway", match="createRecord"))
+    with pytest.raises(TransientError):
+        publisher.publish(body="Hello", key="p5")
+    bsky.inject(Fault(delay=0.8, match="createRecord"))
+    with pytest.raises(TransientError):
+        publisher.publish(body="Hello", key="p6")
+    bsky.inject(Fault(status=200, body=GARBAGE, match="createRecord"))
+    with pytest.raises(MalformedPayload):
+        publisher.publish(body="Hello", key="p7")
+    assert not bsky.records

@@ -4,6 +4,7 @@ import hashlib
 import hmac
 
 import pytest
+from django.utils import timezone
 
 from monitoring.connectors.base import (
     MalformedPayload,
@@ -268,3 +269,91 @@ def test_ids_that_are_not_graph_ids_never_reach_a_path(publisher):
     mention = MentionFactory(platform="facebook", external_id="../me/feed")
     with pytest.raises(PermanentError, match="not a Graph id"):
         publisher.reply(mention=mention, body="Hello", key="k18")
+
+
+# --- The Page's own posts ------------------------------------------------------------------
+
+
+def feed_posts(graph):
+    return [r for r in graph.requests if r.method == "POST" and r.path.endswith("/feed")]
+
+
+def test_a_post_of_the_page_goes_to_its_feed(graph, publisher):
+    assert publisher.can_publish
+    assert not publisher.idempotent
+    body = "Spring kettles are here: https://acme.example/spring"
+
+    sent = publisher.publish(body=body, key="p1", language="en")
+
+    posted = graph.posts[sent.network_id]
+    assert posted["message"] == body
+    assert posted["from"]["id"] == PAGE_ID
+    assert sent.network_id.startswith(f"{PAGE_ID}_")
+    assert sent.url == f"https://www.facebook.com/{sent.network_id}"
+    assert sent.answer == {"id": sent.network_id, "on": PAGE_ID}
+    [request] = feed_posts(graph)
+    assert request.path == f"/v21.0/{PAGE_ID}/feed"
+    assert request.headers["authorization"] == f"Bearer {TOKEN}"
+
+
+def test_after_a_lost_answer_find_published_finds_the_post(graph, publisher):
+    graph.page_post("Spring kettles", created_time=1_600_000_000)  # years ago: another post
+    assert publisher.find_published(body="Spring kettles", key="p2") is None
+
+    graph.inject(Fault(delay=0.8, after=True, match="/feed"))
+    with pytest.raises(TransientError):
+        publisher.publish(body="Spring kettles", key="p2")
+    assert len(feed_posts(graph)) == 1
+
+    found = publisher.find_published(body="Spring kettles", key="p2")
+
+    [accepted] = [p for p in graph.posted if p["message"] == "Spring kettles"]
+    assert found.network_id == accepted["id"]
+    assert found.url == accepted["permalink_url"]
+    assert found.answer["found"] is True
+    assert len(feed_posts(graph)) == 1  # looking never posts
+    looked = graph.requests[-1]
+    assert looked.path == f"/v21.0/{PAGE_ID}/posts"
+    assert looked.arg("since")
+    assert publisher.find_published(body="Summer kettles", key="p3") is None
+
+
+def test_publishing_refusals_limits_and_failures(graph, publisher):
+    publisher.publish(body="Once", key="p4")
+    with pytest.raises(PermanentError, match=r"duplicate.*506"):
+        publisher.publish(body="Once", key="p5")
+
+    graph.permissions.discard("pages_manage_posts")
+    with pytest.raises(PermanentError, match=r"does not allow this.*pages_manage_posts"):
+        publisher.publish(body="Hello", key="p6")
+    graph.permissions.add("pages_manage_posts")
+
+    publisher.secret = {"access_token": "revoked"}
+    with pytest.raises(PermanentError, match="refused the access token"):
+        publisher.publish(body="Hello", key="p7")
+    publisher.secret = {"access_token": TOKEN}
+
+    with pytest.raises(PermanentError, match="63206 characters"):
+        publisher.publish(body="x" * 63_207, key="p8")
+
+    usage = '{"%s": [{"type": "pages", "call_count": 100, "estimated_time_to_regain_access": 15}]}'
+    status, body = graph_error(32)
+    graph.inject(Fault(status, body, {"X-Business-Use-Case-Usage": usage % PAGE_ID}, match="/feed"))
+    with pytest.raises(RateLimited) as limited:
+        publisher.publish(body="Hello", key="p9")
+    wait = (limited.value.until - timezone.now()).total_seconds()
+    assert 14 * 60 < wait <= 15 * 60
+
+    graph.inject(Fault(status=503, body={"error": {"code": 2, "message": "Service"}}))
+    with pytest.raises(TransientError):
+        publisher.publish(body="Hello", key="p10")
+    graph.inject(Fault(delay=0.8, match="/feed"))
+    with pytest.raises(TransientError):
+        publisher.publish(body="Hello", key="p11")
+    graph.inject(Fault(status=200, body=GARBAGE, match="/feed"))
+    with pytest.raises(MalformedPayload):
+        publisher.publish(body="Hello", key="p12")
+    graph.inject(Fault(status=200, body={"success": True}, match="/feed"))
+    with pytest.raises(MalformedPayload, match="without an id"):
+        publisher.publish(body="Hello", key="p13")
+    assert [p["message"] for p in graph.posted] == ["Once"]

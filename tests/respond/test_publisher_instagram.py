@@ -10,6 +10,7 @@ from monitoring.connectors.base import (
 )
 from monitoring.connectors.meta import parse_delivery
 from respond.publishers import get_publisher
+from respond.publishers.base import NotSupported
 from respond.publishers.meta import AlreadyReplied, InstagramPublisher
 from tests.fakes.base import GARBAGE, Fault
 from tests.fakes.meta_graph import (
@@ -229,3 +230,11 @@ def test_the_token_goes_only_to_the_graph_host(connected, http, sam):
 
     with pytest.raises(PermanentError, match="refused to send the credential"):
         publisher.reply(mention=sam, body="Hello", key="k15")
+
+
+def test_instagram_publishes_no_text_posts(graph, publisher):
+    assert not publisher.can_publish
+
+    with pytest.raises(NotSupported, match="only images and videos"):
+        publisher.publish(body="Spring kettles are here", key="p1", language="en")
+    assert graph.requests == []

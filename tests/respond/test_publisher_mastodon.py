@@ -1,5 +1,7 @@
 """The Mastodon publisher against the fake instance, over real HTTP."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from monitoring.connectors.base import (
@@ -156,3 +158,75 @@ def test_hiding_is_not_something_mastodon_offers(publisher, greg):
 
     with pytest.raises(NotSupported):
         publisher.hide(mention=greg, hidden=True)
+
+
+# --- The brand's own posts ---------------------------------------------------------------
+
+
+def test_a_post_of_the_brand_is_public_top_level_and_keyed(mastodon, publisher):
+    assert publisher.can_publish
+    assert publisher.idempotent
+
+    sent = publisher.publish(
+        body="Our spring kettle is out: https://acme.example/spring", key="p1", language="en"
+    )
+
+    posted = mastodon.find(sent.answer["id"])
+    assert posted["in_reply_to_id"] is None
+    assert posted["visibility"] == "public"
+    assert posted["language"] == "en"
+    assert posted["account"]["acct"] == "acme"
+    assert posted["text"] == "Our spring kettle is out: https://acme.example/spring"
+    assert posted in mastodon.public()
+    assert sent.network_id == posted["uri"]
+    assert sent.url == f"{mastodon.url}/@acme/{posted['id']}"
+    request = mastodon.requests[-1]
+    assert request.headers["idempotency-key"] == "p1"
+    assert "in_reply_to_id" not in request.body.decode()
+    assert publisher.find_published(body="anything", key="p1") is None  # the key is enough
+
+
+def test_the_same_key_publishes_once_even_after_a_lost_answer(mastodon, publisher):
+    mastodon.inject(Fault(delay=0.8, after=True, match="/statuses"))
+    with pytest.raises(TransientError):
+        publisher.publish(body="Spring sale", key="same-post")
+
+    first = publisher.publish(body="Spring sale", key="same-post")
+    again = publisher.publish(body="Spring sale", key="same-post")
+
+    assert first.network_id == again.network_id
+    assert sum(1 for s in mastodon.statuses if s.get("text") == "Spring sale") == 1
+
+
+def test_publishing_refusals_limits_and_failures(mastodon, publisher):
+    with pytest.raises(PermanentError, match=r"Mastodon refused the post.*character limit"):
+        publisher.publish(body="x" * 501, key="p2")
+
+    mastodon.inject(Fault(status=403, body={"error": "Your login is suspended"}, match="/statuses"))
+    with pytest.raises(PermanentError, match=r"does not allow this.*suspended"):
+        publisher.publish(body="Hello", key="p3")
+
+    mastodon.rate_limit = 0  # the instance's own 429, with its ISO 8601 reset
+    with pytest.raises(RateLimited) as limited:
+        publisher.publish(body="Hello", key="p4")
+    refused = mastodon.requests[-1]
+    window_end = (int(mastodon.clock() // mastodon.rate_window) + 1) * mastodon.rate_window
+    assert limited.value.until == datetime.fromtimestamp(window_end, UTC)
+    assert refused.path == "/api/v1/statuses"
+    mastodon.rate_limit = 300
+
+    mastodon.inject(Fault(status=502, body="bad gateway", match="/statuses"))
+    with pytest.raises(TransientError):
+        publisher.publish(body="Hello", key="p5")
+
+    mastodon.inject(Fault(status=200, body=GARBAGE, match="/statuses"))
+    with pytest.raises(MalformedPayload):
+        publisher.publish(body="Hello", key="p6")
+    mastodon.inject(Fault(status=200, body={"content": "no id"}, match="/statuses"))
+    with pytest.raises(MalformedPayload, match="without an id"):
+        publisher.publish(body="Hello", key="p7")
+    assert not any(s.get("text") == "Hello" for s in mastodon.statuses)
+
+    publisher.secret = {"access_token": "revoked"}
+    with pytest.raises(PermanentError, match="refused the access token"):
+        publisher.publish(body="Hello", key="p8")

@@ -272,3 +272,99 @@ def test_the_outbox_sends_through_reddit_once_after_a_lost_answer(
     [posted] = [c for c in reddit.comments if c["data"]["author"] == reddit.brand]
     assert done.network_id == posted["data"]["name"]  # the connector's id for it
     assert len(writes(reddit, "/api/comment")) == 1
+
+
+# --- The brand's own posts ---------------------------------------------------------------
+
+SPRING = "Spring kettles are here\n\nRead more: https://acme.example/spring"
+
+
+def test_a_post_of_the_brand_is_a_self_post_on_its_profile(reddit, publisher):
+    assert publisher.can_publish
+    assert not publisher.idempotent
+
+    sent = publisher.publish(body=SPRING, key="p1", language="en")
+
+    posted = reddit.find(sent.network_id)["data"]
+    assert posted["author"] == reddit.brand
+    assert posted["subreddit"] == f"u_{reddit.brand}"
+    assert posted["title"] == "Spring kettles are here"
+    assert posted["selftext"] == "Read more: https://acme.example/spring"
+    assert sent.network_id == posted["name"]
+    assert sent.url == posted["url"]
+    assert sent.answer == {"id": posted["id"], "name": posted["name"], "url": posted["url"]}
+    [request] = writes(reddit, "/api/submit")
+    assert b"kind=self" in request.body
+    assert b"api_type=json" in request.body
+
+
+def test_a_one_line_post_is_all_title_and_a_long_first_line_is_cut(reddit, publisher):
+    short = reddit.find(publisher.publish(body="Spring is here", key="p2").network_id)["data"]
+    assert (short["title"], short["selftext"]) == ("Spring is here", "")
+
+    body = "Spring " * 60  # one line of 420 characters
+    long = reddit.find(publisher.publish(body=body, key="p3").network_id)["data"]
+    assert len(long["title"]) == 300
+    assert long["title"].endswith("…")
+    assert long["selftext"] == body.strip()  # nothing lost
+
+
+def test_after_a_lost_answer_find_published_finds_the_post(reddit, publisher):
+    old = reddit.add_post(
+        "Spring kettles are here",
+        "Read more: https://acme.example/spring",
+        author=reddit.brand,
+        subreddit=f"u_{reddit.brand}",
+    )  # a year ago: another post
+    assert publisher.find_published(body=SPRING, key="p4") is None
+
+    reddit.inject(Fault(delay=0.8, after=True, match="/api/submit"))
+    with pytest.raises(TransientError):
+        publisher.publish(body=SPRING, key="p4")
+    assert len(writes(reddit, "/api/submit")) == 1
+
+    found = publisher.find_published(body=SPRING, key="p4")
+
+    [accepted] = [p for p in reddit.items if p is not old and p["data"]["author"] == reddit.brand]
+    assert found.network_id == accepted["data"]["name"]
+    assert found.url == f"https://www.reddit.com{accepted['data']['permalink']}"
+    assert len(writes(reddit, "/api/submit")) == 1  # looking never posts
+    assert reddit.requests[-1].path == f"/user/{reddit.brand}/submitted"
+    assert publisher.find_published(body="Summer kettles", key="p5") is None
+
+
+def test_publishing_refusals_limits_and_failures(reddit, publisher):
+    with pytest.raises(PermanentError, match=r"Reddit refused: this is too long.*\(TOO_LONG\)"):
+        publisher.publish(body="Spring\n" + "x" * 40_001, key="p6")
+
+    reddit.comment_ratelimit = 600
+    with pytest.raises(RateLimited, match="try again in 10 minutes") as limited:
+        publisher.publish(body="Hello", key="p7")
+    expected = timezone.now() + timedelta(seconds=600)
+    assert abs(limited.value.until - expected) < timedelta(seconds=5)
+    reddit.rate_limit = 0
+    with pytest.raises(RateLimited):
+        publisher.publish(body="Hello", key="p8")
+    reddit.rate_limit = 1000
+
+    reddit.inject(Fault(status=403, body={"message": "Forbidden", "error": 403}, match="submit"))
+    with pytest.raises(PermanentError, match="Reddit does not allow this"):
+        publisher.publish(body="Hello", key="p9")
+    unauthorized = {"message": "Unauthorized", "error": 401}
+    reddit.inject(Fault(status=401, body=unauthorized, times=2, match="/api/submit"))
+    with pytest.raises(PermanentError, match="even with a new token"):
+        publisher.publish(body="Hello", key="p10")
+
+    reddit.inject(Fault(status=500, body="busy", match="/api/submit"))
+    with pytest.raises(TransientError):
+        publisher.publish(body="Hello", key="p11")
+    reddit.inject(Fault(delay=0.8, match="/api/submit"))
+    with pytest.raises(TransientError):
+        publisher.publish(body="Hello", key="p12")
+    reddit.inject(Fault(status=200, body=GARBAGE, match="/api/submit"))
+    with pytest.raises(MalformedPayload):
+        publisher.publish(body="Hello", key="p13")
+    reddit.inject(Fault(status=200, body={"json": {"errors": []}}, match="/api/submit"))
+    with pytest.raises(MalformedPayload, match="without the post's name"):
+        publisher.publish(body="Hello", key="p14")
+    assert not [p for p in reddit.items if p["data"]["author"] == reddit.brand]

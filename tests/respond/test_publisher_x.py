@@ -298,3 +298,86 @@ def test_the_outbox_sends_through_x_once_after_a_lost_answer(
     [posted] = [t for t in x.tweets if t.get("_sent") == "We are on it."]
     assert done.network_id == posted["id"]  # what the X connector reads back as its id
     assert len(posts(x)) == 1
+
+
+# --- The brand's own posts ---------------------------------------------------------------
+
+
+def test_a_post_of_the_brand_is_a_top_level_tweet(x, publisher):
+    assert publisher.can_publish
+    assert not publisher.idempotent
+
+    sent = publisher.publish(body="Spring kettles are here", key="p1", language="en")
+
+    posted = x.find(sent.network_id)
+    assert posted["author_id"] == x.brand["id"]
+    assert "referenced_tweets" not in posted
+    assert posted["conversation_id"] == posted["id"]
+    assert posted["text"] == "Spring kettles are here"
+    assert posts(x)[-1].json() == {"text": "Spring kettles are here"}
+    assert posts(x)[-1].headers["authorization"] == "Bearer user-token"
+    assert sent.url == f"https://x.com/i/web/status/{posted['id']}"
+    assert sent.answer["id"] == posted["id"]
+
+
+def test_after_a_lost_answer_find_published_finds_the_post(x, publisher, greg):
+    body = "Spring & summer: https://acme.example/spring"
+    assert publisher.find_published(body=body, key="p2") is None
+
+    x.inject(Fault(delay=0.8, after=True, match="/2/tweets"))
+    with pytest.raises(TransientError):
+        publisher.publish(body=body, key="p2")
+    assert len(posts(x)) == 1
+    [accepted] = [t for t in x.by_brand() if t.get("_sent") == body]
+
+    found = publisher.find_published(body=body, key="p2")
+
+    assert found.network_id == accepted["id"]
+    assert found.url == f"https://x.com/i/web/status/{accepted['id']}"
+    assert len(posts(x)) == 1  # looking never posts
+    looked = x.requests[-1]
+    assert looked.path == f"/2/users/{x.brand['id']}/tweets"
+    assert looked.arg("exclude") == "replies,retweets"
+    assert looked.arg("start_time")  # only the last days
+
+
+def test_find_published_ignores_replies_and_old_posts_with_the_same_text(x, publisher, greg):
+    publisher.reply(mention=greg, body="See you in spring", key="r1")
+    x.add_tweet(
+        "See you in spring", author=x.brand, created_at=datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+    )
+
+    assert publisher.find_published(body="See you in spring", key="p3") is None
+
+
+def test_publishing_refusals_limits_and_failures(x, publisher):
+    publisher.publish(body="Once only", key="p4")
+    with pytest.raises(DuplicatePost, match="duplicate content"):
+        publisher.publish(body="Once only", key="p5")
+
+    with pytest.raises(PermanentError, match=r"X refused the request.*too long"):
+        publisher.publish(body="日" * 141, key="p6")
+
+    x.write_limit = 0
+    with pytest.raises(RateLimited) as limited:
+        publisher.publish(body="Hello", key="p7")
+    assert limited.value.until == datetime.fromtimestamp(x.reset_at, tz=UTC)
+    x.write_limit = 100
+
+    x.inject(Fault(status=500, body="oops", match="/2/tweets"))
+    with pytest.raises(TransientError):
+        publisher.publish(body="Hello", key="p8")
+    x.inject(Fault(delay=0.8, match="/2/tweets"))  # no answer in time: unknown outcome
+    with pytest.raises(TransientError):
+        publisher.publish(body="Hello", key="p9")
+    x.inject(Fault(status=201, body=GARBAGE, match="/2/tweets"))
+    with pytest.raises(MalformedPayload):
+        publisher.publish(body="Hello", key="p10")
+    assert not [t for t in x.by_brand() if t.get("_sent") == "Hello"]
+
+    publisher.secret = {"access_token": "revoked"}
+    with pytest.raises(PermanentError, match="X refused the access token"):
+        publisher.publish(body="Hello", key="p11")
+    publisher.secret = {"access_token": "good-token"}
+    with pytest.raises(PermanentError, match="user token"):
+        publisher.publish(body="Hello", key="p12")

@@ -257,3 +257,11 @@ def test_the_token_goes_only_to_youtubes_hosts(connected, http, greta):
 
     with pytest.raises(PermanentError, match="refused to send the credential"):
         publisher.reply(mention=greta, body="Hello", key="k15")
+
+
+def test_youtube_has_no_api_for_text_posts(yt, publisher):
+    assert not publisher.can_publish
+
+    with pytest.raises(NotSupported, match=r"no API for community.*YouTube Studio"):
+        publisher.publish(body="Spring kettles are here", key="p1")
+    assert yt.requests == []  # nothing asked of YouTube
