@@ -18,7 +18,13 @@ from django.views.decorators.http import require_POST
 
 from inbox.models import ReplyState
 from publishing import selectors, services
-from publishing.forms import BrandPostForm, PreviewForm, ReleaseForm, RescheduleForm
+from publishing.forms import (
+    BrandPostForm,
+    PreviewForm,
+    ReleaseForm,
+    RescheduleForm,
+    one_newline,
+)
 from publishing.models import BrandPost, Delivery, PostStatus
 from publishing.views.calendar import _error_text, movable
 from publishing.views.display import (
@@ -51,11 +57,11 @@ def _back(request, default: str) -> str:
 # --- Write ----------------------------------------------------------------------------------
 
 
-def _form_context(request, form, post, accounts) -> dict:
+def _form_context(form, post, accounts) -> dict:
     """The preview and legal's reasons, from what the form holds (bound or initial)."""
     if form.is_bound:
         data = form.data
-        text, link = data.get("text", ""), data.get("link", "")
+        text, link = one_newline(data.get("text", "")), data.get("link", "")
         chosen = {str(v) for v in data.getlist("accounts")}
         sponsored, ask_legal = bool(data.get("sponsored")), bool(data.get("ask_legal"))
         markets = data.getlist("markets")
@@ -110,9 +116,7 @@ def post_create(request):
                 request, _("Scheduled.") if schedule else _("Draft saved: it is not scheduled.")
             )
             return redirect("publishing_post", pk=post.pk)
-    return render(
-        request, "publishing/post_form.html", _form_context(request, form, None, accounts)
-    )
+    return render(request, "publishing/post_form.html", _form_context(form, None, accounts))
 
 
 def _unchanged_time_kept(post, fields: dict) -> dict:
@@ -167,9 +171,7 @@ def post_edit(request, pk):
         else:
             messages.success(request, _("Scheduled.") if schedule else _("Changes saved."))
             return redirect("publishing_post", pk=saved.pk)
-    return render(
-        request, "publishing/post_form.html", _form_context(request, form, post, accounts)
-    )
+    return render(request, "publishing/post_form.html", _form_context(form, post, accounts))
 
 
 @login_required
