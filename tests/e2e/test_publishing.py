@@ -96,6 +96,24 @@ def test_social_writes_previews_schedules_and_moves_a_post(live_server, page, de
             f".pub-day[data-day='{next_day.isoformat()}'] .pub-chip[data-post='{post.pk}']"
         )
     ).to_be_visible()
+
+    # With the mouse: dragged one more day (the week after, in the same grid).
+    target_day = next_day + timedelta(days=7)
+    target = page.locator(f".pub-day[data-day='{target_day.isoformat()}']")
+    if target.count():
+        page.locator(f".pub-chip[data-post='{post.pk}']").drag_to(target)
+        expect(target.locator(f".pub-chip[data-post='{post.pk}']")).to_be_visible()
+        post.refresh_from_db()
+        assert timezone.localtime(post.scheduled_at).date() == target_day
+        assert timezone.localtime(post.scheduled_at).strftime("%H:%M") == "09:30"
+        page.keyboard.press("Tab")  # back where it was, by keyboard this time
+        page.locator(f".pub-chip[data-post='{post.pk}']").focus()
+        page.keyboard.press("Alt+ArrowUp")
+        expect(
+            page.locator(
+                f".pub-day[data-day='{next_day.isoformat()}'] .pub-chip[data-post='{post.pk}']"
+            )
+        ).to_be_visible()
     page.goto(f"{live_server.url}/publishing/?view=week&date={next_day.isoformat()}")
     snap(page, "week-1440")
     page.set_viewport_size({"width": 390, "height": 844})
