@@ -26,7 +26,7 @@ from compliance.forms import (
     RuleListForm,
     SponsoredPostForm,
 )
-from compliance.models import PostMedia, PostStatus, RuleList, SponsoredPost
+from compliance.models import AccountKind, PostMedia, PostStatus, RuleList, SponsoredPost
 from compliance.rulebook import KINDS, LANGUAGES
 from incidents import freeze
 from riskdesk.forms import add_service_errors
@@ -221,6 +221,10 @@ def post_detail(request, pk):
         "can_publish": post.status in (PostStatus.APPROVED, PostStatus.SCHEDULED)
         and can(request.user, "sponsored_post.publish", post),
         "can_comment": can(request.user, "sponsored_post.comment", post),
+        # The publishing calendar (its own home) can publish a brand account's post.
+        "can_calendar": post.account_kind == AccountKind.BRAND
+        and not post.is_final
+        and can(request.user, "brand_post.write"),
         "decision_form": DecisionForm(initial={"content_digest": post.content_digest}),
         "comment_form": CommentForm(),
         "publish_form": PublishForm(),

@@ -8,6 +8,11 @@ urlpatterns = [
     path("publishing/held/", calendar.held, name="publishing_held"),
     path("publishing/new/", posts.post_create, name="publishing_post_create"),
     path("publishing/preview/", posts.preview, name="publishing_preview"),
+    path(
+        "publishing/from-review/<int:review_pk>/",
+        posts.post_from_review,
+        name="publishing_from_review",
+    ),
     path("publishing/<int:pk>/", posts.post_detail, name="publishing_post"),
     path("publishing/<int:pk>/edit/", posts.post_edit, name="publishing_post_edit"),
     path("publishing/<int:pk>/move/", calendar.move, name="publishing_post_move"),

@@ -29,6 +29,7 @@ from monitoring.dashboard import dashboard_risk
 from monitoring.models import Mention, Stream, StreamStatus
 from offboarding.dashboard import dashboard_card as offboarding_card
 from policies.dashboard import dashboard_card as policies_card
+from publishing.dashboard import dashboard_card as publishing_card
 from riskdesk.filters import AuditEventFilter
 from riskdesk.health import health_report
 from riskdesk.htmx import render_page
@@ -127,6 +128,7 @@ def dashboard(request):
             "risk": dashboard_risk(request.user),
             "incidents": incidents_card(request.user),
             "compliance": compliance_card(request.user),
+            "publishing": publishing_card(request.user),
             "policies_card": policies_card(request.user),
             "offboarding": offboarding_card(request.user),
         },

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from compliance.models import SponsoredPost
 from inbox.models import ReplyState
 from publishing import selectors, services
 from publishing.forms import (
@@ -345,4 +346,42 @@ def delivery_retry(request, pk, delivery_pk):
         pk,
         lambda post: services.delivery_retry(actor=request.user, delivery=delivery),
         _("Sent again: it goes out in a moment."),
+    )
+
+
+# --- From compliance ------------------------------------------------------------------------
+
+
+@login_required
+def post_from_review(request, review_pk):
+    """Put a sponsored post written in compliance on the calendar, as one of the accounts
+    of its brand account the person may publish as."""
+    require(request.user, "brand_post.write")
+    review = get_object_or_404(SponsoredPost.objects.select_related("brand_account"), pk=review_pk)
+    existing = BrandPost.objects.filter(clearance=review).first()
+    if existing is not None:
+        return redirect("publishing_post", pk=existing.pk)
+    accounts = [
+        a
+        for a in selectors.publishing_accounts(request.user)
+        if review.brand_account_id and a.brand_account_id == review.brand_account_id
+    ]
+    error = ""
+    if request.method == "POST":
+        chosen = next((a for a in accounts if str(a.pk) == request.POST.get("account")), None)
+        if chosen is None:
+            error = _("Choose an account you may publish as.")
+        else:
+            try:
+                post = services.post_from_review(actor=request.user, review=review, account=chosen)
+            except ValidationError as exc:
+                error = _error_text(exc)
+            else:
+                messages.success(request, _("On the calendar: it goes out at its planned time."))
+                return redirect("publishing_post", pk=post.pk)
+    return render(
+        request,
+        "publishing/from_review.html",
+        {"review": review, "accounts": accounts, "error": error},
+        status=400 if error else 200,
     )

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from compliance.rulebook import rule_lists_seed
 from connections.models import ConnectedAccount
 from publishing import services
 from publishing.services import posts as post_services
@@ -15,6 +16,13 @@ from tests.publishing.factories import connected_account
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _compliance_rule_lists(db):
+    """The rule lists the claim checks read: seeded by a migration, which a browser test's
+    flush of the database (earlier in the same run) takes away."""
+    rule_lists_seed()
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from incidents.models import PublishingFreeze
 from publishing.models import BrandPost, HoldReason, PostStatus
 from riskdesk.models import AuditEvent
+from tests.compliance.factories import approve, submitted_post
 from tests.incidents.factories import IncidentFactory
 from tests.publishing.factories import BrandPostFactory, DeliveryFactory
 
@@ -644,3 +645,58 @@ def test_an_edit_through_the_browser_changes_only_what_changed(client_for, masto
     assert post.version == 1
     assert post.text == "Line one\nLine two"
     assert post.scheduled_at == at(soon(5)) + timedelta(seconds=17)
+
+
+def test_a_sponsored_post_from_compliance_goes_on_the_calendar_from_its_page(
+    client_for, mastodon_account, social_user, legal_user
+):
+    review = submitted_post(
+        social_user,
+        platform="mastodon",
+        account_kind="brand",
+        brand_account=mastodon_account.brand_account,
+        partner_handle="",
+        links=[],
+    )
+    approve(review, legal_user, "Fine.")
+    client = client_for("social")
+    page = client.get(f"/compliance/posts/{review.pk}/")
+    link = f"/publishing/from-review/{review.pk}/"
+    assert link in page.content.decode()
+    form = client.get(link)
+    assert mastodon_account.name in form.content.decode()
+    done = client.post(link, {"account": mastodon_account.pk})
+    post = BrandPost.objects.get(clearance=review)
+    assert done.status_code == 302
+    assert done["Location"] == f"/publishing/{post.pk}/"
+    assert post.scheduled_at == review.planned_at
+    assert client.get(link)["Location"] == f"/publishing/{post.pk}/"  # already on it
+    assert (
+        "Open it on the calendar" in client.get(f"/compliance/posts/{review.pk}/").content.decode()
+    )
+
+
+def test_only_accounts_of_the_posts_brand_account_are_offered(
+    client_for, brand_account, mastodon_account, social_user
+):
+    other = brand_account("mastodon", "someone_else", people=[social_user])
+    review = submitted_post(
+        social_user,
+        platform="mastodon",
+        account_kind="brand",
+        brand_account=mastodon_account.brand_account,
+        partner_handle="",
+    )
+    client = client_for("social")
+    answer = client.post(f"/publishing/from-review/{review.pk}/", {"account": other.pk})
+    assert answer.status_code == 400
+    assert not BrandPost.objects.exists()
+    assert client_for("legal").get(f"/publishing/from-review/{review.pk}/").status_code == 403
+
+
+def test_the_dashboard_card_shows_the_week_and_the_held(client_for, mastodon_account):
+    scheduled(mastodon_account, timezone.localdate() + timedelta(days=2))
+    page = client_for("social").get("/").content.decode()
+    assert "Going out in the next 7 days" in page
+    assert "Held, waiting for a decision" in page
+    assert "Going out in the next 7 days" not in client_for("hr").get("/").content.decode()
