@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Team
 from compliance.forms import DATETIME_FORMAT, DateTimeLocalInput
 from compliance.models import Market
 from connections.models import ConnectedAccount
@@ -137,3 +138,32 @@ class ReleaseForm(forms.Form):
         widget=DateTimeLocalInput(),
         input_formats=INPUT_FORMATS,
     )
+
+
+class LegalRuleForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    team = forms.ModelChoiceField(label=_("Team"), queryset=None)
+    accounts = AccountChoice(
+        label=_("Accounts"),
+        queryset=ConnectedAccount.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Only posts published as these accounts; none: every account."),
+    )
+    terms = forms.CharField(
+        label=_("Terms"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "One per line; case and accents are ignored, and a term ending with * also "
+            "matches longer words. None: every post."
+        ),
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.order_by("name")
+        self.fields["accounts"].queryset = ConnectedAccount.objects.filter(
+            brand_account__isnull=False
+        ).select_related("brand_account")

@@ -1,11 +1,14 @@
 from django.urls import path
 
 from publishing.api import BrandPostViewSet, LegalRuleViewSet
-from publishing.views import calendar, posts
+from publishing.views import calendar, posts, rules
 
 urlpatterns = [
     path("publishing/", calendar.calendar, name="publishing_calendar"),
     path("publishing/held/", calendar.held, name="publishing_held"),
+    path("publishing/legal-rules/", rules.rule_list, name="publishing_rules"),
+    path("publishing/legal-rules/new/", rules.rule_edit, name="publishing_rule_create"),
+    path("publishing/legal-rules/<int:pk>/", rules.rule_edit, name="publishing_rule_edit"),
     path("publishing/new/", posts.post_create, name="publishing_post_create"),
     path("publishing/preview/", posts.preview, name="publishing_preview"),
     path(

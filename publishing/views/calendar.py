@@ -106,6 +106,7 @@ def calendar(request):
             "held_count": selectors.held().count(),
             "freeze": current_freeze(),
             "can_write": can_write,
+            "can_see_rules": can(request.user, "legal_rule.view"),
         },
     )
 

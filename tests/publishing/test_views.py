@@ -7,8 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.models import PublishingFreeze
-from publishing.models import BrandPost, HoldReason, PostStatus
+from publishing.models import BrandPost, HoldReason, LegalRule, PostStatus
 from riskdesk.models import AuditEvent
+from tests.accounts.factories import TeamFactory
 from tests.compliance.factories import approve, submitted_post
 from tests.incidents.factories import IncidentFactory
 from tests.publishing.factories import BrandPostFactory, DeliveryFactory
@@ -700,3 +701,29 @@ def test_the_dashboard_card_shows_the_week_and_the_held(client_for, mastodon_acc
     assert "Going out in the next 7 days" in page
     assert "Held, waiting for a decision" in page
     assert "Going out in the next 7 days" not in client_for("hr").get("/").content.decode()
+
+
+def test_legal_keeps_the_teams_rules_and_the_social_team_reads_them(client_for, mastodon_account):
+    team = TeamFactory(name="Investor relations")
+    legal = client_for("legal")
+    assert legal.get("/publishing/legal-rules/new/").status_code == 200
+    refused = legal.post("/publishing/legal-rules/new/", {"name": " ", "team": team.pk})
+    assert refused.status_code == 400
+    saved = legal.post(
+        "/publishing/legal-rules/new/",
+        {
+            "name": "Results <b>",
+            "team": team.pk,
+            "terms": "quarterly results",
+            "accounts": [mastodon_account.pk],
+            "is_active": "on",
+        },
+    )
+    assert saved.status_code == 302
+    rule = LegalRule.objects.get()
+    assert list(rule.accounts.all()) == [mastodon_account]
+    page = client_for("social").get("/publishing/legal-rules/").content.decode()
+    assert "Results &lt;b&gt;" in page
+    assert "quarterly results" in page
+    assert client_for("social").get(f"/publishing/legal-rules/{rule.pk}/").status_code == 403
+    assert client_for("hr").get("/publishing/legal-rules/").status_code == 403
