@@ -42,7 +42,7 @@ from offboarding.models import (
     OffboardingTask,
 )
 from policies.models import Policy, TrainingModule
-from publishing.models import BrandPost
+from publishing.models import BrandPost, LegalRule
 from riskdesk.models import AuditEvent
 from tests.conftest import ANONYMOUS, NO_ROLE
 from tests.monitoring.factories import MentionFactory
@@ -76,6 +76,7 @@ PAGE_MODELS = [
     ("scim-providers/", ScimProvider),
     ("compliance/posts/", SponsoredPost),
     ("compliance/media/", PostMedia),
+    ("publishing/legal-rules/", LegalRule),
     ("publishing/", BrandPost),
     ("incidents/", Incident),
     ("playbooks/", Playbook),
@@ -128,6 +129,8 @@ def _kwargs(route) -> list[tuple[str, dict]]:
             values[name] = walk.FIXED_UUID
         elif name == "pk" and example is not None:
             values[name] = example.pk
+        elif name == "review_pk":
+            values[name] = _example(SponsoredPost).pk
         elif name in CHILDREN and example is not None:
             child = getattr(example, CHILDREN[name]).order_by("pk").first()
             values[name] = child.pk if child else 0
@@ -172,6 +175,7 @@ def _objects(user_for) -> None:
     )
     SavedView.objects.create(owner=user_for("admin"), name="Mine", query="status=open")
     BrandPost.objects.create(title="Launch", text="Brew 3.2 is out", author=user_for("social"))
+    LegalRule.objects.create(name="Results", team=Team.objects.order_by("pk").first())
 
 
 def _matrix(client_for) -> list[str]:
