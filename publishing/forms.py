@@ -49,7 +49,7 @@ class BrandPostForm(forms.Form):
         label=_("Publish as"),
         queryset=ConnectedAccount.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        required=False,
+        error_messages={"required": _("Choose at least one account to publish as.")},
     )
     scheduled_at = forms.DateTimeField(
         label=_("Publish at"),
