@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from policies import selectors
@@ -87,6 +88,56 @@ def training_module_detail(request, code):
             "statuses": statuses,
             "done": sum(s.is_current for s in statuses or []),
             "can_manage": can(request.user, "training.manage"),
+        },
+    )
+
+
+def _next_url(request) -> str | None:
+    """Where the person came from (the advocacy library...), when it is one of our pages."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+@login_required
+def training_self_complete(request, code):
+    """A self-service module: the person reads what it covers and says they completed it."""
+    module = _module(code)
+    require(request.user, "training.complete_self", module)
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            messages.error(request, _("Tick the box to confirm you completed the training."))
+        else:
+            try:
+                _record, outcome = training.training_self_complete(
+                    actor=request.user, module=module
+                )
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                if outcome == "unchanged":
+                    messages.info(request, _("Your completion today was already recorded."))
+                else:
+                    messages.success(
+                        request,
+                        _("Thank you: your completion of %(module)s is recorded.")
+                        % {"module": module},
+                    )
+                return redirect(_next_url(request) or "training_list")
+    mine = selectors.training_statuses(
+        [module], selectors.directory(only=[request.user.pk]), day=None
+    )
+    return render(
+        request,
+        "policies/training_self_complete.html",
+        {
+            "module": module,
+            "status": next((s for s in mine if s.person.pk == request.user.pk), None),
+            "next": _next_url(request) or "",
+            "expires_on": module.expiry_after(timezone.localdate()),
         },
     )
 
