@@ -81,6 +81,7 @@ APP_ROLE_MODULES = (
     "offboarding.roles",
     "connections.roles",
     "respond.roles",
+    "advocacy.roles",
 )
 
 for _module in APP_ROLE_MODULES:

@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "respond",
     "alerting",
     "incidents",
+    "advocacy",
 ]
 
 MIDDLEWARE = [
