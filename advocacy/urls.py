@@ -1,6 +1,7 @@
 from django.urls import path
 
 from advocacy import views
+from advocacy.api import LibraryPostViewSet, ShareViewSet
 
 urlpatterns = [
     path("advocacy/", views.library, name="advocacy_library"),
@@ -17,4 +18,7 @@ urlpatterns = [
 ]
 
 # (prefix, viewset, basename) registered on the /api/v1/ router.
-API_ROUTES = []
+API_ROUTES = [
+    ("library", LibraryPostViewSet, "library-post"),
+    ("shares", ShareViewSet, "share"),
+]
