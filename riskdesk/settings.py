@@ -352,6 +352,7 @@ SPECTACULAR_SETTINGS = {
         "IncidentSourceEnum": "incidents.models.Source",
         "RevisionStatusEnum": "policies.models.RevisionStatus",
         "RevisionApprovalRuleEnum": "policies.models.ApprovalRule",
+        "MarketEnum": "compliance.models.Market",
     },
 }
 
