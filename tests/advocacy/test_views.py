@@ -132,3 +132,20 @@ def test_a_post_cleared_by_legal_is_in_the_library(client, curator, lawyer, read
     page = client.get("/advocacy/")
     assert "Partner blend" in page.text
     assert f'action="/advocacy/posts/{post.pk}/share/"' in page.text
+
+
+def test_the_dashboard_card_shows_reach_by_post_and_team(client, curator, ready_employee):
+    from advocacy import services
+    from tests.accounts.factories import TeamFactory, TeamMembershipFactory
+
+    TeamMembershipFactory(team=TeamFactory(name="Baristas"), user=ready_employee)
+    post = available_post(curator, title="Solar roastery")
+    share = services.share_create(actor=ready_employee, post=post, network="x", market="US")
+    client.get(f"/s/{share.token}")
+    sign_in(client, curator)
+    page = client.get("/")
+    assert "Employee advocacy" in page.text
+    assert "Solar roastery" in page.text
+    assert "Baristas" in page.text
+    sign_in(client, ready_employee)
+    assert "card-advocacy" not in client.get("/").text
