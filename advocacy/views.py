@@ -17,7 +17,7 @@ from compliance.models import Market
 from riskdesk.forms import add_service_errors
 from riskdesk.permissions import can, require
 
-# Networks whose share dialog takes the whole text: one click goes straight there.
+# Networks whose share dialog takes the whole text: one click opens it, prefilled.
 DIRECT = (ShareTarget.X, ShareTarget.MASTODON, ShareTarget.BLUESKY)
 
 
@@ -66,9 +66,10 @@ def share(request, pk):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(reverse("advocacy_library") + f"#post-{post.pk}")
-    if made.network in DIRECT:
-        return HttpResponseRedirect(services.share_url(made))
-    return redirect("advocacy_share_detail", pk=made.pk)
+    # Our own page opens the network's dialog: the CSP's form-action keeps a form's
+    # redirect on this site, and the person keeps the text to copy if the dialog fails.
+    url = reverse("advocacy_share_detail", kwargs={"pk": made.pk})
+    return redirect(url + ("?open=1" if made.network in DIRECT else ""))
 
 
 @login_required
@@ -82,6 +83,7 @@ def share_detail(request, pk):
         {
             "share": made,
             "share_url": services.share_url(made),
+            "open_now": request.GET.get("open") == "1" and made.network in DIRECT,
             "link_only": made.network in LINK_ONLY_TARGETS,
             "is_copy": made.network == COPY,
         },

@@ -1,4 +1,4 @@
-/* advocacy: copy the text to share. No inline scripts (CSP). */
+/* advocacy: open the network's share dialog, copy the text to share. No inline scripts (CSP). */
 (function () {
   "use strict";
 
@@ -29,4 +29,17 @@
       copied(button, status);
     }
   });
+
+  // After "Share on X" (Mastodon, Bluesky): go on to the network's dialog, prefilled.
+  function openNow() {
+    var link = document.querySelector("a[data-open-now]");
+    if (link) {
+      window.location.assign(link.href);
+    }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", openNow);
+  } else {
+    openNow();
+  }
 })();

@@ -1,5 +1,7 @@
 """The library page, the share button, curators' pages."""
 
+import html
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -41,11 +43,16 @@ def test_one_click_share_on_x_goes_to_the_intent_with_the_disclosure(
     assert "Share on X" in page.text
     assert "Copy text" in page.text
     response = client.post(f"/advocacy/posts/{post.pk}/share/", {"network": "x", "market": "FR"})
-    assert response.status_code == 302
-    target = urlsplit(response["Location"])
-    assert target.netloc == "twitter.com"
+    share = Share.objects.get()
+    assert response["Location"] == f"/advocacy/shares/{share.pk}/?open=1"
+    page = client.get(response["Location"])
+    intent = re.search(
+        r'href="(https://twitter\.com/intent/tweet\?[^"]+)" [^>]*data-open-now', page.text
+    )
+    target = urlsplit(html.unescape(intent.group(1)))
     text = parse_qs(target.query)["text"][0]
     assert text.endswith("#salarié")
+    assert text == share.text
     # The person never sends the text: anything extra in the form is ignored.
     client.post(f"/advocacy/posts/{post.pk}/share/",
                 {"network": "x", "market": "US", "text": "no disclosure"})  # fmt: skip
