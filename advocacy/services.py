@@ -171,6 +171,8 @@ def library_post_update(*, actor, post: LibraryPost, version=None, **fields) -> 
     before = snapshot(post, AUDIT_FIELDS)
     old_digest, old_text = post.content_digest, content.legal_text(post)
     _apply(post, fields)
+    if post.clearance_id is not None:
+        post.needs_legal = True  # once legal has seen it, unticking the box cannot skip them
     _validate(post)
     _refresh(post)
     if post.content_digest == old_digest and snapshot(post, AUDIT_FIELDS) == before:

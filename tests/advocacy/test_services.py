@@ -249,6 +249,14 @@ def test_legal_sends_a_post_back(curator, lawyer):
     assert sponsored.status == PostStatus.SUBMITTED
 
 
+def test_a_post_legal_has_seen_cannot_drop_the_legal_review(curator, lawyer):
+    post = cleared_post(curator, lawyer)
+    post = services.library_post_update(actor=curator, post=post, needs_legal=False,
+                                        text="New text legal has not read")  # fmt: skip
+    assert post.needs_legal
+    assert post.status == LibraryStatus.WAITING
+
+
 def test_a_manager_cannot_ask_legal_without_writing_sponsored_posts(user_for):
     manager = user_for("manager")
     post = make_post(manager, needs_legal=True)
