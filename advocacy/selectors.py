@@ -140,13 +140,19 @@ def legal_state(post: LibraryPost) -> dict | None:
     return compliance_selectors.clearance(sponsored, None, legal_published(post, sponsored))
 
 
-def share_block(post: LibraryPost) -> str:
-    """Why nobody may share `post` now (empty when they may), freeze and legal included."""
+_ASK = object()
+
+
+def share_block(post: LibraryPost, *, active=_ASK) -> str:
+    """Why nobody may share `post` now (empty when they may), freeze and legal included.
+
+    A list passes the freeze it read once as `active` (None: no freeze)."""
     if post.status != LibraryStatus.AVAILABLE:
         return _("This post is not available for sharing: it is %(status)s.") % {
             "status": post.get_status_display().lower()
         }
-    active = freeze.current_freeze()
+    if active is _ASK:
+        active = freeze.current_freeze()
     if active is not None:
         return _("Sharing is paused: publishing is frozen by an incident: %(reason)s") % {
             "reason": active.reason
@@ -176,7 +182,12 @@ def library_for(user) -> QuerySet:
 
 
 def available_posts() -> QuerySet:
-    return library_posts().filter(status=LibraryStatus.AVAILABLE).order_by("-available_at", "-pk")
+    return (
+        library_posts()
+        .filter(status=LibraryStatus.AVAILABLE)
+        .prefetch_related("clearance__media")
+        .order_by("-available_at", "-pk")
+    )
 
 
 def shares_for(user) -> QuerySet:

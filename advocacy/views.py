@@ -14,6 +14,7 @@ from advocacy import content, selectors, services
 from advocacy.forms import LibraryPostForm, ShareForm
 from advocacy.models import COPY, LINK_ONLY_TARGETS, LibraryStatus, ShareTarget
 from compliance.models import Market
+from incidents import freeze
 from riskdesk.forms import add_service_errors
 from riskdesk.permissions import can, require
 
@@ -36,8 +37,9 @@ def library(request):
     require(request.user, "library_post.view")
     services.library_posts_sync()
     posts = list(selectors.available_posts())
+    active = freeze.current_freeze()
     for post in posts:
-        post.block = selectors.share_block(post)
+        post.block = selectors.share_block(post, active=active)
         post.market_choices = _market_choices(post)
         post.targets = [(v, label) for v, label in ShareTarget.choices if v in post.networks]
     return render(

@@ -156,3 +156,20 @@ def test_the_dashboard_card_shows_reach_by_post_and_team(client, curator, ready_
     assert "Baristas" in page.text
     sign_in(client, ready_employee)
     assert "card-advocacy" not in client.get("/").text
+
+
+def test_the_library_query_count_does_not_grow_with_posts(
+    client, ready_employee, curator, django_assert_max_num_queries
+):
+    available_post(curator, title="One")
+    sign_in(client, ready_employee)
+    client.get("/advocacy/")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/advocacy/").status_code == 200
+    for n in range(5):
+        available_post(curator, title=f"More {n}")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert client.get("/advocacy/").status_code == 200
