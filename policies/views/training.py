@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from policies import selectors
@@ -14,7 +13,7 @@ from policies.forms import AssignForm, ImportForm, TrainingModuleForm, TrainingR
 from policies.selectors import TrainingState
 from policies.services import training
 from policies.services.csv_import import training_records_import
-from policies.views.policies import audience_label
+from policies.views.policies import audience_label, next_url
 from riskdesk import csv_export
 from riskdesk.forms import add_service_errors
 from riskdesk.permissions import can, require
@@ -92,16 +91,6 @@ def training_module_detail(request, code):
     )
 
 
-def _next_url(request) -> str | None:
-    """Where the person came from (the advocacy library...), when it is one of our pages."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return None
-
-
 @login_required
 def training_self_complete(request, code):
     """A self-service module: the person reads what it covers and says they completed it."""
@@ -126,7 +115,7 @@ def training_self_complete(request, code):
                         _("Thank you: your completion of %(module)s is recorded.")
                         % {"module": module},
                     )
-                return redirect(_next_url(request) or "training_list")
+                return redirect(next_url(request) or "training_list")
     mine = selectors.training_statuses(
         [module], selectors.directory(only=[request.user.pk]), day=None
     )
@@ -136,7 +125,7 @@ def training_self_complete(request, code):
         {
             "module": module,
             "status": next((s for s in mine if s.person.pk == request.user.pk), None),
-            "next": _next_url(request) or "",
+            "next": next_url(request) or "",
             "expires_on": module.expiry_after(timezone.localdate()),
         },
     )

@@ -19,7 +19,7 @@ def test_the_library_shows_the_gate_with_links(client, smp, employee, curator):
     page = client.get("/advocacy/")
     assert page.status_code == 200
     assert "Before you can share" in page.text
-    assert f"/policies/{smp.policy.slug}/acknowledge/" in page.text
+    assert f"/policies/{smp.policy.slug}/acknowledge/?next=/advocacy/" in page.text
     assert "/training/modules/social-media-essentials/complete/?next=/advocacy/" in page.text
     assert "Share on X" not in page.text
 

@@ -108,3 +108,17 @@ def test_managers_flag_a_module_self_service(user_for):
         actor=user_for("hr"), module=module, self_service=False
     )
     assert not module.self_service
+
+
+def test_acknowledging_returns_to_the_page_that_asked(client, person, user_for):
+    from tests.policies.factories import PolicyFactory, publish
+
+    policy = PolicyFactory(title="Social media policy", owner=user_for("legal"))
+    publish(policy, "Be kind.", author=user_for("legal"), reviewer=user_for("manager"))
+    sign_in(client, person)
+    url = f"/policies/{policy.slug}/acknowledge/"
+    page = client.get(url + "?next=/advocacy/")
+    assert 'name="next" value="/advocacy/"' in page.text
+    assert client.post(url, {"next": "/advocacy/"})["Location"] == "/advocacy/"
+    again = client.post(url, {"next": "https://evil.example/"})
+    assert again["Location"] == f"/policies/{policy.slug}/"
