@@ -24,6 +24,7 @@ from advocacy import content, selectors
 from advocacy.models import COPY, LINK_ONLY_TARGETS, LibraryPost, LibraryStatus, Share, ShareTarget
 from compliance import conf as compliance_conf
 from compliance import services as compliance
+from compliance.checks import PLATFORM_LIMITS, post_length
 from compliance.models import Market, PostStatus
 from riskdesk.audit import audit_record, snapshot
 from riskdesk.content_hash import content_digest
@@ -91,8 +92,33 @@ def _validate(post: LibraryPost) -> None:
         add("markets", _("Choose at least one market.") if not markets else _("Unknown market."))
     else:
         post.markets = [m for m in Market.values if m in markets]
+    if not errors:
+        _check_lengths(post, add)
     if errors:
         raise ValidationError(errors)
+
+
+def _check_lengths(post: LibraryPost, add) -> None:
+    """The shared text (with its tracked link and disclosure) must fit each network."""
+    sample_url = absolute_url(reverse("share_redirect", kwargs={"token": "x" * 16}))
+    labels = dict(ShareTarget.choices)
+    for network in post.networks:
+        limit = PLATFORM_LIMITS.get(network, (None, None))[0]
+        if limit is None:
+            continue
+        longest = max(
+            post_length(content.shared_text(post, market=m, tracked_url=sample_url), network)
+            for m in post.markets
+        )
+        if longest > limit:
+            add(
+                "text",
+                _(
+                    "Too long for %(network)s once the link and the disclosure are added: "
+                    "%(length)s characters, at most %(max)s."
+                )
+                % {"network": labels[network], "length": longest, "max": limit},
+            )
 
 
 def _refresh(post: LibraryPost) -> None:

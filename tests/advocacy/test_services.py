@@ -337,6 +337,13 @@ def test_validation(curator):
     assert "link" in refused.value.message_dict
 
 
+def test_the_shared_text_must_fit_the_network(curator):
+    with pytest.raises(ValidationError) as refused:
+        make_post(curator, text="Solar! " * 40, networks=["x", "linkedin"])
+    assert "Too long for X" in refused.value.message_dict["text"][0]
+    assert make_post(curator, text="Solar! " * 40, networks=["linkedin", "mastodon"]).pk
+
+
 def test_reach_by_post_and_team(ready_employee, curator, client):
     team = TeamFactory(name="Baristas")
     TeamMembershipFactory(team=team, user=ready_employee)
