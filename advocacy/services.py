@@ -247,9 +247,16 @@ def library_post_ask_legal(*, actor, post: LibraryPost) -> LibraryPost:
     """Send the post to legal's queue as a sponsored post from "Employees (advocacy)"."""
     require(actor, "library_post.curate", post)
     post = _lock(post)
-    if post.status != LibraryStatus.DRAFT:
+    lapsed = post.status == LibraryStatus.AVAILABLE and post.clearance_id is not None
+    if lapsed:
+        state = selectors.legal_state(post)
+        lapsed = not state["cleared"] and state["reason"] in ("expired", "not_approved")
+    if post.status != LibraryStatus.DRAFT and not lapsed:
         raise Conflict(
-            _("Only a draft goes to legal: this post is %(status)s.")
+            _(
+                "Only a draft, or a post whose approval has lapsed, goes to legal: "
+                "this post is %(status)s."
+            )
             % {"status": post.get_status_display().lower()},
             code="state",
         )

@@ -220,15 +220,26 @@ def test_content_changed_behind_the_library_blocks_sharing(curator, lawyer, read
     assert "not the content legal approved" in refused.value.messages[0]
 
 
-def test_an_expired_approval_blocks_sharing(curator, lawyer, ready_employee):
+def test_an_expired_approval_blocks_sharing_until_legal_approves_again(
+    curator, lawyer, ready_employee
+):
+    import time_machine
+
+    from compliance.services import approvals_expire
+
     post = cleared_post(curator, lawyer)
-    SponsoredPost.objects.filter(pk=post.clearance_id).update(
-        approval_expires_at=timezone.now() - timedelta(minutes=1)
-    )
-    post.refresh_from_db()
-    with pytest.raises(services.Conflict) as refused:
-        services.share_create(actor=ready_employee, post=post, network="x", market="US")
-    assert "expired" in refused.value.messages[0]
+    with time_machine.travel(timezone.now() + timedelta(days=31)):
+        with pytest.raises(services.Conflict) as refused:
+            services.share_create(actor=ready_employee, post=post, network="x", market="US")
+        assert "expired" in refused.value.messages[0]
+        approvals_expire()
+        post = services.library_post_ask_legal(actor=curator, post=post)
+        assert post.status == LibraryStatus.WAITING
+        assert SponsoredPost.objects.get(pk=post.clearance_id).status == PostStatus.SUBMITTED
+        legal_approves(post, lawyer)
+        assert services.library_posts_sync() == [post.pk]
+        post.refresh_from_db()
+        assert services.share_create(actor=ready_employee, post=post, network="x", market="US")
 
 
 def test_legal_sends_a_post_back(curator, lawyer):
