@@ -183,7 +183,7 @@ def post_detail(request, pk):
         {
             "post": post,
             "legal": selectors.legal_state(post),
-            "block": selectors.share_block(post),
+            "share_blocked": selectors.share_block(post),
             "shares": shares,
             "clicks": sum(s.clicks for s in shares),
             "legal_text": content.legal_text(post),

@@ -90,5 +90,17 @@ def test_the_library_fits_a_phone(live_server, browser, demo, shots):
         phone.goto(f"{live_server.url}/advocacy/manage/")
         assert phone.get_by_role("heading", name="Advocacy library").is_visible()
         shots(phone, "phone-manage")
+        phone.get_by_role("link", name=SOLAR_TITLE).click()
+        assert phone.get_by_role("heading", name=SOLAR_TITLE).is_visible()
+        assert phone.get_by_role(
+            "region", name=re.compile(r"\d+ shares? · \d+ clicks?")
+        ).is_visible()
+        assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        shots(phone, "phone-post")
+        share = Share.objects.filter(user__email__startswith="social@").first()
+        phone.goto(f"{live_server.url}/advocacy/shares/{share.pk}/")
+        assert phone.get_by_role("textbox", name="The text to share").input_value() == share.text
+        assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        shots(phone, "phone-share")
     finally:
         context.close()
