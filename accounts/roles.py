@@ -82,6 +82,7 @@ APP_ROLE_MODULES = (
     "connections.roles",
     "respond.roles",
     "publishing.roles",
+    "advocacy.roles",
 )
 
 for _module in APP_ROLE_MODULES:

@@ -207,6 +207,11 @@ class TrainingModuleForm(AudienceFields):
         initial=True,
         help_text=_("Retired modules take no new records and leave the reports."),
     )
+    self_service = forms.BooleanField(
+        label=_("People complete it themselves"),
+        required=False,
+        help_text=TrainingModule._meta.get_field("self_service").help_text,
+    )
 
     field_order = MODULE_FIELDS
 
@@ -219,6 +224,7 @@ class TrainingModuleForm(AudienceFields):
                 "policy": instance.policy_id,
                 "validity_months": instance.validity_months,
                 "is_active": instance.is_active,
+                "self_service": instance.self_service,
             } | self.initial_for(instance)
             kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)

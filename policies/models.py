@@ -328,6 +328,14 @@ class TrainingModule(Audience):
         help_text=_("Empty: a completion never expires."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    self_service = models.BooleanField(
+        _("people complete it themselves"),
+        default=False,
+        help_text=_(
+            "Each person reads the description and confirms they completed it; "
+            "no record from HR or the learning platform is needed."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -349,6 +357,7 @@ class RecordSource(models.TextChoices):
     MANUAL = "manual", _("Entered by hand")
     IMPORT = "import", _("Imported")
     API = "api", _("API")
+    SELF = "self", _("Completed by the person")
 
 
 class TrainingRecord(models.Model):

@@ -29,6 +29,11 @@ def authored(user, obj) -> bool:
     return obj is not None and getattr(obj, "author_id", None) == user.pk
 
 
+def may_complete_self(user, module) -> bool:
+    """A module flagged self-service (and still active) is completed by the person alone."""
+    return module is None or (module.self_service and module.is_active)
+
+
 def is_assigned_reviewer(user, revision) -> bool:
     """A manager asked to review `revision` (or any revision, when none is given)."""
     if revision is None:
@@ -64,3 +69,4 @@ rule("revision.publish", any_of(has_perm(REVIEW), has_perm(MANAGE)))
 rule("compliance.view", has_perm("policies.view_compliance"))
 rule("training.view", signed_in)
 rule("training.manage", has_perm("policies.manage_training"))
+rule("training.complete_self", may_complete_self)

@@ -60,6 +60,11 @@ urlpatterns = [
         name="training_module_edit",
     ),
     path(
+        "training/modules/<slug:code>/complete/",
+        training_views.training_self_complete,
+        name="training_self_complete",
+    ),
+    path(
         "training/modules/<slug:code>/assign/",
         training_views.training_assign,
         name="training_assign",

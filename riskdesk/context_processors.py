@@ -12,6 +12,7 @@ NAVIGATION = [
     (_("Publishing"), "publishing_calendar", "brand_post.view"),
     (_("Policies"), "policy_list", "policy.view"),
     (_("Training"), "training_list", "training.view"),
+    (_("Share brand news"), "advocacy_library", "library_post.view"),
     (_("Offboarding"), "offboarding_case_list", "offboarding.view"),
     (_("Access grants"), "access_grant_list", "access_grant.view"),
     (_("Streams"), "stream_list", "stream.view"),

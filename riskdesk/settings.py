@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "publishing",
     "alerting",
     "incidents",
+    "advocacy",
 ]
 
 MIDDLEWARE = [
@@ -352,6 +353,7 @@ SPECTACULAR_SETTINGS = {
         "IncidentSourceEnum": "incidents.models.Source",
         "RevisionStatusEnum": "policies.models.RevisionStatus",
         "RevisionApprovalRuleEnum": "policies.models.ApprovalRule",
+        "MarketEnum": "compliance.models.Market",
     },
 }
 

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 import accounts.urls
+import advocacy.urls
 import alerting.urls
 import compliance.urls
 import connections.urls
@@ -48,6 +49,7 @@ HOMES = (
     policies.urls,
     compliance.urls,
     incidents.urls,
+    advocacy.urls,
 )
 for _home in HOMES:
     for _prefix, _viewset, _basename in _home.API_ROUTES:

@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.models import EmploymentStatus, Team, TeamMembership, User
+from advocacy.dashboard import dashboard_card as advocacy_card
 from compliance.dashboard import dashboard_card as compliance_card
 from incidents.dashboard import dashboard_card as incidents_card
 from monitoring.dashboard import dashboard_risk
@@ -131,6 +132,7 @@ def dashboard(request):
             "publishing": publishing_card(request.user),
             "policies_card": policies_card(request.user),
             "offboarding": offboarding_card(request.user),
+            "advocacy": advocacy_card(request.user),
         },
     )
 

@@ -5,9 +5,9 @@ crisis communication plan, the account security and handover procedure), a
 second revision of the social media policy written by legal and waiting for
 the demo manager's review (the social media manager acknowledged the first, so
 once it is published they see what changed since), some acknowledgements, two
-training modules and a few records (one expiring soon, one expired). The
-history is written directly, with dates in the past; running it twice creates
-nothing.
+training modules (people complete the social media one themselves) and a few
+records (one expiring soon, one expired). The history is written directly, with
+dates in the past; running it twice creates nothing.
 """
 
 from datetime import timedelta
@@ -122,6 +122,8 @@ DEMO_RECORDS = [
     ("admin", "brand-account-security", 90, 97),
 ]
 ASSIGNED = [("hr", "social-media-essentials", 10)]  # (login, module, due in days)
+# People complete these themselves (the advocacy library sends them here first).
+SELF_SERVICE = {"social-media-essentials"}
 
 
 def _people() -> dict[str, User]:
@@ -249,6 +251,9 @@ def seed_policies() -> dict[str, int]:
         if was_created and audience != "everyone":
             module.audience_teams.set([teams[s] for s in audience if s in teams])
         created["training_modules"] += was_created
+        if code in SELF_SERVICE and not module.self_service:
+            module.self_service = True
+            module.save(update_fields=["self_service"])
         modules[code] = module
 
     for login, code, days_ago, score in DEMO_RECORDS:

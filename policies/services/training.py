@@ -39,6 +39,7 @@ MODULE_FIELDS = [
     "audience_teams",
     "audience_roles",
     "is_active",
+    "self_service",
 ]
 RECORD_FIELDS = ["user", "module", "completed_on", "score", "evidence", "expires_on", "source"]
 
@@ -78,6 +79,7 @@ def training_module_create(
     audience_teams=(),
     audience_roles=(),
     is_active: bool = True,
+    self_service: bool = False,
 ) -> TrainingModule:
     require(actor, "training.manage")
     teams = list(audience_teams)
@@ -90,6 +92,7 @@ def training_module_create(
         audience_everyone=audience_everyone,
         audience_roles=list(audience_roles),
         is_active=is_active,
+        self_service=self_service,
     )
     _validate_module(module, teams)
     module.save()
@@ -232,6 +235,23 @@ def training_record_create(
         audit_record(
             actor=actor,
             verb=f"training_record.{'create' if outcome == 'created' else 'update'}",
+            target=record,
+            after=snapshot(record, RECORD_FIELDS),
+        )
+    return record, outcome
+
+
+@transaction.atomic
+def training_self_complete(*, actor, module: TrainingModule) -> tuple[TrainingRecord, str]:
+    """The person says they completed a self-service module today: their own record."""
+    require(actor, "training.complete_self", module)
+    values = clean_record(user=actor, module=module, completed_on=timezone.localdate())
+    values.evidence = _("Confirmed by the person")
+    record, outcome = record_upsert(values, actor=actor, source=RecordSource.SELF)
+    if outcome != "unchanged":
+        audit_record(
+            actor=actor,
+            verb="training_record.self_complete",
             target=record,
             after=snapshot(record, RECORD_FIELDS),
         )

@@ -6,7 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -44,6 +46,16 @@ def _revision(user, slug: str, number: int) -> PolicyRevision:
     if not can(user, "revision.view", revision):
         raise Http404  # drafts are not shown to people who may not read them
     return revision
+
+
+def next_url(request) -> str | None:
+    """Where the person came from (the advocacy library...), when it is one of our pages."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
 
 
 def audience_label(target) -> list[str]:
@@ -469,7 +481,7 @@ def policy_acknowledge(request, slug):
                 )
             else:
                 messages.info(request, _("You had already acknowledged this revision."))
-            return redirect("policy_detail", slug=slug)
+            return redirect(next_url(request) or reverse("policy_detail", kwargs={"slug": slug}))
     last = selectors.last_acknowledged(request.user, policy)
     already = last is not None and last.number >= current.number
     in_audience = selectors.audience_of(policy).filter(pk=request.user.pk).exists()
@@ -484,6 +496,7 @@ def policy_acknowledge(request, slug):
             "in_audience": in_audience,
             "diff": diff_texts(last.body, current.body) if last and not already else None,
             "body_html": render_markdown(current.body),
+            "next": next_url(request) or "",
             "acknowledged_at": Acknowledgement.objects.filter(user=request.user, revision=current)
             .values_list("acknowledged_at", flat=True)
             .first(),

@@ -13,7 +13,7 @@ from policies.forms import AssignForm, ImportForm, TrainingModuleForm, TrainingR
 from policies.selectors import TrainingState
 from policies.services import training
 from policies.services.csv_import import training_records_import
-from policies.views.policies import audience_label
+from policies.views.policies import audience_label, next_url
 from riskdesk import csv_export
 from riskdesk.forms import add_service_errors
 from riskdesk.permissions import can, require
@@ -87,6 +87,46 @@ def training_module_detail(request, code):
             "statuses": statuses,
             "done": sum(s.is_current for s in statuses or []),
             "can_manage": can(request.user, "training.manage"),
+        },
+    )
+
+
+@login_required
+def training_self_complete(request, code):
+    """A self-service module: the person reads what it covers and says they completed it."""
+    module = _module(code)
+    require(request.user, "training.complete_self", module)
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            messages.error(request, _("Tick the box to confirm you completed the training."))
+        else:
+            try:
+                _record, outcome = training.training_self_complete(
+                    actor=request.user, module=module
+                )
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                if outcome == "unchanged":
+                    messages.info(request, _("Your completion today was already recorded."))
+                else:
+                    messages.success(
+                        request,
+                        _("Thank you: your completion of %(module)s is recorded.")
+                        % {"module": module},
+                    )
+                return redirect(next_url(request) or "training_list")
+    mine = selectors.training_statuses(
+        [module], selectors.directory(only=[request.user.pk]), day=None
+    )
+    return render(
+        request,
+        "policies/training_self_complete.html",
+        {
+            "module": module,
+            "status": next((s for s in mine if s.person.pk == request.user.pk), None),
+            "next": next_url(request) or "",
+            "expires_on": module.expiry_after(timezone.localdate()),
         },
     )
 

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ScimProvider, Team, TeamKind, User
+from advocacy.models import LibraryPost, Share
 from alerting.models import NotificationChannel, Rule, SpikeAlert
 from compliance.models import PostMedia, SponsoredPost
 from connections.models import ConnectedAccount
@@ -80,6 +81,8 @@ PAGE_MODELS = [
     ("publishing/", BrandPost),
     ("incidents/", Incident),
     ("playbooks/", Playbook),
+    ("advocacy/posts/", LibraryPost),
+    ("advocacy/shares/", Share),
 ]
 # Answers that say how the machine is, not who may ask.
 NOT_IN_MATRIX = {"healthz": "its status is the workers' and broker's state"}

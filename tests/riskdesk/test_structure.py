@@ -26,6 +26,7 @@ HOMES = [
     "incidents",
     "compliance",
     "policies",
+    "advocacy",
 ]
 PACKAGES = [*HOMES, "riskdesk"]
 # The line limit and the module families apply to the benchmarks too.

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import DEMO_PEOPLE, demo_email, seed_people_and_teams
+from advocacy.demo import seed_advocacy
 from alerting.demo import seed_alerting, seed_spike_history
 from compliance.demo import seed_compliance
 from incidents.demo import seed_incidents
@@ -21,6 +22,7 @@ PARTS = [
     ("stream history", seed_spike_history),
     ("policies and training", seed_policies),
     ("sponsored posts", seed_compliance),
+    ("employee advocacy", seed_advocacy),
     ("access inventory", seed_offboarding),
     ("incidents", seed_incidents),
     ("publishing calendar", seed_publishing),

@@ -1,0 +1,66 @@
+from dataclasses import dataclass
+from datetime import datetime
+
+import pytest
+from django.utils import timezone
+
+from tests.accounts.factories import UserFactory
+from tests.advocacy.factories import SocialMediaPolicy
+
+
+@pytest.fixture(autouse=True)
+def _no_link_checks(monkeypatch):
+    """compliance queues a link check for each new link: captured, not sent to the broker."""
+    from compliance import tasks
+
+    monkeypatch.setattr(tasks.check_post_links, "delay", lambda *args: None)
+    monkeypatch.setattr(tasks.recheck_open_posts, "delay", lambda: None)
+
+
+@dataclass
+class FakeFreeze:
+    reason: str
+    incident: object = None
+    started_at: datetime = None
+
+
+@pytest.fixture(autouse=True)
+def no_freeze(monkeypatch):
+    from incidents import freeze
+
+    monkeypatch.setattr(freeze, "current_freeze", lambda: None)
+
+
+@pytest.fixture
+def frozen(monkeypatch):
+    from incidents import freeze
+
+    active = FakeFreeze(reason="SEV1: counterfeit Lumora Brew recall", started_at=timezone.now())
+    monkeypatch.setattr(freeze, "current_freeze", lambda: active)
+    return active
+
+
+@pytest.fixture
+def curator(user_for):
+    return user_for("social")
+
+
+@pytest.fixture
+def lawyer(user_for):
+    return user_for("legal")
+
+
+@pytest.fixture
+def smp(user_for):
+    """The social media policy, published, with a self-service training module."""
+    return SocialMediaPolicy(user_for("legal"), user_for("manager"))
+
+
+@pytest.fixture
+def employee(db):
+    return UserFactory(email="employee@example.com", display_name="Emma Employee")
+
+
+@pytest.fixture
+def ready_employee(smp, employee):
+    return smp.make_ready(employee)
