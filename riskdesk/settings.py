@@ -406,6 +406,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 30.0,
         "options": {"expires": 30.0},
     },
+    # Legal's decisions on advocacy posts reach the library.
+    "sync-advocacy-library": {
+        "task": "advocacy.tasks.sync_library",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
     "send-due-notifications": {
         "task": "alerting.tasks.send_due_notifications",
         "schedule": 10.0,
