@@ -13,6 +13,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compliance.models import Market, SponsoredPost
@@ -104,6 +105,11 @@ class BrandPost(models.Model):
         if self.link and self.link not in self.text:
             return f"{self.text.rstrip()}\n\n{self.link}"
         return self.text
+
+    @property
+    def is_due(self) -> bool:
+        """Its time has come (or passed)."""
+        return self.scheduled_at is not None and self.scheduled_at <= timezone.now()
 
     @property
     def needs_legal(self) -> bool:

@@ -321,8 +321,9 @@ class Release:
 def post_release(
     *, actor, post: BrandPost, decision: str, when: datetime | None = None
 ) -> BrandPost:
-    """Decide on a held post: publish it now (if nothing holds it any more), reschedule it
-    (a sponsored post goes back to legal for the new time), or drop it."""
+    """Decide on a held post: publish it (now, or at its time when a freeze held it before
+    that; legal approved that time), if nothing holds it any more; reschedule it (a post
+    for legal goes back to legal for the new time); or drop it."""
     require(actor, "brand_post.write", post)
     post = lock(post)
     if post.status != PostStatus.HELD:
@@ -354,7 +355,7 @@ def post_release(
     post.status = PostStatus.SCHEDULED
     clear_hold(post)
     post.save()
-    due = timezone.now() if decision == Release.PUBLISH else post.scheduled_at
+    due = max(post.scheduled_at, timezone.now())
     post.deliveries.filter(state=ReplyState.QUEUED).update(next_attempt_at=due)
     if decision == Release.RESCHEDULE and post.legal_reasons:
         clearance_sync(actor, post)
@@ -365,7 +366,7 @@ def post_release(
         before=before,
         after={"status": post.status, "scheduled_at": post.scheduled_at},
     )
-    if decision == Release.PUBLISH:
+    if decision == Release.PUBLISH and post.is_due:
         for delivery_id in post.deliveries.filter(state=ReplyState.QUEUED).values_list(
             "pk", flat=True
         ):

@@ -310,6 +310,7 @@ def post_reschedule(request, pk):
 
 RELEASED = {
     services.Release.PUBLISH: gettext_lazy("Released: it is being published now."),
+    "at_its_time": gettext_lazy("Released: it goes out at its time."),
     services.Release.RESCHEDULE: gettext_lazy("Released: it is scheduled at the new time."),
     services.Release.DROP: gettext_lazy("Dropped: it will not be published."),
 }
@@ -325,13 +326,17 @@ def post_release(request, pk):
         messages.error(request, _("Choose publish now, reschedule or drop."))
         return redirect(_back(request, reverse("publishing_post", args=[post.pk])))
     decision = form.cleaned_data["decision"]
+    if decision == services.Release.PUBLISH and not post.is_due:
+        decision_message = RELEASED["at_its_time"]
+    else:
+        decision_message = RELEASED[decision]
     return _act(
         request,
         pk,
         lambda post: services.post_release(
             actor=request.user, post=post, decision=decision, when=form.cleaned_data["when"]
         ),
-        str(RELEASED[decision]),
+        str(decision_message),
     )
 
 

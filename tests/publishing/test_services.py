@@ -253,3 +253,18 @@ def test_a_rule_added_after_scheduling_holds_the_post_at_its_time(write, legal_u
 def test_only_legal_and_admins_keep_the_rules(social_user):
     with pytest.raises(PermissionDenied):
         services.legal_rule_save(actor=social_user, name="Mine", team=TeamFactory())
+
+
+def test_a_post_held_before_its_time_is_released_to_its_time(
+    write, social_user, manager_user, queued
+):
+    post = write(schedule=True)
+    incident = IncidentFactory(severity=1)
+    freeze_start(actor=manager_user, incident=incident, reason="Firmware recall")
+    services.posts_hold_frozen()
+    freeze_lift(actor=manager_user, incident=incident)
+    post.refresh_from_db()
+    post = services.post_release(actor=social_user, post=post, decision="publish")
+    assert post.status == PostStatus.SCHEDULED
+    assert post.deliveries.get().next_attempt_at == post.scheduled_at  # legal's time kept
+    assert queued == []  # the sweep sends it at its minute
