@@ -40,13 +40,14 @@ migrate: install
 	$(PY) manage.py migrate --no-input -v 1
 
 seed: migrate
-	$(PY) manage.py seed_demo
+	RISKDESK_BASE_URL=$${RISKDESK_BASE_URL:-http://$(HOST):$(PORT)} $(PY) manage.py seed_demo
 
 run: messages seed
 	@echo ""
 	@echo "  riskdesk is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops everything)"
 	@echo ""
-	HOST=$(HOST) PORT=$(PORT) exec $(VENV)/bin/honcho start -f Procfile
+	HOST=$(HOST) PORT=$(PORT) RISKDESK_BASE_URL=$${RISKDESK_BASE_URL:-http://$(HOST):$(PORT)} \
+		exec $(VENV)/bin/honcho start -f Procfile
 
 # Tests keep their broker files apart from `make run`'s, in var/test.
 test: messages
