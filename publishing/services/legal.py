@@ -48,7 +48,8 @@ def rules_matching(text: str, accounts) -> list[LegalRule]:
 
 
 def legal_reasons(post: BrandPost, accounts) -> list[str]:
-    """Why legal must approve `post` (codes: sponsored, claim, rule, asked), or []."""
+    """Why legal must approve `post` (codes: sponsored, claim, rule, asked; reviewed, once
+    legal has it, whatever the edits since), or []."""
     reasons = []
     if post.sponsored:
         reasons.append("sponsored")
@@ -58,6 +59,8 @@ def legal_reasons(post: BrandPost, accounts) -> list[str]:
         reasons.append("rule")
     if post.ask_legal:
         reasons.append("asked")
+    if post.clearance_id and not reasons:
+        reasons.append("reviewed")  # unticking "sponsored" does not take it past legal
     return reasons
 
 

@@ -89,9 +89,13 @@ def previews(accounts, text: str, link: str) -> dict:
     }
 
 
-def legal_labels(*, text: str, sponsored: bool, ask_legal: bool, markets, accounts=()) -> list[str]:
+def legal_labels(
+    *, text: str, sponsored: bool, ask_legal: bool, markets, accounts=(), clearance_id=None
+) -> list[str]:
     """Why legal must approve the post, in words (the codes of services.legal_reasons)."""
-    post = BrandPost(text=text or "", sponsored=sponsored, ask_legal=ask_legal)
+    post = BrandPost(
+        text=text or "", sponsored=sponsored, ask_legal=ask_legal, clearance_id=clearance_id
+    )
     post.markets = list(markets or [])
     accounts = list(accounts)
     codes = services.legal_reasons(post, accounts)
@@ -112,6 +116,8 @@ def legal_labels(*, text: str, sponsored: bool, ask_legal: bool, markets, accoun
             )
     if "asked" in codes:
         labels.append(_("Asked for"))
+    if "reviewed" in codes:
+        labels.append(_("Legal has reviewed it: it stays with legal"))
     return labels
 
 
@@ -122,6 +128,7 @@ def post_legal_labels(post: BrandPost) -> list[str]:
         ask_legal=post.ask_legal,
         markets=post.markets,
         accounts=[d.account for d in post.deliveries.all()],
+        clearance_id=post.clearance_id,
     )
 
 

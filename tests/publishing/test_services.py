@@ -268,3 +268,13 @@ def test_a_post_held_before_its_time_is_released_to_its_time(
     assert post.status == PostStatus.SCHEDULED
     assert post.deliveries.get().next_attempt_at == post.scheduled_at  # legal's time kept
     assert queued == []  # the sweep sends it at its minute
+
+
+def test_unticking_sponsored_after_legal_has_it_does_not_take_it_past_legal(write, social_user):
+    post = write(**SPONSORED, schedule=True)
+    post = services.post_update(
+        actor=social_user, post=post, sponsored=False, text="Not sponsored any more, honest."
+    )
+    assert post.legal_reasons == ["reviewed"]
+    post = _at_its_time(post)
+    assert (post.status, post.held_reason) == (PostStatus.HELD, HoldReason.NOT_APPROVED)
