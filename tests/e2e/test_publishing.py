@@ -233,3 +233,90 @@ def test_the_preview_counts_cuts_and_names_legal_reasons(live_server, page, demo
     expect(errors).to_contain_text("X takes at most 280 characters")
     expect(errors).to_contain_text("one post per account")
     assert page.csp_violations == []
+
+
+@pytest.fixture
+def demo_network(settings):
+    """The demo network the seeded @lumora publishes to: a fake that takes its token."""
+    from respond.demo import DEMO_TOKEN
+    from tests.fakes.mastodon import FakeMastodon
+
+    with FakeMastodon(tokens=(DEMO_TOKEN,), me="lumora") as fake:
+        settings.MONITORING_DEMO_NETWORK_URL = fake.url
+        yield fake
+
+
+def test_a_sponsored_post_is_approved_held_by_a_freeze_and_published_after_release(
+    live_server, page, demo_network, demo
+):
+    """The whole story: the social team schedules a sponsored post, legal approves it, the
+    incident lead freezes publishing and the post is held; the freeze lifted, the social team
+    releases it and it goes out at its time, once, with legal's clearance."""
+    import time_machine
+
+    from compliance.models import PostStatus as LegalStatus
+    from incidents.models import Incident
+    from publishing import selectors, services
+
+    text = "#ad Spring at Café Sol: the new single-origin blend, brewed on the Lumora Brew."
+    when = (timezone.localtime() + timedelta(hours=3)).replace(second=0, microsecond=0)
+    page.set_viewport_size({"width": 1440, "height": 900})
+    sign_in(page, live_server, "social", demo)
+    page.goto(f"{live_server.url}/publishing/new/")
+    page.get_by_label("Title").fill("Café Sol: spring blend")
+    page.get_by_label("Text").fill(text)
+    page.get_by_label(re.compile("@lumora on the demo network")).check()
+    page.get_by_label("Publish at").fill(when.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Sponsored").check()
+    page.get_by_label("United States").check()
+    expect(page.get_by_role("region", name="Preview")).to_contain_text("Sponsored")
+    page.get_by_role("button", name="Schedule").click()
+    page.wait_for_url(re.compile(r".*/publishing/\d+/$"))
+    post = BrandPost.objects.get(title="Café Sol: spring blend")
+    review = post.clearance
+    assert review.status == LegalStatus.SUBMITTED
+
+    # Legal approves this exact content in compliance.
+    sign_in(page, live_server, "legal", demo)
+    page.goto(f"{live_server.url}/compliance/posts/{review.pk}/")
+    page.get_by_role("region", name="Your decision").get_by_label("Comment").fill("Cleared.")
+    page.get_by_role("button", name="Approve").click()
+    expect(page.get_by_text("Cleared to publish")).to_be_visible()
+
+    # The incident lead freezes publishing; the sweep holds the post.
+    incident = Incident.objects.order_by("pk").first()
+    sign_in(page, live_server, "manager", demo)
+    page.goto(f"{live_server.url}/incidents/{incident.pk}/")
+    page.get_by_text("Freeze publishing", exact=True).first.click()
+    page.locator("form[action$='/freeze/']").get_by_label("Reason").fill("Lookalike scam")
+    page.locator("form[action$='/freeze/']").get_by_role("button").click()
+    services.posts_hold_frozen()
+    post.refresh_from_db()
+    assert post.status == PostStatus.HELD
+    page.get_by_role("button", name="Lift the freeze").click()
+    page.wait_for_url(f"{live_server.url}/publishing/held/")
+
+    # The social team releases it: it keeps the time legal approved.
+    sign_in(page, live_server, "social", demo)
+    page.goto(f"{live_server.url}/publishing/held/")
+    item = page.locator(".pub-held__item").filter(has_text="Café Sol: spring blend")
+    item.get_by_role("button", name="Publish at its time").click()
+    expect(page.get_by_role("status").first).to_contain_text("goes out at its time")
+    post.refresh_from_db()
+    assert post.status == PostStatus.SCHEDULED
+
+    with time_machine.travel(post.scheduled_at + timedelta(seconds=5)):
+        for delivery_id in selectors.deliveries_due():
+            services.delivery_send(delivery_id)
+        assert selectors.deliveries_due() == []
+    [status] = [s for s in demo_network.statuses if s["text"].startswith("#ad Spring")]
+    post.refresh_from_db()
+    assert post.status == PostStatus.PUBLISHED
+    assert post.clearance.status == LegalStatus.PUBLISHED
+    delivery = post.deliveries.get()
+    assert delivery.network_id == status["uri"]
+    page.goto(f"{live_server.url}/publishing/{post.pk}/")
+    expect(page.get_by_role("link", name="See it on the network")).to_have_attribute(
+        "href", delivery.network_url
+    )
+    assert page.csp_violations == []
