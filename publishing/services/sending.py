@@ -92,8 +92,9 @@ def delivery_send(delivery_id: int) -> Delivery | None:
 @transaction.atomic
 def _settle(delivery: Delivery, outcome: outbox.Outcome) -> Delivery:
     """Record what the attempt came to, and the post's state once every delivery is done."""
-    delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
+    # The post first, then the delivery: the order every service takes them in.
     post = lock(delivery.post)
+    delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
     now = timezone.now()
     when = None if outcome.sent else outbox.retry_when(outcome, delivery.attempts)
     if outcome.sent is not None:
