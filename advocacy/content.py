@@ -8,17 +8,15 @@ from urllib.parse import quote, urlencode
 
 from advocacy import conf
 from advocacy.models import ShareTarget
-from compliance.checks import PostContent, run_checks
 from compliance.content import planned_iso
 from compliance.models import Market
-from compliance.rulebook import current_rulebook
+from compliance.selectors import regulated_claims
 
 # The compliance post that carries a library post through legal's queue.
 LEGAL_PARTNER_NAME = "Employees (advocacy)"
 LEGAL_PARTNER_HANDLE = "employees"
 LEGAL_PLATFORM = "other"
 LEGAL_CAMPAIGN = "Employee advocacy"
-CLAIM_CODES = ("claims.found", "claims.forbidden_fr")
 
 
 def disclosures(markets) -> list[str]:
@@ -53,16 +51,11 @@ def legal_published(post, sponsored) -> dict:
 
 
 def find_claims(post) -> list[dict]:
-    """Regulated claims (health, finance...) compliance's checks find in the post's text."""
-    content = PostContent(
-        text=legal_text(post), platform=LEGAL_PLATFORM, markets=list(post.markets)
-    )
-    claims = []
-    for finding in run_checks(content, current_rulebook()):
-        if finding["code"] in CLAIM_CODES:
-            params = finding.get("params") or {}
-            claims.append({"term": params.get("term", ""), "category": params.get("category", "")})
-    return claims
+    """Regulated claims (health, finance...) compliance's checks find in the text legal reads."""
+    return [
+        {"term": f["params"].get("term", ""), "category": f["params"].get("category", "")}
+        for f in regulated_claims(legal_text(post), post.markets)
+    ]
 
 
 def shared_text(post, *, market: str, tracked_url: str) -> str:

@@ -4,9 +4,11 @@ from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, V
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from compliance.checks import describe
+from compliance.checks import PASS, PostContent, describe
+from compliance.checks.findings import check_claims
 from compliance.content import account_key, published_part
 from compliance.models import Comment, Decision, PostStatus, SponsoredPost
+from compliance.rulebook import current_rulebook, normalize
 from compliance.services import canonical_content, is_cleared
 from incidents import freeze
 
@@ -164,3 +166,11 @@ def clearance(post: SponsoredPost, digest: str | None, published: dict | None = 
     else:
         reason, detail = "cleared", _("Cleared: this exact content is approved.")
     return {"cleared": reason == "cleared", "reason": reason, "detail": detail, **answer}
+
+
+def regulated_claims(text: str, markets) -> list[dict]:
+    """The regulated claims (health, money, …) the checks find in `text` for `markets`: the
+    claims findings of compliance.checks, for posts legal reviews outside this home."""
+    content = PostContent(text=text, platform="other", markets=list(markets))
+    findings = check_claims(content, current_rulebook(), normalize(text))
+    return [f for f in findings if f["severity"] != PASS]

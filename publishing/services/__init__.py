@@ -22,9 +22,10 @@ someone decides (`post_release`): publish it now, reschedule it, or drop it.
 """
 
 from publishing.services.legal import (
-    claims_in,
+    LegalNeeds,
     hold_for,
     legal_content,
+    legal_needs,
     legal_reasons,
     rules_matching,
 )
@@ -50,13 +51,14 @@ __all__ = [
     "AUDIT_FIELDS",
     "FIELDS",
     "MAX_TEXT",
+    "LegalNeeds",
     "Release",
     "account_problem",
-    "claims_in",
     "delivery_retry",
     "delivery_send",
     "hold_for",
     "legal_content",
+    "legal_needs",
     "legal_reasons",
     "legal_rule_save",
     "post_create",

@@ -1,36 +1,19 @@
 """What legal must approve, the content it approves, and what holds a post at its time."""
 
+from dataclasses import dataclass
+
 from django.utils.translation import gettext as _
 
 from compliance import services as compliance
-from compliance.checks import PostContent, run_checks
 from compliance.content import planned_iso
 from compliance.models import AccountKind, Market
 from compliance.models import PostStatus as LegalStatus
-from compliance.rulebook import Matcher, current_rulebook
-from compliance.selectors import clearance
+from compliance.rulebook import Matcher
+from compliance.selectors import clearance, regulated_claims
 from connections.models import ConnectedAccount
 from incidents.freeze import current_freeze
 from publishing.models import BrandPost, HoldReason, LegalRule
 from publishing.selectors import accounts_of
-
-
-def claims_in(text: str, markets: list[str]) -> list[dict]:
-    """The regulated claims (health, money, …) the compliance checks find in `text`."""
-    content = PostContent(
-        text=text,
-        platform="other",
-        markets=list(markets),
-        links=[],
-        account_kind=AccountKind.BRAND,
-        partner_handle="",
-        contract_handle="",
-        has_contract=False,
-        media_count=0,
-        link_status={},
-    )
-    findings = run_checks(content, current_rulebook())
-    return [f for f in findings if f["check"] == "claims" and f["severity"] != "pass"]
 
 
 def rules_matching(text: str, accounts) -> list[LegalRule]:
@@ -47,21 +30,45 @@ def rules_matching(text: str, accounts) -> list[LegalRule]:
     return matched
 
 
+@dataclass
+class LegalNeeds:
+    """Why legal must approve a post, with what the checks and the rules found."""
+
+    sponsored: bool
+    claims: list[dict]  # compliance findings, with their term and category
+    rules: list[LegalRule]
+    asked: bool
+    reviewed: bool  # legal has it: unticking "sponsored" does not take it past legal
+
+    @property
+    def codes(self) -> list[str]:
+        found = [
+            code
+            for code, present in (
+                ("sponsored", self.sponsored),
+                ("claim", self.claims),
+                ("rule", self.rules),
+                ("asked", self.asked),
+            )
+            if present
+        ]
+        return found or (["reviewed"] if self.reviewed else [])
+
+
+def legal_needs(post: BrandPost, accounts) -> LegalNeeds:
+    return LegalNeeds(
+        sponsored=post.sponsored,
+        claims=regulated_claims(post.text, post.markets or list(Market.values)),
+        rules=rules_matching(post.text, accounts),
+        asked=post.ask_legal,
+        reviewed=post.clearance_id is not None,
+    )
+
+
 def legal_reasons(post: BrandPost, accounts) -> list[str]:
     """Why legal must approve `post` (codes: sponsored, claim, rule, asked; reviewed, once
     legal has it, whatever the edits since), or []."""
-    reasons = []
-    if post.sponsored:
-        reasons.append("sponsored")
-    if claims_in(post.text, post.markets or list(Market.values)):
-        reasons.append("claim")
-    if rules_matching(post.text, accounts):
-        reasons.append("rule")
-    if post.ask_legal:
-        reasons.append("asked")
-    if post.clearance_id and not reasons:
-        reasons.append("reviewed")  # unticking "sponsored" does not take it past legal
-    return reasons
+    return legal_needs(post, accounts).codes
 
 
 def legal_content(post: BrandPost, account: ConnectedAccount) -> dict:

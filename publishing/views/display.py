@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from compliance.checks import FOLD, FOLDED_PLATFORMS
-from compliance.models import Market
 from publishing import services
 from publishing.models import BrandPost
 from respond.publishers import get_publisher
@@ -97,23 +96,21 @@ def legal_labels(
         text=text or "", sponsored=sponsored, ask_legal=ask_legal, clearance_id=clearance_id
     )
     post.markets = list(markets or [])
-    accounts = list(accounts)
-    codes = services.legal_reasons(post, accounts)
+    needs = services.legal_needs(post, list(accounts))
+    codes = needs.codes
     labels = []
     if "sponsored" in codes:
         labels.append(_("Sponsored"))
-    if "claim" in codes:
-        for finding in services.claims_in(post.text, post.markets or list(Market.values)):
-            params = finding.get("params", {})
-            labels.append(
-                _("A regulated claim: “%(term)s” (%(category)s)")
-                % {"term": params.get("term", ""), "category": params.get("category", "")}
-            )
-    if "rule" in codes:
-        for rule in services.rules_matching(post.text, accounts):
-            labels.append(
-                _("A team's rule: %(rule)s (%(team)s)") % {"rule": rule.name, "team": rule.team}
-            )
+    for finding in needs.claims:
+        params = finding.get("params", {})
+        labels.append(
+            _("A regulated claim: “%(term)s” (%(category)s)")
+            % {"term": params.get("term", ""), "category": params.get("category", "")}
+        )
+    for rule in needs.rules:
+        labels.append(
+            _("A team's rule: %(rule)s (%(team)s)") % {"rule": rule.name, "team": rule.team}
+        )
     if "asked" in codes:
         labels.append(_("Asked for"))
     if "reviewed" in codes:
