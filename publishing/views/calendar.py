@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from incidents.freeze import current_freeze
+from policies.models import add_months
 from publishing import selectors, services
 from publishing.forms import MoveForm, ReleaseForm
 from publishing.models import BrandPost, PostStatus
@@ -30,11 +31,6 @@ def _day(value: str | None) -> date:
         return timezone.localdate()
 
 
-def _month_start(day: date, months: int = 0) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def period(view: str, day: date) -> dict:
     """The days a view shows around `day` (whole weeks, Monday first), and its neighbours."""
     if view == "week":
@@ -47,15 +43,15 @@ def period(view: str, day: date) -> dict:
             "title": _("Week of %(day)s") % {"day": formats.date_format(start, "DATE_FORMAT")},
             "month": None,
         }
-    first = _month_start(day)
+    first = day.replace(day=1)
     last = first.replace(day=calendar_module.monthrange(first.year, first.month)[1])
     start = first - timedelta(days=first.weekday())
     end = last + timedelta(days=6 - last.weekday())
     return {
         "start": start,
         "days": (end - start).days + 1,
-        "previous": _month_start(first, -1),
-        "next": _month_start(first, 1),
+        "previous": add_months(first, -1),
+        "next": add_months(first, 1),
         "title": formats.date_format(first, "YEAR_MONTH_FORMAT"),
         "month": first.month,
     }
