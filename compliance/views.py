@@ -11,7 +11,6 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -34,17 +33,9 @@ from riskdesk.htmx import render_page
 from riskdesk.models import AuditEvent
 from riskdesk.pagination import keyset_page
 from riskdesk.permissions import can, require
+from riskdesk.redirects import next_url
 
 QUEUE_SIZE = 200
-
-
-def _next(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -264,7 +255,7 @@ def post_decide(request, pk):
     post = get_object_or_404(SponsoredPost, pk=pk)
     require(request.user, "sponsored_post.review", post)
     form = DecisionForm(request.POST)
-    back = _next(request, reverse("sponsored_post_detail", args=[post.pk]))
+    back = next_url(request, reverse("sponsored_post_detail", args=[post.pk]))
     if not form.is_valid():
         if "content_digest" in form.errors:
             messages.error(

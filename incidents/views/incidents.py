@@ -8,7 +8,6 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -51,6 +50,7 @@ from riskdesk.htmx import render_page
 from riskdesk.models import MAX_ID
 from riskdesk.pagination import keyset_page
 from riskdesk.permissions import can, require
+from riskdesk.redirects import next_url
 
 ROLE_FIELDS = IncidentRole.values
 LIVE_SECTIONS = ("tasks", "timeline", "mentions", "statements")
@@ -70,15 +70,6 @@ def _get_incident(request, pk) -> Incident:
 def _detail_url(incident: Incident, anchor: str = "") -> str:
     url = reverse("incident_detail", kwargs={"pk": incident.pk})
     return f"{url}#{anchor}" if anchor else url
-
-
-def _safe_next(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 def _error(request, exc: ValidationError) -> None:
@@ -284,7 +275,7 @@ def incident_link_mentions(request):
     require(request.user, "incident.view")
     incident_id = request.POST.get("incident", "")
     incident = get_object_or_404(Incident, pk=int(incident_id)) if incident_id.isdigit() else None
-    back = _safe_next(request, _detail_url(incident) if incident else reverse("incident_list"))
+    back = next_url(request, _detail_url(incident) if incident else reverse("incident_list"))
     if incident is None:
         messages.error(request, _("Choose the incident to add the mentions to."))
         return redirect(back)

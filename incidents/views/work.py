@@ -38,12 +38,12 @@ from incidents.views.incidents import (
     _get_incident,
     _permissions,
     _post_action,
-    _safe_next,
     _section_context,
 )
 from publishing import selectors as publishing_selectors
 from riskdesk.forms import add_service_errors
 from riskdesk.permissions import can, require
+from riskdesk.redirects import next_url
 
 
 @login_required
@@ -56,7 +56,7 @@ def task_tick(request, pk, task_pk):
         work.task_complete(actor=request.user, task=task, done=done)
     except ValidationError as exc:
         _error(request, exc)
-    back = _safe_next(request, _detail_url(incident, "tasks"))
+    back = next_url(request, _detail_url(incident, "tasks"))
     if request.htmx and not request.POST.get("next"):
         return render(
             request, "incidents/_tasks.html", _section_context(request, incident, "tasks")

@@ -8,7 +8,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -31,6 +30,7 @@ from riskdesk import csv_export
 from riskdesk.forms import add_service_errors
 from riskdesk.htmx import render_page
 from riskdesk.permissions import can, require
+from riskdesk.redirects import next_url
 
 # --- Lookups ------------------------------------------------------------------------------
 
@@ -46,16 +46,6 @@ def _revision(user, slug: str, number: int) -> PolicyRevision:
     if not can(user, "revision.view", revision):
         raise Http404  # drafts are not shown to people who may not read them
     return revision
-
-
-def next_url(request) -> str | None:
-    """Where the person came from (the advocacy library...), when it is one of our pages."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return None
 
 
 def audience_label(target) -> list[str]:

@@ -13,10 +13,11 @@ from policies.forms import AssignForm, ImportForm, TrainingModuleForm, TrainingR
 from policies.selectors import TrainingState
 from policies.services import training
 from policies.services.csv_import import training_records_import
-from policies.views.policies import audience_label, next_url
+from policies.views.policies import audience_label
 from riskdesk import csv_export
 from riskdesk.forms import add_service_errors
 from riskdesk.permissions import can, require
+from riskdesk.redirects import next_url
 
 STATE_ORDER = {
     TrainingState.EXPIRED: 0,

@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -38,21 +37,13 @@ from publishing.views.display import (
 from riskdesk.forms import add_service_errors
 from riskdesk.models import AuditEvent
 from riskdesk.permissions import can, require
+from riskdesk.redirects import next_url
 
 DEFAULT_TIME = time(10, 0)
 
 
 def _get(pk) -> BrandPost:
     return get_object_or_404(selectors.posts(), pk=pk)
-
-
-def _back(request, default: str) -> str:
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 # --- Write ----------------------------------------------------------------------------------
@@ -261,7 +252,7 @@ def _act(request, pk, call, success: str):
         messages.error(request, _error_text(exc))
     else:
         messages.success(request, success)
-    return redirect(_back(request, reverse("publishing_post", args=[post.pk])))
+    return redirect(next_url(request, reverse("publishing_post", args=[post.pk])))
 
 
 @login_required
@@ -324,7 +315,7 @@ def post_release(request, pk):
     form = ReleaseForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose publish now, reschedule or drop."))
-        return redirect(_back(request, reverse("publishing_post", args=[post.pk])))
+        return redirect(next_url(request, reverse("publishing_post", args=[post.pk])))
     decision = form.cleaned_data["decision"]
     if decision == services.Release.PUBLISH and not post.is_due:
         decision_message = RELEASED["at_its_time"]
