@@ -6,6 +6,7 @@ import zoneinfo
 
 from django.conf import global_settings, settings
 from django.core.cache import cache
+from django.db import transaction
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
@@ -54,7 +55,8 @@ def organisation() -> Organisation:
     found = cache.get(CACHE_KEY)
     if found is None:
         found, _created = Organisation.objects.get_or_create(pk=1)
-        cache.set(CACHE_KEY, found, CACHE_SECONDS)
+        # Kept only once what was read is committed (at once outside a transaction).
+        transaction.on_commit(lambda: cache.set(CACHE_KEY, found, CACHE_SECONDS))
     return found
 
 

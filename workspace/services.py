@@ -112,8 +112,7 @@ def organisation_update(
     remove_logo: bool = False,
 ) -> Organisation:
     require(actor, "organisation.manage")
-    selectors.organisation()  # the row exists
-    org = Organisation.objects.select_for_update().get(pk=1)
+    org, _created = Organisation.objects.select_for_update().get_or_create(pk=1)
     before = _organisation_snapshot(org)
     errors = {}
     brand_name = (brand_name or "").strip()
@@ -146,6 +145,7 @@ def organisation_update(
     org.save()
     if old_logo and old_logo != org.logo.name:
         transaction.on_commit(lambda: default_storage.delete(old_logo))
+    selectors.organisation_forget()
     transaction.on_commit(selectors.organisation_forget)
     audit_record(
         actor=actor,
