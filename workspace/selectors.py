@@ -1,12 +1,10 @@
-"""Reading the workspace: the organisation (cached), the settings sections a person may use,
+"""Reading the workspace: the organisation, the settings sections a person may use,
 time zones and languages to choose from, and the preview of a reply template."""
 
 import functools
 import zoneinfo
 
 from django.conf import global_settings, settings
-from django.core.cache import cache
-from django.db import transaction
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
@@ -27,8 +25,6 @@ WEEKDAYS = [
     (5, gettext_lazy("Saturday")),
     (6, gettext_lazy("Sunday")),
 ]
-CACHE_KEY = "workspace:organisation"
-CACHE_SECONDS = 300
 
 # The languages the pipeline tells apart (monitoring.enrichment.language), plus the interface's.
 LANGUAGE_CODES = (
@@ -51,17 +47,10 @@ _LANGUAGE_NAMES = {**dict(global_settings.LANGUAGES), "zh": "Chinese"}
 
 
 def organisation() -> Organisation:
-    """The one organisation row (created with the defaults the first time it is read)."""
-    found = cache.get(CACHE_KEY)
-    if found is None:
-        found, _created = Organisation.objects.get_or_create(pk=1)
-        # Kept only once what was read is committed (at once outside a transaction).
-        transaction.on_commit(lambda: cache.set(CACHE_KEY, found, CACHE_SECONDS))
-    return found
-
-
-def organisation_forget() -> None:
-    cache.delete(CACHE_KEY)
+    """The organisation: its row, or the defaults (from the environment) until an admin saves
+    it (workspace.services.organisation_update creates the row). One query by primary key;
+    pages read it lazily, once per request (workspace_context)."""
+    return Organisation.objects.filter(pk=1).first() or Organisation(pk=1)
 
 
 def brand_name() -> str:
@@ -106,7 +95,7 @@ def workspace_context(request) -> dict:
     """Template context: `organisation` and `settings_sections` (both read only when used)."""
     user = getattr(request, "user", None)
     return {
-        "organisation": SimpleLazyObject(organisation),
+        "organisation": SimpleLazyObject(organisation),  # one query, if the page shows it
         "settings_sections": SimpleLazyObject(lambda: sections_for(user)),
     }
 

@@ -145,8 +145,6 @@ def organisation_update(
     org.save()
     if old_logo and old_logo != org.logo.name:
         transaction.on_commit(lambda: default_storage.delete(old_logo))
-    selectors.organisation_forget()
-    transaction.on_commit(selectors.organisation_forget)
     audit_record(
         actor=actor,
         verb="organisation.update",
