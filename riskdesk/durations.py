@@ -13,6 +13,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 UNITS = {
@@ -111,6 +113,7 @@ class DurationTextField(forms.Field):
         return duration_parse(str(value))
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class DurationTextSerializerField(serializers.Field):
     """The API's view of a duration: "1 d 4 h" out; "90 min", "8 h" or "1 d 4 h" in."""
 
