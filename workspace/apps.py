@@ -7,4 +7,9 @@ class WorkspaceConfig(AppConfig):
     verbose_name = _("Settings")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
         from workspace import permissions  # noqa: F401  (declares the actions)
+        from workspace.selectors import organisation_warm
+
+        user_logged_in.connect(organisation_warm, dispatch_uid="workspace.organisation_warm")

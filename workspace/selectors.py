@@ -5,6 +5,7 @@ import functools
 import zoneinfo
 
 from django.conf import global_settings, settings
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
@@ -25,6 +26,9 @@ WEEKDAYS = [
     (5, gettext_lazy("Saturday")),
     (6, gettext_lazy("Sunday")),
 ]
+
+CACHE_KEY = "workspace:organisation"
+CACHE_SECONDS = 60
 
 # The languages the pipeline tells apart (monitoring.enrichment.language), plus the interface's.
 LANGUAGE_CODES = (
@@ -48,9 +52,25 @@ _LANGUAGE_NAMES = {**dict(global_settings.LANGUAGES), "zh": "Chinese"}
 
 def organisation() -> Organisation:
     """The organisation: its row, or the defaults (from the environment) until an admin saves
-    it (workspace.services.organisation_update creates the row). One query by primary key;
-    pages read it lazily, once per request (workspace_context)."""
-    return Organisation.objects.filter(pk=1).first() or Organisation(pk=1)
+    it (workspace.services.organisation_update creates the row and forgets the cached copy).
+
+    Every page's top bar shows it, so it is kept in the cache for a minute, and read into it
+    when someone signs in (organisation_warm): pages do not pay a query for it.
+    """
+    found = cache.get(CACHE_KEY)
+    if found is None:
+        found = Organisation.objects.filter(pk=1).first() or Organisation(pk=1)
+        cache.set(CACHE_KEY, found, CACHE_SECONDS)
+    return found
+
+
+def organisation_forget() -> None:
+    cache.delete(CACHE_KEY)
+
+
+def organisation_warm(**_signal) -> None:
+    """On sign-in (user_logged_in): the organisation in the cache before the first page."""
+    organisation()
 
 
 def brand_name() -> str:

@@ -143,6 +143,8 @@ def organisation_update(
     elif remove_logo:
         org.logo = ""
     org.save()
+    selectors.organisation_forget()  # now for this transaction's readers, again once committed
+    transaction.on_commit(selectors.organisation_forget)
     if old_logo and old_logo != org.logo.name:
         transaction.on_commit(lambda: default_storage.delete(old_logo))
     audit_record(
