@@ -12,7 +12,6 @@ recomputes, the soft lock of a reader on an open mention, and the views people s
 from collections.abc import Sequence
 from string import Formatter
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -37,6 +36,7 @@ from monitoring.selectors import keys_q
 from respond import services as respond_services
 from riskdesk.audit import audit_record
 from riskdesk.permissions import can, require
+from workspace import selectors as workspace_selectors
 
 MAX_SELECTION = 500
 TEMPLATE_VARIABLES = {"author", "brand", "case"}
@@ -242,7 +242,7 @@ def template_render(template: ReplyTemplate, mention: Mention) -> str:
     handle = mention.author_handle or mention.author_name
     values = {
         "author": f"@{handle.lstrip('@')}" if mention.author_handle else handle,
-        "brand": settings.RISKDESK_BRAND_NAME,
+        "brand": workspace_selectors.brand_name(),
         "case": case_number(mention),
     }
     return template.body.format_map(values)
@@ -251,9 +251,15 @@ def template_render(template: ReplyTemplate, mention: Mention) -> str:
 def template_body_check(body: str) -> str:
     """A template body whose only variables are {author}, {brand} and {case}."""
     try:
-        names = {name for _, name, _, _ in Formatter().parse(body) if name is not None}
+        fields = [(name, spec, conversion) for _, name, spec, conversion in Formatter().parse(body)]
     except ValueError as exc:
         raise ValidationError({"body": _("Unbalanced braces: %s") % exc}) from None
+    names = {name for name, _spec, _conversion in fields if name is not None}
+    if any(spec or conversion for name, spec, conversion in fields if name is not None):
+        # "{author:>99999999}" would build a huge string: a variable is its name alone.
+        raise ValidationError(
+            {"body": _("Write variables as {author}, {brand} or {case}, with nothing inside.")}
+        )
     unknown = names - TEMPLATE_VARIABLES
     if unknown:
         raise ValidationError(

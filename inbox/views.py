@@ -19,7 +19,7 @@ from accounts.models import User
 from inbox import selectors, services
 from inbox.filters import InboxFilter
 from inbox.forms import BulkActionForm, NoteForm, ReplyForm, SavedViewForm
-from inbox.models import ReplyTemplate, SavedView
+from inbox.models import ReplyTemplate, SavedView, SlaTarget
 from inbox.selectors import (
     REASON_LABELS,
     builtin_views,
@@ -497,6 +497,6 @@ def sla_report(request):
         {
             "rows": selectors.weekly_report(visible),
             "breached": selectors.breach_count(visible),
-            "targets": selectors.Targets.load().by_priority.values(),
+            "targets": SlaTarget.objects.select_related("team").order_by("team__name", "-priority"),
         },
     )

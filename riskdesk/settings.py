@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "alerting",
     "incidents",
     "advocacy",
+    "workspace",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +170,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "riskdesk.context_processors.navigation",
                 "incidents.selectors.context.publishing_freeze",
+                "workspace.selectors.workspace_context",
             ],
         },
     },

@@ -15,6 +15,7 @@ import offboarding.urls
 import policies.urls
 import publishing.urls
 import respond.urls
+import workspace.urls
 from accounts.api import ApiTokenView
 from monitoring.api import IngestView, MetaWebhookView
 from riskdesk import views
@@ -50,6 +51,7 @@ HOMES = (
     compliance.urls,
     incidents.urls,
     advocacy.urls,
+    workspace.urls,
 )
 for _home in HOMES:
     for _prefix, _viewset, _basename in _home.API_ROUTES:
