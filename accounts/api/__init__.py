@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.filters import TeamFilter, UserFilter
+from accounts.forms import PASSWORD_OFF_MESSAGE
 from accounts.models import Team, TeamKind, User
 from accounts.roles import Role
 from riskdesk.login_guard import is_locked_out
@@ -213,6 +214,8 @@ class ApiTokenView(APIView):
                 {"detail": _("Unable to sign in with these credentials.")},
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        if not services.password_sign_in_permitted(user):
+            return Response({"detail": str(PASSWORD_OFF_MESSAGE)}, status=status.HTTP_403_FORBIDDEN)
         if user.must_use_two_factor or selectors.has_confirmed_totp(user):
             code = request.data.get("otp_token")
             if not code:
