@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET
 from django_otp import login as otp_login
 
 from accounts import oidc, selectors, services
@@ -43,8 +43,11 @@ def _callback_uri(request) -> str:
     return request.build_absolute_uri(reverse("sso_callback"))
 
 
-@require_POST
+@require_GET
 def sso_start(request, slug):
+    """A link, not a form: the page's CSP (form-action 'self') would stop a form's redirect
+    to the provider. Starting is harmless: the flow is this browser's own, and only its
+    callback, with the state kept here, can finish it."""
     provider = get_object_or_404(selectors.enabled_sso_providers(), slug=slug)
     if login_guard.address_locked_out(request):
         return locked_out(request)

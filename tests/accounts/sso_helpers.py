@@ -29,7 +29,7 @@ def make_provider(fake: FakeOidcProvider, **fields) -> IdentityProvider:
 
 def leave_for_provider(client: Client, provider: IdentityProvider, next_url: str = "") -> str:
     """Press "Sign in with …": the provider's authorize URL riskdesk redirects to."""
-    response = client.post(f"/sso/{provider.slug}/start/", {"next": next_url} if next_url else {})
+    response = client.get(f"/sso/{provider.slug}/start/", {"next": next_url} if next_url else {})
     assert response.status_code == 302, response.content[:500]
     return response["Location"]
 

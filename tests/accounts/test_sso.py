@@ -343,7 +343,7 @@ def test_failed_callbacks_count_towards_the_address_lockout(fake_idp, sso_provid
         client.get("/sso/callback/?code=x&state=forged")
 
     assert client.get("/sso/callback/?code=x&state=forged").status_code == 429
-    assert client.post(f"/sso/{sso_provider.slug}/start/").status_code == 429
+    assert client.get(f"/sso/{sso_provider.slug}/start/").status_code == 429
 
 
 def test_a_disabled_provider_has_no_button_and_no_start(fake_idp, sso_provider):
@@ -351,8 +351,10 @@ def test_a_disabled_provider_has_no_button_and_no_start(fake_idp, sso_provider):
     sso_provider.save()
 
     assert "Sign in with Okta" not in Client().get("/login/").content.decode()
-    assert Client().post("/sso/okta/start/").status_code == 404
+    assert Client().get("/sso/okta/start/").status_code == 404
 
 
-def test_the_start_needs_a_post(fake_idp, sso_provider):
-    assert Client().get("/sso/okta/start/").status_code == 405
+def test_the_login_page_links_to_the_provider_keeping_next(fake_idp, sso_provider):
+    page = Client().get("/login/?next=/inbox/").content.decode()
+
+    assert 'href="/sso/okta/start/?next=/inbox/"' in page
