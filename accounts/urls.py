@@ -75,4 +75,5 @@ urlpatterns = [
 API_ROUTES = [
     ("teams", api.TeamViewSet, "team"),
     ("users", api.UserViewSet, "user"),
+    ("sso-providers", api.IdentityProviderViewSet, "sso-provider"),
 ]

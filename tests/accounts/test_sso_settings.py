@@ -208,3 +208,42 @@ def test_a_disabled_provider_does_not_turn_passwords_off(password_off):
 def test_the_fake_secret_is_the_one_stored(sso_provider):
     assert sso_provider.client_secret == CLIENT_SECRET
     assert CLIENT_SECRET not in sso_provider.secret_encrypted
+
+
+# --- The API ---------------------------------------------------------------------------------
+
+
+def test_the_api_takes_the_secret_and_never_returns_it(api_client_for):
+    client = api_client_for("admin")
+    body = {
+        "name": "Entra",
+        "issuer": "http://127.0.0.1:9/tenant/v2.0",
+        "client_id": "app-id",
+        "client_secret": "entra-secret",
+        "group_roles": {"rd-legal": "legal"},
+    }
+
+    created = client.post("/api/v1/sso-providers/", body, format="json")
+
+    assert created.status_code == 201, created.content
+    assert "client_secret" not in created.json()
+    assert created.json()["secret_set"] is True
+    provider = IdentityProvider.objects.get()
+    assert provider.client_secret == "entra-secret"
+    changed = client.patch(
+        f"/api/v1/sso-providers/{provider.pk}/", {"password_sign_in": False}, format="json"
+    )
+    assert changed.status_code == 200
+    provider.refresh_from_db()
+    assert (provider.password_sign_in, provider.client_secret) == (False, "entra-secret")
+    assert "entra-secret" not in str(client.get("/api/v1/sso-providers/").json())
+    refused = client.post(
+        "/api/v1/sso-providers/", body | {"name": "X", "group_roles": {"g": "admin"}}, format="json"
+    )
+    assert refused.status_code == 400
+    assert "group_roles" in refused.json()
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "admin"])
+def test_the_api_is_for_admins(api_client_for, role):
+    assert api_client_for(role).get("/api/v1/sso-providers/").status_code == 403
