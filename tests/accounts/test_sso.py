@@ -358,3 +358,21 @@ def test_the_login_page_links_to_the_provider_keeping_next(fake_idp, sso_provide
     page = Client().get("/login/?next=/inbox/").content.decode()
 
     assert 'href="/sso/okta/start/?next=/inbox/"' in page
+
+
+def test_no_typed_code_matches_an_sso_identity(fake_idp, sso_provider, settings):
+    """The identity verifies only the session the callback made: on the verify form of a
+    password session it is no device at all."""
+    settings.RISKDESK_REQUIRE_2FA = True
+    person = UserFactory(email="ana@example.com", roles=["legal"])
+    fake_idp.user["groups"] = ["rd-legal"]
+    sso_sign_in(Client(), sso_provider)
+    identity = SsoIdentity.objects.get(user=person)
+    assert identity.verify_token("123456") is False
+    client = Client()
+    client.post("/login/", {"username": person.email, "password": "password-123!"})
+
+    for code in ("", "000000", "123456", identity.persistent_id):
+        client.post("/account/two-factor/verify/", {"token": code})
+
+    assert client.get("/people/").status_code == 302
