@@ -27,6 +27,7 @@ HOMES = [
     "compliance",
     "policies",
     "advocacy",
+    "notifications",
 ]
 PACKAGES = [*HOMES, "riskdesk"]
 # The line limit and the module families apply to the benchmarks too.
