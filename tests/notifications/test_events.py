@@ -3,6 +3,7 @@
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from inbox import services as inbox_services
@@ -68,7 +69,7 @@ def test_a_note_on_a_restricted_queue_never_tells_who_cannot_read_it(social_user
 def test_a_rolled_back_note_tells_nobody(social_user):
     alice = UserFactory(email="alice@example.com", roles=["social"])
     mention = MentionFactory()
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="5,000"):
         inbox_services.mention_note_add(actor=social_user, mention=mention, text="@alice " * 3000)
     assert mine(alice) == []
 
