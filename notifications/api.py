@@ -102,7 +102,7 @@ class NotificationPreferenceViewSet(viewsets.ViewSet):
         "partial_update": "notification.preferences",
     }
     lookup_field = "kind"
-    lookup_value_regex = "[a-z_]+"
+    lookup_value_regex = "[A-Za-z0-9_-]+"
     serializer_class = PreferenceSerializer
 
     def _current(self, kind: str):

@@ -355,6 +355,7 @@ SPECTACULAR_SETTINGS = {
         "RevisionStatusEnum": "policies.models.RevisionStatus",
         "RevisionApprovalRuleEnum": "policies.models.ApprovalRule",
         "MarketEnum": "compliance.models.Market",
+        "NotificationKindEnum": "notifications.models.NotificationKind",
     },
 }
 
