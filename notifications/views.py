@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -38,10 +39,11 @@ def notification_open(request, pk):
     """Following a notification marks it read and goes where it points."""
     notification = get_object_or_404(selectors.notifications_of(request.user), pk=pk)
     services.notification_read(user=request.user, notification=notification)
-    target = notification.path if notification.path.startswith("/") else ""
-    if target.startswith("//"):
-        target = ""
-    return redirect(target or "notification_list")
+    target = notification.path
+    ours = target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return redirect(target if ours else "notification_list")
 
 
 def notification_bell(request):

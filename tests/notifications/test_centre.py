@@ -64,8 +64,9 @@ def test_following_one_marks_it_read_and_goes_there(client_for, me):
     assert notification.read_at is not None
 
 
-def test_an_outside_link_is_never_followed(client_for, me):
-    notification = NotificationFactory(recipient=me, path="//evil.example/")
+@pytest.mark.parametrize("path", ["//evil.example/", "/\\evil.example/", "https://evil.example/"])
+def test_an_outside_link_is_never_followed(client_for, me, path):
+    notification = NotificationFactory(recipient=me, path=path)
     response = client_for("social").get(f"/notifications/{notification.pk}/open/")
     assert response["Location"] == "/notifications/"
 
