@@ -347,7 +347,7 @@ def preference_set(*, actor, kind: str, in_app: bool, email: str) -> Notificatio
 def _claim(ids: list[int], now) -> list[Notification]:
     """The rows of `ids` not e-mailed yet, now marked e-mailed (one worker wins each)."""
     rows = list(
-        Notification.objects.select_for_update(skip_locked=True)
+        Notification.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(pk__in=ids, emailed_at__isnull=True)
         .select_related("recipient", "actor")
         .order_by("-created_at", "-id")
