@@ -99,8 +99,12 @@ def notify(
     path: str = "",
     actor=None,
     dedupe_key: str = "",
+    mail: bool = True,
 ) -> list[Notification]:
     """One notification per recipient, as each one's preferences say; returns those made.
+
+    `mail=False` when the cause already e-mailed the people (an incident's declaration):
+    then in the app only.
 
     Nobody is told of their own action; people who can no longer sign in are skipped;
     a person who turned both the app and e-mail off for `kind` gets nothing. With a
@@ -126,6 +130,7 @@ def notify(
     actor = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     for pk, person in people.items():
         in_app, email = choices[pk]
+        email = email if mail else EmailMode.OFF
         if not in_app and email == EmailMode.OFF:
             continue
         row = Notification(
@@ -210,7 +215,9 @@ def mentions_assigned_notify(*, actor, assignee, mentions) -> list[Notification]
     )
 
 
-def incident_role_notify(*, actor, incident, role_label: str, person) -> list[Notification]:
+def incident_role_notify(
+    *, actor, incident, role_label: str, person, mail: bool = True
+) -> list[Notification]:
     return notify(
         recipients=[person],
         kind=NotificationKind.INCIDENT_ROLE,
@@ -218,6 +225,7 @@ def incident_role_notify(*, actor, incident, role_label: str, person) -> list[No
         % {"role": role_label, "ref": incident.reference, "title": incident.title},
         path=reverse("incident_detail", kwargs={"pk": incident.pk}),
         actor=actor,
+        mail=mail,
     )
 
 

@@ -148,3 +148,12 @@ def test_handing_a_lead_over_tells_the_new_lead(social_user, manager_user):
     [notification] = mine(manager_user)
     assert notification.actor is None
     assert "Incident lead" in notification.title
+
+
+def test_the_lead_named_at_declaration_is_told_in_the_app_only(social_user, legal_user):
+    incident = incident_services.incident_declare(
+        actor=social_user, title="Storm", severity=2, lead=legal_user
+    )
+    [notification] = mine(legal_user)
+    assert notification.title == f"You are Incident lead on {incident.reference}: Storm"
+    assert notification.email == "off"  # the declaration's own e-mail told them
