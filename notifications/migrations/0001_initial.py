@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,43 +15,156 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('note_mention', 'Mentioned in a note'), ('assigned', 'Mention assigned to you'), ('sla_warning', 'SLA about to breach'), ('incident_role', 'Incident role given to you')], max_length=32, verbose_name='event')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('path', models.CharField(blank=True, max_length=500, verbose_name='link')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='when')),
-                ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='read')),
-                ('in_app', models.BooleanField(default=True, verbose_name='shown in the app')),
-                ('email', models.CharField(choices=[('off', 'No e-mail'), ('now', 'E-mail at once'), ('digest', 'In the daily digest')], default='off', max_length=8, verbose_name='e-mail')),
-                ('emailed_at', models.DateTimeField(blank=True, null=True, verbose_name='e-mailed')),
-                ('dedupe_key', models.CharField(blank=True, editable=False, max_length=200)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL, verbose_name='recipient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("note_mention", "Mentioned in a note"),
+                            ("assigned", "Mention assigned to you"),
+                            ("sla_warning", "SLA about to breach"),
+                            ("incident_role", "Incident role given to you"),
+                        ],
+                        max_length=32,
+                        verbose_name="event",
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                ("path", models.CharField(blank=True, max_length=500, verbose_name="link")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="when"),
+                ),
+                ("read_at", models.DateTimeField(blank=True, null=True, verbose_name="read")),
+                ("in_app", models.BooleanField(default=True, verbose_name="shown in the app")),
+                (
+                    "email",
+                    models.CharField(
+                        choices=[
+                            ("off", "No e-mail"),
+                            ("now", "E-mail at once"),
+                            ("digest", "In the daily digest"),
+                        ],
+                        default="off",
+                        max_length=8,
+                        verbose_name="e-mail",
+                    ),
+                ),
+                (
+                    "emailed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="e-mailed"),
+                ),
+                ("dedupe_key", models.CharField(blank=True, editable=False, max_length=200)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recipient",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification',
-                'verbose_name_plural': 'notifications',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(condition=models.Q(('in_app', True), ('read_at__isnull', True)), fields=['recipient', '-id'], name='notification_unread'), models.Index(fields=['recipient', '-id'], name='notification_mine'), models.Index(condition=models.Q(('emailed_at__isnull', True), models.Q(('email', 'off'), _negated=True)), fields=['recipient', 'id'], name='notification_email_due')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('dedupe_key', ''), _negated=True), fields=('recipient', 'dedupe_key'), name='notification_once')],
+                "verbose_name": "notification",
+                "verbose_name_plural": "notifications",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("in_app", True), ("read_at__isnull", True)),
+                        fields=["recipient", "-id"],
+                        name="notification_unread",
+                    ),
+                    models.Index(fields=["recipient", "-id"], name="notification_mine"),
+                    models.Index(
+                        condition=models.Q(
+                            ("emailed_at__isnull", True), models.Q(("email", "off"), _negated=True)
+                        ),
+                        fields=["recipient", "id"],
+                        name="notification_email_due",
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("dedupe_key", ""), _negated=True),
+                        fields=("recipient", "dedupe_key"),
+                        name="notification_once",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='NotificationPreference',
+            name="NotificationPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('note_mention', 'Mentioned in a note'), ('assigned', 'Mention assigned to you'), ('sla_warning', 'SLA about to breach'), ('incident_role', 'Incident role given to you')], max_length=32, verbose_name='event')),
-                ('in_app', models.BooleanField(default=True, verbose_name='in the app')),
-                ('email', models.CharField(choices=[('off', 'No e-mail'), ('now', 'E-mail at once'), ('digest', 'In the daily digest')], default='digest', max_length=8, verbose_name='e-mail')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notification_preferences', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("note_mention", "Mentioned in a note"),
+                            ("assigned", "Mention assigned to you"),
+                            ("sla_warning", "SLA about to breach"),
+                            ("incident_role", "Incident role given to you"),
+                        ],
+                        max_length=32,
+                        verbose_name="event",
+                    ),
+                ),
+                ("in_app", models.BooleanField(default=True, verbose_name="in the app")),
+                (
+                    "email",
+                    models.CharField(
+                        choices=[
+                            ("off", "No e-mail"),
+                            ("now", "E-mail at once"),
+                            ("digest", "In the daily digest"),
+                        ],
+                        default="digest",
+                        max_length=8,
+                        verbose_name="e-mail",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_preferences",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification preference',
-                'verbose_name_plural': 'notification preferences',
-                'ordering': ['user', 'kind'],
-                'constraints': [models.UniqueConstraint(fields=('user', 'kind'), name='notification_preference_once')],
+                "verbose_name": "notification preference",
+                "verbose_name_plural": "notification preferences",
+                "ordering": ["user", "kind"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "kind"), name="notification_preference_once"
+                    )
+                ],
             },
         ),
     ]
