@@ -33,6 +33,7 @@ from monitoring.models import (
     hidden_team_ids,
 )
 from monitoring.selectors import keys_q
+from notifications import services as notification_services
 from respond import services as respond_services
 from riskdesk.audit import audit_record
 from riskdesk.permissions import can, require
@@ -92,6 +93,9 @@ def mentions_assign(*, actor, mentions, assignee: User | None = None, team: Team
             "mention.assign",
             before,
             {"assignee": assignee.pk, "assignee_name": str(assignee)},
+        )
+        notification_services.mentions_assigned_notify(
+            actor=actor, assignee=assignee, mentions=todo
         )
         changed = len(todo)
     if team is not None:
@@ -231,6 +235,7 @@ def mention_note_add(*, actor, mention: Mention, text: str) -> MentionEvent:
         mention=mention, actor=actor, kind=MentionEvent.Kind.NOTE, text=text
     )
     audit_record(actor=actor, verb="mention.note", target=mention, after={"note": event.pk})
+    notification_services.mention_note_notify(actor=actor, mention=mention, text=text)
     return event
 
 

@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "incidents",
     "advocacy",
     "workspace",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -356,8 +357,18 @@ SPECTACULAR_SETTINGS = {
         "RevisionStatusEnum": "policies.models.RevisionStatus",
         "RevisionApprovalRuleEnum": "policies.models.ApprovalRule",
         "MarketEnum": "compliance.models.Market",
+        "NotificationKindEnum": "notifications.models.NotificationKind",
     },
 }
+
+# --- People's notifications (notifications/) --------------------------------
+
+# An SLA warning goes this many minutes before a mention's deadline.
+NOTIFICATIONS_SLA_WARNING_MINUTES = env.int("NOTIFICATIONS_SLA_WARNING_MINUTES", default=15)
+# The daily digest leaves at this hour of the organisation's time zone (TIME_ZONE).
+NOTIFICATIONS_DIGEST_HOUR = env.int("NOTIFICATIONS_DIGEST_HOUR", default=8)
+# How often the top bar's bell asks for the unread count.
+NOTIFICATIONS_POLL_SECONDS = env.int("NOTIFICATIONS_POLL_SECONDS", default=30)
 
 # --- Background work --------------------------------------------------------
 
@@ -458,6 +469,16 @@ CELERY_BEAT_SCHEDULE = {
     "policy-cadence": {
         "task": "policies.tasks.daily_cadence",
         "schedule": crontab(hour=7, minute=0),
+    },
+    # People's notifications: SLA deadlines close (every minute), the daily digest.
+    "notifications-sla-warnings": {
+        "task": "notifications.tasks.sla_warnings",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
+    "notifications-daily-digest": {
+        "task": "notifications.tasks.send_digests",
+        "schedule": crontab(hour=NOTIFICATIONS_DIGEST_HOUR, minute=0),
     },
 }
 # /healthz calls workers unhealthy when the last heartbeat is older than this.

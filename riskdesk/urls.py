@@ -11,6 +11,7 @@ import connections.urls
 import inbox.urls
 import incidents.urls
 import monitoring.urls
+import notifications.urls
 import offboarding.urls
 import policies.urls
 import publishing.urls
@@ -52,6 +53,7 @@ HOMES = (
     incidents.urls,
     advocacy.urls,
     workspace.urls,
+    notifications.urls,
 )
 for _home in HOMES:
     for _prefix, _viewset, _basename in _home.API_ROUTES:

@@ -28,6 +28,7 @@ HOMES = [
     "policies",
     "advocacy",
     "workspace",
+    "notifications",
 ]
 PACKAGES = [*HOMES, "riskdesk"]
 # The line limit and the module families apply to the benchmarks too.
