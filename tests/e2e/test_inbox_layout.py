@@ -1,4 +1,4 @@
-"""The inbox on a 390-pixel phone and dense on a 1440×900 desktop (issue #20, part 5).
+"""The inbox on a 390-pixel phone and dense on a 1440 by 900 desktop (issue #20, part 5).
 
 Screenshots land in var/screens/ (not in git) for a person to look at.
 """
@@ -117,7 +117,9 @@ def test_on_a_phone_the_list_and_the_mention_are_two_screens(live_server, page, 
     other = rows.nth(31)
     before = top_of(other)
     other.locator(".inbox-row__text").click()
-    expect(page.locator(f"#panel [data-mention='{other.get_attribute('data-id')}']")).to_be_visible()
+    expect(
+        page.locator(f"#panel [data-mention='{other.get_attribute('data-id')}']")
+    ).to_be_visible()
     page.go_back()
     expect(other).to_be_in_viewport()
     assert abs(top_of(other) - before) <= 2
@@ -176,7 +178,9 @@ def test_on_a_desktop_compact_rows_show_a_dozen_mentions(live_server, page, demo
     page.keyboard.press("j")
     page.keyboard.press("Enter")
     second = rows.nth(1)
-    expect(page.locator(f"#panel [data-mention='{second.get_attribute('data-id')}']")).to_be_visible()
+    expect(
+        page.locator(f"#panel [data-mention='{second.get_attribute('data-id')}']")
+    ).to_be_visible()
     expect(second).to_be_in_viewport()
     expect(page).to_have_url(f"{live_server.url}/inbox/?status=open")  # no second screen here
     assert rows_on_screen(page) >= 12
