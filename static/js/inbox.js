@@ -210,6 +210,10 @@
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
     if (event.key === "Escape") {
       if (typing(event.target)) { event.target.blur(); }
+      else if (inbox && inbox.classList.contains("is-reading")) {
+        var back = document.querySelector("[data-inbox-back]");
+        if (back) { back.click(); }
+      }
       return;
     }
     if (typing(event.target)) { return; }
