@@ -41,6 +41,8 @@ NOT_PAGES = {
     "scim_users",  # SCIM JSON for the provider
 }
 NOT_PAGE_PREFIXES = ("login/", "password/reset/", "i18n/", "scim/")
+# Pages the walk leaves out that a person reaches from the account menu.
+MENU_EXTRAS = ("/api/docs/",)  # drf-spectacular's Swagger page
 
 # The detail pages of the demo's records: URL name, model, kwarg → attribute path.
 DETAILS = (
@@ -104,7 +106,7 @@ def parameterless_pages() -> list[str]:
         if route.pattern.startswith(NOT_PAGE_PREFIXES):
             continue
         urls.append(reverse(route.name))
-    return sorted(set(urls))
+    return sorted({*urls, *MENU_EXTRAS})
 
 
 def detail_pages() -> list[str]:
