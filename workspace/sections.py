@@ -42,4 +42,19 @@ SECTIONS: list[Section] = [
         "reply_template.manage",
         _("Canned replies per language, with their variables and a preview."),
     ),
+    Section(
+        _("Single sign-on"),
+        "sso_settings",
+        "sso.manage",
+        _(
+            "Sign in through your identity provider (OpenID Connect); roles from its groups; "
+            "password sign-in on or off."
+        ),
+    ),
+    Section(
+        _("Your notifications"),
+        "notification_preferences",
+        "notification.preferences",
+        _("Which events reach you, in the app or by e-mail, at once or in a daily digest."),
+    ),
 ]
