@@ -12,7 +12,7 @@ BENCH ?=
 PYTEST_ARGS ?=
 FUZZ_EXAMPLES ?= 100
 
-.PHONY: run test fuzz lint format bench train install compile messages migrate seed check clean
+.PHONY: run test fuzz lint format bench train install compile messages migrate seed static check clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -42,11 +42,17 @@ migrate: install
 seed: migrate
 	RISKDESK_BASE_URL=$${RISKDESK_BASE_URL:-http://$(HOST):$(PORT)} $(PY) manage.py seed_demo
 
-run: messages seed
+# The demo runs with DEBUG off (friendly 404 and 500 pages, no list of URL patterns), so
+# WhiteNoise serves the static files from STATIC_ROOT: collected before each start.
+# `make run DEBUG=true` brings Django's debug pages back.
+static: install
+	$(PY) manage.py collectstatic --no-input -v 0
+
+run: messages seed static
 	@echo ""
 	@echo "  riskdesk is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops everything)"
 	@echo ""
-	HOST=$(HOST) PORT=$(PORT) RISKDESK_BASE_URL=$${RISKDESK_BASE_URL:-http://$(HOST):$(PORT)} \
+	HOST=$(HOST) PORT=$(PORT) DEBUG=$${DEBUG:-false} RISKDESK_BASE_URL=$${RISKDESK_BASE_URL:-http://$(HOST):$(PORT)} \
 		exec $(VENV)/bin/honcho start -f Procfile
 
 # Tests keep their broker files apart from `make run`'s, in var/test.

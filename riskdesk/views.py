@@ -15,8 +15,9 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.template import loader
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -175,7 +176,10 @@ def _wants_json(request) -> bool:
 def page_not_found(request, exception=None):
     if _wants_json(request):
         return JsonResponse({"detail": _("Not found.")}, status=404)
-    return render(request, "404.html", status=404)
+    user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
+    context = {"can_search_mentions": signed_in and can(user, "mention.view")}
+    return render(request, "404.html", context, status=404)
 
 
 def permission_denied(request, exception=None):
@@ -187,9 +191,15 @@ def permission_denied(request, exception=None):
 
 
 def server_error(request):
+    """Rendered without the request's context processors, which may read the database:
+    the error may be the database itself."""
     if _wants_json(request):
         return JsonResponse({"detail": _("Server error.")}, status=500)
-    return render(request, "500.html", status=500)
+    try:
+        body = loader.get_template("500.html").render()
+    except Exception:  # the last answer must not fail in turn
+        body = "<!DOCTYPE html><title>Server error</title><h1>Server error</h1>"
+    return HttpResponseServerError(body)
 
 
 def locked_out(request, original_response=None, credentials=None):
