@@ -8,6 +8,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The demo servers' ports (Procfile); the links riskdesk stores and prints follow them.
+DEMO_NETWORK_PORT ?= 8765
+DEMO_SINK_PORT ?= 8766
+export DEMO_NETWORK_PORT DEMO_SINK_PORT
+# Links printed, written and mailed use the address actually served (`make run PORT=9000`).
+LINKS := RISKDESK_BASE_URL=$${RISKDESK_BASE_URL:-http://$(HOST):$(PORT)} \
+	MONITORING_DEMO_NETWORK_URL=$${MONITORING_DEMO_NETWORK_URL:-http://127.0.0.1:$(DEMO_NETWORK_PORT)} \
+	MONITORING_DEMO_SINK_URL=$${MONITORING_DEMO_SINK_URL:-http://127.0.0.1:$(DEMO_SINK_PORT)}
 BENCH ?=
 PYTEST_ARGS ?=
 FUZZ_EXAMPLES ?= 100
@@ -40,7 +48,7 @@ migrate: install
 	$(PY) manage.py migrate --no-input -v 1
 
 seed: migrate
-	RISKDESK_BASE_URL=$${RISKDESK_BASE_URL:-http://$(HOST):$(PORT)} $(PY) manage.py seed_demo
+	$(LINKS) $(PY) manage.py seed_demo
 
 # The demo runs with DEBUG off (friendly 404 and 500 pages, no list of URL patterns), so
 # WhiteNoise serves the static files from STATIC_ROOT: collected before each start.
@@ -52,7 +60,7 @@ run: messages seed static
 	@echo ""
 	@echo "  riskdesk is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops everything)"
 	@echo ""
-	HOST=$(HOST) PORT=$(PORT) DEBUG=$${DEBUG:-false} RISKDESK_BASE_URL=$${RISKDESK_BASE_URL:-http://$(HOST):$(PORT)} \
+	HOST=$(HOST) PORT=$(PORT) DEBUG=$${DEBUG:-false} $(LINKS) \
 		exec $(VENV)/bin/honcho start -f Procfile
 
 # Tests keep their broker files apart from `make run`'s, in var/test.
