@@ -36,8 +36,8 @@ from riskdesk.filters import AuditEventFilter
 from riskdesk.health import health_report
 from riskdesk.htmx import render_page
 from riskdesk.models import AuditEvent
-from riskdesk.pagination import keyset_page
 from riskdesk.permissions import can, require
+from riskdesk.selectors import audit_page, name_targets
 
 ATTENTION_SHOWN = 8
 NEEDS_ATTENTION = [StreamStatus.STOPPED, StreamStatus.FAILING]
@@ -117,7 +117,8 @@ def dashboard(request):
     )
     recent_events = None
     if can(request.user, "audit.view"):
-        recent_events = AuditEvent.objects.select_related("target_type")[:10]
+        recent_events = list(AuditEvent.objects.select_related("target_type")[:10])
+        name_targets(recent_events, viewer=request.user)
     return render(
         request,
         "riskdesk/dashboard.html",
@@ -144,7 +145,8 @@ def audit_list(request):
     filterset = AuditEventFilter(
         request.GET, queryset=AuditEvent.objects.select_related("target_type")
     )
-    page = keyset_page(filterset.qs, request.GET.get("before"))
+    # Sign-ins grouped per person and day, mentions named for who may read them.
+    page = audit_page(filterset.qs, request.GET.get("before"), viewer=request.user)
     return render_page(
         request,
         "riskdesk/audit_list.html",
@@ -157,6 +159,7 @@ def audit_list(request):
 def audit_detail(request, pk):
     require(request.user, "audit.view")
     event = get_object_or_404(AuditEvent.objects.select_related("target_type"), pk=pk)
+    name_targets([event], viewer=request.user)
     return render(request, "riskdesk/audit_detail.html", {"event": event})
 
 
