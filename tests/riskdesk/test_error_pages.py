@@ -8,6 +8,7 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.test import Client, RequestFactory
 from django.urls import include, path
+from django.utils import translation
 
 from riskdesk import views
 
@@ -69,7 +70,8 @@ def test_a_view_that_raises_gives_the_friendly_500(settings, db):
 
 def test_the_500_page_needs_no_database_nor_request_context():
     """No `db` fixture: any query here fails the test."""
-    response = views.server_error(RequestFactory().get("/anything/"))
+    with translation.override("en"):
+        response = views.server_error(RequestFactory().get("/anything/"))
 
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.content.decode()
