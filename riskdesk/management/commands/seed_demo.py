@@ -41,9 +41,9 @@ class Command(BaseCommand):
             counts = ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in created.items())
             self.stdout.write(f"Demo {label} ready ({counts} created).")
         if options["verbosity"] >= 1:
-            # RISKDESK_BASE_URL: `make run` and `make seed` set it to the HOST and PORT used.
-            self.stdout.write(f"Sign in at {settings.RISKDESK_BASE_URL}{reverse('login')}")
             self.stdout.write("Demo sign-ins, all with the password in RISKDESK_DEMO_PASSWORD")
             self.stdout.write("(riskdesk-demo unless you set it):")
             for login, _name, role, _teams, _lead in DEMO_PEOPLE:
                 self.stdout.write(f"  {role:<8} {demo_email(login)}")
+            # RISKDESK_BASE_URL: `make run` and `make seed` set it to the HOST and PORT used.
+            self.stdout.write(f"Sign in at {settings.RISKDESK_BASE_URL}{reverse('login')}")
