@@ -17,6 +17,13 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 FR = {"HTTP_ACCEPT_LANGUAGE": "fr"}
 
 
+@pytest.fixture(autouse=True)
+def _language_restored():
+    """A French request leaves French active in the thread: put back what was there."""
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def mention(db):
     mention = MentionFactory(
