@@ -8,11 +8,19 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The demo servers' ports (Procfile); the links riskdesk stores and prints follow them.
+DEMO_NETWORK_PORT ?= 8765
+DEMO_SINK_PORT ?= 8766
+export DEMO_NETWORK_PORT DEMO_SINK_PORT
+# Links printed, written and mailed use the address actually served (`make run PORT=9000`).
+LINKS := RISKDESK_BASE_URL=$${RISKDESK_BASE_URL:-http://$(HOST):$(PORT)} \
+	MONITORING_DEMO_NETWORK_URL=$${MONITORING_DEMO_NETWORK_URL:-http://127.0.0.1:$(DEMO_NETWORK_PORT)} \
+	MONITORING_DEMO_SINK_URL=$${MONITORING_DEMO_SINK_URL:-http://127.0.0.1:$(DEMO_SINK_PORT)}
 BENCH ?=
 PYTEST_ARGS ?=
 FUZZ_EXAMPLES ?= 100
 
-.PHONY: run test fuzz lint format bench train install compile messages migrate seed check clean
+.PHONY: run test fuzz lint format bench train install compile messages migrate seed static check clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -40,13 +48,19 @@ migrate: install
 	$(PY) manage.py migrate --no-input -v 1
 
 seed: migrate
-	RISKDESK_BASE_URL=$${RISKDESK_BASE_URL:-http://$(HOST):$(PORT)} $(PY) manage.py seed_demo
+	$(LINKS) $(PY) manage.py seed_demo
 
-run: messages seed
+# The demo runs with DEBUG off (friendly 404 and 500 pages, no list of URL patterns), so
+# WhiteNoise serves the static files from STATIC_ROOT: collected before each start.
+# `make run DEBUG=true` brings Django's debug pages back.
+static: install
+	$(PY) manage.py collectstatic --no-input -v 0
+
+run: messages seed static
 	@echo ""
 	@echo "  riskdesk is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops everything)"
 	@echo ""
-	HOST=$(HOST) PORT=$(PORT) RISKDESK_BASE_URL=$${RISKDESK_BASE_URL:-http://$(HOST):$(PORT)} \
+	HOST=$(HOST) PORT=$(PORT) DEBUG=$${DEBUG:-false} $(LINKS) \
 		exec $(VENV)/bin/honcho start -f Procfile
 
 # Tests keep their broker files apart from `make run`'s, in var/test.

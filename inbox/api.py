@@ -13,6 +13,7 @@ from inbox.filters import InboxFilter
 from inbox.models import MentionReply
 from inbox.selectors import visible_teams
 from monitoring.models import Mention, MentionStatus, Priority
+from monitoring.reasons import reason_label
 from riskdesk.rest import ActionPermission, IdListField
 
 
@@ -70,6 +71,16 @@ class MentionSerializer(serializers.ModelSerializer):
             "sla",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # Each reason keeps its stored {code, detail, confidence} and gains its label,
+        # in the request's language.
+        data["risk_reasons"] = [
+            {**r, "label": reason_label(r.get("code", ""))} if isinstance(r, dict) else r
+            for r in data.get("risk_reasons") or []
+        ]
+        return data
 
     def get_impersonates(self, obj) -> str | None:
         account = obj.impersonates

@@ -21,22 +21,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Team, User
 from inbox.models import Holiday, SlaTarget, TeamHours
 from monitoring.models import OPEN_STATUSES, Mention, MentionStatus, Tag, hidden_team_ids
+from monitoring.reasons import REASON_LABELS  # noqa: F401 (the inbox's name for them)
 
 PAGE_SIZE = 50
 VIEWING_SECONDS = 30
 CRITICAL_RISK = 70  # the "Unassigned critical" view and the dashboard's count
-
-REASON_LABELS = {
-    "legal": _("Legal threat"),
-    "security": _("Security"),
-    "crisis": _("Crisis words"),
-    "compliance": _("Compliance"),
-    "profanity": _("Profanity or hate"),
-    "reach": _("Reach"),
-    "negative": _("Negative sentiment"),
-    "watchlist": _("Watched author"),
-    "impersonation": _("Impersonation"),
-}
 
 
 def visible_teams(user):

@@ -21,7 +21,6 @@ from inbox.filters import InboxFilter
 from inbox.forms import BulkActionForm, NoteForm, ReplyForm, SavedViewForm
 from inbox.models import ReplyTemplate, SavedView, SlaTarget
 from inbox.selectors import (
-    REASON_LABELS,
     builtin_views,
     inbox_page,
     list_queryset,
@@ -32,6 +31,7 @@ from inbox.selectors import (
 from inbox.services import viewing_mark
 from monitoring.dashboard import risk_band
 from monitoring.models import Mention, MentionStatus, Priority
+from monitoring.reasons import display_reasons, reason_label, sentiment_text
 from respond import selectors as respond
 from riskdesk.permissions import can, require
 
@@ -48,10 +48,24 @@ def decorate(mentions, user, now=None) -> list[Mention]:
         m.timer = selectors.timer(m, now)
         m.band = risk_band(m.risk_score)
         m.top_reasons = [
-            REASON_LABELS.get(r.get("code"), r.get("code")) for r in (m.risk_reasons or [])[:2]
+            reason_label(r.get("code")) for r in (m.risk_reasons or [])[:2] if isinstance(r, dict)
         ]
+        m.sentiment_text = sentiment_text(m.sentiment_label)
         m.viewers = viewers.get(m.pk, [])
     return mentions
+
+
+def _history(mention: Mention) -> list:
+    """The mention's events, a status or priority they set named in the reader's language."""
+    events = list(mention.events.select_related("actor")[:50])
+    statuses, priorities = dict(MentionStatus.choices), dict(Priority.choices)
+    for event in events:
+        data = event.data if isinstance(event.data, dict) else {}
+        if "status" in data:
+            event.status_text = statuses.get(data["status"], data["status"])
+        if "priority" in data:
+            event.priority_text = priorities.get(data["priority"], data["priority"])
+    return events
 
 
 def _filterset(request, data=None):
@@ -221,11 +235,9 @@ def _panel_context(request, mention: Mention, **extra) -> dict:
     templates.sort(key=lambda t: (t.language != mention.language, t.language, t.name))
     return {
         "mention": mention,
-        "reasons": [
-            {**r, "label": REASON_LABELS.get(r.get("code"), r.get("code"))}
-            for r in mention.risk_reasons or []
-        ],
-        "events": mention.events.select_related("actor")[:50],
+        # Label and detail in the reader's language; "stored_detail" as enrichment wrote it.
+        "reasons": display_reasons(mention.risk_reasons),
+        "events": _history(mention),
         "replies": mention.replies.select_related("sent_by", "account")[:20],
         "send_as": respond.accounts_for(user, mention) if can(user, "mention.triage") else [],
         "statements": respond.cleared_statements() if can(user, "mention.triage") else [],

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from alerting.models import SpikeAlert
 from inbox.selectors import CRITICAL_RISK, breached_q
 from monitoring.models import OPEN_STATUSES, Mention, MentionStatus
+from monitoring.reasons import reason_label
 from riskdesk.permissions import can
 
 # --- Dashboard: the risk cards ------------------------------------------------------------
@@ -134,6 +135,7 @@ def dashboard_risk(user) -> dict | None:
     for mention in riskiest:
         mention.band = risk_band(mention.risk_score)
         mention.reason_codes = _top_codes(mention.risk_reasons)
+        mention.reason_labels = [reason_label(code) for code in mention.reason_codes]
     # The window count gives the total alongside the newest few, in the same query.
     impersonations = list(
         mentions.filter(impersonates__isnull=False, published_at__gte=since)

@@ -15,8 +15,9 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.template import loader
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -35,8 +36,8 @@ from riskdesk.filters import AuditEventFilter
 from riskdesk.health import health_report
 from riskdesk.htmx import render_page
 from riskdesk.models import AuditEvent
-from riskdesk.pagination import keyset_page
 from riskdesk.permissions import can, require
+from riskdesk.selectors import audit_page, name_targets
 
 ATTENTION_SHOWN = 8
 NEEDS_ATTENTION = [StreamStatus.STOPPED, StreamStatus.FAILING]
@@ -116,7 +117,8 @@ def dashboard(request):
     )
     recent_events = None
     if can(request.user, "audit.view"):
-        recent_events = AuditEvent.objects.select_related("target_type")[:10]
+        recent_events = list(AuditEvent.objects.select_related("target_type")[:10])
+        name_targets(recent_events, viewer=request.user)
     return render(
         request,
         "riskdesk/dashboard.html",
@@ -143,7 +145,8 @@ def audit_list(request):
     filterset = AuditEventFilter(
         request.GET, queryset=AuditEvent.objects.select_related("target_type")
     )
-    page = keyset_page(filterset.qs, request.GET.get("before"))
+    # Sign-ins grouped per person and day, mentions named for who may read them.
+    page = audit_page(filterset.qs, request.GET.get("before"), viewer=request.user)
     return render_page(
         request,
         "riskdesk/audit_list.html",
@@ -156,6 +159,7 @@ def audit_list(request):
 def audit_detail(request, pk):
     require(request.user, "audit.view")
     event = get_object_or_404(AuditEvent.objects.select_related("target_type"), pk=pk)
+    name_targets([event], viewer=request.user)
     return render(request, "riskdesk/audit_detail.html", {"event": event})
 
 
@@ -175,7 +179,10 @@ def _wants_json(request) -> bool:
 def page_not_found(request, exception=None):
     if _wants_json(request):
         return JsonResponse({"detail": _("Not found.")}, status=404)
-    return render(request, "404.html", status=404)
+    user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
+    context = {"can_search_mentions": signed_in and can(user, "mention.view")}
+    return render(request, "404.html", context, status=404)
 
 
 def permission_denied(request, exception=None):
@@ -187,9 +194,15 @@ def permission_denied(request, exception=None):
 
 
 def server_error(request):
+    """Rendered without the request's context processors, which may read the database:
+    the error may be the database itself."""
     if _wants_json(request):
         return JsonResponse({"detail": _("Server error.")}, status=500)
-    return render(request, "500.html", status=500)
+    try:
+        body = loader.get_template("500.html").render()
+    except Exception:  # the last answer must not fail in turn
+        body = "<!DOCTYPE html><title>Server error</title><h1>Server error</h1>"
+    return HttpResponseServerError(body)
 
 
 def locked_out(request, original_response=None, credentials=None):

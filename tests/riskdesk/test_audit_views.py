@@ -135,7 +135,7 @@ def test_admin_sees_the_audit_page(client_for):
     response = client_for("admin").get("/audit/")
 
     assert response.status_code == 200
-    assert [e.pk for e in response.context["page"].items] == [event.pk]
+    assert [row.event.pk for row in response.context["page"].items] == [event.pk]
     assert b"<html" in response.content
     assert b"team.create" in response.content
 
@@ -147,7 +147,7 @@ def test_audit_page_filters_by_verb_from_the_query_string(client_for):
     response = client_for("admin").get("/audit/", {"verb": "user."})
 
     assert response.status_code == 200
-    assert [e.verb for e in response.context["page"].items] == ["user.update"]
+    assert [row.event.verb for row in response.context["page"].items] == ["user.update"]
 
 
 def test_audit_page_answers_htmx_with_the_rows_fragment_only(client_for):
@@ -167,7 +167,10 @@ def test_audit_page_pages_with_a_keyset_cursor(client_for):
 
     response = client.get("/audit/", {"before": events[2].pk})
 
-    assert [e.pk for e in response.context["page"].items] == [events[1].pk, events[0].pk]
+    assert [row.event.pk for row in response.context["page"].items] == [
+        events[1].pk,
+        events[0].pk,
+    ]
 
 
 def test_admin_opens_one_event(client_for):

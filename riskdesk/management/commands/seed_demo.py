@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 
 from accounts.demo import DEMO_PEOPLE, demo_email, seed_people_and_teams
 from advocacy.demo import seed_advocacy
@@ -46,3 +47,5 @@ class Command(BaseCommand):
             self.stdout.write("(riskdesk-demo unless you set it):")
             for login, _name, role, _teams, _lead in DEMO_PEOPLE:
                 self.stdout.write(f"  {role:<8} {demo_email(login)}")
+            # RISKDESK_BASE_URL: `make run` and `make seed` set it to the HOST and PORT used.
+            self.stdout.write(f"Sign in at {settings.RISKDESK_BASE_URL}{reverse('login')}")
