@@ -83,6 +83,7 @@ APP_ROLE_MODULES = (
     "respond.roles",
     "publishing.roles",
     "advocacy.roles",
+    "reports.roles",
 )
 
 for _module in APP_ROLE_MODULES:

@@ -5,8 +5,9 @@ this is for messages addressed to named people.
 """
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
+from django.core.mail import EmailMultiAlternatives, send_mass_mail
 from django.db import transaction
+from django.template.loader import render_to_string
 
 
 def absolute_url(path: str) -> str:
@@ -25,3 +26,20 @@ def mail_people(*, people, subject: str, body: str) -> int:
     messages = [(subject, body, None, [address]) for address in recipients]
     transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
     return len(recipients)
+
+
+def mail_person_rendered(*, person, subject: str, template: str, context: dict) -> int:
+    """One message to one person, from `<template>.txt` and `<template>.html`; 1 if queued.
+
+    Sent on commit, like `mail_people`. The context gets `person` and `base_url`, so links
+    are absolute (RISKDESK_BASE_URL).
+    """
+    if not (person.is_active and person.email):
+        return 0
+    context = {"person": person, "base_url": settings.RISKDESK_BASE_URL, **context}
+    message = EmailMultiAlternatives(
+        subject=subject, body=render_to_string(f"{template}.txt", context), to=[person.email]
+    )
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    transaction.on_commit(lambda: message.send(fail_silently=True))
+    return 1

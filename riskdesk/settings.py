@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "alerting",
     "incidents",
     "advocacy",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -456,6 +457,12 @@ CELERY_BEAT_SCHEDULE = {
     "policy-cadence": {
         "task": "policies.tasks.daily_cadence",
         "schedule": crontab(hour=7, minute=0),
+    },
+    # Last week's report to its subscribers, once each (reports.models.ReportDelivery).
+    "weekly-reports": {
+        "task": "reports.tasks.weekly_reports",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=30),
+        "options": {"expires": 6 * 3600},
     },
 }
 # /healthz calls workers unhealthy when the last heartbeat is older than this.

@@ -14,6 +14,7 @@ import monitoring.urls
 import offboarding.urls
 import policies.urls
 import publishing.urls
+import reports.urls
 import respond.urls
 from accounts.api import ApiTokenView
 from monitoring.api import IngestView, MetaWebhookView
@@ -50,6 +51,7 @@ HOMES = (
     compliance.urls,
     incidents.urls,
     advocacy.urls,
+    reports.urls,
 )
 for _home in HOMES:
     for _prefix, _viewset, _basename in _home.API_ROUTES:

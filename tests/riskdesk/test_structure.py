@@ -27,6 +27,7 @@ HOMES = [
     "compliance",
     "policies",
     "advocacy",
+    "reports",
 ]
 PACKAGES = [*HOMES, "riskdesk"]
 # The line limit and the module families apply to the benchmarks too.
