@@ -9,7 +9,7 @@ share of voice count mentions by publication; response times and SLA by arrival
 
 from datetime import date
 
-from django.db.models import Avg, Count, F, Q, Value
+from django.db.models import Avg, Case, Count, F, FloatField, Q, Value, When
 from django.db.models.functions import Greatest, TruncDay, TruncWeek
 from django.utils import timezone
 
@@ -203,7 +203,15 @@ def response_times(user, period: Period, *, by: str | None, now=None) -> list[di
 
 
 def _detect():
-    return Greatest(Seconds(F("declared_at"), F("first_mention_at")), Value(0.0))
+    # GREATEST ignores a NULL on PostgreSQL (not on SQLite): say "none" for both.
+    return Case(
+        When(
+            first_mention_at__isnull=False,
+            then=Greatest(Seconds(F("declared_at"), F("first_mention_at")), Value(0.0)),
+        ),
+        default=None,
+        output_field=FloatField(),
+    )
 
 
 def _incident_resolve():

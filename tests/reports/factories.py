@@ -1,6 +1,6 @@
 """A small organisation whose report figures are worked out by hand in test_figures.py.
 
-The period is 1–7 March 2026 (UTC); the previous one 22–28 February. `now` is 10 March.
+The period is 1 to 7 March 2026 (UTC); the previous one 22 to 28 February. `now` is 10 March.
 """
 
 from dataclasses import dataclass

@@ -21,7 +21,7 @@ def _figures(user):
 
 
 def test_headline_figures_and_their_change(org, social_user):
-    report, f = _figures(social_user)
+    _report, f = _figures(social_user)
     # m1..m4: the competitor's, the brand's own post and the Legal queue's are not counted.
     assert f["mentions"].value == 4
     assert f["mentions"].previous == 1
@@ -74,10 +74,10 @@ def test_response_times_overall_by_team_and_person(org, social_user):
     overall = figures.response_times(social_user, PERIOD, by=None, now=NOW)[0]
     assert overall["total"] == 4
     assert overall["responded"] == 3
-    # First responses 10, 20 and 60 min: median 20 min, p90 20 + 0.8 × 40 = 52 min.
+    # First responses 10, 20 and 60 min: median 20 min, p90 20 + 0.8 x 40 = 52 min.
     assert overall["first_response_p50"] == 1200
     assert overall["first_response_p90"] == 3120
-    # Resolutions 60 and 240 min: median 150 min, p90 60 + 0.9 × 180 = 222 min.
+    # Resolutions 60 and 240 min: median 150 min, p90 60 + 0.9 x 180 = 222 min.
     assert overall["resolution_p50"] == 9000
     assert overall["resolution_p90"] == 13320
     # First response met by m1, m2 of m1..m3; resolution met by m1 only (m2 late, m3 overdue).
