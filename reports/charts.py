@@ -17,6 +17,14 @@ COLUMN_HEIGHT = 160
 COLUMN_LABELS_UP_TO = 31  # more columns than this: the table beside carries the values
 
 
+LABEL_CHARS = 28  # longer names are cut in the chart; the table beside has them whole
+
+
+def short(label) -> str:
+    label = str(label)
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+
+
 @dataclass
 class Bar:
     label: str
@@ -54,7 +62,9 @@ def horizontal(title: str, rows: list[tuple[str, float, str]], css: str = "bar")
     for n, (label, value, text) in enumerate(rows):
         y = n * ROW + (ROW - BAR) / 2
         width = round(area * (value or 0) / top, 1)
-        chart.labels.append(Bar(label, "", 0, y, 0, BAR, text_x=LABEL_WIDTH - 8, text_y=y + 12))
+        chart.labels.append(
+            Bar(short(label), "", 0, y, 0, BAR, text_x=LABEL_WIDTH - 8, text_y=y + 12)
+        )
         chart.bars.append(
             Bar(label, text, LABEL_WIDTH, y, width, BAR, css, LABEL_WIDTH + width + 6, y + 12)
         )
@@ -75,7 +85,7 @@ def stacked(title: str, rows: list[dict], legend: list[tuple[str, str]]) -> Char
     for n, row in enumerate(rows):
         y = n * ROW + (ROW - BAR) / 2
         chart.labels.append(
-            Bar(row["label"], "", 0, y, 0, BAR, text_x=LABEL_WIDTH - 8, text_y=y + 12)
+            Bar(short(row["label"]), "", 0, y, 0, BAR, text_x=LABEL_WIDTH - 8, text_y=y + 12)
         )
         x = LABEL_WIDTH
         for key, css in SENTIMENT_PARTS:
