@@ -4,8 +4,10 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 
 from accounts.roles import Role
+from riskdesk.crypto import EncryptedSecret
 
 
 class UserManager(BaseUserManager):
@@ -284,3 +286,145 @@ class ScimIdentity(models.Model):
 
     def __str__(self):
         return f"{self.provider} / {self.external_id or self.user_id}"
+
+
+class ScimGroup(models.Model):
+    """A group an identity provider pushes over SCIM `/Groups`, with its members.
+
+    Its `display_name` is what the single sign-on group mapping names: being a member of a
+    mapped group gives the role, leaving it takes the role away (accounts.services.sso).
+    """
+
+    provider = models.ForeignKey(ScimProvider, on_delete=models.CASCADE, related_name="groups")
+    display_name = models.CharField(_("name"), max_length=255)
+    external_id = models.CharField(max_length=255, blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="scim_groups", blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["display_name", "pk"]
+        verbose_name = _("SCIM group")
+        verbose_name_plural = _("SCIM groups")
+        constraints = [
+            models.UniqueConstraint(
+                "provider", Lower("display_name"), name="accounts_scim_group_name_unique"
+            )
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+
+class IdentityProvider(EncryptedSecret, models.Model):
+    """Single sign-on with OpenID Connect (Okta, Microsoft Entra, Google Workspace, Keycloak).
+
+    The client secret is encrypted at rest (`secret_encrypted`, riskdesk.crypto) and never
+    shown again. `group_roles` maps a group name (from the id_token's `groups_claim`, and
+    from SCIM `/Groups` of `scim_provider`) to a riskdesk role.
+    """
+
+    name = models.CharField(_("display name"), max_length=100, unique=True)
+    slug = models.SlugField(_("short name"), max_length=100, unique=True)
+    issuer = models.URLField(
+        _("issuer"),
+        max_length=500,
+        help_text=_(
+            "The provider's issuer URL; its discovery document is read from "
+            "<issuer>/.well-known/openid-configuration."
+        ),
+    )
+    client_id = models.CharField(_("client id"), max_length=255)
+    secret_encrypted = models.TextField(blank=True, editable=False)
+    secret_fields = models.JSONField(default=list, blank=True, editable=False)
+    scopes = models.CharField(_("scopes"), max_length=255, default="openid email profile groups")
+    groups_claim = models.CharField(_("groups claim"), max_length=100, default="groups")
+    group_roles = models.JSONField(_("group to role mapping"), default=dict, blank=True)
+    allowed_hosts = models.JSONField(
+        _("other allowed hosts"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Host names besides the issuer's that its endpoints may use "
+            "(Google: oauth2.googleapis.com, www.googleapis.com)."
+        ),
+    )
+    email_domains = models.JSONField(
+        _("e-mail domains"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "When set, only addresses in these domains are matched (and Google's hd claim must "
+            "be one of them): a provider that also signs in outside accounts cannot match "
+            "your people."
+        ),
+    )
+    scim_provider = models.ForeignKey(
+        ScimProvider,
+        verbose_name=_("SCIM connection of the same provider"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="identity_providers",
+    )
+    is_enabled = models.BooleanField(_("enabled"), default=True)
+    password_sign_in = models.BooleanField(
+        _("password sign-in allowed"),
+        default=True,
+        help_text=_(
+            "Off: people sign in only through this provider. Administrators keep a password "
+            "sign-in for emergencies."
+        ),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("single sign-on provider")
+        verbose_name_plural = _("single sign-on providers")
+        permissions = [("manage_sso", _("Can configure single sign-on"))]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def client_secret(self) -> str:
+        return self.secret.get("client_secret", "")
+
+    @property
+    def scope_list(self) -> list[str]:
+        scopes = self.scopes.split()
+        return scopes if "openid" in scopes else ["openid", *scopes]
+
+
+class SsoIdentity(Device):
+    """A person's account at an identity provider (the id_token's `sub`), linked once.
+
+    It is also the django-otp device of a single sign-on session: the callback, and
+    nothing else, records it in the session (`django_otp.login`) once the provider's
+    tokens are verified, so the session counts as verified for riskdesk's two-factor rule
+    (the provider asked for the second factor). Turning the provider off unconfirms its
+    identities, which unverifies those sessions at their next request.
+    """
+
+    provider = models.ForeignKey(
+        IdentityProvider, on_delete=models.CASCADE, related_name="identities"
+    )
+    subject = models.CharField(max_length=255)
+    last_sign_in_at = models.DateTimeField(_("last sign-in"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("single sign-on identity")
+        verbose_name_plural = _("single sign-on identities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "subject"], name="accounts_sso_subject_unique"
+            ),
+            models.UniqueConstraint(fields=["provider", "user"], name="accounts_sso_one_per_user"),
+        ]
+
+    def verify_token(self, token):
+        return False  # never accepts a typed code: only the sign-in callback uses it

@@ -68,6 +68,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.change_team",
         "accounts.delete_team",
         "accounts.manage_scim",
+        "accounts.manage_sso",
         "riskdesk.view_auditevent",
         "django_celery_beat.view_periodictask",
         "django_celery_beat.change_periodictask",
@@ -83,6 +84,7 @@ APP_ROLE_MODULES = (
     "respond.roles",
     "publishing.roles",
     "advocacy.roles",
+    "workspace.roles",
     "reports.roles",
 )
 

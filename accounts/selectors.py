@@ -1,6 +1,6 @@
 from django.db.models import Prefetch
 
-from accounts.models import Team, TeamMembership, User
+from accounts.models import IdentityProvider, Team, TeamMembership, User
 
 
 def users_with_roles_and_teams():
@@ -26,3 +26,12 @@ def two_factor_pending(user) -> bool:
     if is_verified is not None and is_verified():
         return False
     return user.must_use_two_factor or has_confirmed_totp(user)
+
+
+def enabled_sso_providers():
+    return IdentityProvider.objects.filter(is_enabled=True).order_by("name")
+
+
+def password_sign_in_allowed() -> bool:
+    """Off when an enabled single sign-on provider turned password sign-in off."""
+    return not enabled_sso_providers().filter(password_sign_in=False).exists()

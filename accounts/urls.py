@@ -3,6 +3,8 @@ from django.urls import path
 
 from accounts import api, views
 from accounts.api import scim
+from accounts.api.scim import groups as scim_groups
+from accounts.views import sso
 
 urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
@@ -55,6 +57,12 @@ urlpatterns = [
         views.scim_provider_set_active,
         name="scim_provider_set_active",
     ),
+    path("sso/<slug:slug>/start/", sso.sso_start, name="sso_start"),
+    path("sso/callback/", sso.sso_callback, name="sso_callback"),
+    path("settings/sso/", sso.sso_settings, name="sso_settings"),
+    path("settings/sso/<int:pk>/", sso.sso_settings, name="sso_provider_edit"),
+    path("scim/v2/Groups", scim_groups.groups, name="scim_groups"),
+    path("scim/v2/Groups/<str:pk>", scim_groups.group, name="scim_group"),
     path("scim/v2/Users", scim.users, name="scim_users"),
     path("scim/v2/Users/<str:pk>", scim.user, name="scim_user"),
     path(
@@ -67,4 +75,5 @@ urlpatterns = [
 API_ROUTES = [
     ("teams", api.TeamViewSet, "team"),
     ("users", api.UserViewSet, "user"),
+    ("sso-providers", api.IdentityProviderViewSet, "sso-provider"),
 ]

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from inbox.models import ReplyTemplate, SavedView
 from monitoring.models import MentionStatus, Priority
+from notifications.forms import MENTION_HELP
 
 
 class BulkActionForm(forms.Form):
@@ -62,7 +63,9 @@ class BulkActionForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(label=_("Internal note"), widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(
+        label=_("Internal note"), help_text=MENTION_HELP, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class ReplyForm(forms.Form):

@@ -181,11 +181,22 @@ class SavedView(models.Model):
 
 
 class SlaTarget(models.Model):
-    """How fast a mention of a priority must get its first response and be resolved."""
+    """How fast a mention of a priority must get its first response and be resolved.
 
-    priority = models.PositiveSmallIntegerField(
-        _("priority"), choices=Priority.choices, unique=True
+    A target with no team is the default for every team; a team's own target for the
+    same priority beats it (inbox.selectors.Targets).
+    """
+
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sla_targets",
+        help_text=_("Leave empty for the default of every team."),
     )
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices)
     first_response = models.DurationField(_("first response within"))
     resolution = models.DurationField(_("resolved within"))
     business_hours = models.BooleanField(
@@ -196,12 +207,28 @@ class SlaTarget(models.Model):
 
     class Meta:
         db_table = "monitoring_slatarget"
-        ordering = ["-priority"]
+        ordering = ["team__name", "-priority"]
         verbose_name = _("SLA target")
         verbose_name_plural = _("SLA targets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "priority"],
+                condition=models.Q(team__isnull=False),
+                name="sla_target_team_priority",
+                violation_error_message=_("This team already has a target for this priority."),
+            ),
+            models.UniqueConstraint(
+                fields=["priority"],
+                condition=models.Q(team__isnull=True),
+                name="sla_target_default_priority",
+                violation_error_message=_("There is already a default target for this priority."),
+            ),
+        ]
 
     def __str__(self):
-        return str(self.get_priority_display())
+        if self.team_id is None:
+            return str(self.get_priority_display())
+        return f"{self.get_priority_display()} ({self.team})"
 
 
 class TeamHours(models.Model):
@@ -220,3 +247,26 @@ class TeamHours(models.Model):
 
     def __str__(self):
         return f"{self.team} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class Holiday(models.Model):
+    """A day a team does not work: SLA clocks counting business hours pause on it."""
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "date"],
+                name="holiday_team_date",
+                violation_error_message=_("This team already has a holiday on that day."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.date:%Y-%m-%d})"

@@ -6,7 +6,7 @@ or (risk_score, published_at, id), so the millionth mention costs what the first
 
 import functools
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
-from inbox.models import SlaTarget, TeamHours
+from inbox.models import Holiday, SlaTarget, TeamHours
 from monitoring.models import OPEN_STATUSES, Mention, MentionStatus, Tag, hidden_team_ids
 
 PAGE_SIZE = 50
@@ -229,17 +229,23 @@ def viewers_of(mention_ids, *, except_user: User) -> dict[int, list[str]]:
 WARN_AT = 0.25  # a timer turns amber when a quarter of its time is left
 
 
-def add_business_time(start: datetime, duration: timedelta, hours: TeamHours | None) -> datetime:
-    """`start` plus `duration` counted only inside `hours` (round the clock without them)."""
+def add_business_time(
+    start: datetime, duration: timedelta, hours: TeamHours | None, holidays=frozenset()
+) -> datetime:
+    """`start` plus `duration` counted only inside `hours` (round the clock without them).
+
+    The clock also stands still on `holidays` (dates in the team's time zone).
+    """
     if hours is None or not hours.weekdays or hours.opens >= hours.closes:
         return start + duration
     zone = ZoneInfo(hours.timezone)
     moment = start.astimezone(zone)
     left = duration
-    for _day in range(366):
+    for _day in range(366 + len(holidays)):
         opens = datetime.combine(moment.date(), hours.opens, zone)
         closes = datetime.combine(moment.date(), hours.closes, zone)
-        if moment.weekday() in hours.weekdays and moment < closes:
+        working = moment.weekday() in hours.weekdays and moment.date() not in holidays
+        if working and moment < closes:
             moment = max(moment, opens)
             if moment + left <= closes:
                 return (moment + left).astimezone(start.tzinfo)
@@ -251,25 +257,43 @@ def add_business_time(start: datetime, duration: timedelta, hours: TeamHours | N
 
 @dataclass(frozen=True)
 class Targets:
-    by_priority: dict[int, SlaTarget]
+    by_priority: dict[int, SlaTarget]  # the defaults, for every team
     hours: dict[int, TeamHours]
+    by_team: dict[tuple[int, int], SlaTarget] = field(default_factory=dict)
+    holidays: dict[int, frozenset] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> "Targets":
+        defaults, own = {}, {}
+        for target in SlaTarget.objects.all():
+            if target.team_id is None:
+                defaults[target.priority] = target
+            else:
+                own[(target.team_id, target.priority)] = target
+        days: dict[int, set] = {}
+        for team_id, day in Holiday.objects.values_list("team_id", "date"):
+            days.setdefault(team_id, set()).add(day)
         return cls(
-            by_priority={t.priority: t for t in SlaTarget.objects.all()},
+            by_priority=defaults,
             hours={h.team_id: h for h in TeamHours.objects.all()},
+            by_team=own,
+            holidays={team_id: frozenset(found) for team_id, found in days.items()},
         )
+
+    def target(self, priority: int, team_id: int | None) -> SlaTarget | None:
+        """The team's own target for `priority`, else the default one."""
+        return self.by_team.get((team_id, priority)) or self.by_priority.get(priority)
 
     def due(self, *, start: datetime, priority: int, team_id: int | None):
         """(first response due, resolution due) for a mention, or (None, None) without a target."""
-        target = self.by_priority.get(priority)
+        target = self.target(priority, team_id)
         if target is None:
             return None, None
         hours = self.hours.get(team_id) if target.business_hours else None
+        holidays = self.holidays.get(team_id, frozenset())
         return (
-            add_business_time(start, target.first_response, hours),
-            add_business_time(start, target.resolution, hours),
+            add_business_time(start, target.first_response, hours, holidays),
+            add_business_time(start, target.resolution, hours, holidays),
         )
 
 

@@ -12,7 +12,6 @@ recomputes, the soft lock of a reader on an open mention, and the views people s
 from collections.abc import Sequence
 from string import Formatter
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -34,9 +33,11 @@ from monitoring.models import (
     hidden_team_ids,
 )
 from monitoring.selectors import keys_q
+from notifications import services as notification_services
 from respond import services as respond_services
 from riskdesk.audit import audit_record
 from riskdesk.permissions import can, require
+from workspace import selectors as workspace_selectors
 
 MAX_SELECTION = 500
 TEMPLATE_VARIABLES = {"author", "brand", "case"}
@@ -92,6 +93,9 @@ def mentions_assign(*, actor, mentions, assignee: User | None = None, team: Team
             "mention.assign",
             before,
             {"assignee": assignee.pk, "assignee_name": str(assignee)},
+        )
+        notification_services.mentions_assigned_notify(
+            actor=actor, assignee=assignee, mentions=todo
         )
         changed = len(todo)
     if team is not None:
@@ -231,6 +235,7 @@ def mention_note_add(*, actor, mention: Mention, text: str) -> MentionEvent:
         mention=mention, actor=actor, kind=MentionEvent.Kind.NOTE, text=text
     )
     audit_record(actor=actor, verb="mention.note", target=mention, after={"note": event.pk})
+    notification_services.mention_note_notify(actor=actor, mention=mention, text=text)
     return event
 
 
@@ -242,7 +247,7 @@ def template_render(template: ReplyTemplate, mention: Mention) -> str:
     handle = mention.author_handle or mention.author_name
     values = {
         "author": f"@{handle.lstrip('@')}" if mention.author_handle else handle,
-        "brand": settings.RISKDESK_BRAND_NAME,
+        "brand": workspace_selectors.brand_name(),
         "case": case_number(mention),
     }
     return template.body.format_map(values)
@@ -251,9 +256,15 @@ def template_render(template: ReplyTemplate, mention: Mention) -> str:
 def template_body_check(body: str) -> str:
     """A template body whose only variables are {author}, {brand} and {case}."""
     try:
-        names = {name for _, name, _, _ in Formatter().parse(body) if name is not None}
+        fields = [(name, spec, conversion) for _, name, spec, conversion in Formatter().parse(body)]
     except ValueError as exc:
         raise ValidationError({"body": _("Unbalanced braces: %s") % exc}) from None
+    names = {name for name, _spec, _conversion in fields if name is not None}
+    if any(spec or conversion for name, spec, conversion in fields if name is not None):
+        # "{author:>99999999}" would build a huge string: a variable is its name alone.
+        raise ValidationError(
+            {"body": _("Write variables as {author}, {brand} or {case}, with nothing inside.")}
+        )
     unknown = names - TEMPLATE_VARIABLES
     if unknown:
         raise ValidationError(

@@ -19,7 +19,7 @@ from accounts.models import User
 from inbox import selectors, services
 from inbox.filters import InboxFilter
 from inbox.forms import BulkActionForm, NoteForm, ReplyForm, SavedViewForm
-from inbox.models import ReplyTemplate, SavedView
+from inbox.models import ReplyTemplate, SavedView, SlaTarget
 from inbox.selectors import (
     REASON_LABELS,
     builtin_views,
@@ -113,8 +113,21 @@ def inbox(request):
         "can_declare": can(request.user, "incident.declare"),
         "open_incidents": _open_incidents(request.user),
         "breached": selectors.breach_count(Mention.objects.visible_to(request.user), now),
+        "density": _density(request),
     }
     return render(request, "inbox/inbox.html", context)
+
+
+DENSITY_COOKIE = "riskdesk_inbox_density"
+
+
+def _density(request) -> str:
+    """Compact rows unless this browser chose comfortable ones (inbox.js sets the cookie).
+
+    Compact by default: triage is scanning a queue for what is risky, and the panel beside the
+    list shows the whole mention, so a dozen rows on screen serve better than three long ones.
+    """
+    return "comfortable" if request.COOKIES.get(DENSITY_COOKIE) == "comfortable" else "compact"
 
 
 def _open_incidents(user) -> list:
@@ -497,6 +510,6 @@ def sla_report(request):
         {
             "rows": selectors.weekly_report(visible),
             "breached": selectors.breach_count(visible),
-            "targets": selectors.Targets.load().by_priority.values(),
+            "targets": SlaTarget.objects.select_related("team").order_by("team__name", "-priority"),
         },
     )

@@ -11,6 +11,7 @@ from incidents.models import (
     Severity,
     Status,
 )
+from notifications.forms import MENTION_HELP
 
 
 def incident_people():
@@ -129,6 +130,7 @@ class TaskForm(forms.Form):
 class NoteForm(forms.Form):
     text = forms.CharField(
         label=_("Add a note to the timeline"),
+        help_text=MENTION_HELP,
         max_length=10000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )

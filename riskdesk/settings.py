@@ -132,6 +132,8 @@ INSTALLED_APPS = [
     "alerting",
     "incidents",
     "advocacy",
+    "workspace",
+    "notifications",
     "reports",
 ]
 
@@ -170,6 +172,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "riskdesk.context_processors.navigation",
                 "incidents.selectors.context.publishing_freeze",
+                "workspace.selectors.workspace_context",
             ],
         },
     },
@@ -355,8 +358,18 @@ SPECTACULAR_SETTINGS = {
         "RevisionStatusEnum": "policies.models.RevisionStatus",
         "RevisionApprovalRuleEnum": "policies.models.ApprovalRule",
         "MarketEnum": "compliance.models.Market",
+        "NotificationKindEnum": "notifications.models.NotificationKind",
     },
 }
+
+# --- People's notifications (notifications/) --------------------------------
+
+# An SLA warning goes this many minutes before a mention's deadline.
+NOTIFICATIONS_SLA_WARNING_MINUTES = env.int("NOTIFICATIONS_SLA_WARNING_MINUTES", default=15)
+# The daily digest leaves at this hour of the organisation's time zone (TIME_ZONE).
+NOTIFICATIONS_DIGEST_HOUR = env.int("NOTIFICATIONS_DIGEST_HOUR", default=8)
+# How often the top bar's bell asks for the unread count.
+NOTIFICATIONS_POLL_SECONDS = env.int("NOTIFICATIONS_POLL_SECONDS", default=30)
 
 # --- Background work --------------------------------------------------------
 
@@ -457,6 +470,16 @@ CELERY_BEAT_SCHEDULE = {
     "policy-cadence": {
         "task": "policies.tasks.daily_cadence",
         "schedule": crontab(hour=7, minute=0),
+    },
+    # People's notifications: SLA deadlines close (every minute), the daily digest.
+    "notifications-sla-warnings": {
+        "task": "notifications.tasks.sla_warnings",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
+    "notifications-daily-digest": {
+        "task": "notifications.tasks.send_digests",
+        "schedule": crontab(hour=NOTIFICATIONS_DIGEST_HOUR, minute=0),
     },
     # Last week's report to its subscribers, once each (reports.models.ReportDelivery).
     "weekly-reports": {

@@ -11,11 +11,13 @@ import connections.urls
 import inbox.urls
 import incidents.urls
 import monitoring.urls
+import notifications.urls
 import offboarding.urls
 import policies.urls
 import publishing.urls
 import reports.urls
 import respond.urls
+import workspace.urls
 from accounts.api import ApiTokenView
 from monitoring.api import IngestView, MetaWebhookView
 from riskdesk import views
@@ -51,6 +53,8 @@ HOMES = (
     compliance.urls,
     incidents.urls,
     advocacy.urls,
+    workspace.urls,
+    notifications.urls,
     reports.urls,
 )
 for _home in HOMES:

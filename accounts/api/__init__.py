@@ -10,7 +10,8 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.filters import TeamFilter, UserFilter
-from accounts.models import Team, TeamKind, User
+from accounts.forms import PASSWORD_OFF_MESSAGE
+from accounts.models import IdentityProvider, Team, TeamKind, User
 from accounts.roles import Role
 from riskdesk.login_guard import is_locked_out
 from riskdesk.rest import ActionPermission
@@ -213,6 +214,8 @@ class ApiTokenView(APIView):
                 {"detail": _("Unable to sign in with these credentials.")},
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        if not services.password_sign_in_permitted(user):
+            return Response({"detail": str(PASSWORD_OFF_MESSAGE)}, status=status.HTTP_403_FORBIDDEN)
         if user.must_use_two_factor or selectors.has_confirmed_totp(user):
             code = request.data.get("otp_token")
             if not code:
@@ -237,3 +240,74 @@ def _locked_out_response():
         {"detail": _("Too many failed sign-in attempts. Try again later.")},
         status=status.HTTP_429_TOO_MANY_REQUESTS,
     )
+
+
+class IdentityProviderSerializer(serializers.ModelSerializer):
+    """A single sign-on provider. `client_secret` is write-only: it is never returned, and
+    a change that leaves it out keeps the stored one (`secret_set` says whether one is)."""
+
+    client_secret = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, trim_whitespace=True
+    )
+    secret_set = serializers.SerializerMethodField()
+    group_roles = serializers.DictField(
+        child=serializers.ChoiceField(choices=Role.choices), required=False
+    )
+    allowed_hosts = serializers.ListField(child=serializers.CharField(), required=False)
+    email_domains = serializers.ListField(child=serializers.CharField(), required=False)
+
+    class Meta:
+        model = IdentityProvider
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "issuer",
+            "client_id",
+            "client_secret",
+            "secret_set",
+            "scopes",
+            "groups_claim",
+            "group_roles",
+            "allowed_hosts",
+            "email_domains",
+            "scim_provider",
+            "is_enabled",
+            "password_sign_in",
+        ]
+        read_only_fields = ["id", "slug"]
+        extra_kwargs = {"name": {"validators": []}}
+
+    def get_secret_set(self, obj) -> bool:
+        return bool(obj.secret_encrypted)
+
+
+class IdentityProviderViewSet(viewsets.ModelViewSet):
+    """Single sign-on providers (OpenID Connect), for admins. Every change is audited."""
+
+    serializer_class = IdentityProviderSerializer
+    permission_classes = [permissions.IsAuthenticated, ActionPermission]
+    permission_actions = {
+        "list": "sso.manage",
+        "retrieve": "sso.manage",
+        "create": "sso.manage",
+        "update": "sso.manage",
+        "partial_update": "sso.manage",
+    }
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    queryset = IdentityProvider.objects.all()
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = services.sso_provider_create(
+            actor=self.request.user, client_secret=data.pop("client_secret", ""), **data
+        )
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = services.sso_provider_update(
+            actor=self.request.user,
+            provider=serializer.instance,
+            client_secret=data.pop("client_secret", ""),
+            **data,
+        )

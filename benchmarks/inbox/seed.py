@@ -141,7 +141,9 @@ def seed_organisation() -> dict:
         for platform in ("x", "mastodon", "bluesky", "reddit", "youtube", "news")
     }
     tags = {name: Tag.objects.get_or_create(name=name)[0].pk for name in RULE_TAGS + MANUAL_TAGS}
-    targets = {t.priority: (t.first_response, t.resolution) for t in SlaTarget.objects.all()}
+    targets = {
+        t.priority: (t.first_response, t.resolution) for t in SlaTarget.objects.filter(team=None)
+    }
     return {
         "samples": _samples(),  # now: the enricher reads its lists, not in the middle of a COPY
         "user": user,

@@ -2,7 +2,7 @@
 
 from django.utils.functional import SimpleLazyObject
 
-from incidents.freeze import current_freeze
+from incidents import freeze as freezes
 
 
 def publishing_freeze(request):
@@ -10,4 +10,4 @@ def publishing_freeze(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"publishing_freeze": None}
-    return {"publishing_freeze": SimpleLazyObject(current_freeze)}
+    return {"publishing_freeze": SimpleLazyObject(lambda: freezes.current_freeze())}

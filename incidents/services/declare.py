@@ -42,6 +42,7 @@ from incidents.services.incidents import (
 )
 from incidents.services.timeline import timeline_add
 from monitoring.models import Mention
+from notifications import services as notification_services
 from riskdesk.audit import audit_record, snapshot
 from riskdesk.mail import absolute_url, mail_people
 from riskdesk.models import MAX_ID
@@ -259,6 +260,15 @@ def _declare(
         after=snapshot(incident, INCIDENT_AUDIT_FIELDS) | {"mentions": len(mention_ids)},
     )
     _notify_declared(incident, actor)
+    if lead is not None:
+        # The declaration's e-mail told the lead already: in the app only.
+        notification_services.incident_role_notify(
+            actor=actor,
+            incident=incident,
+            role_label=IncidentRole.LEAD.label,
+            person=lead,
+            mail=False,
+        )
     incident.created = True
     return incident
 

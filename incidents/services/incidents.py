@@ -28,8 +28,8 @@ from incidents.models import (
     severity_short,
 )
 from incidents.services.timeline import timeline_add
+from notifications import services as notification_services
 from riskdesk.audit import audit_record, snapshot
-from riskdesk.mail import absolute_url, mail_people
 from riskdesk.permissions import can, require
 
 Kind = TimelineEntry.Kind
@@ -280,6 +280,11 @@ def _set_role(*, actor, incident: Incident, role: str, person) -> None:
         before={role: old_id},
         after={role: person.pk if person else None},
     )
+    if person is not None and person.pk != old_id:
+        # In the app, and by e-mail as the person chose (at once by default).
+        notification_services.incident_role_notify(
+            actor=actor, incident=incident, role_label=IncidentRole(role).label, person=person
+        )
 
 
 @transaction.atomic
@@ -299,24 +304,6 @@ def incident_assign_role(*, actor, incident: Incident, role: str, person) -> Inc
     if getattr(incident, f"{role}_id") == (person.pk if person else None):
         raise ValidationError({"person": _("This person already holds this role.")})
     _set_role(actor=actor, incident=incident, role=role, person=person)
-    if person is not None and person != actor:
-        mail_people(
-            people=[person],
-            subject=_("[riskdesk] You are %(role)s on %(ref)s: %(title)s")
-            % {
-                "role": IncidentRole(role).label,
-                "ref": incident.reference,
-                "title": incident.title,
-            },
-            body=_("%(actor)s gave you the role %(role)s on %(ref)s (%(sev)s).\n\n%(url)s\n")
-            % {
-                "actor": actor,
-                "role": IncidentRole(role).label,
-                "ref": incident.reference,
-                "sev": incident.severity_label,
-                "url": absolute_url(_link_path(incident)),
-            },
-        )
     return incident
 
 

@@ -30,6 +30,7 @@ from incidents.services.incidents import (
     _locked,
 )
 from incidents.services.timeline import timeline_add
+from notifications import services as notification_services
 from riskdesk.audit import audit_record, snapshot
 from riskdesk.mail import absolute_url, mail_people
 from riskdesk.permissions import can, require
@@ -144,6 +145,7 @@ def note_add(*, actor, incident: Incident, text: str) -> TimelineEntry:
         raise ValidationError({"text": _("At most %(max)d characters.") % {"max": NOTE_MAX}})
     entry = timeline_add(incident=incident, kind=Kind.NOTE, actor=actor, text=text)
     _audit(actor, "incident.note", incident, after={"entry": entry.pk})
+    notification_services.incident_note_notify(actor=actor, incident=incident, text=text)
     return entry
 
 

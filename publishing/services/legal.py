@@ -11,7 +11,7 @@ from compliance.models import PostStatus as LegalStatus
 from compliance.rulebook import Matcher
 from compliance.selectors import clearance, regulated_claims
 from connections.models import ConnectedAccount
-from incidents.freeze import current_freeze
+from incidents import freeze as freezes
 from publishing.models import BrandPost, HoldReason, LegalRule
 from publishing.selectors import accounts_of
 
@@ -114,7 +114,7 @@ def clearance_sync(actor, post: BrandPost) -> None:
 
 def hold_for(post: BrandPost, account: ConnectedAccount, freeze=None) -> tuple[str, str]:
     """Why `post` may not go out as `account` right now: (HoldReason, detail), or ("", "")."""
-    freeze = freeze if freeze is not None else current_freeze()
+    freeze = freeze if freeze is not None else freezes.current_freeze()
     if freeze is not None:
         return HoldReason.FROZEN, frozen_detail(freeze)
     if not (post.legal_reasons or legal_reasons(post, [account])):  # a rule added since

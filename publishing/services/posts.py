@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from compliance.models import AccountKind, Market, SponsoredPost
 from connections.models import ConnectedAccount
 from inbox.models import ReplyState
-from incidents.freeze import current_freeze
+from incidents import freeze as freezes
 from publishing.models import BrandPost, Delivery, HoldReason, PostStatus
 from publishing.selectors import accounts_of
 from publishing.services.legal import clearance_sync, frozen_detail, hold_for, legal_reasons
@@ -290,7 +290,7 @@ def clear_hold(post: BrandPost) -> None:
 
 def posts_hold_frozen() -> list[int]:
     """While a freeze is active, every scheduled post shows as held, with the incident."""
-    freeze = current_freeze()
+    freeze = freezes.current_freeze()
     if freeze is None:
         return []
     held = []

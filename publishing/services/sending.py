@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from compliance import services as compliance
 from compliance.models import PostStatus as LegalStatus
 from inbox.models import ReplyState
-from incidents.freeze import current_freeze
+from incidents import freeze as freezes
 from monitoring.connectors.base import http_client
 from publishing.models import BrandPost, Delivery, PostStatus
 from publishing.services.legal import hold_for
@@ -39,7 +39,7 @@ def _start(delivery_id: int):
         post = lock(delivery.post)
         if post.status != PostStatus.SCHEDULED or not post.scheduled_at or post.scheduled_at > now:
             return None
-        freeze = current_freeze()
+        freeze = freezes.current_freeze()
         reason, detail = hold_for(post, delivery.account, freeze)
         if reason:
             hold(post, reason, detail, freeze)

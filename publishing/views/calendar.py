@@ -12,7 +12,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from incidents.freeze import current_freeze
+from incidents import freeze as freezes
 from policies.models import add_months
 from publishing import selectors, services
 from publishing.forms import MoveForm, ReleaseForm
@@ -100,7 +100,7 @@ def calendar(request):
             "unscheduled": [decorate(p) for p in selectors.unscheduled()[:SIDE]],
             "held": [decorate(p) for p in selectors.held()[:SIDE]],
             "held_count": selectors.held().count(),
-            "freeze": current_freeze(),
+            "freeze": freezes.current_freeze(),
             "can_write": can_write,
             "can_see_rules": can(request.user, "legal_rule.view"),
         },
@@ -178,7 +178,7 @@ def held(request):
         "publishing/held.html",
         {
             "posts": [decorate(p) for p in selectors.held()],
-            "freeze": current_freeze(),
+            "freeze": freezes.current_freeze(),
             "can_write": can(request.user, "brand_post.write"),
             "release_form": ReleaseForm(),
         },

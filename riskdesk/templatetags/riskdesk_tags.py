@@ -59,3 +59,11 @@ def minutes(value) -> int | str:
     if isinstance(value, timedelta):
         return max(1, -(-int(value.total_seconds()) // 60))
     return ""
+
+
+@register.filter
+def duration(value) -> str:
+    """A timedelta as people write it: "30 min", "8 h", "1 d 4 h" (riskdesk.durations)."""
+    from riskdesk.durations import duration_text
+
+    return duration_text(value) if isinstance(value, timedelta) else ""

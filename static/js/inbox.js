@@ -30,14 +30,119 @@
   function openRow(row, then) {
     if (!row || !window.htmx) { return; }
     setCurrent(row);
+    opening = true;
     window.htmx.ajax("GET", row.getAttribute("data-panel-url"), { target: "#panel" }).then(function () {
-      // In one column (phones) the panel is below the list: bring it into view.
-      var list = document.getElementById("inbox-list");
-      if (list && panel.getBoundingClientRect().top >= list.getBoundingClientRect().bottom) {
-        panel.scrollIntoView({ block: "start" });
-      }
       if (then) { then(); }
     });
+  }
+
+  // On a narrow screen the list and the mention are two screens. Opening a mention from the
+  // list turns the page to the mention (.is-reading) with a history entry of its own, after
+  // noting the list's scroll position in the list's entry; "Back to the list" and the
+  // browser's Back return to it, the list untouched (same rows, same selection, same place).
+  var narrow = window.matchMedia("(max-width: 56rem)");
+  var opening = false;
+
+  function shownId() {
+    var shown = panel.querySelector("[data-mention]");
+    return shown ? shown.getAttribute("data-mention") : null;
+  }
+
+  function read() {
+    var id = shownId();
+    if (!inbox || !id) { return; }
+    var url = "/inbox/" + id + "/";
+    if (inbox.classList.contains("is-reading")) {
+      // Another mention from inside the panel (the thread, the author's others): same screen.
+      history.replaceState({ inboxMention: id }, "", url);
+    } else {
+      var state = Object.assign({}, history.state, { inboxScroll: window.scrollY });
+      history.replaceState(state, "");
+      history.scrollRestoration = "manual";
+      history.pushState({ inboxMention: id }, "", url);
+      inbox.classList.add("is-reading");
+    }
+    window.scrollTo(0, 0);
+    panel.focus({ preventScroll: true });
+  }
+
+  function showList(scroll) {
+    inbox.classList.remove("is-reading");
+    var row = current();
+    window.scrollTo(0, scroll || 0);
+    if (row && scroll === undefined) { row.scrollIntoView({ block: "center" }); }
+    history.scrollRestoration = "auto";
+    var link = row && row.querySelector(".inbox-row__open");
+    if (link) { link.focus({ preventScroll: true }); }
+  }
+
+  if (inbox) {
+    // Registered before htmx's own history handler (it sets window.onpopstate once the page
+    // is ready), so the steps between the list and a mention are ours and htmx restores nothing.
+    window.addEventListener("popstate", function (event) {
+      var state = event.state || {};
+      if (state.inboxMention) {
+        event.stopImmediatePropagation();
+        var row = document.getElementById("m-" + state.inboxMention);
+        if (shownId() === String(state.inboxMention)) {
+          inbox.classList.add("is-reading");
+          window.scrollTo(0, 0);
+        } else if (row) {
+          setCurrent(row);
+          window.htmx.ajax("GET", row.getAttribute("data-panel-url"), { target: "#panel" }).then(function () {
+            inbox.classList.add("is-reading");
+            window.scrollTo(0, 0);
+          });
+        } else {
+          window.location.reload();
+        }
+      } else if (inbox.classList.contains("is-reading")) {
+        event.stopImmediatePropagation();
+        showList(state.inboxScroll);
+      }
+    });
+
+    document.addEventListener("click", function (event) {
+      var back = event.target.closest("[data-inbox-back]");
+      if (!back || !inbox.classList.contains("is-reading")) { return; }
+      event.preventDefault();
+      if (history.state && history.state.inboxMention) { history.back(); } else { showList(); }
+    });
+
+    // Wide again while reading: both panes are on screen, the list where it was.
+    narrow.addEventListener("change", function () {
+      if (!narrow.matches && inbox.classList.contains("is-reading")) {
+        inbox.classList.remove("is-reading");
+        history.scrollRestoration = "auto";
+      }
+    });
+
+    document.body.addEventListener("htmx:beforeRequest", function (event) {
+      var elt = event.detail.elt;
+      if (event.detail.target === panel && elt && elt.closest && elt.closest("#inbox-list")) { opening = true; }
+    });
+    document.body.addEventListener("htmx:afterSwap", function (event) {
+      if (event.detail.target !== panel) { return; }
+      var fromList = opening;
+      opening = false;
+      if (!narrow.matches) { return; }
+      if (fromList || (inbox.classList.contains("is-reading") && history.state && history.state.inboxMention !== shownId())) {
+        read();
+      }
+    });
+
+    // Comfortable or compact rows, remembered in this browser (a year); the server reads it.
+    var density = document.querySelector("[data-density-toggle]");
+    if (density) {
+      density.addEventListener("change", function () {
+        var compact = density.checked;
+        inbox.classList.toggle("inbox--compact", compact);
+        document.cookie = "riskdesk_inbox_density=" + (compact ? "compact" : "comfortable") +
+          "; path=/inbox/; max-age=31536000; SameSite=Lax";
+        var row = current();
+        if (row) { row.scrollIntoView({ block: "nearest" }); }
+      });
+    }
   }
 
   function openPanelAnd(then) {
@@ -65,6 +170,8 @@
       r.classList.toggle("is-selected", !!(box && box.checked));
     });
     if (label) { label.textContent = count ? count + " ✓" : label.getAttribute("data-empty") || label.textContent; }
+    var toolbar = document.getElementById("bulk");
+    if (toolbar) { toolbar.classList.toggle("has-selection", count > 0); }
   }
 
   // Bulk actions the shortcuts send: the toolbar form with its action and value set.
@@ -103,6 +210,10 @@
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
     if (event.key === "Escape") {
       if (typing(event.target)) { event.target.blur(); }
+      else if (inbox && inbox.classList.contains("is-reading")) {
+        var back = document.querySelector("[data-inbox-back]");
+        if (back) { back.click(); }
+      }
       return;
     }
     if (typing(event.target)) { return; }

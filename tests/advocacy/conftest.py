@@ -1,11 +1,8 @@
-from dataclasses import dataclass
-from datetime import datetime
-
 import pytest
-from django.utils import timezone
 
 from tests.accounts.factories import UserFactory
 from tests.advocacy.factories import SocialMediaPolicy
+from tests.compliance.conftest import frozen  # noqa: F401 (a fixture)
 
 
 @pytest.fixture(autouse=True)
@@ -17,27 +14,11 @@ def _no_link_checks(monkeypatch):
     monkeypatch.setattr(tasks.recheck_open_posts, "delay", lambda: None)
 
 
-@dataclass
-class FakeFreeze:
-    reason: str
-    incident: object = None
-    started_at: datetime = None
-
-
 @pytest.fixture(autouse=True)
 def no_freeze(monkeypatch):
     from incidents import freeze
 
     monkeypatch.setattr(freeze, "current_freeze", lambda: None)
-
-
-@pytest.fixture
-def frozen(monkeypatch):
-    from incidents import freeze
-
-    active = FakeFreeze(reason="SEV1: counterfeit Lumora Brew recall", started_at=timezone.now())
-    monkeypatch.setattr(freeze, "current_freeze", lambda: active)
-    return active
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import pytest
@@ -28,9 +28,18 @@ def _short_link_timeout(settings):
 
 
 @dataclass
+class FakeIncident:
+    pk: int = 1
+    reference: str = "INC-1"
+    title: str = "Counterfeit Lumora Brew recall"
+
+
+@dataclass
 class FakeFreeze:
+    """What templates and services read of a freeze; its incident is enough to link to."""
+
     reason: str
-    incident: object = None
+    incident: object = field(default_factory=FakeIncident)
     started_at: datetime = None
 
 

@@ -313,7 +313,7 @@ def below_the_top_bar(page, locator):
 def test_layout_keeps_the_toolbar_and_panel_in_sight(live_server, page, demo, shoot):
     service = Team.objects.get(slug="customer-service")
     now = timezone.now()
-    for n in range(12):
+    for n in range(30):  # enough to scroll in compact rows too
         MentionFactory(team=service, text=f"{TABLETS} ({n})", published_at=now - timedelta(hours=n))
     last = MentionFactory(
         team=service,

@@ -121,12 +121,12 @@ def test_default_targets_count_business_hours_for_low_and_normal_only():
     assert urgent == (friday_evening + timedelta(minutes=30), friday_evening + timedelta(hours=4))
 
     first, resolve = targets.due(start=friday_evening, priority=Priority.NORMAL, team_id=team.pk)
-    assert first == paris(2026, 3, 9, 17)  # 8 business hours: all of Monday
+    assert first == paris(2026, 3, 9, 11)  # 2 business hours (the policy's): Monday 11:00
     assert resolve == paris(2026, 3, 19, 17)  # 72 business hours: nine working days
 
     # A team without hours is served round the clock, even for business-hours targets.
     other = targets.due(start=friday_evening, priority=Priority.NORMAL, team_id=None)
-    assert other == (friday_evening + timedelta(hours=8), friday_evening + timedelta(days=3))
+    assert other == (friday_evening + timedelta(hours=2), friday_evening + timedelta(days=3))
 
 
 @pytest.mark.django_db
@@ -162,9 +162,9 @@ def test_the_pipeline_step_stamps_each_arriving_mention():
     now = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
     assert batch[0].first_response_due_at == now + timedelta(minutes=30)
     assert batch[0].resolve_due_at == now + timedelta(hours=4)
-    # 2 hours left on Wednesday (10-12 UTC), 4 on Thursday, 2 on Friday morning.
-    assert batch[1].first_response_due_at == datetime(2026, 3, 6, 10, 0, tzinfo=UTC)
-    assert batch[2].first_response_due_at == now + timedelta(hours=8)
+    # The 2 business hours of Normal fit in what is left of Wednesday (10-12 UTC).
+    assert batch[1].first_response_due_at == datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+    assert batch[2].first_response_due_at == now + timedelta(hours=2)
 
 
 # --- Timers ----------------------------------------------------------------------------------

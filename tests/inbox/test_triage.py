@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import TeamKind
 from inbox import services
-from inbox.models import MentionEvent, MentionReply
+from inbox.models import MentionEvent, MentionReply, SlaTarget
 from incidents.models import IncidentMention
 from monitoring.models import (
     Mention,
@@ -238,6 +238,9 @@ def test_route_to_a_team_recomputes_its_due_times_in_the_team_hours(social_user)
 
     customer_service = TeamFactory(name="Customer service", kind=TeamKind.CUSTOMER_SERVICE)
     TeamHoursFactory(team=customer_service)  # 9-17 Paris, weekdays
+    SlaTarget.objects.filter(team=None, priority=Priority.NORMAL).update(
+        first_response=timedelta(hours=8)
+    )
     # Normal priority: 8 business hours to answer. Arrived Wednesday 10:00 UTC (11:00 Paris).
     mention = MentionFactory(priority=Priority.NORMAL, received_at=NOW)
 

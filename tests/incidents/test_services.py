@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from celery import current_app
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -310,8 +311,15 @@ def test_assigning_a_role_hands_over_its_open_tasks_and_mails_the_person(
     social_user, legal_user, storm_playbook, django_capture_on_commit_callbacks
 ):
     incident = incident_declare(actor=social_user, title="x", severity=2, playbook=storm_playbook)
-    with django_capture_on_commit_callbacks(execute=True):
-        incident_assign_role(actor=social_user, incident=incident, role="legal", person=legal_user)
+    # The e-mail is the person's notification, sent by a task after the commit (run here).
+    current_app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            incident_assign_role(
+                actor=social_user, incident=incident, role="legal", person=legal_user
+            )
+    finally:
+        current_app.conf.task_always_eager = False
 
     legal_tasks = incident.tasks.filter(role="legal")
     assert legal_tasks.exists()

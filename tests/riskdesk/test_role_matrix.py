@@ -36,6 +36,7 @@ from monitoring.models import (
     Stream,
     WatchedAuthor,
 )
+from notifications.models import Notification, NotificationKind
 from offboarding.models import (
     AccessGrant,
     BrandAccount,
@@ -70,6 +71,7 @@ PAGE_MODELS = [
     ("watchlist/", WatchedAuthor),
     ("brand-accounts/", BrandAccount),
     ("inbox/views/", SavedView),
+    ("notifications/", Notification),
     ("inbox/", Mention),
     ("offboarding/tasks/", OffboardingTask),
     ("offboarding/", OffboardingCase),
@@ -147,6 +149,8 @@ def _kwargs(route) -> list[tuple[str, dict]]:
             values[name] = example.revisions.order_by("-number").first().number
         elif name == "code":
             values[name] = TrainingModule.objects.order_by("pk").first().code
+        elif name == "kind":
+            values[name] = NotificationKind.ASSIGNED
         else:
             values[name] = 0 if kind == "id" else "x"
     choices = [(n, walk.KWARG_CHOICES[n]) for n, kind in route.kwargs if kind == "choice"]
@@ -177,6 +181,8 @@ def _objects(user_for) -> None:
         platform=mention.platform, author_id=mention.author_id, author_handle="someone"
     )
     SavedView.objects.create(owner=user_for("admin"), name="Mine", query="status=open")
+    Notification.objects.all().delete()  # the first one is social's: theirs alone to see
+    Notification.objects.create(recipient=user_for("social"), kind="assigned", title="Yours")
     BrandPost.objects.create(title="Launch", text="Brew 3.2 is out", author=user_for("social"))
     LegalRule.objects.create(name="Results", team=Team.objects.order_by("pk").first())
 

@@ -27,6 +27,8 @@ HOMES = [
     "compliance",
     "policies",
     "advocacy",
+    "workspace",
+    "notifications",
     "reports",
 ]
 PACKAGES = [*HOMES, "riskdesk"]

@@ -11,10 +11,12 @@ from offboarding.demo import seed_offboarding
 from policies.demo import seed_policies
 from publishing.demo import seed_publishing
 from respond.demo import seed_respond
+from workspace.demo import seed_workspace
 
 # In order: each part may use what the ones before it created.
 PARTS = [
     ("people and teams", seed_people_and_teams),
+    ("settings", seed_workspace),
     ("monitoring", seed_monitoring),
     ("connected accounts", seed_respond),
     ("rules and channels", seed_alerting),

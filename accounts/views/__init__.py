@@ -35,6 +35,19 @@ class SignInView(auth_views.LoginView):
     form_class = SignInForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        password_allowed = selectors.password_sign_in_allowed()
+        context |= {
+            "sso_providers": selectors.enabled_sso_providers(),
+            "password_allowed": password_allowed,
+            # Break-glass: administrators open the password form with ?password=1.
+            "show_password_form": password_allowed
+            or "password" in self.request.GET
+            or self.request.method == "POST",
+        }
+        return context
+
     def post(self, request, *args, **kwargs):
         if login_guard.throttled(request, "sign_in", request.POST.get("username")):
             return _throttled(request)

@@ -480,3 +480,15 @@ def scim_identity_link(*, actor, provider: ScimProvider, user: User, external_id
             after={"provider": provider.name, "external_id": external_id},
         )
     return identity
+
+
+from accounts.services.sso import (  # noqa: E402, F401 (re-exported)
+    SsoRefused,
+    password_sign_in_permitted,
+    scim_group_roles_sync,
+    sso_authorization,
+    sso_provider_create,
+    sso_provider_update,
+    sso_refusal_record,
+    sso_sign_in_complete,
+)
