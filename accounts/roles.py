@@ -85,6 +85,7 @@ APP_ROLE_MODULES = (
     "publishing.roles",
     "advocacy.roles",
     "workspace.roles",
+    "reports.roles",
 )
 
 for _module in APP_ROLE_MODULES:

@@ -57,6 +57,19 @@ def _search(queryset, value: str):
     return queryset
 
 
+def has_reason(code: str):
+    """The condition "the mention carries the risk reason `code`" (a filter or a Count's)."""
+    if connection.vendor == "postgresql":
+        return Q(risk_reasons__contains=[{"code": code}])
+    # SQLite has no JSON containment: look through the list with its JSON functions.
+    return RawSQL(
+        "EXISTS (SELECT 1 FROM json_each(monitoring_mention.risk_reasons) AS r "
+        "WHERE json_extract(r.value, '$.code') = %s)",
+        (code,),
+        output_field=BooleanField(),
+    )
+
+
 class InboxFilter(django_filters.FilterSet):
     """The inbox's filters, shared by /inbox/ and /api/v1/mentions/. All of them combine.
 
@@ -167,16 +180,8 @@ class InboxFilter(django_filters.FilterSet):
 
     def filter_reason(self, queryset, name, value):
         if connection.vendor == "postgresql":
-            return few_first(queryset, queryset.filter(risk_reasons__contains=[{"code": value}]))
-        # SQLite has no JSON containment: look through the list with its JSON functions.
-        return queryset.filter(
-            RawSQL(
-                "EXISTS (SELECT 1 FROM json_each(monitoring_mention.risk_reasons) AS r "
-                "WHERE json_extract(r.value, '$.code') = %s)",
-                (value,),
-                output_field=BooleanField(),
-            )
-        )
+            return few_first(queryset, queryset.filter(has_reason(value)))
+        return queryset.filter(has_reason(value))
 
     def filter_breached(self, queryset, name, value):
         now = timezone.now()

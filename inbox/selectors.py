@@ -331,31 +331,39 @@ def breach_count(queryset, now: datetime | None = None) -> int:
     return queryset.filter(breached_q(now or timezone.now())).count()
 
 
-def weekly_report(queryset, *, weeks: int = 8) -> list[dict]:
-    """Per team and week of arrival: mentions with targets, and the share of each target met.
+def sla_counts(now: datetime) -> dict:
+    """Aggregates of the targets met: `first_met` of `first_due`, `resolve_met` of `resolve_due`.
 
     A first response (or resolution) counts as met when it happened before its due
     time; one still open past its due time counts as missed; one still running does
-    not count yet.
+    not count yet. Shared by the weekly SLA page and the reports (reports.selectors).
     """
+    return {
+        "first_met": Count("pk", filter=Q(first_response_at__lte=F("first_response_due_at"))),
+        "first_due": Count(
+            "pk",
+            filter=Q(first_response_due_at__isnull=False)
+            & (Q(first_response_at__isnull=False) | Q(first_response_due_at__lt=now)),
+        ),
+        "resolve_met": Count("pk", filter=Q(resolved_at__lte=F("resolve_due_at"))),
+        "resolve_due": Count(
+            "pk",
+            filter=Q(resolve_due_at__isnull=False)
+            & (Q(resolved_at__isnull=False) | Q(resolve_due_at__lt=now)),
+        ),
+    }
+
+
+def weekly_report(queryset, *, weeks: int = 8) -> list[dict]:
+    """Per team and week of arrival: mentions with targets, and the share of each target met
+    (`sla_counts`)."""
     now = timezone.now()
     since = now - timedelta(weeks=weeks)
     rows = (
         queryset.filter(received_at__gte=since, first_response_due_at__isnull=False)
         .annotate(week=TruncWeek("received_at"))
         .values("week", "team__name")
-        .annotate(
-            total=Count("pk"),
-            first_met=Count("pk", filter=Q(first_response_at__lte=F("first_response_due_at"))),
-            first_due=Count(
-                "pk",
-                filter=Q(first_response_at__isnull=False) | Q(first_response_due_at__lt=now),
-            ),
-            resolve_met=Count("pk", filter=Q(resolved_at__lte=F("resolve_due_at"))),
-            resolve_due=Count(
-                "pk", filter=Q(resolved_at__isnull=False) | Q(resolve_due_at__lt=now)
-            ),
-        )
+        .annotate(total=Count("pk"), **sla_counts(now))
         .order_by("-week", "team__name")
     )
     report = []

@@ -115,6 +115,11 @@ class StreamForm(forms.Form):
     team = forms.ModelChoiceField(
         label=_("Owning team"), queryset=Team.objects.order_by("name"), required=False
     )
+    is_competitor = forms.BooleanField(
+        label=_("Competitor"),
+        required=False,
+        help_text=Stream._meta.get_field("is_competitor").help_text,
+    )
 
     FIELDS = STREAM_FIELDS
 

@@ -59,6 +59,12 @@ class Stream(models.Model):
         validators=[MinValueValidator(10), MaxValueValidator(86400)],
     )
     enabled = models.BooleanField(_("enabled"), default=True)
+    # A competitor's stream: its mentions are the rival's, for the reports' share of voice.
+    is_competitor = models.BooleanField(
+        _("competitor"),
+        default=False,
+        help_text=_("Mentions of a competitor, compared with the brand's in the reports."),
+    )
     team = models.ForeignKey(
         "accounts.Team",
         verbose_name=_("owning team"),

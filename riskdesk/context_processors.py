@@ -8,6 +8,7 @@ NAVIGATION = [
     (_("Dashboard"), "dashboard", None),
     (_("Inbox"), "inbox", "mention.view"),
     (_("Incidents"), "incident_list", "incident.view"),
+    (_("Reports"), "reports", "report.view"),
     (_("Sponsored posts"), "compliance_queue", "sponsored_post.view"),
     (_("Publishing"), "publishing_calendar", "brand_post.view"),
     (_("Policies"), "policy_list", "policy.view"),

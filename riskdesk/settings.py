@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "advocacy",
     "workspace",
     "notifications",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -479,6 +480,12 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-daily-digest": {
         "task": "notifications.tasks.send_digests",
         "schedule": crontab(hour=NOTIFICATIONS_DIGEST_HOUR, minute=0),
+    },
+    # Last week's report to its subscribers, once each (reports.models.ReportDelivery).
+    "weekly-reports": {
+        "task": "reports.tasks.weekly_reports",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=30),
+        "options": {"expires": 6 * 3600},
     },
 }
 # /healthz calls workers unhealthy when the last heartbeat is older than this.

@@ -15,6 +15,7 @@ import notifications.urls
 import offboarding.urls
 import policies.urls
 import publishing.urls
+import reports.urls
 import respond.urls
 import workspace.urls
 from accounts.api import ApiTokenView
@@ -54,6 +55,7 @@ HOMES = (
     advocacy.urls,
     workspace.urls,
     notifications.urls,
+    reports.urls,
 )
 for _home in HOMES:
     for _prefix, _viewset, _basename in _home.API_ROUTES:

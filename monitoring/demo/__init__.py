@@ -10,6 +10,8 @@ from offboarding.models import BrandAccount
 
 DEMO_STREAM_NAME = "Lumora on the demo network"
 DEMO_INSTANCE = "demo.riskdesk.local"
+# A rival's stream for the reports' share of voice; off, so the demo polls one stream only.
+DEMO_COMPETITOR_STREAM_NAME = "Solvane (competitor) on the demo network"
 # (network, handle, display name, id on the network, owning team)
 DEMO_BRAND_ACCOUNTS = [
     ("mastodon", "lumora", "Lumora", f"https://{DEMO_INSTANCE}/@lumora", "social"),
@@ -51,4 +53,17 @@ def seed_monitoring() -> dict[str, int]:
             "team": Team.objects.filter(slug="social").first(),
         },
     )
-    return {"streams": int(created)}
+    _rival, rival_created = Stream.objects.get_or_create(
+        name=DEMO_COMPETITOR_STREAM_NAME,
+        defaults={
+            "connector": "mastodon",
+            "base_url": settings.MONITORING_DEMO_NETWORK_URL,
+            "query": "#solvane",
+            "options": {"hashtag": "solvane"},
+            "poll_interval": 300,
+            "enabled": False,
+            "is_competitor": True,
+            "team": Team.objects.filter(slug="social").first(),
+        },
+    )
+    return {"streams": int(created) + int(rival_created)}

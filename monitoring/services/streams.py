@@ -34,6 +34,7 @@ STREAM_FIELDS = [
     "poll_interval",
     "enabled",
     "team",
+    "is_competitor",
 ]
 # What decides where a stream's secret is sent: choosing or changing it takes
 # connected_account.manage, as managing the connected account itself does.

@@ -29,6 +29,7 @@ HOMES = [
     "advocacy",
     "workspace",
     "notifications",
+    "reports",
 ]
 PACKAGES = [*HOMES, "riskdesk"]
 # The line limit and the module families apply to the benchmarks too.

@@ -171,7 +171,9 @@ SHOWN_HEADERS = ("Location", "HX-Redirect", "HX-Retarget", "Content-Type")
 
 def body_text(response) -> str:
     if getattr(response, "streaming", False):
-        return b"".join(response.streaming_content).decode(errors="replace")
+        body = b"".join(response.streaming_content)
+        response.streaming_content = [body]  # a streamed export is read twice by the walk
+        return body.decode(errors="replace")
     return response.content.decode(errors="replace")
 
 

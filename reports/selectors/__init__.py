@@ -1,0 +1,234 @@
+"""The reports' reads, one module per part:
+
+- `period`: the date range, its previous period, its days or weeks, the time zone;
+- `stats`: durations and percentiles computed by the database;
+- `figures`: each section's figures;
+- this module: the whole report, and the headline figures compared with the previous period.
+"""
+
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from reports.selectors.figures import (
+    headline,
+    incident_times,
+    incidents_in,
+    response_times,
+    risk_by_reason,
+    share_of_voice,
+    volume_by_network,
+    volume_by_stream,
+    volume_over_time,
+)
+from reports.selectors.period import (
+    MAX_DAYS,
+    PRESETS,
+    Period,
+    last_week,
+    local_today,
+    parse_period,
+    report_timezone,
+)
+
+__all__ = [
+    "HEADLINE",
+    "MAX_DAYS",
+    "PRESETS",
+    "Figure",
+    "Period",
+    "Report",
+    "compare",
+    "duration_label",
+    "incidents_in",
+    "last_week",
+    "local_today",
+    "parse_period",
+    "report_for",
+    "report_timezone",
+    "response_times",
+]
+
+INCIDENTS_SHOWN = 50
+
+# (key, label, kind): a count and a duration change by a relative %, a share by points,
+# a score by its difference.
+HEADLINE = [
+    ("mentions", _("Mentions"), "count"),
+    ("negative_share", _("Negative"), "share"),
+    ("average_sentiment", _("Average sentiment"), "score"),
+    ("high_risk", _("High risk"), "count"),
+    ("share_of_voice", _("Share of voice"), "share"),
+    ("first_response_p50", _("Median first response"), "duration"),
+    ("resolution_p50", _("Median resolution"), "duration"),
+    ("first_response_sla", _("First responses in time"), "share"),
+    ("resolution_sla", _("Resolutions in time"), "share"),
+    ("incidents", _("Incidents"), "count"),
+    ("detect_p50", _("Median time to detect"), "duration"),
+]
+
+
+def duration_label(seconds) -> str:
+    """ "2 d 3 h", "3 h 05 min", "12 min", "40 s"; an em dash for none."""
+    if seconds is None:
+        return "—"
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
+
+
+@dataclass
+class Figure:
+    key: str
+    label: str
+    kind: str
+    value: float | int | None
+    previous: float | int | None
+
+    @property
+    def change(self) -> float | None:
+        """Relative change in % (counts, durations) or the difference (shares, scores)."""
+        if self.value is None or self.previous is None:
+            return None
+        if self.kind in ("share", "score"):
+            return round(self.value - self.previous, 2 if self.kind == "score" else 1)
+        if not self.previous:
+            return None
+        return round(100 * (self.value - self.previous) / self.previous)
+
+    @property
+    def change_label(self) -> str:
+        change = self.change
+        if change is None:
+            return "—"
+        sign = "+" if change > 0 else ("-" if change < 0 else "±")
+        number = abs(change)
+        if self.kind == "share":
+            return f"{sign}{number:g} pts"
+        if self.kind == "score":
+            return f"{sign}{number:g}"
+        return f"{sign}{number:g} %"
+
+    @property
+    def direction(self) -> str:
+        change = self.change
+        return "flat" if not change else ("up" if change > 0 else "down")
+
+    def _show(self, value) -> str:
+        if value is None:
+            return "—"
+        if self.kind == "duration":
+            return duration_label(value)
+        if self.kind == "share":
+            return f"{value:g} %"
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
+    @property
+    def value_label(self) -> str:
+        return self._show(self.value)
+
+    @property
+    def previous_label(self) -> str:
+        return self._show(self.previous)
+
+
+def compare(current: dict, previous: dict) -> list[Figure]:
+    return [
+        Figure(key, str(label), kind, current.get(key), previous.get(key))
+        for key, label, kind in HEADLINE
+    ]
+
+
+@dataclass
+class Report:
+    period: Period
+    previous: Period
+    figures: list[Figure]
+    over_time: list[dict] = field(default_factory=list)
+    networks: list[dict] = field(default_factory=list)
+    streams: list[dict] = field(default_factory=list)
+    reasons: list[dict] = field(default_factory=list)
+    voice: list[dict] = field(default_factory=list)
+    teams: list[dict] = field(default_factory=list)
+    people: list[dict] = field(default_factory=list)
+    incident_summary: dict = field(default_factory=dict)
+    incidents: list = field(default_factory=list)
+    incidents_more: int = 0
+
+    def as_dict(self) -> dict:
+        """The figures as JSON-ready data (the API's summary)."""
+        incidents = [
+            {
+                "id": incident.pk,
+                "reference": incident.reference,
+                "title": incident.title,
+                "severity": incident.severity,
+                "status": incident.status,
+                "declared_at": incident.declared_at,
+                "resolved_at": incident.resolved_at,
+                "time_to_detect": _round(incident.detect),
+                "time_to_resolve": _round(incident.resolve),
+            }
+            for incident in self.incidents
+        ]
+        return {
+            "from": self.period.first,
+            "to": self.period.last,
+            "previous_from": self.previous.first,
+            "previous_to": self.previous.last,
+            "bucket": self.period.bucket,
+            "figures": [
+                {
+                    "key": f.key,
+                    "value": f.value,
+                    "previous": f.previous,
+                    "change": f.change,
+                    "change_label": f.change_label,
+                }
+                for f in self.figures
+            ],
+            "over_time": self.over_time,
+            "networks": self.networks,
+            "streams": self.streams,
+            "risk_reasons": self.reasons,
+            "share_of_voice": self.voice,
+            "response_by_team": self.teams,
+            "response_by_person": self.people,
+            "incidents": self.incident_summary | {"list": incidents},
+        }
+
+
+def _round(value):
+    return round(value) if value is not None else None
+
+
+def report_for(user, period: Period, *, now=None) -> Report:
+    """Every section of the report on `period` as `user` may see it."""
+    now = now or timezone.now()
+    previous = period.previous()
+    incidents = list(incidents_in(user, period)[: INCIDENTS_SHOWN + 1])
+    summary = incident_times(user, period)
+    return Report(
+        period=period,
+        previous=previous,
+        figures=compare(headline(user, period, now), headline(user, previous, now)),
+        over_time=volume_over_time(user, period),
+        networks=volume_by_network(user, period),
+        streams=volume_by_stream(user, period),
+        reasons=risk_by_reason(user, period),
+        voice=share_of_voice(user, period),
+        teams=response_times(user, period, by="team", now=now),
+        people=response_times(user, period, by="assignee", now=now),
+        incident_summary=summary,
+        incidents=incidents[:INCIDENTS_SHOWN],
+        incidents_more=max(0, summary["count"] - INCIDENTS_SHOWN),
+    )

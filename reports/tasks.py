@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from reports import services
+
+
+@shared_task(ignore_result=True, soft_time_limit=600, time_limit=660)
+def weekly_reports() -> int:
+    """Monday morning: last week's report to every subscriber, once each."""
+    return services.weekly_reports_send()
