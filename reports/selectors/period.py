@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from workspace.selectors import organisation
 
 MAX_DAYS = 731  # two years: a longer range is cut to its last two years, with a message
 DAILY_UP_TO = 62  # days shown one bar a day; longer ranges are shown by week
@@ -25,8 +26,8 @@ PRESETS = [
 
 
 def report_timezone() -> ZoneInfo:
-    """The time zone the reports' days and weeks are counted in."""
-    return ZoneInfo(settings.TIME_ZONE)
+    """The time zone the reports' days and weeks are counted in: the organisation's."""
+    return ZoneInfo(organisation().timezone)
 
 
 def local_today() -> date:
