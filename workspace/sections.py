@@ -51,10 +51,4 @@ SECTIONS: list[Section] = [
             "password sign-in on or off."
         ),
     ),
-    Section(
-        _("Your notifications"),
-        "notification_preferences",
-        "notification.preferences",
-        _("Which events reach you, in the app or by e-mail, at once or in a daily digest."),
-    ),
 ]

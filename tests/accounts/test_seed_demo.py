@@ -46,7 +46,7 @@ def test_seed_demo_twice_changes_nothing_the_second_time():
     assert counts() == after_first
     assert dict(User.objects.values_list("email", "password")) == passwords
     assert "Demo people and teams ready (7 teams, 5 people created)." in first_output
-    assert "Demo monitoring ready (1 streams created)." in first_output
+    assert "Demo monitoring ready (2 streams created)." in first_output
     assert after_first["Policy"]
     assert after_first["SponsoredPost"]
     assert after_first["AccessGrant"]
@@ -58,7 +58,8 @@ def test_seed_demo_twice_changes_nothing_the_second_time():
 
 def test_seed_demo_creates_the_demo_stream_on_the_demo_network(settings):
     seed()
-    stream = Stream.objects.get()
+    stream = Stream.objects.get(is_competitor=False)
+    assert Stream.objects.filter(is_competitor=True, enabled=False).count() == 1
     assert stream.connector == "mastodon"
     assert stream.base_url == settings.MONITORING_DEMO_NETWORK_URL
     assert stream.options == {"hashtag": "lumora"}
