@@ -34,6 +34,7 @@ NOT_PAGES = {
     "incident_link_mentions",  # POST only
     "connected_account_oauth_start",  # off to the network's sign-in page
     "connected_account_oauth_callback",  # the network's way back, with its code
+    "sso_callback",  # the identity provider's way back, with its code
     "two_factor_setup",  # would start a second factor for the person
     "two_factor_verify",  # a step of signing in, not a page of a signed-in person
     "two_factor_disable",  # POST only
