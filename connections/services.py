@@ -48,14 +48,12 @@ BUSINESS_ID = re.compile(r"[0-9]{5,32}")
 SCOPE = re.compile(r"[A-Za-z0-9_.:/-]{1,100}")
 
 
-def check_hosts(hosts) -> list[str]:
-    """Host names only (no scheme, port or path), lower-cased, each once."""
+def check_hosts(hosts, field: str = "allowed_hosts") -> list[str]:
+    """Host names only (no scheme, port or path), lower-cased, each once; errors on `field`."""
     if hosts is None:
         return []
     if not isinstance(hosts, list | tuple) or len(hosts) > MAX_ALLOWED_HOSTS:
-        raise ValidationError(
-            {"allowed_hosts": _("Give at most %d host names.") % MAX_ALLOWED_HOSTS}
-        )
+        raise ValidationError({field: _("Give at most %d host names.") % MAX_ALLOWED_HOSTS})
     checked = []
     for host in hosts:
         host = str(host).strip().lower().rstrip(".")
@@ -66,9 +64,7 @@ def check_hosts(hosts) -> list[str]:
         except outbound.Refused:
             valid = False
         if not valid:
-            raise ValidationError(
-                {"allowed_hosts": _("%(host)s is not a host name.") % {"host": host}}
-            )
+            raise ValidationError({field: _("%(host)s is not a host name.") % {"host": host}})
         checked.append(host)
     return list(dict.fromkeys(checked))
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Team
 from inbox.models import Holiday, SlaTarget, TeamHours
+from monitoring.enrichment.language import LANGUAGE_CODES
 from riskdesk.permissions import can
 from workspace.models import Organisation
 from workspace.sections import SECTIONS, Section
@@ -30,23 +31,7 @@ WEEKDAYS = [
 CACHE_KEY = "workspace:organisation"
 CACHE_SECONDS = 60
 
-# The languages the pipeline tells apart (monitoring.enrichment.language), plus the interface's.
-LANGUAGE_CODES = (
-    "en",
-    "fr",
-    "es",
-    "de",
-    "it",
-    "pt",
-    "nl",
-    "ar",
-    "he",
-    "ru",
-    "ja",
-    "zh",
-    "tr",
-    "pl",
-)
+
 _LANGUAGE_NAMES = {**dict(global_settings.LANGUAGES), "zh": "Chinese"}
 
 

@@ -24,7 +24,6 @@ admin rights keep their roles whatever their groups say.
 """
 
 import logging
-import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -43,6 +42,7 @@ from accounts.models import (
     User,
 )
 from accounts.roles import Role
+from connections.services import check_hosts
 from riskdesk import outbound
 from riskdesk.audit import audit_record, snapshot
 from riskdesk.permissions import require
@@ -62,7 +62,6 @@ PROVIDER_FIELDS = [
     "is_enabled",
     "password_sign_in",
 ]
-HOST_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9-]{1,63}$")
 
 
 class SsoRefused(Exception):
@@ -83,19 +82,7 @@ def _provider_snapshot(provider: IdentityProvider) -> dict:
 
 
 def _clean_hosts(values, field: str) -> list[str]:
-    hosts = []
-    for value in values or []:
-        host = str(value).strip().lower().rstrip(".")
-        if not host:
-            continue
-        try:
-            valid = bool(HOST_NAME.fullmatch(host)) and host == outbound.check_host_form(host)
-        except outbound.Refused:
-            valid = False
-        if not valid:
-            raise ValidationError({field: _("%(host)s is not a host name.") % {"host": host}})
-        hosts.append(host)
-    return sorted(set(hosts))
+    return sorted(check_hosts(list(values or []), field))
 
 
 def _clean_mapping(mapping) -> dict[str, str]:

@@ -7,10 +7,12 @@
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from incidents.selectors.metrics import duration_label as incident_duration_label
 from reports.selectors.figures import (
     headline,
     incident_times,
@@ -70,20 +72,8 @@ HEADLINE = [
 
 
 def duration_label(seconds) -> str:
-    """ "2 d 3 h", "3 h 05 min", "12 min", "40 s"; an em dash for none."""
-    if seconds is None:
-        return "—"
-    seconds = int(seconds)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes:02d} min"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
+    """Seconds written as the incidents' metrics write times: "2 d 3 h", "12 min"."""
+    return incident_duration_label(None if seconds is None else timedelta(seconds=seconds))
 
 
 @dataclass
