@@ -61,7 +61,7 @@ def horizontal(title: str, rows: list[tuple[str, float, str]], css: str = "bar")
     chart = Chart(title, WIDTH, max(ROW, ROW * len(rows)) + 4)
     for n, (label, value, text) in enumerate(rows):
         y = n * ROW + (ROW - BAR) / 2
-        width = round(area * (value or 0) / top, 1)
+        width = round(area * max(value or 0, 0) / top, 1)
         chart.labels.append(
             Bar(short(label), "", 0, y, 0, BAR, text_x=LABEL_WIDTH - 8, text_y=y + 12)
         )

@@ -143,11 +143,12 @@ def share_of_voice(user, period: Period) -> list[dict]:
 
 
 def _first_response():
-    return Seconds(F("first_response_at"), F("received_at"))
+    # A brand reply found by polling can predate riskdesk's receipt: answered at once, not sooner.
+    return Greatest(Seconds(F("first_response_at"), F("received_at")), Value(0.0))
 
 
 def _resolution():
-    return Seconds(F("resolved_at"), F("received_at"))
+    return Greatest(Seconds(F("resolved_at"), F("received_at")), Value(0.0))
 
 
 def response_times(user, period: Period, *, by: str | None, now=None) -> list[dict]:

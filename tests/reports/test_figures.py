@@ -1,6 +1,7 @@
 """The report's figures against hand-computed ones (tests/reports/factories.py)."""
 
 import pytest
+from django.db import models
 
 from reports import selectors
 from reports.selectors import figures
@@ -136,3 +137,16 @@ def test_a_long_range_is_counted_by_week(org, social_user):
     assert period.bucket == "week"
     assert all(row["day"].weekday() == 0 for row in weeks)
     assert sum(row["total"] for row in weeks) == 5  # the previous period's one too
+
+
+def test_a_reply_found_before_the_mention_was_received_counts_as_answered_at_once(org, social_user):
+    from datetime import timedelta
+
+    from monitoring.models import Mention
+
+    Mention.objects.exclude(first_response_at=None).update(
+        first_response_at=models.F("received_at") - timedelta(seconds=4)
+    )
+    overall = figures.response_times(social_user, PERIOD, by=None, now=NOW)[0]
+    assert overall["first_response_p50"] == 0
+    assert overall["first_response_p90"] == 0
