@@ -19,7 +19,7 @@ NAVIGATION = [
     (_("Streams"), "stream_list", "stream.view"),
     (_("Rules"), "rule_list", "rule.view"),
     (_("Spikes"), "spike_list", "spike.view"),
-    (_("Notifications"), "channel_list", "channel.view"),
+    (_("Notification channels"), "channel_list", "channel.view"),
     (_("Keywords"), "keyword_lists", "keywords.view"),
     (_("Watchlist"), "watchlist", "watchlist.manage"),
     (_("Brand accounts"), "brand_account_list", "brand_account.view"),
