@@ -81,6 +81,9 @@ def test_social_replies_moves_to_private_and_hides_a_comment_by_keyboard(
 
     # A public reply to Greg, as @lumora, by keyboard.
     row(page, greg).locator("a").first.click()
+    # The panel shows Greg before `r`: a key pressed while the click's request is still on
+    # its way opens the reply box in a panel that the click's answer then replaces.
+    expect(panel(page).locator(f'[data-mention="{greg.pk}"]')).to_have_count(1)
     settled(page)
     press(page, "r")
     body = panel(page).locator(f"#reply-body-{greg.pk}")
