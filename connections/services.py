@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -225,7 +226,15 @@ def connected_account_delete(*, actor, account: ConnectedAccount) -> None:
         target=account,
         before=snapshot(account, AUDIT_FIELDS),
     )
-    account.delete()
+    try:
+        account.delete()
+    except ProtectedError as error:  # the audit event goes with the rest of the transaction
+        raise ValidationError(
+            _(
+                "Posts published or scheduled as this connected account keep it as their "
+                "record; it cannot be deleted."
+            )
+        ) from error
 
 
 # --- Connecting by the network's own sign-in, and keeping its token fresh ------------------

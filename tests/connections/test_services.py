@@ -177,6 +177,18 @@ def test_an_account_in_use_is_not_deleted(admin_user):
     assert not AuditEvent.objects.exists()
 
 
+def test_an_account_posts_were_published_as_is_not_deleted(admin_user):
+    from tests.publishing.factories import DeliveryFactory
+
+    account = ConnectedAccountFactory(kind="mastodon")
+    DeliveryFactory(account=account)
+
+    with pytest.raises(ValidationError, match="keep it as their record"):
+        connected_account_delete(actor=admin_user, account=account)
+
+    assert not AuditEvent.objects.exists()
+
+
 # --- Who may act as an account --------------------------------------------------------------
 
 
