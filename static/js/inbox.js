@@ -336,9 +336,11 @@
   });
   document.body.addEventListener("htmx:afterSettle", function () {
     if (!keep) { return; }
+    // A row made current while the swap settled (a click) wins over the one noted before it.
+    var restore = !current();
     rows().forEach(function (r) {
       var id = r.getAttribute("data-id");
-      if (id === keep.current) { r.classList.add("is-current"); }
+      if (restore && id === keep.current) { r.classList.add("is-current"); }
       var box = r.querySelector(".inbox-row__select");
       if (box && keep.checked.indexOf(id) !== -1) { box.checked = true; }
     });
