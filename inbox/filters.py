@@ -1,7 +1,7 @@
 """The inbox's filters: one FilterSet (`InboxFilter`) for the page and `/api/v1/mentions/`.
 
-Search and reason filters that few mentions match are answered through their GIN index
-first (`few_first`), so a rare word costs what a common one does.
+Searches that few mentions match are answered through their GIN index first (`few_first`),
+so a rare word costs what a common one does; a reason filter has a partial index per reason.
 """
 
 import django_filters
@@ -15,7 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Team
 from inbox.selectors import REASON_LABELS, breached_q, overdue_q, visible_teams
 from monitoring.enrichment import REASON_CODES
-from monitoring.models import OPEN_STATUSES, Mention, MentionStatus, Platform, Stream
+from monitoring.models import (
+    OPEN_STATUSES,
+    Mention,
+    MentionStatus,
+    Platform,
+    Stream,
+    has_reason_flag,
+)
 
 FEW_MATCHES = 2000
 
@@ -57,17 +64,13 @@ def _search(queryset, value: str):
     return queryset
 
 
-def has_reason(code: str):
-    """The condition "the mention carries the risk reason `code`" (a filter or a Count's)."""
-    if connection.vendor == "postgresql":
-        return Q(risk_reasons__contains=[{"code": code}])
-    # SQLite has no JSON containment: look through the list with its JSON functions.
-    return RawSQL(
-        "EXISTS (SELECT 1 FROM json_each(monitoring_mention.risk_reasons) AS r "
-        "WHERE json_extract(r.value, '$.code') = %s)",
-        (code,),
-        output_field=BooleanField(),
-    )
+def has_reason(code: str) -> Q:
+    """The condition "the mention carries the risk reason `code`" (a filter or a Count's).
+
+    Read from `reason_flags`, the bits the database keeps from `risk_reasons`, in the very
+    form of the reason's partial index (`mention_reason_<code>`), so that the index answers it.
+    """
+    return Q(has_reason_flag(code))
 
 
 class InboxFilter(django_filters.FilterSet):
@@ -179,8 +182,6 @@ class InboxFilter(django_filters.FilterSet):
         return queryset  # "any"
 
     def filter_reason(self, queryset, name, value):
-        if connection.vendor == "postgresql":
-            return few_first(queryset, queryset.filter(has_reason(value)))
         return queryset.filter(has_reason(value))
 
     def filter_breached(self, queryset, name, value):

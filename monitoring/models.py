@@ -209,6 +209,60 @@ class MentionQuerySet(models.QuerySet):
         return self.exclude(team_id__in=hidden) if hidden else self
 
 
+# The risk reason codes (monitoring.enrichment.REASON_CODES), each a bit of `reason_flags`.
+# Stored bits: never reorder; a new code takes the next bit (and rewrites the column).
+REASON_BITS = {
+    code: 1 << n
+    for n, code in enumerate(
+        (
+            "legal",
+            "security",
+            "crisis",
+            "compliance",
+            "profanity",
+            "reach",
+            "negative",
+            "watchlist",
+            "impersonation",
+        )
+    )
+}
+
+
+class ReasonFlags(models.Func):
+    """The bitmask of the reason codes a `risk_reasons` list holds, as the database computes it.
+
+    A generated column: every writer (save, update, bulk_update, COPY) keeps it in step with
+    `risk_reasons` without knowing it exists. SQLite allows no subquery (json_each) in a
+    generated column: it looks for the code as Django's JSON encoder writes it, which a quote
+    inside a string (escaped as \\") cannot imitate.
+    """
+
+    output_field = models.PositiveIntegerField()
+
+    def __init__(self, expression="risk_reasons", **extra):
+        super().__init__(expression, **extra)
+
+    def _sum(self, compiler, connection, test: str):
+        sql, params = compiler.compile(self.source_expressions[0])
+        parts = [
+            f"(CASE WHEN {test.format(column=sql, code=code)} THEN {bit} ELSE 0 END)"
+            for code, bit in REASON_BITS.items()
+        ]
+        return "(" + " + ".join(parts) + ")", params * len(parts)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self._sum(compiler, connection, """{column} @> '[{{"code": "{code}"}}]'::jsonb""")
+
+    def as_sql(self, compiler, connection, **extra):
+        return self._sum(compiler, connection, """instr({column}, '"code": "{code}"') > 0""")
+
+
+def has_reason_flag(code: str):
+    """The condition "the mention carries the risk reason `code`", as its partial index says it."""
+    return models.lookups.GreaterThan(models.F("reason_flags").bitand(REASON_BITS[code]), 0)
+
+
 class Mention(models.Model):
     """One post, comment or article that speaks of the brand, stored exactly once."""
 
@@ -235,6 +289,13 @@ class Mention(models.Model):
     sentiment_label = models.CharField(_("sentiment label"), max_length=8, blank=True)
     risk_score = models.PositiveSmallIntegerField(_("risk score"), default=0)
     risk_reasons = models.JSONField(_("risk reasons"), default=list, blank=True)
+    # The codes of risk_reasons as bits (REASON_BITS), for the reason filter's partial indexes.
+    reason_flags = models.GeneratedField(
+        expression=ReasonFlags(),
+        output_field=models.PositiveIntegerField(),
+        db_persist=True,
+        verbose_name=_("risk reason flags"),
+    )
     impersonates = models.ForeignKey(
         "offboarding.BrandAccount",
         verbose_name=_("imitates"),
@@ -320,6 +381,21 @@ class Mention(models.Model):
                 include=["resolve_due_at", "first_response_at", "team"],
                 condition=Q(status__in=OPEN_STATUSES),
                 name="mention_open_sla",
+            ),
+            # Riskiest open first (the "Unassigned critical" view, breached by risk): no sort.
+            models.Index(
+                fields=["-risk_score", "-published_at", "-id"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="mention_open_riskiest",
+            ),
+            # A reason filter by risk, one index per reason: its first page without a sort.
+            *(
+                models.Index(
+                    fields=["-risk_score", "-published_at", "-id"],
+                    condition=Q(has_reason_flag(code)),
+                    name=f"mention_reason_{code}",
+                )
+                for code in REASON_BITS
             ),
             # The built-in Impersonation view: newest open impersonations, without a sort.
             models.Index(

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import TeamKind
 from inbox.filters import FEW_MATCHES, InboxFilter, search_match
-from inbox.selectors import builtin_views, inbox_page
+from inbox.selectors import ORDER, builtin_views, inbox_page
 from monitoring.models import Mention, Tag
 from tests.accounts.factories import TeamFactory, UserFactory
 from tests.inbox.factories import restricted_team
@@ -311,20 +311,26 @@ def test_search_finds_the_newest_matches_whether_few_or_many(social_user, monkey
 
 
 @postgresql_only
-def test_the_reasons_have_a_gin_index_the_planner_uses(social_user):
-    matches = Mention.objects.filter(risk_reasons__contains=[{"code": "legal"}]).values("pk")
+@pytest.mark.parametrize("code", ["legal", "impersonation"])
+def test_a_reason_by_risk_is_read_from_its_own_partial_index_without_a_sort(social_user, code):
+    MentionFactory(risk_score=80, risk_reasons=[{"code": code, "detail": "x"}])
+    page = _filter(f"reason={code}&status=open&sort=riskiest", social_user).qs.order_by(
+        *ORDER["riskiest"]
+    )
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        plan = matches.order_by()[: FEW_MATCHES + 1].explain()
-    assert "mention_reasons" in plan
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        plan = page[:51].explain()
+    assert f"mention_reason_{code}" in plan
+    assert "Sort" not in plan.replace("Sort Key", "")
 
 
-@pytest.mark.parametrize("few", [FEW_MATCHES, 1])
-def test_the_reason_filter_finds_the_riskiest_whether_few_or_many(social_user, monkeypatch, few):
-    monkeypatch.setattr("inbox.filters.FEW_MATCHES", few)
+def test_the_reason_filter_finds_the_riskiest(social_user):
     legal = [{"code": "legal", "detail": "lawsuit"}]
     low, high = (MentionFactory(risk_score=score, risk_reasons=legal) for score in (40, 80))
     MentionFactory(risk_score=99, risk_reasons=[{"code": "crisis", "detail": "recall"}])
+    # The code in a detail's words is not the reason.
+    MentionFactory(risk_score=98, risk_reasons=[{"code": "crisis", "detail": '"code": "legal"'}])
     hidden = MentionFactory(risk_score=90, risk_reasons=legal, team=restricted_team())
 
     page = inbox_page(_filter("reason=legal&sort=riskiest", social_user).qs, sort="riskiest")
