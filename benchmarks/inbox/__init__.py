@@ -3,7 +3,7 @@
 Seeds RISKDESK_BENCH_INBOX_ROWS mentions (default 1,000,000) with PostgreSQL COPY, then
 serves /inbox/ through Django's test client, logged in as the demo social-team user, for a
 fixed set of filter combinations and searches, and the other pages that read the mentions on
-every load (the dashboard, its risk cards, the reports at their default range and a week),
+every load (the dashboard with its risk cards, the reports at their default range and a week),
 all at the same target. Each page's queries are captured once and re-run on a cursor: that
 is the reference, measured in the same run, round by round.
 
@@ -52,10 +52,9 @@ COMBINATIONS = {
     "resolved_week": "status=resolved&since={since}&until={until}",
 }
 # The other pages that read the mentions on every load, at the same target (issue 21, point 5):
-# the dashboard and its risk cards (counts by received_at), the reports at their default range.
+# the dashboard with its risk cards (counts by received_at), the reports at their default range.
 OTHER_PAGES = {
     "dashboard": "/",
-    "dashboard_risk": "/dashboard/risk/",
     "reports": "/reports/",
     "reports_7d": "/reports/?preset=7d",
 }
@@ -156,7 +155,6 @@ def _urls(org: dict, client: Client, now) -> dict[str, str]:
     for name, query in COMBINATIONS.items():
         pairs = [pair.split("=", 1) for pair in query.split("&") if pair]
         urls[name] = "/inbox/?" + urlencode([(k, v.format(**fill)) for k, v in pairs])
-    urls.update(OTHER_PAGES)
     for term in SEARCHES:
         urls[f"q:{term}"] = "/inbox/?" + urlencode({"q": term})
     return urls
@@ -207,8 +205,12 @@ def inbox(rounds: int = 40) -> dict:
     with _served_as_in_production():
         urls = _urls(org, client, now)
         measured = _measure(client, urls, rounds)
+        # Seconds a page on a 1M run: fewer rounds, else they would take the bench's time.
+        other_rounds = max(3, rounds // 8)
+        others = _measure(client, OTHER_PAGES, other_rounds)
     load_after = os.getloadavg()[0]
     raw = measured.pop("_raw")
+    others.pop("_raw")
     pages = {name: m for name, m in measured.items() if not name.startswith("q:")}
     searches = {name[2:]: m for name, m in measured.items() if name.startswith("q:")}
     search_page = [s for name, f in raw.items() if name.startswith("q:") for s in f["page"]]
@@ -232,9 +234,11 @@ def inbox(rounds: int = 40) -> dict:
             "sql_p95_ms": _ms(search_sql, 95),
             "terms": searches,
         },
+        "other_pages": others,
+        "other_pages_rounds": other_rounds,
         "target_page_p95_ms": PAGE_TARGET_MS,
         "target_search_p95_ms": SEARCH_TARGET_MS,
-        "missed": [name for name, m in pages.items() if m["p95_ms"] >= PAGE_TARGET_MS]
+        "missed": [name for name, m in (pages | others).items() if m["p95_ms"] >= PAGE_TARGET_MS]
         + (["search"] if search_p95 >= SEARCH_TARGET_MS else []),
     }
     return result
