@@ -7,7 +7,7 @@ so a rare word costs what a common one does; a reason filter has a partial index
 import django_filters
 from django import forms
 from django.db import connection
-from django.db.models import BooleanField, Exists, OuterRef, Q
+from django.db.models import BigIntegerField, BooleanField, Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -43,9 +43,17 @@ def few_first(queryset, matched):
     Few matches (a rare word or reason, or all of them in queues hidden from the reader):
     the planner would walk every mention in the page's order looking for them, seconds at a
     million. Find them through the GIN index first; with many, the walk finds a page at once.
+
+    The ids found are joined as a set (IN a subquery), not `id = ANY(list)`: against a list
+    of a thousand or two scattered ids the planner still walked the date index (50 ms at
+    1M for "ines_7"), where fetching them by id and sorting them takes a fraction of it.
     """
     found = list(matched.order_by().values_list("pk", flat=True)[: FEW_MATCHES + 1])
-    return queryset.filter(pk__in=found) if len(found) <= FEW_MATCHES else matched
+    if len(found) > FEW_MATCHES:
+        return matched
+    return queryset.filter(
+        pk__in=RawSQL("SELECT unnest(%s::bigint[])", (found,), output_field=BigIntegerField())
+    )
 
 
 def _search(queryset, value: str):

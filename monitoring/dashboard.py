@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alerting.models import SpikeAlert
-from inbox.selectors import CRITICAL_RISK, breached_q
+from inbox.selectors import CRITICAL_RISK, overdue_q
 from monitoring.models import OPEN_STATUSES, Mention, MentionStatus
 from monitoring.reasons import reason_label
 from riskdesk.permissions import can
@@ -150,13 +150,15 @@ def dashboard_risk(user) -> dict | None:
         .order_by("-created_at", "-id")[:SPIKES_SHOWN]
     )
     return {
+        # Only columns of mention_open_queue, the open statuses said once: an index-only scan,
+        # not 40,000 rows fetched at 1M. risk_score is never null: counting it counts rows.
         "queue": mentions.filter(status__in=OPEN_STATUSES).aggregate(
-            open=Count("pk"),
-            mine=Count("pk", filter=Q(assignee=user)),
+            open=Count("*"),
+            mine=Count("risk_score", filter=Q(assignee=user)),
             unassigned_critical=Count(
-                "pk", filter=Q(assignee__isnull=True, risk_score__gte=CRITICAL_RISK)
+                "risk_score", filter=Q(assignee__isnull=True, risk_score__gte=CRITICAL_RISK)
             ),
-            breached=Count("pk", filter=breached_q(now)),
+            breached=Count("risk_score", filter=overdue_q(now)),
         ),
         "critical_risk": CRITICAL_RISK,
         "riskiest": riskiest,

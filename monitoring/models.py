@@ -375,12 +375,13 @@ class Mention(models.Model):
             ),
             # The dashboard counts the mentions received in the last day on every load.
             models.Index(fields=["received_at"], name="mention_received"),
-            # The SLA breach count on every inbox page and the dashboard: an index-only scan.
+            # The SLA breach count on every inbox page and the dashboard's queue counts (open,
+            # mine, unassigned critical, breached): index-only scans of the open mentions.
             models.Index(
                 fields=["first_response_due_at"],
-                include=["resolve_due_at", "first_response_at", "team"],
+                include=["resolve_due_at", "first_response_at", "team", "assignee", "risk_score"],
                 condition=Q(status__in=OPEN_STATUSES),
-                name="mention_open_sla",
+                name="mention_open_queue",
             ),
             # Riskiest open first (the "Unassigned critical" view, breached by risk): no sort.
             models.Index(
@@ -397,11 +398,12 @@ class Mention(models.Model):
                 )
                 for code in REASON_BITS
             ),
-            # The built-in Impersonation view: newest open impersonations, without a sort.
+            # Newest impersonations, without a sort: the built-in Impersonation view (open
+            # ones, most of the recent) and the dashboard's card (the last days, any status).
             models.Index(
                 fields=["-published_at", "-id"],
-                condition=Q(impersonates__isnull=False, status__in=OPEN_STATUSES),
-                name="mention_impersonation_open",
+                condition=Q(impersonates__isnull=False),
+                name="mention_impersonation",
             ),
         ]
         permissions = [
