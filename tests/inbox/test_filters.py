@@ -314,9 +314,7 @@ def test_search_finds_the_newest_matches_whether_few_or_many(social_user, monkey
 @pytest.mark.parametrize("code", ["legal", "impersonation"])
 def test_a_reason_by_risk_is_read_from_its_own_partial_index_without_a_sort(social_user, code):
     MentionFactory(risk_score=80, risk_reasons=[{"code": code, "detail": "x"}])
-    page = _filter(f"reason={code}&status=open&sort=riskiest", social_user).qs.order_by(
-        *ORDER["riskiest"]
-    )
+    page = _filter(f"reason={code}&sort=riskiest", social_user).qs.order_by(*ORDER["riskiest"])
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_bitmapscan = off")
