@@ -22,6 +22,7 @@ from monitoring.models import Mention, Stream, hidden_team_ids
 
 CHOICES_TTL = 10 * 60
 FILTER_FIELDS_TEMPLATES = ("inbox/_filter_fields.html", "includes/field.html")
+FILTER_FIELDS_ELSEWHERE = ("q", "sort")  # written by inbox.html beside the search box
 BREACHES_TTL = 30
 TEAMS_KEY = "inbox:choices:teams"
 STREAMS_KEY = "inbox:choices:streams"
@@ -104,17 +105,22 @@ def filter_fields(form) -> str:
     rendered afresh (it shows them).
     """
     if form.errors:
-        return render_to_string(FILTER_FIELDS_TEMPLATES[0], {"form": form})
+        return render_to_string(
+            FILTER_FIELDS_TEMPLATES[0], {"form": form, "elsewhere": FILTER_FIELDS_ELSEWHERE}
+        )
     data = form.data
     values = sorted(
         (name, data.getlist(name) if hasattr(data, "getlist") else data.get(name))
         for name in form.fields
+        if name not in FILTER_FIELDS_ELSEWHERE
     )
     choices = [form.fields[name].widget.choices for name in ("team", "stream")]
     shown = repr((values, choices, translation.get_language(), _filter_templates_digest()))
     key = "inbox:filter-fields:" + hashlib.blake2b(shown.encode(), digest_size=16).hexdigest()
     found = cache.get(key)
     if found is None:
-        found = render_to_string(FILTER_FIELDS_TEMPLATES[0], {"form": form})
+        found = render_to_string(
+            FILTER_FIELDS_TEMPLATES[0], {"form": form, "elsewhere": FILTER_FIELDS_ELSEWHERE}
+        )
         cache.set(key, found, CHOICES_TTL)
     return mark_safe(found)  # noqa: S308 -- rendered by the template, which escapes

@@ -152,3 +152,13 @@ def test_the_toolbar_pickers_need_the_right_to_triage(client_for):
     assert client_for("manager").get("/inbox/toolbar/").status_code == 403
     assert client_for(None).get("/inbox/toolbar/").status_code == 302
     assert client_for("social").post("/inbox/toolbar/").status_code == 405
+
+
+def test_the_search_and_order_stay_beside_the_cached_bar(client_for):
+    client = client_for("social")
+    client.get("/inbox/?status=open&q=refund")
+    page = client.get("/inbox/?status=open&q=parcel&sort=riskiest").content.decode()
+    assert 'name="q" id="id_q" value="parcel"' in page
+    assert '<option value="riskiest" selected>' in page
+    assert page.count('name="q"') == 1
+    assert page.count('name="sort"') == 1
