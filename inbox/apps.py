@@ -7,4 +7,12 @@ class InboxConfig(AppConfig):
     verbose_name = _("Inbox")
 
     def ready(self):
-        from inbox import permissions  # noqa: F401  (declares the actions)
+        from django.db.models.signals import post_delete, post_save
+
+        from accounts.models import Team
+        from inbox import page, permissions  # noqa: F401  (permissions declares the actions)
+        from monitoring.models import Stream
+
+        for model in (Team, Stream):  # the filter bar's cached choices
+            post_save.connect(page.forget_choices, sender=model, dispatch_uid=f"inbox-{model}")
+            post_delete.connect(page.forget_choices, sender=model, dispatch_uid=f"inbox-{model}-d")

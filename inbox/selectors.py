@@ -108,8 +108,11 @@ class View:
     query: str
 
 
-def builtin_views(user) -> list[View]:
-    """The shared views: my queue, the critical ones nobody took, and one per team."""
+def builtin_views(user, teams=None) -> list[View]:
+    """The shared views: my queue, the critical ones nobody took, and one per team.
+
+    `teams`: the (pk, name) of the teams `user` sees, if the caller has them already.
+    """
     views = [
         View("mine", _("My queue"), "status=open&assignee=me"),
         View(
@@ -120,8 +123,10 @@ def builtin_views(user) -> list[View]:
         View("impersonation", _("Impersonation"), "status=open&impersonation=true"),
         View("breached", _("SLA breached"), "status=open&breached=true&sort=riskiest"),
     ]
-    for team in visible_teams(user):
-        views.append(View(f"team-{team.pk}", team.name, f"status=open&team={team.pk}"))
+    if teams is None:
+        teams = visible_teams(user).values_list("pk", "name")
+    for pk, name in teams:
+        views.append(View(f"team-{pk}", name, f"status=open&team={pk}"))
     return views
 
 

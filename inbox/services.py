@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
 from inbox.models import MentionEvent, MentionReply, ReplyTemplate, SavedView
+from inbox.page import forget_counts
 from inbox.selectors import VIEWING_SECONDS, Targets, viewers_key
 from monitoring import services as monitoring_services
 from monitoring.models import (
@@ -61,6 +62,7 @@ def _record(actor, changed, kind: str, verb: str, before: dict, after: dict, tex
     if not changed:
         return
     Mention.objects.filter(pk__in=[m.pk for m in changed]).update(updated_at=Now())
+    transaction.on_commit(forget_counts)  # a status, team or due time may have changed
     MentionEvent.objects.bulk_create(
         MentionEvent(
             mention=m, actor=actor, kind=kind, text=text, data={"from": before[m.pk], **after}
@@ -487,6 +489,7 @@ def brand_replies_record(stored: list) -> None:
             },
         )
     MentionEvent.objects.bulk_create(events)
+    transaction.on_commit(forget_counts)  # answered: some clocks stopped
 
 
 def recompute_due(mentions) -> None:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/poll/", views.inbox_poll, name="inbox_poll"),
     path("inbox/bulk/", views.inbox_bulk, name="inbox_bulk"),
+    path("inbox/toolbar/", views.inbox_toolbar, name="inbox_toolbar"),
     path("inbox/sla/", views.sla_report, name="sla_report"),
     path("inbox/views/", views.saved_view_create, name="saved_view_create"),
     path("inbox/views/<int:pk>/delete/", views.saved_view_delete, name="saved_view_delete"),

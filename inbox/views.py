@@ -15,10 +15,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import User
+from inbox import page as page_parts
 from inbox import selectors, services
 from inbox.filters import InboxFilter
-from inbox.forms import BulkActionForm, NoteForm, ReplyForm, SavedViewForm
+from inbox.forms import FILTER_BAR_RENDERER, BulkActionForm, NoteForm, ReplyForm, SavedViewForm
 from inbox.models import ReplyTemplate, SavedView, SlaTarget
 from inbox.selectors import (
     builtin_views,
@@ -117,19 +117,52 @@ def inbox(request):
     if request.htmx and not request.htmx.boosted:  # the list only: the page around it stays
         template = "inbox/inbox_more.html" if request.GET.get("cursor") else "inbox/inbox_list.html"
         return render(request, template, context)
+    teams = page_parts.team_choices(request.user)
+    _filter_bar(filterset, teams)
     context |= {
-        "views": builtin_views(request.user),
+        "filter_fields": page_parts.filter_fields(filterset.form),
+        "views": builtin_views(request.user, teams=teams),
         "saved_views": SavedView.objects.filter(owner=request.user),
-        "teams": visible_teams(request.user),
-        "people": _assignable_people(),
         "statuses": MentionStatus.choices,
         "priorities": Priority.choices,
         "can_declare": can(request.user, "incident.declare"),
-        "open_incidents": _open_incidents(request.user),
-        "breached": selectors.breach_count(Mention.objects.visible_to(request.user), now),
+        # The pickers' choices load when the toolbar is first used (inbox_toolbar).
+        "can_escalate": can(request.user, "incident.view"),
+        "breached": page_parts.breach_count(request.user),
         "density": _density(request),
     }
     return render(request, "inbox/inbox.html", context)
+
+
+def _filter_bar(filterset, teams) -> None:
+    """The filter bar's team and stream choices from the cache, its selects written fast.
+
+    The fields keep their querysets: a submitted team or stream is still checked against the
+    database. Only the options shown come from inbox.page.
+    """
+    form = filterset.form
+    form.renderer = FILTER_BAR_RENDERER
+    for name, choices in (("team", teams), ("stream", page_parts.stream_choices())):
+        field = form.fields[name]
+        empty = [("", field.empty_label)] if field.empty_label is not None else []
+        field.widget.choices = empty + list(choices)
+
+
+@login_required
+@require_GET
+def inbox_toolbar(request):
+    """The toolbar's pickers (people, teams, open incidents), asked for when it is first used."""
+    require(request.user, "mention.triage")
+    return render(
+        request,
+        "inbox/_toolbar_choices.html",
+        {
+            "people": _assignable_people(),
+            "teams": page_parts.team_choices(request.user),
+            "open_incidents": _open_incidents(request.user),
+            "can_escalate": can(request.user, "incident.view"),
+        },
+    )
 
 
 DENSITY_COOKIE = "riskdesk_inbox_density"
@@ -153,11 +186,7 @@ def _open_incidents(user) -> list:
 
 
 def _assignable_people():
-    return (
-        User.objects.filter(is_active=True, groups__isnull=False)
-        .distinct()
-        .order_by("display_name")
-    )
+    return page_parts.assignable_people()
 
 
 @login_required

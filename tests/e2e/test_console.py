@@ -27,6 +27,7 @@ NOT_PAGES = {
     "healthz",  # plain text for the load balancer
     "api_not_found",  # the API's JSON 404
     "inbox_poll",  # an htmx fragment, polled
+    "inbox_toolbar",  # an htmx fragment (the toolbar's pickers)
     "inbox_bulk",  # POST only
     "saved_view_create",  # POST only
     "publishing_preview",  # an htmx fragment

@@ -397,3 +397,36 @@ def test_hostile_mention_text_is_shown_literally_and_runs_nothing(live_server, p
     assert dialogs == []
     assert page.csp_violations == []
     assert page.server_errors == []
+
+
+def test_the_toolbar_pickers_load_when_the_toolbar_is_used(live_server, page, demo):
+    """People and teams are not on the page: a keyboard user tabbing into the toolbar, or a
+    row selected, loads them before they are needed; "Me" is there from the start."""
+    service = Team.objects.get(slug="customer-service")
+    security = Team.objects.get(slug="security")
+    mention = MentionFactory(team=service, text=TABLETS, published_at=timezone.now())
+    sign_in(page, live_server, "social", demo)
+    page.goto(f"{live_server.url}/inbox/?status=open")
+    social = User.objects.get(email=demo_email("social"))
+    assignee = page.locator("#bulk-assignee option")
+    expect(assignee).to_have_count(1)
+    expect(assignee.first).to_have_text("Me")
+    expect(page.locator("#bulk-team option[value]:not([disabled])")).to_have_count(0)
+
+    # By keyboard: the focus reaches the toolbar's action picker, the choices load.
+    page.locator("#bulk-action").focus()
+    expect(page.locator("#bulk-team option", has_text=security.name)).to_have_count(1)
+    expect(assignee.first).to_have_text("Me")
+    assert assignee.first.get_attribute("value") == str(social.pk)
+    assert assignee.count() > 1
+    row(page, mention).locator(".inbox-row__select").check()
+    page.locator("#bulk-action").select_option("team")
+    expect(page.locator("#bulk-team")).to_be_visible()
+    expect(page.locator("#bulk-assignee")).to_be_hidden()  # the fields stay as chosen
+    page.locator("#bulk-team").select_option(label=security.name)
+    page.locator("#bulk").get_by_role("button", name="Apply").click()
+    expect(page.locator("#bulk-result")).to_have_text("Done for 1 mention.")
+    mention.refresh_from_db()
+    assert mention.team == security
+    assert page.csp_violations == []
+    assert page.server_errors == []
