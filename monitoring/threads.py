@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from monitoring.connectors.base import NormalizedMention
 from monitoring.models import Mention, MentionStatus
-from monitoring.pipeline import routed_later
+from monitoring.pipeline import in_flight, routed_later
 from monitoring.selectors import keys_q
 from offboarding.models import BrandAccount
 from riskdesk.audit import audit_record
@@ -200,7 +200,8 @@ def thread_context(batch: list[NormalizedMention]) -> None:
     replies = [m for m in batch if m.parent_id and m.parent_id != m.external_id]
     if not replies:
         return
-    in_batch = {m.key: m for m in batch}
+    # A page whose store is still behind this one (pipeline.StoreBehind) is as good as stored.
+    in_batch = {**in_flight(), **{m.key: m for m in batch}}
     wanted = {(m.platform, m.parent_id) for m in replies} - set(in_batch)
     stored = _stored_parents(wanted)
     brand_handles = _brand_handles(
