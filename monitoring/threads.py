@@ -36,7 +36,7 @@ from django.utils import timezone
 from monitoring.connectors.base import NormalizedMention
 from monitoring.models import Mention, MentionStatus
 from monitoring.pipeline import in_flight, routed_later
-from monitoring.selectors import keys_q
+from monitoring.selectors import ids_with_keys, keys_q
 from offboarding.models import BrandAccount
 from riskdesk.audit import audit_record
 
@@ -277,12 +277,12 @@ def late_replies(stored: list[tuple[int, NormalizedMention]]) -> None:
     if not stored:
         return
     parents = {m.key: m for _pk, m in stored}
-    replies = list(
-        Mention.objects.select_for_update()
-        .filter(keys_q(parents, "parent_id", non_empty=True))  # the index mention_parent
-        .exclude(pk__in=[pk for pk, _m in stored])
-        .order_by("pk")
-    )
+    in_batch = {pk for pk, _m in stored}
+    # The index mention_parent finds them; the batch's own replies learned in thread_context.
+    ids = [pk for pk in ids_with_keys(parents, "parent_id") if pk not in in_batch]
+    if not ids:
+        return
+    replies = list(Mention.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
     if not replies:
         return
     brand_handles = _brand_handles(
