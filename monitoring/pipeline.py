@@ -19,7 +19,6 @@ rules route later (`routed_later`: a reply whose parent came after it).
 
 import collections
 import json
-import logging
 import queue
 import threading
 from collections.abc import Callable, Iterable
@@ -32,8 +31,6 @@ from psycopg.errors import UniqueViolation
 
 from monitoring.connectors.base import NormalizedMention
 from monitoring.models import Mention, Platform
-
-logger = logging.getLogger(__name__)
 
 Step = Callable[[list[NormalizedMention]], None]
 
@@ -291,13 +288,9 @@ class StoreBehind:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.close()
-            return
-        try:  # the caller's own error goes on; the pages already queued are still committed
-            self.close()
-        except BaseException:
-            logger.exception("a store behind failed while the ingesting thread failed too")
+        # The pages queued are committed whatever stopped the caller; a store that failed
+        # raises its error instead of the caller's (the cursor is older than it thinks).
+        self.close()
 
     def in_flight(self) -> dict[tuple[str, str], NormalizedMention]:
         with self._lock:
@@ -309,19 +302,23 @@ class StoreBehind:
         *,
         cursor: dict | None = None,
         claim_token: str | None = None,
-    ) -> None:
-        """Prepare this page now and queue its store (blocks while `depth` pages wait)."""
+    ) -> IngestResult:
+        """Prepare this page now and queue its store (blocks while `depth` pages wait).
+
+        Returns the page's result: its `invalid` at once, what was stored and what was a
+        duplicate once the page is committed (after `close`).
+        """
         self._raise_error()
         if not self.overlapped:
-            self.results.append(
-                ingest(mentions, stream=self.stream, cursor=cursor, claim_token=claim_token)
-            )
-            return
+            result = ingest(mentions, stream=self.stream, cursor=cursor, claim_token=claim_token)
+            self.results.append(result)
+            return result
         prepared = _prepare(mentions, self.stream)
         with self._lock:
             self._pending.append(prepared)
         self._queue.put((prepared, cursor, claim_token))
         self._raise_error()
+        return prepared.result
 
     def close(self) -> list[IngestResult]:
         """Wait for every queued page to be committed; raise the store's error if one failed."""
@@ -351,6 +348,8 @@ class StoreBehind:
                         self.results.append(result)
                     except BaseException as exc:  # handed to the caller's thread
                         self._error, failed = exc, True
+                        prepared.result.stored.clear()  # rolled back: nothing of it stored
+                        prepared.result.ids.clear()
                 with self._lock:
                     self._pending.popleft()
         finally:
