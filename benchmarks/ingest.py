@@ -123,14 +123,14 @@ def _through_pipeline(mentions, batch: int, stream=None) -> tuple[float, int, in
             else f"DELETE FROM {table}"
         )
     started = time.perf_counter()
-    stored = duplicates = 0
-    for offset in range(0, len(mentions), batch):
-        page = mentions[offset : offset + batch]
-        cursor = {"offset": offset + batch} if stream else None
-        result = pipeline.ingest(page, stream=stream, cursor=cursor)
-        stored += len(result.ids)
-        duplicates += len(result.duplicates)
+    # As a worker ingests a poll's pages: each stored behind the preparation of the next.
+    with pipeline.StoreBehind(stream=stream) as behind:
+        for offset in range(0, len(mentions), batch):
+            page = mentions[offset : offset + batch]
+            behind.submit(page, cursor={"offset": offset + batch} if stream else None)
     seconds = time.perf_counter() - started
+    stored = sum(len(result.ids) for result in behind.results)
+    duplicates = sum(len(result.duplicates) for result in behind.results)
     assert stored == Mention.objects.count()
     return seconds, stored, duplicates
 

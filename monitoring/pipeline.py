@@ -17,14 +17,17 @@ its sending on commit); a hook that acts on routing also hears of a stored menti
 rules route later (`routed_later`: a reply whose parent came after it).
 """
 
+import collections
 import json
+import queue
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from psycopg.types.json import Jsonb
+from psycopg.errors import UniqueViolation
 
 from monitoring.connectors.base import NormalizedMention
 from monitoring.models import Mention, Platform
@@ -180,39 +183,177 @@ def ingest(
     so it can never move the cursor back behind a newer poll's.
     """
     with transaction.atomic():
-        result = IngestResult()
-        fresh: dict[tuple[str, str], NormalizedMention] = {}
-        for mention in mentions:
-            problems = problems_of(mention)
-            if problems:
-                reasons = ", ".join(f"{name} {why}" for name, why in problems.items())
-                result.invalid.append(f"{mention.platform}:{mention.external_id}: {reasons}")
-                continue
-            clean(mention)
-            if mention.key in fresh:
-                result.duplicates.append(mention.key)
-            else:
-                fresh[mention.key] = mention
-        new = list(fresh.values())
-        for mention in new:
-            mention.stream_id = stream.pk if stream else None
-        for step in _steps:
-            step(new)
-        inserted = _store(new, stream_id=stream.pk if stream else None)
-        for key, pk in inserted:
-            result.stored.append(key)
-            result.ids.append(pk)
-        _store_tags(fresh, inserted)
-        if inserted:
-            stored = [(pk, fresh[key]) for key, pk in inserted]
-            for hook in _on_store:
-                hook(stored)
-        # What the unique constraint refused, or a step took out, was stored before: a duplicate.
-        stored_keys = set(result.stored)
-        result.duplicates.extend(m.key for m in fresh.values() if m.key not in stored_keys)
-        if stream is not None:
-            _advance(stream, cursor, found=len(result.ids), claim_token=claim_token)
+        prepared = _prepare(mentions, stream)
+        return _commit(prepared, stream, cursor, claim_token)
+
+
+@dataclass
+class _Prepared:
+    """A batch cleaned and through the steps, not stored yet."""
+
+    result: IngestResult
+    fresh: dict[tuple[str, str], NormalizedMention]
+    new: list[NormalizedMention]
+
+
+def _prepare(mentions: Iterable[NormalizedMention], stream) -> _Prepared:
+    """Validate, clean, drop repeats within the batch, and run the steps (no write of ours)."""
+    result = IngestResult()
+    fresh: dict[tuple[str, str], NormalizedMention] = {}
+    stream_id = stream.pk if stream else None
+    for mention in mentions:
+        problems = problems_of(mention)
+        if problems:
+            reasons = ", ".join(f"{name} {why}" for name, why in problems.items())
+            result.invalid.append(f"{mention.platform}:{mention.external_id}: {reasons}")
+            continue
+        clean(mention)
+        mention.stream_id = stream_id
+        if mention.key in fresh:
+            result.duplicates.append(mention.key)
+        else:
+            fresh[mention.key] = mention
+    new = list(fresh.values())
+    for step in _steps:
+        step(new)
+    return _Prepared(result, fresh, new)
+
+
+def _commit(prepared: _Prepared, stream, cursor, claim_token) -> IngestResult:
+    """Store a prepared batch, tell the hooks, move the cursor: inside the caller's atomic."""
+    result, fresh = prepared.result, prepared.fresh
+    inserted = _store(prepared.new, stream_id=stream.pk if stream else None)
+    for key, pk in inserted:
+        result.stored.append(key)
+        result.ids.append(pk)
+    _store_tags(fresh, inserted)
+    if inserted:
+        stored = [(pk, fresh[key]) for key, pk in inserted]
+        for hook in _on_store:
+            hook(stored)
+    # What the unique constraint refused, or a step took out, was stored before: a duplicate.
+    stored_keys = set(result.stored)
+    result.duplicates.extend(m.key for m in fresh.values() if m.key not in stored_keys)
+    if stream is not None:
+        _advance(stream, cursor, found=len(result.ids), claim_token=claim_token)
     return result
+
+
+# --- The store of one batch behind the preparation of the next -----------------------------
+
+_local = threading.local()
+
+
+def in_flight() -> dict[tuple[str, str], NormalizedMention]:
+    """Mentions this thread has prepared and handed to a StoreBehind that has not committed
+    them yet: a step that looks for stored mentions (a reply's parent) looks here too."""
+    behind = getattr(_local, "behind", None)
+    return behind.in_flight() if behind is not None else {}
+
+
+class StoreBehind:
+    """Ingest a stream's pages with the store of one page overlapping the steps of the next.
+
+    The caller's thread prepares each page (cleaning, enrichment, rules, routing) and hands
+    it to a store thread through a queue of `depth` pages; the store thread commits each
+    page with its cursor in one transaction, in the order given, as `ingest` does. The
+    database work releases the GIL, so the two overlap on two cores.
+
+    Nothing is lost or stored twice: a page and its cursor commit together or not at all.
+    When a store fails (a lost claim, a database error) the pages queued behind it are
+    dropped uncommitted, their cursors unmoved, and the error is raised to the caller by
+    the next `submit` or by `close`; a worker killed mid-page leaves the cursor of the last
+    committed page, and the unique key drops anything a re-poll brings twice.
+
+    Used as a context manager; outside PostgreSQL, or inside a transaction of the caller's
+    (whose writes a second connection could not see), each page is stored at once in the
+    caller's thread, as `ingest` would.
+    """
+
+    def __init__(self, *, stream=None, depth: int = 1):
+        self.stream = stream
+        self.results: list[IngestResult] = []
+        self.overlapped = connection.vendor == "postgresql" and not connection.in_atomic_block
+        self._queue: queue.Queue = queue.Queue(maxsize=max(1, depth))
+        self._pending: collections.deque[_Prepared] = collections.deque()
+        self._lock = threading.Lock()
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> "StoreBehind":
+        if self.overlapped:
+            self._thread = threading.Thread(target=self._store_loop, name="store-behind")
+            self._thread.start()
+            _local.behind = self
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        # The pages queued are committed whatever stopped the caller; a store that failed
+        # raises its error instead of the caller's (the cursor is older than it thinks).
+        self.close()
+
+    def in_flight(self) -> dict[tuple[str, str], NormalizedMention]:
+        with self._lock:
+            return {key: m for prepared in self._pending for key, m in prepared.fresh.items()}
+
+    def submit(
+        self,
+        mentions: Iterable[NormalizedMention],
+        *,
+        cursor: dict | None = None,
+        claim_token: str | None = None,
+    ) -> IngestResult:
+        """Prepare this page now and queue its store (blocks while `depth` pages wait).
+
+        Returns the page's result: its `invalid` at once, what was stored and what was a
+        duplicate once the page is committed (after `close`).
+        """
+        self._raise_error()
+        if not self.overlapped:
+            result = ingest(mentions, stream=self.stream, cursor=cursor, claim_token=claim_token)
+            self.results.append(result)
+            return result
+        prepared = _prepare(mentions, self.stream)
+        with self._lock:
+            self._pending.append(prepared)
+        self._queue.put((prepared, cursor, claim_token))
+        self._raise_error()
+        return prepared.result
+
+    def close(self) -> list[IngestResult]:
+        """Wait for every queued page to be committed; raise the store's error if one failed."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+            if getattr(_local, "behind", None) is self:
+                del _local.behind
+        self._raise_error()
+        return self.results
+
+    def _raise_error(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _store_loop(self) -> None:
+        failed = False
+        try:
+            while (item := self._queue.get()) is not None:
+                prepared, cursor, claim_token = item
+                if not failed:
+                    try:
+                        with transaction.atomic():
+                            result = _commit(prepared, self.stream, cursor, claim_token)
+                        self.results.append(result)
+                    except BaseException as exc:  # handed to the caller's thread
+                        self._error, failed = exc, True
+                        prepared.result.stored.clear()  # rolled back: nothing of it stored
+                        prepared.result.ids.clear()
+                with self._lock:
+                    self._pending.popleft()
+        finally:
+            connection.close()  # this thread's own connection
 
 
 def _store_tags(fresh: dict, inserted: list[tuple[tuple[str, str], int]]) -> None:
@@ -256,17 +397,24 @@ def _advance(stream, cursor: dict | None, found: int, claim_token: str | None = 
         stream.cursor = cursor
 
 
-def copy_rows(cursor, table: str, mentions, stream_id, now) -> None:
-    """PostgreSQL binary COPY of `mentions` into `table`'s COLUMNS."""
+def copy_rows(cursor, table: str, mentions, stream_id, now, ids=None) -> None:
+    """PostgreSQL binary COPY of `mentions` into `table`'s COLUMNS (and `id`, with `ids`).
+
+    The jsonb columns take the dicts and lists as they are: the types set here pick
+    psycopg's jsonb dumper, so no wrapper is made per value.
+    """
+    columns, types = (["id", *COLUMNS], ["int8", *COLUMN_TYPES]) if ids else (COLUMNS, COLUMN_TYPES)
     with cursor.cursor.copy(
-        f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+        f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
     ) as copy:
-        copy.set_types(COLUMN_TYPES)
-        for mention in mentions:
-            row = list(_row(mention, stream_id, now))
-            for index in _JSON:
-                row[index] = Jsonb(row[index])
-            copy.write_row(row)
+        copy.set_types(types)
+        write = copy.write_row
+        if ids:
+            for pk, mention in zip(ids, mentions, strict=True):
+                write((pk, *_row(mention, stream_id, now)))
+        else:
+            for mention in mentions:
+                write(_row(mention, stream_id, now))
 
 
 def _row(mention: NormalizedMention, stream_id, now) -> tuple:
@@ -338,7 +486,7 @@ def _store_sqlite(new, stream_id, now) -> list[tuple[tuple[str, str], int]]:
             cursor.execute(
                 f"INSERT INTO {table} ({', '.join(COLUMNS)}) "  # noqa: S608 (our own names)
                 f"VALUES {', '.join([placeholders] * len(chunk))} "
-                "ON CONFLICT (platform, external_id) DO NOTHING "
+                f"ON CONFLICT ({', '.join(UNIQUE_FIELDS)}) DO NOTHING "
                 "RETURNING platform, external_id, id",
                 params,
             )
@@ -348,27 +496,68 @@ def _store_sqlite(new, stream_id, now) -> list[tuple[tuple[str, str], int]]:
     return inserted
 
 
-def _store_postgresql(new, stream_id, now) -> list[tuple[tuple[str, str], int]]:
-    """Binary COPY into a temporary table, then one INSERT … ON CONFLICT DO NOTHING RETURNING.
+def _unique_fields() -> tuple[str, ...]:
+    """The columns of the unique key that makes ingestion idempotent, read off the model
+    (one place: a partitioned table's key that adds the partition column follows)."""
+    for constraint in Mention._meta.constraints:
+        if constraint.name == "monitoring_mention_unique":
+            return tuple(constraint.fields)
+    raise LookupError("monitoring_mention_unique is gone from Mention's constraints")
 
-    COPY moves rows several times faster than a multi-row INSERT; the final
-    INSERT keeps the unique constraint the judge of duplicates.
+
+UNIQUE_FIELDS = _unique_fields()
+# After a batch met a stored key, this many batches go the ON CONFLICT way before the
+# direct COPY is tried again: a stream that re-delivers often does not pay every batch twice.
+DIRECT_RETRY_AFTER = 20
+_direct_skips = 0
+
+
+def _store_postgresql(new, stream_id, now) -> list[tuple[tuple[str, str], int]]:
+    """Ids from the table's sequence, then a binary COPY straight into the table.
+
+    A COPY into the table writes its rows in bulk (and its indexes at once), several times
+    faster than an INSERT … ON CONFLICT, which inserts row by row. The unique key stays the
+    judge of duplicates: a batch holding a key already stored fails its COPY, inside a
+    savepoint, and goes again through a temporary table and INSERT … ON CONFLICT DO NOTHING.
     """
+    global _direct_skips
     table = Mention._meta.db_table
-    columns = ", ".join(COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS mention_batch ON COMMIT DELETE ROWS "  # noqa: S608
-            f"AS SELECT {columns} FROM {table} WITH NO DATA"
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "  # noqa: S608
+            "FROM generate_series(1, %s)",
+            [len(new)],
         )
-        copy_rows(cursor, "mention_batch", new, stream_id, now)
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) "  # noqa: S608
-            f"SELECT {columns} FROM mention_batch "
-            f"ON CONFLICT (platform, external_id) DO NOTHING "
-            f"RETURNING platform, external_id, id"
-        )
-        rows = cursor.fetchall()
-        if len(connection.atomic_blocks) > 1:  # inside a caller's transaction: no commit soon
-            cursor.execute("TRUNCATE mention_batch")
+        ids = [pk for (pk,) in cursor.fetchall()]
+        if _direct_skips:
+            _direct_skips -= 1
+        else:
+            try:
+                with transaction.atomic(savepoint=True):
+                    copy_rows(cursor, table, new, stream_id, now, ids=ids)
+            except (IntegrityError, UniqueViolation):  # COPY's own error is psycopg's
+                _direct_skips = DIRECT_RETRY_AFTER
+            else:
+                return [(mention.key, pk) for mention, pk in zip(new, ids, strict=True)]
+        return _store_on_conflict(cursor, new, ids, stream_id, now)
+
+
+def _store_on_conflict(cursor, new, ids, stream_id, now) -> list[tuple[tuple[str, str], int]]:
+    """Binary COPY into a temporary table, then one INSERT … ON CONFLICT DO NOTHING RETURNING."""
+    table = Mention._meta.db_table
+    columns = ", ".join(["id", *COLUMNS])
+    cursor.execute(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS mention_batch ON COMMIT DELETE ROWS "  # noqa: S608
+        f"AS SELECT {columns} FROM {table} WITH NO DATA"
+    )
+    copy_rows(cursor, "mention_batch", new, stream_id, now, ids=ids)
+    cursor.execute(
+        f"INSERT INTO {table} ({columns}) "  # noqa: S608
+        f"SELECT {columns} FROM mention_batch "
+        f"ON CONFLICT ({', '.join(UNIQUE_FIELDS)}) DO NOTHING "
+        f"RETURNING platform, external_id, id"
+    )
+    rows = cursor.fetchall()
+    if len(connection.atomic_blocks) > 1:  # inside a caller's transaction: no commit soon
+        cursor.execute("TRUNCATE mention_batch")
     return [((platform, external_id), pk) for platform, external_id, pk in rows]

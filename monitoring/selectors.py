@@ -3,7 +3,9 @@
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy
 
 from monitoring.enrichment import KEYWORD_CODES
@@ -66,3 +68,41 @@ def keys_q(keys, field: str = "external_id", *, non_empty: bool = False) -> Q:
         branch = Q(platform=platform, **{f"{field}__in": sorted(values)})
         condition |= branch & ~Q(**{field: ""}) if non_empty else branch
     return condition
+
+
+def ids_with_keys(keys, field: str = "external_id") -> list[int]:
+    """Ids of the mentions whose (platform, `field`) is one of `keys`, `field` not "".
+
+    On PostgreSQL the keys go as two arrays, so the query and its parameters stay the same
+    size however many keys a batch brings (keys_q's conditions cost more to build and send
+    than to run for a batch of a thousand); elsewhere keys_q.
+    """
+    from monitoring.models import Mention
+
+    if not keys:
+        return []
+    if connection.vendor != "postgresql":
+        rows = Mention.objects.filter(keys_q(keys, field, non_empty=True))
+        return list(rows.values_list("pk", flat=True))
+    platforms, values = zip(*keys, strict=True)
+    column = connection.ops.quote_name(Mention._meta.get_field(field).column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT m.id FROM {Mention._meta.db_table} m "  # noqa: S608 (our own names)
+            "JOIN unnest(%s::varchar[], %s::varchar[]) AS k(platform, value) "
+            f"ON m.platform = k.platform AND m.{column} = k.value WHERE m.{column} <> ''",
+            [list(platforms), list(values)],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def in_values(model, field: str, values) -> Q | RawSQL:
+    """A filter on `model`'s `field` being one of `values`: on PostgreSQL `= ANY` of one
+    array parameter rather than a placeholder per value."""
+    values = list(values)
+    if connection.vendor != "postgresql":
+        return Q(**{f"{field}__in": values})
+    quote = connection.ops.quote_name
+    column = f"{quote(model._meta.db_table)}.{quote(model._meta.get_field(field).column)}"
+    # Our own table and column names; the values go as a parameter.
+    return RawSQL(f"{column} = ANY(%s)", (values,), output_field=BooleanField())  # noqa: S611

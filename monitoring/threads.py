@@ -35,8 +35,8 @@ from django.utils import timezone
 
 from monitoring.connectors.base import NormalizedMention
 from monitoring.models import Mention, MentionStatus
-from monitoring.pipeline import routed_later
-from monitoring.selectors import keys_q
+from monitoring.pipeline import in_flight, routed_later
+from monitoring.selectors import ids_with_keys, keys_q
 from offboarding.models import BrandAccount
 from riskdesk.audit import audit_record
 
@@ -200,7 +200,8 @@ def thread_context(batch: list[NormalizedMention]) -> None:
     replies = [m for m in batch if m.parent_id and m.parent_id != m.external_id]
     if not replies:
         return
-    in_batch = {m.key: m for m in batch}
+    # A page whose store is still behind this one (pipeline.StoreBehind) is as good as stored.
+    in_batch = {**in_flight(), **{m.key: m for m in batch}}
     wanted = {(m.platform, m.parent_id) for m in replies} - set(in_batch)
     stored = _stored_parents(wanted)
     brand_handles = _brand_handles(
@@ -276,12 +277,12 @@ def late_replies(stored: list[tuple[int, NormalizedMention]]) -> None:
     if not stored:
         return
     parents = {m.key: m for _pk, m in stored}
-    replies = list(
-        Mention.objects.select_for_update()
-        .filter(keys_q(parents, "parent_id", non_empty=True))  # the index mention_parent
-        .exclude(pk__in=[pk for pk, _m in stored])
-        .order_by("pk")
-    )
+    in_batch = {pk for pk, _m in stored}
+    # The index mention_parent finds them; the batch's own replies learned in thread_context.
+    ids = [pk for pk in ids_with_keys(parents, "parent_id") if pk not in in_batch]
+    if not ids:
+        return
+    replies = list(Mention.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
     if not replies:
         return
     brand_handles = _brand_handles(

@@ -45,6 +45,7 @@ from monitoring.connectors.base import (
     http_client,
 )
 from monitoring.models import CLOSED_STATUSES, Mention, MentionStatus
+from monitoring.selectors import in_values
 from respond import outbox
 from respond.models import ModerationAction
 from respond.publishers import get_publisher
@@ -326,9 +327,11 @@ def sent_replies_match(batch: list) -> None:
         ids.setdefault(mention.external_id, []).append(mention)
     if not ids:
         return
-    sent = MentionReply.objects.filter(
-        network_id__in=list(ids), state__in=[ReplyState.SENT, ReplyState.DELETED]
-    ).values_list("pk", "network_id", "mention__platform")
+    sent = (
+        MentionReply.objects.filter(in_values(MentionReply, "network_id", ids))
+        .filter(state__in=[ReplyState.SENT, ReplyState.DELETED])
+        .values_list("pk", "network_id", "mention__platform")
+    )
     matched = {(platform, network_id): pk for pk, network_id, platform in sent}
     if not matched:
         return

@@ -17,6 +17,10 @@ Payload of a row (also the body of a generic webhook, under "payload"):
 `event`, `count`, `reasons` ({code: how many}), `mentions` (the riskiest, at
 most ten: id, platform, author_handle, text, url, risk_score, reasons,
 priority) and an optional `summary` line.
+
+A row's `mention_ids` keeps the first MENTION_IDS_KEPT ids and `count` says how many
+there are: a digest folding a storm in, batch after batch, rewrites a row of bounded
+size instead of a list that grows with every batch.
 """
 
 from collections import Counter, defaultdict
@@ -46,6 +50,7 @@ Status = Notification.Status
 CHANNEL_FIELDS = ["team", "name", "kind", "target", "min_risk", "enabled"]
 WINDOW = timedelta(minutes=10)
 TOP_MENTIONS = 10
+MENTION_IDS_KEPT = 100  # ids a row lists; payload["count"] says how many it stands for
 TEXT_KEPT = 500  # characters of a mention's text a message carries
 EVENT_MENTIONS = "mentions.risky"
 EVENT_TEST = "channel.test"
@@ -285,13 +290,22 @@ def _fold_into_digest(channel: NotificationChannel, items: list[dict], due) -> i
             channel=channel,
             subject=subject,
             payload=payload,
-            mention_ids=[item["id"] for item in items],
+            mention_ids=_kept_ids([], items),
             next_attempt_at=due,
         ).pk
     row.subject, row.payload = _digest(channel.team.name, row.payload, items)
-    row.mention_ids = [*row.mention_ids, *(item["id"] for item in items)]
-    row.save(update_fields=["subject", "payload", "mention_ids"])
+    fields = ["subject", "payload"]
+    if len(row.mention_ids) < MENTION_IDS_KEPT:  # once full, the list is not written again
+        row.mention_ids = _kept_ids(row.mention_ids, items)
+        fields.append("mention_ids")
+    row.save(update_fields=fields)
     return None
+
+
+def _kept_ids(kept: list[int], items: list[dict]) -> list[int]:
+    """`kept` followed by the ids of `items`, at most MENTION_IDS_KEPT of them."""
+    room = MENTION_IDS_KEPT - len(kept)
+    return [*kept, *(item["id"] for item in items[:room])] if room > 0 else kept
 
 
 def queue_for_stored(stored: list[tuple[int, NormalizedMention]]) -> None:
@@ -338,7 +352,7 @@ def queue_for_stored(stored: list[tuple[int, NormalizedMention]]) -> None:
             channel=channel,
             subject=subject,
             payload=payload,
-            mention_ids=[item["id"] for item in items],
+            mention_ids=_kept_ids([], items),
         )
         to_send.append(row.pk)
     _send_on_commit(to_send)

@@ -67,12 +67,22 @@ EDITABLE = {"name", "enabled", "match", "conditions", "actions", "stop", "includ
 class _Subject:
     """A mention being evaluated, with its keyword hits found at most once."""
 
-    __slots__ = ("_hits", "_matcher", "m")
+    __slots__ = ("_codes", "_hits", "_matcher", "m")
 
     def __init__(self, mention, matcher: KeywordMatcher | None):
         self.m = mention
         self._matcher = matcher
         self._hits: dict | None = None
+        self._codes: frozenset | None = None
+
+    @property
+    def codes(self) -> frozenset:
+        """The codes of the mention's risk reasons, read once (rules do not change them)."""
+        if self._codes is None:
+            self._codes = frozenset(
+                r.get("code") for r in self.m.risk_reasons or () if isinstance(r, dict)
+            )
+        return self._codes
 
     @property
     def hits(self) -> dict:
@@ -82,10 +92,6 @@ class _Subject:
 
 
 Test = Callable[[_Subject], bool]
-
-
-def _has_reason(mention, codes: frozenset[str]) -> bool:
-    return any(isinstance(r, dict) and r.get("code") in codes for r in mention.risk_reasons or ())
 
 
 def _test_for(condition: dict, keyword_code: str) -> Test:
@@ -119,12 +125,11 @@ def _test_for(condition: dict, keyword_code: str) -> Test:
         return lambda s: s.m.author_followers is not None and s.m.author_followers > value
     if name == "reason":
         codes = frozenset(value)
-        return lambda s: _has_reason(s.m, codes)
+        return lambda s: not codes.isdisjoint(s.codes)
     if name == "impersonation":
         return lambda s: (s.m.impersonates_id is not None) is value
     if name == "watchlist":
-        watch = frozenset({"watchlist"})
-        return lambda s: _has_reason(s.m, watch) is value
+        return lambda s: ("watchlist" in s.codes) is value
     raise ValueError(f"unknown condition field {name!r}")
 
 
@@ -142,6 +147,8 @@ class _Conditions:
                 code = f"k{len(self.keyword_lists)}"
                 self.keyword_lists[code] = list(condition["value"])
             tests.append(_test_for(condition, code))
+        if len(tests) == 1:
+            return tests[0]
         if match == Rule.Match.ANY:
             return lambda s: any(t(s) for t in tests)
         return lambda s: all(t(s) for t in tests)

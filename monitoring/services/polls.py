@@ -142,18 +142,17 @@ def stream_poll(*, stream_id: int, claim_token: str) -> PollOutcome | None:
     started = timezone.now()
     next_poll = started + timedelta(seconds=stream.poll_interval)
     cursor = dict(stream.cursor)
+    results: list[pipeline.IngestResult] = []
     try:
-        with http_client() as client:
+        # Each page is stored (with its cursor) behind the fetch and enrichment of the next.
+        with http_client() as client, pipeline.StoreBehind(stream=stream) as behind:
             connector = connector_class(stream, client)
             for _page_number in range(settings.MONITORING_MAX_PAGES_PER_POLL):
                 page = connector.fetch(cursor)
-                result = pipeline.ingest(
-                    page.mentions, stream=stream, cursor=page.cursor, claim_token=claim_token
-                )
+                result = behind.submit(page.mentions, cursor=page.cursor, claim_token=claim_token)
+                results.append(result)
                 cursor = page.cursor
                 outcome.pages += 1
-                outcome.stored += len(result.ids)
-                outcome.duplicates += len(result.duplicates)
                 outcome.problems.extend(page.problems + result.invalid)
                 if not page.has_more or connector.wait_until:
                     break
@@ -190,6 +189,8 @@ def stream_poll(*, stream_id: int, claim_token: str) -> PollOutcome | None:
         next_poll = started + _retry_delay(stream, stream.consecutive_failures + 1)
     else:
         error = None
+    outcome.stored = sum(len(result.ids) for result in results)  # the pages committed
+    outcome.duplicates = sum(len(result.duplicates) for result in results)
     _finish_poll(stream, claim_token, outcome, error, started, next_poll)
     return outcome
 

@@ -294,15 +294,47 @@ def test_a_storm_of_500_mentions_sends_a_handful_of_digests(
     rows = list(Notification.objects.order_by("id"))
     assert len(rows) == 5  # the window's allowance; the rest folded into the newest
     assert len(queued) == 5
-    assert sorted(i for row in rows for i in row.mention_ids) == sorted(stored_ids)
+    assert sum(row.payload["count"] for row in rows) == len(stored_ids) == 500
     digest = rows[-1]
-    assert digest.subject == f"{len(digest.mention_ids)} risky mentions for Legal"
-    assert digest.payload["count"] == len(digest.mention_ids) == 420
+    assert digest.subject == "420 risky mentions for Legal"
+    assert digest.payload["count"] == 420
+    # The ids the digest lists are bounded: the first ones folded in, not all 420.
+    assert digest.mention_ids == stored_ids[80 : 80 + notifications.MENTION_IDS_KEPT]
+    assert [i for row in rows[:4] for i in row.mention_ids] == stored_ids[:80]
     assert digest.payload["reasons"] == {"legal": 420}
     top = digest.payload["mentions"]
     assert len(top) == 10
     assert [m["risk_score"] for m in top] == sorted((m["risk_score"] for m in top), reverse=True)
     assert top[0]["risk_score"] == 89
+
+
+def test_a_digest_stops_rewriting_its_ids_once_it_holds_enough(
+    legal, queued, settings, monkeypatch
+):
+    settings.MONITORING_NOTIFY_MAX_PER_WINDOW = 1
+    monkeypatch.setattr(notifications, "MENTION_IDS_KEPT", 5)
+    webhook(legal, "http://127.0.0.1:9/")
+    ingest([make(1, legal)])  # the window's one row, taken by a worker
+    Notification.objects.update(attempts=1)
+    first = ingest([make(n, legal) for n in range(2, 5)]).ids  # a digest of 3
+    second = ingest([make(n, legal) for n in range(5, 9)]).ids  # 2 of 4 more fit
+    digest = Notification.objects.order_by("-id").first()
+    assert digest.mention_ids == [*first, *second[:2]]
+    assert digest.payload["count"] == 7
+
+    # Full: a further batch changes the count and the subject, never the list.
+    with CaptureQueriesContext(connection) as queries:
+        ingest([make(n, legal) for n in range(9, 12)])
+    digest.refresh_from_db()
+    assert digest.mention_ids == [*first, *second[:2]]
+    assert digest.payload["count"] == 10
+    assert digest.subject == "10 risky mentions for Legal"
+    updates = [
+        q["sql"] for q in queries if q["sql"].startswith("UPDATE") and "notification" in q["sql"]
+    ]
+    assert len(updates) == 1
+    assert "mention_ids" not in updates[0]
+    assert Notification.objects.count() == 2
 
 
 def test_a_throttled_channel_gets_a_digest_at_the_end_of_its_window(legal, queued, settings):

@@ -1,7 +1,7 @@
 """The store step: exactly once, in bulk, with the cursor in the same commit."""
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from monitoring import pipeline
 from monitoring.models import Mention, Stream
@@ -151,3 +151,28 @@ def test_stored_times_filter_and_sort_with_those_the_orm_wrote():
     assert Mention.objects.filter(published_at__gte=noon).count() == 2
     assert Mention.objects.get(external_id="1").published_at == noon
     assert Mention.objects.get(external_id="1").raw == {}
+
+
+def test_the_ids_reported_are_those_of_the_stored_rows(monkeypatch):
+    monkeypatch.setattr(pipeline, "_direct_skips", 0)  # PostgreSQL: the direct COPY
+    result = pipeline.ingest([mention(n) for n in range(1, 6)])
+
+    stored = dict(zip(result.stored, result.ids, strict=True))
+    rows = Mention.objects.values_list("platform", "external_id", "pk")
+    assert stored == {(platform, external_id): pk for platform, external_id, pk in rows}
+
+
+def test_a_batch_meeting_a_stored_key_is_stored_once_through_on_conflict(monkeypatch):
+    monkeypatch.setattr(pipeline, "_direct_skips", 0)
+    MentionFactory(platform="x", external_id="5")
+
+    result = pipeline.ingest([mention(4), mention(5), mention(6)])
+
+    assert sorted(result.stored) == [("x", "4"), ("x", "6")]
+    assert result.duplicates == [("x", "5")]
+    assert sorted(Mention.objects.values_list("external_id", flat=True)) == ["4", "5", "6"]
+    if connection.vendor == "postgresql":  # the next batches skip the COPY that would fail
+        assert pipeline._direct_skips == pipeline.DIRECT_RETRY_AFTER
+        again = pipeline.ingest([mention(7)])
+        assert pipeline._direct_skips == pipeline.DIRECT_RETRY_AFTER - 1
+        assert again.ids == [Mention.objects.get(external_id="7").pk]
