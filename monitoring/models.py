@@ -8,6 +8,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from monitoring.enrichment import REASON_CODES
 from riskdesk.networks import Platform
 
 
@@ -209,24 +210,9 @@ class MentionQuerySet(models.QuerySet):
         return self.exclude(team_id__in=hidden) if hidden else self
 
 
-# The risk reason codes (monitoring.enrichment.REASON_CODES), each a bit of `reason_flags`.
-# Stored bits: never reorder; a new code takes the next bit (and rewrites the column).
-REASON_BITS = {
-    code: 1 << n
-    for n, code in enumerate(
-        (
-            "legal",
-            "security",
-            "crisis",
-            "compliance",
-            "profanity",
-            "reach",
-            "negative",
-            "watchlist",
-            "impersonation",
-        )
-    )
-}
+# Each risk reason code a bit of `reason_flags`, in REASON_CODES' order: stored bits, so a
+# new code goes at the end of REASON_CODES (and its migration rewrites the column).
+REASON_BITS = {code: 1 << n for n, code in enumerate(REASON_CODES)}
 
 
 class ReasonFlags(models.Func):
