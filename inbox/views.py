@@ -157,7 +157,7 @@ def inbox_toolbar(request):
         request,
         "inbox/_toolbar_choices.html",
         {
-            "people": _assignable_people(),
+            "people": page_parts.assignable_people(),
             "teams": page_parts.team_choices(request.user),
             "open_incidents": _open_incidents(request.user),
             "can_escalate": can(request.user, "incident.view"),
@@ -183,10 +183,6 @@ def _open_incidents(user) -> list:
     from incidents.selectors import open_incidents  # incidents builds on monitoring
 
     return list(open_incidents(user)[:50])
-
-
-def _assignable_people():
-    return page_parts.assignable_people()
 
 
 @login_required
@@ -280,7 +276,7 @@ def _panel_context(request, mention: Mention, **extra) -> dict:
         "reply_form": ReplyForm(),
         "can_triage": can(user, "mention.triage"),
         "teams": visible_teams(user),
-        "people": _assignable_people(),
+        "people": page_parts.assignable_people(),
         "statuses": MentionStatus.choices,
         "priorities": Priority.choices,
         "case": services.case_number(mention),
