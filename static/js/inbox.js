@@ -295,6 +295,15 @@
     if (event.target.hasAttribute("data-bulk-action")) { showBulkFields(); }
   });
 
+  // The toolbar's pickers arrive swapped in (inbox_toolbar): Chromium then shows a swapped
+  // select's last option, and Apply would act for it. Show the option marked selected ("Me").
+  document.body.addEventListener("htmx:oobAfterSwap", function (event) {
+    var select = event.detail.target;
+    if (!select || select.tagName !== "SELECT" || !select.closest("#bulk")) { return; }
+    var chosen = select.querySelector("option[selected]") || select.options[0];
+    if (chosen) { chosen.selected = true; }
+  });
+
   // Only the toolbar field the chosen action needs is shown.
   function showBulkFields() {
     var action = document.querySelector("[data-bulk-action]");

@@ -419,6 +419,8 @@ def test_the_toolbar_pickers_load_when_the_toolbar_is_used(live_server, page, de
     expect(assignee.first).to_have_text("Me")
     assert assignee.first.get_attribute("value") == str(social.pk)
     assert assignee.count() > 1
+    # A mouse user who picks "Assign to" and presses Apply takes the mentions: "Me" is chosen.
+    expect(page.locator("#bulk-assignee")).to_have_value(str(social.pk))
     row(page, mention).locator(".inbox-row__select").check()
     page.locator("#bulk-action").select_option("team")
     expect(page.locator("#bulk-team")).to_be_visible()
