@@ -296,12 +296,10 @@
   });
 
   // The toolbar's pickers arrive swapped in (inbox_toolbar): Chromium then shows a swapped
-  // select's last option, and Apply would act for it. Show the option marked selected ("Me").
+  // select's last option, and Apply would act for it. Show the first ("Me" for people).
   document.body.addEventListener("htmx:oobAfterSwap", function (event) {
     var select = event.detail.target;
-    if (!select || select.tagName !== "SELECT" || !select.closest("#bulk")) { return; }
-    var chosen = select.querySelector("option[selected]") || select.options[0];
-    if (chosen) { chosen.selected = true; }
+    if (select && select.tagName === "SELECT" && select.closest("#bulk")) { select.selectedIndex = 0; }
   });
 
   // Only the toolbar field the chosen action needs is shown.
