@@ -1,6 +1,10 @@
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 
-from accounts.models import IdentityProvider, Team, TeamMembership, User
+from accounts.models import IdentityProvider, Team, TeamKind, TeamMembership, User
+
+# The kinds of team whose membership changes what a person may see or do: the restricted
+# queues (monitoring.models.RESTRICTED_TEAM_KINDS) and Security (offboarding.permissions).
+SPECIAL_TEAM_KINDS = (TeamKind.LEGAL, TeamKind.HR, TeamKind.SECURITY)
 
 
 def users_with_roles_and_teams():
@@ -12,6 +16,22 @@ def teams_with_memberships():
         Prefetch("memberships", queryset=TeamMembership.objects.select_related("user")),
         "members",  # TeamSerializer reads team.members before it lists the memberships
     )
+
+
+def special_teams(user) -> list[tuple[int, str, bool]]:
+    """(pk, kind, is_member) of every team of a SPECIAL_TEAM_KINDS kind, for `user`.
+
+    Kept on the user object, as Django keeps its permissions: the visibility rule and the
+    Security rules both ask on every page, and one query answers both.
+    """
+    if not hasattr(user, "_special_teams"):
+        mine = TeamMembership.objects.filter(team=OuterRef("pk"), user=user.pk)
+        user._special_teams = list(
+            Team.objects.filter(kind__in=SPECIAL_TEAM_KINDS)
+            .annotate(is_member=Exists(mine))
+            .values_list("pk", "kind", "is_member")
+        )
+    return user._special_teams
 
 
 def has_confirmed_totp(user: User) -> bool:

@@ -11,8 +11,11 @@ class InboxConfig(AppConfig):
 
         from accounts.models import Team
         from inbox import page, permissions  # noqa: F401  (permissions declares the actions)
+        from inbox.models import SavedView
         from monitoring.models import Stream
 
         for model in (Team, Stream):  # the filter bar's cached choices
             post_save.connect(page.forget_choices, sender=model, dispatch_uid=f"inbox-{model}")
             post_delete.connect(page.forget_choices, sender=model, dispatch_uid=f"inbox-{model}-d")
+        post_save.connect(page.forget_saved_views, sender=SavedView, dispatch_uid="inbox-views")
+        post_delete.connect(page.forget_saved_views, sender=SavedView, dispatch_uid="inbox-views-d")

@@ -4,6 +4,8 @@ Searches that few mentions match are answered through their GIN index first (`fe
 so a rare word costs what a common one does; a reason filter has a partial index per reason.
 """
 
+import copy
+
 import django_filters
 from django import forms
 from django.db import connection
@@ -79,6 +81,23 @@ def has_reason(code: str) -> Q:
     form of the reason's partial index (`mention_reason_<code>`), so that the index answers it.
     """
     return Q(has_reason_flag(code))
+
+
+class _Filters(dict):
+    """A FilterSet's declared filters, copied for each FilterSet as django-filter does, less deep.
+
+    A filter's copy needs its own attributes (django-filter sets `parent` and `model`, the
+    team filter its queryset) and its own `extra`, not copies of its choices and labels.
+    """
+
+    def __deepcopy__(self, memo):
+        copies = {}
+        for name, declared in self.items():
+            copies[name] = copy.copy(declared)
+            copies[name].extra = dict(declared.extra)
+            if declared.method is not None:  # its FilterMethod, bound to the copy
+                copies[name].method = declared.method
+        return copies
 
 
 class InboxFilter(django_filters.FilterSet):
@@ -158,6 +177,24 @@ class InboxFilter(django_filters.FilterSet):
         self.user = user if user is not None else getattr(self.request, "user", None)
         self.filters["team"].queryset = visible_teams(self.user)
 
+    def get_form_class(self):
+        """The form class, built once for all requests (django-filter builds one per request).
+
+        Its fields depend on nothing of the request but the team field's queryset, which the
+        `form` below gives each form.
+        """
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            fields = {name: f.field for name, f in copy.deepcopy(cls.base_filters).items()}
+            cls._form_class = type(f"{cls.__name__}Form", (cls._meta.form,), fields)
+        return cls._form_class
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            super().form.fields["team"].queryset = self.filters["team"].queryset
+        return self._form
+
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         owned, status = self.form.cleaned_data.get("owned"), self.form.cleaned_data.get("status")
@@ -210,3 +247,6 @@ class InboxFilter(django_filters.FilterSet):
     def order(self) -> str:
         value = self.form.cleaned_data.get("sort") if self.is_bound and self.is_valid() else ""
         return value or "newest"
+
+
+InboxFilter.base_filters = _Filters(InboxFilter.base_filters)

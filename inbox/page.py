@@ -6,19 +6,23 @@ they are cached until then (signals forget them). The count of SLA breaches chan
 clock as much as with triage: it is cached for BREACHES_TTL seconds per set of hidden
 queues, and forgotten by the triage writes that close or reopen mentions
 (`forget_counts`, called by inbox.services). The toolbar's pickers (people, teams, open
-incidents) load when the toolbar is first used (`toolbar_choices`, views.inbox_toolbar).
+incidents) load when the toolbar is first used (`toolbar_choices`, views.inbox_toolbar). A
+person's saved views are cached until they save or delete one.
 """
 
 import functools
 import hashlib
 
 from django.core.cache import cache
+from django.db import transaction
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 from accounts.models import Team, User
+from inbox.models import SavedView
 from monitoring.models import Mention, Stream, hidden_team_ids
+from riskdesk.near_cache import NearCache
 
 CHOICES_TTL = 10 * 60
 FILTER_FIELDS_TEMPLATES = ("inbox/_filter_fields.html", "includes/field.html")
@@ -27,6 +31,7 @@ BREACHES_TTL = 30
 TEAMS_KEY = "inbox:choices:teams"
 STREAMS_KEY = "inbox:choices:streams"
 COUNTS_VERSION_KEY = "inbox:counts:version"
+FILTER_BARS_NEAR = NearCache(max_entries=200)  # keyed by what they show: kept in the process
 
 
 def _cached(key: str, read) -> list:
@@ -55,6 +60,22 @@ def stream_choices() -> list[tuple[int, str]]:
 def forget_choices(**_signal) -> None:
     """A team or stream saved or deleted (post_save / post_delete)."""
     cache.delete_many([TEAMS_KEY, STREAMS_KEY])
+
+
+def _saved_views_key(owner_id: int) -> str:
+    return f"inbox:saved-views:{owner_id}"
+
+
+def saved_views(user) -> list[SavedView]:
+    """`user`'s saved views, cached until one of them is saved or deleted."""
+    return _cached(_saved_views_key(user.pk), lambda: list(SavedView.objects.filter(owner=user)))
+
+
+def forget_saved_views(instance, **_signal) -> None:
+    """A saved view saved or deleted (post_save / post_delete): now, and after the commit."""
+    key = _saved_views_key(instance.owner_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 def _counts_version() -> int:
@@ -117,10 +138,10 @@ def filter_fields(form) -> str:
     choices = [form.fields[name].widget.choices for name in ("team", "stream")]
     shown = repr((values, choices, translation.get_language(), _filter_templates_digest()))
     key = "inbox:filter-fields:" + hashlib.blake2b(shown.encode(), digest_size=16).hexdigest()
-    found = cache.get(key)
+    found = FILTER_BARS_NEAR.get(key)
     if found is None:
         found = render_to_string(
             FILTER_FIELDS_TEMPLATES[0], {"form": form, "elsewhere": FILTER_FIELDS_ELSEWHERE}
         )
-        cache.set(key, found, CHOICES_TTL)
+        FILTER_BARS_NEAR.set(key, found, CHOICES_TTL)
     return mark_safe(found)  # noqa: S308 -- rendered by the template, which escapes

@@ -39,20 +39,39 @@ CHANGED_SHOWN = 100
 POLL_OVERLAP = timedelta(seconds=5)
 
 
-def decorate(mentions, user, now=None) -> list[Mention]:
-    """What a row shows beyond the model: SLA timer, risk band, top reasons, who is viewing."""
+def decorate(mentions, user, now=None, *, shown=True) -> list[Mention]:
+    """What a row shows beyond the model: SLA timer and who is viewing (both in the row's cache
+    key: inbox.selectors.render_rows), and unless `shown` is False, risk band, top reasons and
+    sentiment (for a row rendered anew: `_shown`)."""
     now = now or timezone.now()
     mentions = list(mentions)
     viewers = viewers_of([m.pk for m in mentions], except_user=user)
     for m in mentions:
         m.timer = selectors.timer(m, now)
+        m.viewers = viewers.get(m.pk, [])
+    return _shown(mentions) if shown else mentions
+
+
+def _shown(mentions: list[Mention]) -> list[Mention]:
+    for m in mentions:
         m.band = risk_band(m.risk_score)
         m.top_reasons = [
             reason_label(r.get("code")) for r in (m.risk_reasons or [])[:2] if isinstance(r, dict)
         ]
         m.sentiment_text = sentiment_text(m.sentiment_label)
-        m.viewers = viewers.get(m.pk, [])
     return mentions
+
+
+def _read_in_full(user, rows: list[Mention]) -> list[Mention]:
+    """A page's rows not in the cache, read in full (the page read only ROW_KEY_FIELDS) and
+    decorated as `rows` were."""
+    full = Mention.objects.visible_to(user).defer("raw", "rule_trace").in_bulk([m.pk for m in rows])
+    found = []
+    for m in rows:
+        if m.pk in full:
+            full[m.pk].timer, full[m.pk].viewers = m.timer, m.viewers
+            found.append(full[m.pk])
+    return _shown(found)
 
 
 def _history(mention: Mention) -> list:
@@ -94,9 +113,9 @@ def inbox(request):
         page = inbox_page(filterset.qs, sort=filterset.order, cursor=request.GET.get("cursor"))
     else:
         page = inbox_page(Mention.objects.none())
-    rows = decorate(page.items, request.user, now)
+    rows = decorate(page.items, request.user, now, shown=False)
     can_triage = can(request.user, "mention.triage")
-    render_rows(rows, can_triage=can_triage)
+    render_rows(rows, can_triage=can_triage, read=lambda some: _read_in_full(request.user, some))
     context = {
         "filter": filterset,
         "rows": rows,
@@ -122,7 +141,7 @@ def inbox(request):
     context |= {
         "filter_fields": page_parts.filter_fields(filterset.form),
         "views": builtin_views(request.user, teams=teams),
-        "saved_views": SavedView.objects.filter(owner=request.user),
+        "saved_views": page_parts.saved_views(request.user),
         "statuses": MentionStatus.choices,
         "priorities": Priority.choices,
         "can_declare": can(request.user, "incident.declare"),

@@ -23,14 +23,14 @@ REASON_MAX = 1000
 FREEZING_SEVERITIES = (Severity.SEV1, Severity.SEV2)
 
 
+def active_freezes():
+    """The freezes in force, the earliest first."""
+    return PublishingFreeze.objects.filter(lifted_at__isnull=True).order_by("started_at", "id")
+
+
 def current_freeze() -> PublishingFreeze | None:
     """The active freeze (the earliest still in force when several incidents froze), or None."""
-    return (
-        PublishingFreeze.objects.filter(lifted_at__isnull=True)
-        .select_related("incident", "started_by")
-        .order_by("started_at", "id")
-        .first()
-    )
+    return active_freezes().select_related("incident", "started_by").first()
 
 
 @transaction.atomic

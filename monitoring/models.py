@@ -175,24 +175,17 @@ RESTRICTED_TEAM_KINDS = ("legal", "hr")
 
 
 def hidden_team_ids(user) -> list[int]:
-    """Restricted queues `user` is not a member of (none for who may see them all).
-
-    Kept on the user object, as Django keeps its permissions: once per request.
-    """
-    from accounts.models import Team, TeamMembership  # accounts does not import monitoring
+    """Restricted queues `user` is not a member of (none for who may see them all)."""
+    from accounts.selectors import special_teams  # accounts does not import monitoring
     from riskdesk.permissions import can
 
-    if not hasattr(user, "_hidden_team_ids"):
-        if can(user, "mention.view_restricted"):
-            user._hidden_team_ids = []
-        else:
-            mine = TeamMembership.objects.filter(team=models.OuterRef("pk"), user=user.pk)
-            user._hidden_team_ids = list(
-                Team.objects.filter(kind__in=RESTRICTED_TEAM_KINDS)
-                .exclude(models.Exists(mine))
-                .values_list("pk", flat=True)
-            )
-    return user._hidden_team_ids
+    if can(user, "mention.view_restricted"):
+        return []
+    return [
+        pk
+        for pk, kind, is_member in special_teams(user)
+        if kind in RESTRICTED_TEAM_KINDS and not is_member
+    ]
 
 
 class MentionQuerySet(models.QuerySet):

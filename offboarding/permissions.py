@@ -7,16 +7,15 @@ OffboardingConfig.ready().
 
 from accounts.models import TeamKind
 from accounts.permissions import admins_only_by_admins
+from accounts.selectors import special_teams
 from riskdesk.permissions import any_of, has_perm, rule
 
 
 def in_security_team(user, obj) -> bool:
-    """Whether `user` is a member of a team of the Security kind (cached on the user)."""
-    cached = getattr(user, "_in_security_team", None)
-    if cached is None:
-        cached = user.teams.filter(kind=TeamKind.SECURITY).exists()
-        user._in_security_team = cached
-    return cached
+    """Whether `user` is a member of a team of the Security kind (read once a request)."""
+    return any(
+        is_member and kind == TeamKind.SECURITY for _pk, kind, is_member in special_teams(user)
+    )
 
 
 rule("brand_account.view", has_perm("offboarding.view_brandaccount"))

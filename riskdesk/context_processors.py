@@ -1,4 +1,6 @@
-from django.urls import reverse
+import functools
+
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext_lazy as _
 
 from riskdesk.permissions import can
@@ -30,6 +32,11 @@ NAVIGATION = [
 ]
 
 
+@functools.cache
+def _url(prefix: str, url_name: str) -> str:
+    return reverse(url_name)  # under `prefix`: the key says so
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -37,7 +44,7 @@ def navigation(request):
     items = []
     for label, url_name, action in NAVIGATION:
         if action is None or can(user, action):
-            url = reverse(url_name)
+            url = _url(get_script_prefix(), url_name)
             current = request.path == url if url == "/" else request.path.startswith(url)
             items.append({"label": label, "url": url, "current": current})
     return {"nav_items": items}
