@@ -377,12 +377,18 @@ class Mention(models.Model):
                 )
                 for code in REASON_BITS
             ),
-            # Newest impersonations, without a sort: the built-in Impersonation view (open
-            # ones, most of the recent) and the dashboard's card (the last days, any status).
+            # Newest impersonations, without a sort: the dashboard's card (the last days, any
+            # status), and the open ones for the built-in Impersonation view (from the first,
+            # the planner sorted a bitmap of all the open mentions: 5 ms at 1M).
             models.Index(
                 fields=["-published_at", "-id"],
                 condition=Q(impersonates__isnull=False),
                 name="mention_impersonation",
+            ),
+            models.Index(
+                fields=["-published_at", "-id"],
+                condition=Q(impersonates__isnull=False, status__in=OPEN_STATUSES),
+                name="mention_impersonation_open",
             ),
         ]
         permissions = [

@@ -253,3 +253,19 @@ def test_the_banner_shows_on_pages_while_frozen(incident, social_user, client_fo
     assert (
         render_to_string("incidents/_freeze_banner.html", {"publishing_freeze": None}).strip() == ""
     )
+
+
+def test_every_page_s_banner_follows_the_freeze_at_once(incident, social_user, client_for):
+    """The banner is cached (every page shows it), and forgotten when a freeze starts or lifts
+    or its incident changes: the next page tells the truth."""
+    client = client_for("hr")
+    assert "Publishing is frozen." not in client.get("/").content.decode()  # cached: no freeze
+    freeze_start(actor=social_user, incident=incident, reason="Fake giveaway running")
+    page = client.get("/").content.decode()
+    assert "Fake giveaway running" in page
+    assert incident.title in page
+    incident.title = "Lookalike account"
+    incident.save(update_fields=["title"])
+    assert "Lookalike account" in client.get("/").content.decode()
+    freeze_lift(actor=social_user, incident=incident, note="Taken down")
+    assert "Publishing is frozen." not in client.get("/").content.decode()
