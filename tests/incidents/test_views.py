@@ -1,6 +1,7 @@
 """The incident pages: rendering, permissions, forms, escaping and query counts."""
 
 import pytest
+from django.db import reset_queries
 from django.urls import reverse
 
 from incidents.freeze import freeze_start
@@ -120,14 +121,19 @@ def test_the_list_and_board_query_counts_do_not_grow(client_for, django_assert_m
     client.get(_url("incident_list"))
     with django_assert_max_num_queries(12) as few:
         client.get(_url("incident_list"))
+    list_queries = len(few)  # now: the next request empties the log it reads
+    reset_queries()
     with django_assert_max_num_queries(14) as board_few:
         client.get(_url("incident_board"))
+    board_queries = len(board_few)
     for incident in IncidentFactory.create_batch(30):
         TaskFactory.create_batch(2, incident=incident)
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    client.get("/")  # the freeze banner, forgotten by those incidents' saves, read again
+    with django_assert_max_num_queries(list_queries):
         response = client.get(_url("incident_list"))
     assert response.content.decode().count("INC-") >= 30
-    with django_assert_max_num_queries(len(board_few.captured_queries)):
+    reset_queries()
+    with django_assert_max_num_queries(board_queries):
         client.get(_url("incident_board"))
     with django_assert_max_num_queries(12):
         client.get(_url("incident_my_tasks"))
