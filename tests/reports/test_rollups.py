@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import TeamMembership
 from inbox.services import mentions_assign
-from monitoring.models import Mention, MentionStatus
+from monitoring.models import Mention, MentionStatus, Stream
 from reports import rollups
 from reports.models import MentionDay, RolledDay
 from reports.selectors import Period, figures, report_for, rolled
@@ -183,3 +183,13 @@ def test_the_beat_runs_the_roll_ups(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["refresh-report-rollups"]
     assert entry["task"] == "reports.tasks.refresh_rollups"
     assert entry["options"]["expires"] <= entry["schedule"]
+
+
+def test_a_deleted_stream_or_a_stream_turned_competitor(org, social_user):
+    rollups.rollups_refresh()
+    # Neither writes the mentions' updated_at: the roll-up rows read streams live.
+    org.rival.delete()
+    Stream.objects.filter(pk=org.stream.pk).update(is_competitor=True)
+    assert len(_exact_days(PERIOD)) == 7
+    _assert_equal([social_user])
+    assert _rolled(social_user, PERIOD)["voice"][1]["label"] == "Brand"
