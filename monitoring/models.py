@@ -188,19 +188,26 @@ def hidden_team_ids(user) -> list[int]:
     ]
 
 
+def visible_by_team(queryset, user):
+    """The rows of `queryset` (mentions, or rows counting them by `team_id`) that `user` may
+    read: the one visibility rule, shared by the mentions and the reports' roll-ups.
+
+    Without mention.view nothing; the Legal and HR queues only for their members and
+    holders of mention.view_restricted. Other mentions simply do not exist for them.
+    """
+    from riskdesk.permissions import can
+
+    if user is None or not can(user, "mention.view"):
+        return queryset.none()
+    hidden = hidden_team_ids(user)
+    return queryset.exclude(team_id__in=hidden) if hidden else queryset
+
+
 class MentionQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """The mentions `user` may read: the one rule for every page, fragment, export and API.
-
-        Without mention.view nothing; the Legal and HR queues only for their members and
-        holders of mention.view_restricted. Other mentions simply do not exist for them.
-        """
-        from riskdesk.permissions import can
-
-        if user is None or not can(user, "mention.view"):
-            return self.none()
-        hidden = hidden_team_ids(user)
-        return self.exclude(team_id__in=hidden) if hidden else self
+        """The mentions `user` may read: the one rule for every page, fragment, export and API
+        (`visible_by_team`)."""
+        return visible_by_team(self, user)
 
 
 # Each risk reason code a bit of `reason_flags`, in REASON_CODES' order: stored bits, so a

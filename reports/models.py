@@ -51,3 +51,56 @@ class ReportDelivery(models.Model):
 
     def __str__(self):
         return f"{self.subscription} {self.week_start}"
+
+
+class MentionDay(models.Model):
+    """The mentions published on one day (the report's time zone), counted per dimension the
+    report's figures group by: the roll-up that spares the reports a scan of every mention.
+
+    Written only by `reports.rollups` (one day at a time, all its rows replaced). Team stays a
+    dimension so the visibility rule filters these rows as it filters mentions. The brand's own
+    posts are left out, as every report figure leaves them out. Streams and teams are plain ids:
+    their names, and whether a stream is a competitor's, are read live.
+    """
+
+    day = models.DateField()
+    stream_id = models.BigIntegerField(null=True)
+    platform = models.CharField(max_length=16)
+    team_id = models.BigIntegerField(null=True)
+    sentiment_label = models.CharField(max_length=8, blank=True)
+    reason_flags = models.PositiveIntegerField(default=0)
+    high_risk = models.BooleanField(default=False)
+    total = models.PositiveIntegerField()
+    sentiment_micro = models.BigIntegerField(null=True)  # the sum of sentiments, in millionths
+    sentiment_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="reports_mentionday_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.platform} {self.total}"
+
+
+class RolledDay(models.Model):
+    """A day whose MentionDay rows are written, and when their computation began: a mention of
+    that day changed since then (its `updated_at`) sends the day back to the live count."""
+
+    day = models.DateField(primary_key=True)
+    rolled_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.day} {self.rolled_at}"
+
+
+class RollupState(models.Model):
+    """One row: when the last roll-up run began, and in which time zone its days were cut.
+
+    Every mention changed since (`updated_at`, with a margin for transactions still open
+    then) sends its day back to the live count until the next run recomputes it.
+    """
+
+    checked_at = models.DateTimeField()
+    timezone = models.CharField(max_length=64)
+
+    def __str__(self):
+        return f"{self.checked_at} {self.timezone}"

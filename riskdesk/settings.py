@@ -481,6 +481,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.send_digests",
         "schedule": crontab(hour=NOTIFICATIONS_DIGEST_HOUR, minute=0),
     },
+    # The reports' daily roll-ups: closed days, and the days changed since the last run.
+    "refresh-report-rollups": {
+        "task": "reports.tasks.refresh_rollups",
+        "schedule": 300.0,
+        "options": {"expires": 300.0},
+    },
     # Last week's report to its subscribers, once each (reports.models.ReportDelivery).
     "weekly-reports": {
         "task": "reports.tasks.weekly_reports",

@@ -13,16 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents.selectors.metrics import duration_label as incident_duration_label
+from reports.selectors import rolled
 from reports.selectors.figures import (
-    headline,
+    headline_times,
     incident_times,
     incidents_in,
     response_times,
-    risk_by_reason,
-    share_of_voice,
-    volume_by_network,
-    volume_by_stream,
-    volume_over_time,
 )
 from reports.selectors.period import (
     MAX_DAYS,
@@ -202,20 +198,30 @@ def _round(value):
 
 
 def report_for(user, period: Period, *, now=None) -> Report:
-    """Every section of the report on `period` as `user` may see it."""
+    """Every section of the report on `period` as `user` may see it.
+
+    The publication figures come from the daily roll-ups and the live days (`rolled`); the
+    response times and incidents from their own queries.
+    """
     now = now or timezone.now()
     previous = period.previous()
+    streams = rolled.streams_by_id()
+    rows = rolled.published_rows(user, period, streams)
+    previous_rows = rolled.published_rows(user, previous, streams)
     incidents = list(incidents_in(user, period)[: INCIDENTS_SHOWN + 1])
     summary = incident_times(user, period)
     return Report(
         period=period,
         previous=previous,
-        figures=compare(headline(user, period, now), headline(user, previous, now)),
-        over_time=volume_over_time(user, period),
-        networks=volume_by_network(user, period),
-        streams=volume_by_stream(user, period),
-        reasons=risk_by_reason(user, period),
-        voice=share_of_voice(user, period),
+        figures=compare(
+            rolled.headline_counts(rows) | headline_times(user, period, now),
+            rolled.headline_counts(previous_rows) | headline_times(user, previous, now),
+        ),
+        over_time=rolled.volume_over_time(rows, period),
+        networks=rolled.volume_by_network(rows),
+        streams=rolled.volume_by_stream(rows),
+        reasons=rolled.risk_by_reason(rows),
+        voice=rolled.share_of_voice(rows),
         teams=response_times(user, period, by="team", now=now),
         people=response_times(user, period, by="assignee", now=now),
         incident_summary=summary,

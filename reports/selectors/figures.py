@@ -9,8 +9,9 @@ share of voice count mentions by publication; response times and SLA by arrival
 
 from datetime import date
 
-from django.db.models import Avg, Case, Count, F, FloatField, Q, Value, When
-from django.db.models.functions import Greatest, TruncDay, TruncWeek
+from django.db import connection
+from django.db.models import BigIntegerField, Case, Count, F, FloatField, Q, Sum, Value, When
+from django.db.models.functions import Cast, Greatest, Round, TruncDay, TruncWeek
 from django.utils import timezone
 
 from accounts.models import Team, User
@@ -20,18 +21,34 @@ from incidents.selectors import incidents_visible
 from monitoring.enrichment import REASON_CODES
 from monitoring.models import Mention, MentionStatus, Stream
 from reports.selectors.period import Period, report_timezone
-from reports.selectors.stats import Seconds, percentiles
+from reports.selectors.stats import FRACTIONS, Percentile, Seconds, percentiles
 from riskdesk.networks import Platform
 
 SENTIMENTS = ("negative", "neutral", "positive")
+
+
+def sentiment_micro():
+    """A mention's sentiment in millionths, an integer: summed exactly in any order, so the
+    average is the same from the mentions and from the daily roll-ups (reports.rollups)."""
+    return Cast(Round(F("sentiment") * 1_000_000), BigIntegerField())
+
+
+def average(micro_sum, count) -> float | None:
+    return micro_sum / count / 1_000_000 if count else None
 
 
 def _sentiment_counts() -> dict:
     return {
         "total": Count("pk"),
         **{label: Count("pk", filter=Q(sentiment_label=label)) for label in SENTIMENTS},
-        "average": Avg("sentiment"),
+        "sentiment_micro": Sum(sentiment_micro()),
+        "sentiment_count": Count("sentiment"),
     }
+
+
+def _averaged(row: dict) -> dict:
+    row["average"] = average(row.pop("sentiment_micro"), row.pop("sentiment_count"))
+    return row
 
 
 def share(part, whole) -> float | None:
@@ -39,6 +56,8 @@ def share(part, whole) -> float | None:
 
 
 def _with_shares(row: dict) -> dict:
+    if "sentiment_count" in row:
+        _averaged(row)
     for label in SENTIMENTS:
         row[f"{label}_share"] = share(row[label], row["total"])
     if row.get("average") is not None:
@@ -76,7 +95,7 @@ def volume_over_time(user, period: Period) -> list[dict]:
         .order_by("bucket")
     )
     found = {_local_date(row.pop("bucket")): row for row in rows}
-    empty = dict.fromkeys(["total", *SENTIMENTS], 0) | {"average": None}
+    empty = dict.fromkeys(["total", *SENTIMENTS, "sentiment_micro", "sentiment_count"], 0)
     return [_with_shares({"day": day, **found.get(day, empty)}) for day in period.buckets()]
 
 
@@ -163,18 +182,31 @@ def response_times(user, period: Period, *, by: str | None, now=None) -> list[di
         "resolved": Count("pk", filter=Q(resolved_at__isnull=False)),
         **sla_counts(now),
     }
+    first_kept, resolved_kept = Q(first_response_at__isnull=False), Q(resolved_at__isnull=False)
+    together = connection.vendor == "postgresql"
+    if together:
+        # The percentiles in the counting query itself (FILTER): one pass over the rows, not three.
+        counts |= {
+            f"{prefix}_{name}": Percentile(value, fraction, filter=kept)
+            for prefix, value, kept in (
+                ("first_response", _first_response(), first_kept),
+                ("resolution", _resolution(), resolved_kept),
+            )
+            for name, fraction in FRACTIONS.items()
+        }
     if key:
         grouped = {row.pop(key): row for row in mentions.values(key).annotate(**counts).order_by()}
     else:
         grouped = {None: mentions.aggregate(**counts)}
-    first = percentiles(
-        mentions, key=key, value=_first_response(), condition=Q(first_response_at__isnull=False),
-        prefix="first_response",
-    )  # fmt: skip
-    resolution = percentiles(
-        mentions, key=key, value=_resolution(), condition=Q(resolved_at__isnull=False),
-        prefix="resolution",
-    )  # fmt: skip
+    first = resolution = {}
+    if not together:
+        first = percentiles(
+            mentions, key=key, value=_first_response(), condition=first_kept,
+            prefix="first_response",
+        )  # fmt: skip
+        resolution = percentiles(
+            mentions, key=key, value=_resolution(), condition=resolved_kept, prefix="resolution"
+        )
     names = {}
     if by == "team":
         names = dict(
@@ -252,12 +284,12 @@ def incident_times(user, period: Period) -> dict:
 def headline(user, period: Period, now=None) -> dict:
     """The figures compared with the previous period."""
     now = now or timezone.now()
-    mentions = brand_mentions(user, period).aggregate(
-        **_sentiment_counts(), high_risk=Count("pk", filter=Q(risk_score__gte=CRITICAL_RISK))
+    mentions = _averaged(
+        brand_mentions(user, period).aggregate(
+            **_sentiment_counts(), high_risk=Count("pk", filter=Q(risk_score__gte=CRITICAL_RISK))
+        )
     )
     voice = share_of_voice(user, period)
-    overall = response_times(user, period, by=None, now=now)[0]
-    incidents = incident_times(user, period)
     return {
         "mentions": mentions["total"],
         "negative_share": share(mentions["negative"], mentions["total"]),
@@ -266,6 +298,14 @@ def headline(user, period: Period, now=None) -> dict:
         else None,
         "high_risk": mentions["high_risk"],
         "share_of_voice": voice[0]["share"] if len(voice) > 1 else None,
+    } | headline_times(user, period, now)
+
+
+def headline_times(user, period: Period, now) -> dict:
+    """The headline's times and incidents (the counts come from the mentions or the roll-ups)."""
+    overall = response_times(user, period, by=None, now=now)[0]
+    incidents = incident_times(user, period)
+    return {
         "first_response_p50": overall["first_response_p50"],
         "resolution_p50": overall["resolution_p50"],
         "first_response_sla": overall["first_response_sla"],
