@@ -119,6 +119,8 @@ def ensure_partition(month: datetime.date) -> bool:
                 [start, end],
             )
             return True
+        # No row of that month may come into DEFAULT between the move and the attach.
+        cursor.execute(f"LOCK TABLE {DEFAULT} IN SHARE ROW EXCLUSIVE MODE")
         columns = _stored_columns(cursor, TABLE)
         cursor.execute(f"CREATE TABLE {name} (LIKE {TABLE} {LIKE})")
         cursor.execute(
