@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
 
-from monitoring import pipeline
+from monitoring import partitions, pipeline
 from monitoring.connectors.base import NormalizedMention
-from monitoring.models import Mention, Stream
+from monitoring.models import Mention, MentionKey, Stream
 
 WORDS = [
     "acme",
@@ -85,6 +85,7 @@ def _copy_reference(mentions: list[NormalizedMention], indexed: bool) -> float:
                 definition = (
                     definition.replace("CREATE UNIQUE INDEX", "CREATE INDEX")
                     .replace(f" INDEX {name} ON ", f" INDEX bench_{name} ON ")
+                    .replace(f" ON ONLY public.{table} ", " ON bench_copy ")
                     .replace(f" ON public.{table} ", " ON bench_copy ")
                 )
                 cursor.execute(definition)
@@ -117,11 +118,11 @@ def _through_pipeline(mentions, batch: int, stream=None) -> tuple[float, int, in
     """Seconds to ingest `mentions` in batches (as a stream's pages when `stream` is given)."""
     table = Mention._meta.db_table
     with connection.cursor() as cursor:  # on PostgreSQL, an empty table without dead rows
-        cursor.execute(
-            f"TRUNCATE {table} CASCADE"
-            if connection.vendor == "postgresql"
-            else f"DELETE FROM {table}"
-        )
+        if connection.vendor == "postgresql":
+            partitions.truncate_mentions(cursor)
+        else:
+            cursor.execute(f"DELETE FROM {MentionKey._meta.db_table}")
+            cursor.execute(f"DELETE FROM {table}")
     started = time.perf_counter()
     # As a worker ingests a poll's pages: each stored behind the preparation of the next.
     with pipeline.StoreBehind(stream=stream) as behind:

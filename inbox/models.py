@@ -29,7 +29,10 @@ class MentionEvent(models.Model):
         WATCHLIST = "watchlist", _("Author watched")
         MODERATED = "moderated", _("Moderated on the network")
 
-    mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="events")
+    # No constraint: the mentions are partitioned (monitoring.models.Mention).
+    mention = models.ForeignKey(
+        Mention, on_delete=models.CASCADE, related_name="events", db_constraint=False
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -92,7 +95,9 @@ class MentionReply(models.Model):
     person themself and only recorded here (state recorded).
     """
 
-    mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="replies")
+    mention = models.ForeignKey(
+        Mention, on_delete=models.CASCADE, related_name="replies", db_constraint=False
+    )
     template = models.ForeignKey(
         ReplyTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -382,7 +382,10 @@ class TimelineEntry(models.Model):
 class IncidentMention(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="mention_links")
     mention = models.ForeignKey(
-        "monitoring.Mention", on_delete=models.CASCADE, related_name="incident_links"
+        "monitoring.Mention",
+        on_delete=models.CASCADE,
+        related_name="incident_links",
+        db_constraint=False,  # the mentions are partitioned (monitoring.models.Mention)
     )
     linked_at = models.DateTimeField(default=timezone.now)
     linked_by = models.ForeignKey(

@@ -2,7 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
@@ -209,6 +209,18 @@ class MentionQuerySet(models.QuerySet):
         (`visible_by_team`)."""
         return visible_by_team(self, user)
 
+    def bulk_create(self, objs, *args, **kwargs):
+        """Claims each mention's key too (MentionKey): a key already taken raises."""
+        with transaction.atomic(using=self.db):
+            made = super().bulk_create(objs, *args, **kwargs)
+            MentionKey.objects.using(self.db).bulk_create(
+                [
+                    MentionKey(platform=m.platform, external_id=m.external_id, mention=m)
+                    for m in made
+                ]
+            )
+        return made
+
 
 # Each risk reason code a bit of `reason_flags`, in REASON_CODES' order: stored bits, so a
 # new code goes at the end of REASON_CODES (and its migration rewrites the column).
@@ -250,7 +262,13 @@ def has_reason_flag(code: str):
 
 
 class Mention(models.Model):
-    """One post, comment or article that speaks of the brand, stored exactly once."""
+    """One post, comment or article that speaks of the brand, stored exactly once.
+
+    On PostgreSQL the table is partitioned by month of `published_at` (monitoring.partitions),
+    so its key there is (id, published_at) and no foreign key can point at it: the models
+    that refer to a mention say db_constraint=False and Django cascades for them. A post is
+    stored once because its (platform, external_id) is claimed in MentionKey first.
+    """
 
     platform = models.CharField(_("network"), max_length=16, choices=Platform.choices)
     external_id = models.CharField(_("id on the network"), max_length=255)
@@ -303,7 +321,11 @@ class Mention(models.Model):
         related_name="own_posts",
     )
     # Rules and routing (alerting.services.rules), also filled before the mention is stored.
-    tags = models.ManyToManyField("Tag", verbose_name=_("tags"), blank=True, related_name="+")
+    # No foreign-key constraint in the database: PostgreSQL cannot point one at the
+    # partitioned mentions (their key is (id, published_at)); Django still cascades.
+    tags = models.ManyToManyField(
+        "Tag", verbose_name=_("tags"), blank=True, related_name="+", db_constraint=False
+    )
     team = models.ForeignKey(
         "accounts.Team",
         verbose_name=_("team"),
@@ -343,12 +365,9 @@ class Mention(models.Model):
         ordering = ["-published_at", "-id"]
         verbose_name = _("mention")
         verbose_name_plural = _("mentions")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["platform", "external_id"], name="monitoring_mention_unique"
-            )
-        ]
         indexes = [
+            # Unique in MentionKey; here for the lookups by key (threads, webhooks).
+            models.Index(fields=["platform", "external_id"], name="mention_key"),
             models.Index(fields=["-risk_score", "-published_at", "-id"], name="mention_riskiest"),
             models.Index(fields=["status", "-published_at", "-id"], name="mention_status_newest"),
             models.Index(fields=["team", "status", "-published_at"], name="mention_team_status"),
@@ -402,6 +421,36 @@ class Mention(models.Model):
             ("triage_mention", "Can triage mentions (assign, tag, reply, resolve)"),
             ("view_restricted_mention", "Can see every team's mentions, Legal and HR included"),
         ]
+
+    def __str__(self):
+        return f"{self.platform}:{self.external_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            return super().save(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+            MentionKey.objects.using(self._state.db).create(
+                platform=self.platform, external_id=self.external_id, mention=self
+            )
+
+
+class MentionKey(models.Model):
+    """The (platform, external_id) of every stored mention, unique: what makes ingestion
+    idempotent. Kept apart from the mentions because a partitioned table's unique keys
+    must hold its partition column, and a post re-fetched with another `published_at` (a
+    feed's `updated`, a connector that falls back to now) must still be found stored."""
+
+    pk = models.CompositePrimaryKey("platform", "external_id")
+    platform = models.CharField(max_length=16, choices=Platform.choices)
+    external_id = models.CharField(max_length=255)
+    mention = models.ForeignKey(
+        Mention, on_delete=models.CASCADE, db_constraint=False, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("mention key")
+        verbose_name_plural = _("mention keys")
 
     def __str__(self):
         return f"{self.platform}:{self.external_id}"

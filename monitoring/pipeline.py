@@ -4,7 +4,7 @@ Every source ends here: a poll's page, a webhook delivery, a push to
 /api/v1/ingest/. `ingest` runs inside the caller's transaction, so a poll
 stores its page and advances its stream's cursor together: a crash anywhere
 loses nothing, and a re-poll stores nothing twice (the unique
-`(platform, external_id)` drops what is already there).
+`(platform, external_id)` of MentionKey drops what is already there).
 
 Enrichment, rules and routing plug in as steps: `register_step(fn)` adds a
 function that receives the batch (cleaned, each key once, not yet stored)
@@ -30,7 +30,7 @@ from django.utils import timezone
 from psycopg.errors import UniqueViolation
 
 from monitoring.connectors.base import NormalizedMention
-from monitoring.models import Mention, Platform
+from monitoring.models import Mention, MentionKey, Platform
 
 Step = Callable[[list[NormalizedMention]], None]
 
@@ -464,7 +464,12 @@ def sqlite_row(mention: NormalizedMention, stream_id, now) -> list:
 
 
 def _store(new: list[NormalizedMention], stream_id) -> list[tuple[tuple[str, str], int]]:
-    """Insert `new` in bulk, skipping stored keys; returns ((platform, external_id), id) of each."""
+    """Insert `new` in bulk, skipping stored keys; returns ((platform, external_id), id) of each.
+
+    The keys are claimed first in MentionKey, whose primary key is (platform, external_id):
+    only the mentions whose key was free are inserted, whatever their `published_at` (the
+    mentions' table, partitioned by it on PostgreSQL, cannot hold that unique key itself).
+    """
     if not new:
         return []
     now = timezone.now()
@@ -473,39 +478,47 @@ def _store(new: list[NormalizedMention], stream_id) -> list[tuple[tuple[str, str
     return _store_sqlite(new, stream_id, now)
 
 
+KEY_TABLE = MentionKey._meta.db_table
+
+
 def _store_sqlite(new, stream_id, now) -> list[tuple[tuple[str, str], int]]:
+    """Claim the keys (with a placeholder id), insert the mentions whose key was free,
+    then point their keys at them: all in the caller's transaction."""
     table = Mention._meta.db_table
     placeholders = "(" + ", ".join(["%s"] * len(COLUMNS)) + ")"
-    inserted = []
+    claimed: set[tuple[str, str]] = set()
+    inserted = {}
     with connection.cursor() as cursor:
-        for start in range(0, len(new), 500):
-            chunk = new[start : start + 500]
+        for start in range(0, len(new), 300):
+            chunk = new[start : start + 300]
+            cursor.execute(
+                f"INSERT INTO {KEY_TABLE} (platform, external_id, mention_id) "  # noqa: S608
+                f"VALUES {', '.join(['(%s, %s, 0)'] * len(chunk))} "
+                "ON CONFLICT DO NOTHING RETURNING platform, external_id",
+                [value for mention in chunk for value in mention.key],
+            )
+            claimed.update(cursor.fetchall())
+        fresh = [mention for mention in new if mention.key in claimed]
+        for start in range(0, len(fresh), 500):
+            chunk = fresh[start : start + 500]
             params = []
             for mention in chunk:
                 params.extend(sqlite_row(mention, stream_id, now))
             cursor.execute(
                 f"INSERT INTO {table} ({', '.join(COLUMNS)}) "  # noqa: S608 (our own names)
                 f"VALUES {', '.join([placeholders] * len(chunk))} "
-                f"ON CONFLICT ({', '.join(UNIQUE_FIELDS)}) DO NOTHING "
                 "RETURNING platform, external_id, id",
                 params,
             )
-            inserted.extend(
-                ((platform, external_id), pk) for platform, external_id, pk in cursor.fetchall()
-            )
-    return inserted
+            inserted.update(((platform, external_id), pk) for platform, external_id, pk in cursor)
+        cursor.executemany(
+            f"UPDATE {KEY_TABLE} SET mention_id = %s "  # noqa: S608
+            "WHERE platform = %s AND external_id = %s",
+            [(pk, *key) for key, pk in inserted.items()],
+        )
+    return [(mention.key, inserted[mention.key]) for mention in fresh]
 
 
-def _unique_fields() -> tuple[str, ...]:
-    """The columns of the unique key that makes ingestion idempotent, read off the model
-    (one place: a partitioned table's key that adds the partition column follows)."""
-    for constraint in Mention._meta.constraints:
-        if constraint.name == "monitoring_mention_unique":
-            return tuple(constraint.fields)
-    raise LookupError("monitoring_mention_unique is gone from Mention's constraints")
-
-
-UNIQUE_FIELDS = _unique_fields()
 # After a batch met a stored key, this many batches go the ON CONFLICT way before the
 # direct COPY is tried again: a stream that re-delivers often does not pay every batch twice.
 DIRECT_RETRY_AFTER = 20
@@ -513,12 +526,13 @@ _direct_skips = 0
 
 
 def _store_postgresql(new, stream_id, now) -> list[tuple[tuple[str, str], int]]:
-    """Ids from the table's sequence, then a binary COPY straight into the table.
+    """Ids from the mentions' sequence, the keys claimed, then a binary COPY of the fresh.
 
-    A COPY into the table writes its rows in bulk (and its indexes at once), several times
-    faster than an INSERT … ON CONFLICT, which inserts row by row. The unique key stays the
-    judge of duplicates: a batch holding a key already stored fails its COPY, inside a
-    savepoint, and goes again through a temporary table and INSERT … ON CONFLICT DO NOTHING.
+    A COPY writes its rows in bulk (and its indexes at once), several times faster than an
+    INSERT … ON CONFLICT, which inserts row by row. The keys go first by a COPY straight into
+    MentionKey, inside a savepoint: a batch holding a key already stored fails it and claims
+    its keys again through a temporary table and INSERT … ON CONFLICT DO NOTHING RETURNING.
+    The mentions whose key was claimed then go by one COPY, which no key can refuse.
     """
     global _direct_skips
     table = Mention._meta.db_table
@@ -528,36 +542,48 @@ def _store_postgresql(new, stream_id, now) -> list[tuple[tuple[str, str], int]]:
             "FROM generate_series(1, %s)",
             [len(new)],
         )
-        ids = [pk for (pk,) in cursor.fetchall()]
+        pairs = [(mention, pk) for mention, (pk,) in zip(new, cursor.fetchall(), strict=True)]
+        claimed = None
         if _direct_skips:
             _direct_skips -= 1
         else:
             try:
                 with transaction.atomic(savepoint=True):
-                    copy_rows(cursor, table, new, stream_id, now, ids=ids)
+                    _copy_keys(cursor, KEY_TABLE, pairs)
             except (IntegrityError, UniqueViolation):  # COPY's own error is psycopg's
                 _direct_skips = DIRECT_RETRY_AFTER
             else:
-                return [(mention.key, pk) for mention, pk in zip(new, ids, strict=True)]
-        return _store_on_conflict(cursor, new, ids, stream_id, now)
+                claimed = pairs
+        if claimed is None:
+            claimed = _claim_on_conflict(cursor, pairs)
+        if claimed:
+            mentions, ids = zip(*claimed, strict=True)
+            copy_rows(cursor, table, mentions, stream_id, now, ids=ids)
+    return [(mention.key, pk) for mention, pk in claimed]
 
 
-def _store_on_conflict(cursor, new, ids, stream_id, now) -> list[tuple[tuple[str, str], int]]:
-    """Binary COPY into a temporary table, then one INSERT … ON CONFLICT DO NOTHING RETURNING."""
-    table = Mention._meta.db_table
-    columns = ", ".join(["id", *COLUMNS])
+def _copy_keys(cursor, table: str, pairs) -> None:
+    with cursor.cursor.copy(
+        f"COPY {table} (platform, external_id, mention_id) FROM STDIN (FORMAT BINARY)"
+    ) as copy:
+        copy.set_types(["varchar", "varchar", "int8"])
+        for mention, pk in pairs:
+            copy.write_row((*mention.key, pk))
+
+
+def _claim_on_conflict(cursor, pairs) -> list:
+    """The pairs whose key was free: a temporary table, then INSERT … ON CONFLICT RETURNING."""
     cursor.execute(
-        "CREATE TEMPORARY TABLE IF NOT EXISTS mention_batch ON COMMIT DELETE ROWS "  # noqa: S608
-        f"AS SELECT {columns} FROM {table} WITH NO DATA"
+        "CREATE TEMPORARY TABLE IF NOT EXISTS mention_key_batch ON COMMIT DELETE ROWS "  # noqa: S608
+        f"AS SELECT platform, external_id, mention_id FROM {KEY_TABLE} WITH NO DATA"
     )
-    copy_rows(cursor, "mention_batch", new, stream_id, now, ids=ids)
+    _copy_keys(cursor, "mention_key_batch", pairs)
     cursor.execute(
-        f"INSERT INTO {table} ({columns}) "  # noqa: S608
-        f"SELECT {columns} FROM mention_batch "
-        f"ON CONFLICT ({', '.join(UNIQUE_FIELDS)}) DO NOTHING "
-        f"RETURNING platform, external_id, id"
+        f"INSERT INTO {KEY_TABLE} (platform, external_id, mention_id) "  # noqa: S608
+        "SELECT platform, external_id, mention_id FROM mention_key_batch "
+        "ON CONFLICT DO NOTHING RETURNING mention_id"
     )
-    rows = cursor.fetchall()
+    claimed = {pk for (pk,) in cursor.fetchall()}
     if len(connection.atomic_blocks) > 1:  # inside a caller's transaction: no commit soon
-        cursor.execute("TRUNCATE mention_batch")
-    return [((platform, external_id), pk) for platform, external_id, pk in rows]
+        cursor.execute("TRUNCATE mention_key_batch")
+    return [(mention, pk) for mention, pk in pairs if pk in claimed]

@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.db import DatabaseError
 
-from monitoring import services
+from monitoring import partitions, services
 
 logger = logging.getLogger(__name__)
 
@@ -42,3 +42,13 @@ def poll_stream(stream_id: int, claim_token: str):
 @shared_task(ignore_result=True)
 def process_webhook_delivery(delivery_id: int):
     services.webhook_process(delivery_id=delivery_id)
+
+
+@shared_task(ignore_result=True, soft_time_limit=3600, time_limit=3700)
+def maintain_partitions():
+    """Daily: the mentions' partitions of this month and the next ones, then the retention."""
+    made = partitions.ensure_partitions()
+    if made:
+        logger.info("made mention partitions %s", made)
+    for outcome in partitions.apply_retention():
+        logger.info("retention dropped %s (%s)", outcome["partition"], outcome["export"])

@@ -25,7 +25,10 @@ class ModerationAction(models.Model):
         BY_HAND = "by_hand", _("To finish on the network's own page")
 
     mention = models.ForeignKey(
-        "monitoring.Mention", on_delete=models.CASCADE, related_name="moderation"
+        "monitoring.Mention",
+        on_delete=models.CASCADE,
+        related_name="moderation",
+        db_constraint=False,  # the mentions are partitioned (monitoring.models.Mention)
     )
     reply = models.ForeignKey(
         "inbox.MentionReply", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -437,6 +437,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("MONITORING_SPIKE_CHECK_SECONDS", default=60.0),
         "options": {"expires": env.float("MONITORING_SPIKE_CHECK_SECONDS", default=60.0)},
     },
+    # The mentions' monthly partitions, made ahead; then the retention (when set) drops old ones.
+    "mention-partitions": {
+        "task": "monitoring.tasks.maintain_partitions",
+        "schedule": crontab(hour=2, minute=15),
+    },
     "poll-due-streams": {
         "task": "monitoring.tasks.poll_due_streams",
         "schedule": env.float("MONITORING_TICK_SECONDS", default=5.0),
@@ -574,6 +579,11 @@ MONITORING_CLAIM_SECONDS = CELERY_TASK_TIME_LIMIT + 30
 MONITORING_MAX_BACKOFF_SECONDS = env.int("MONITORING_MAX_BACKOFF_SECONDS", default=3600)
 # Mention text longer than this is cut (the raw payload keeps the rest).
 MONITORING_MAX_TEXT = 20_000
+# PostgreSQL: months of mentions partitions made ahead of this one (monitoring.partitions).
+MONITORING_PARTITIONS_AHEAD = env.int("MONITORING_PARTITIONS_AHEAD", default=3)
+# Months of mentions kept; older months are exported to VAR_DIR/archive/mentions and
+# dropped (those an open incident links stay). 0 keeps them all. PostgreSQL only.
+MONITORING_RETENTION_MONTHS = env.int("MONITORING_RETENTION_MONTHS", default=0)
 # The local demo network that `make run` starts (monitoring.demo.network).
 MONITORING_DEMO_NETWORK_URL = env.str(
     "MONITORING_DEMO_NETWORK_URL", default="http://127.0.0.1:8765"

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from accounts.models import Team, TeamMembership, User
 from inbox.models import SlaTarget
-from monitoring.models import Mention, Priority, Stream, Tag
+from monitoring import partitions
+from monitoring.models import Mention, MentionKey, Priority, Stream, Tag
 from monitoring.pipeline import copy_tag_links
 
 CHUNK = 50_000
@@ -260,14 +261,18 @@ def _progress(done: int, rows: int, started: float) -> None:
 
 
 def _secondary_indexes(cursor, table: str) -> list[tuple[str, str]]:
-    """(name, definition) of `table`'s indexes that back no constraint."""
+    """(name, definition) of `table`'s indexes that back no constraint.
+
+    A partitioned table's index says ON ONLY (itself alone): made again without it, it is
+    made on every partition, as the migration made it.
+    """
     cursor.execute(
         "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
         "JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = %s::regclass "
         "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
         [table],
     )
-    return cursor.fetchall()
+    return [(name, sql.replace(" ON ONLY ", " ON ", 1)) for name, sql in cursor.fetchall()]
 
 
 def load_postgresql(rows: int, org: dict, now) -> dict:
@@ -279,14 +284,21 @@ def load_postgresql(rows: int, org: dict, now) -> dict:
     from psycopg.types.json import Jsonb
 
     mentions, through = Mention._meta.db_table, Mention.tags.through._meta.db_table
+    keys = MentionKey._meta.db_table
     started = time.perf_counter()
+    # The months the rows span (published up to DAYS and ten minutes back), before the COPY.
+    partitions.ensure_partitions_between(now - timedelta(days=DAYS + 1), now)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT column_name, udt_name FROM information_schema.columns WHERE table_name = %s",
             [mentions],
         )
         types = dict(cursor.fetchall())
-        indexes = _secondary_indexes(cursor, mentions) + _secondary_indexes(cursor, through)
+        indexes = [
+            index
+            for table in (mentions, through, keys)
+            for index in _secondary_indexes(cursor, table)
+        ]
         for name, _definition in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
@@ -294,9 +306,10 @@ def load_postgresql(rows: int, org: dict, now) -> dict:
         if superuser:
             cursor.execute("SET session_replication_role = replica")
         rows_sql = f"COPY {mentions} ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+        keys_sql = f"COPY {keys} (platform, external_id, mention_id) FROM STDIN (FORMAT BINARY)"
         generated = _generate(rows, org, now)
         for offset in range(0, rows, CHUNK):
-            tag_pairs = []
+            tag_pairs, key_rows = [], []
             with transaction.atomic(), cursor.cursor.copy(rows_sql) as copy:
                 copy.set_types([types[name] for name in COLUMNS])
                 for _ in range(min(CHUNK, rows - offset)):
@@ -306,8 +319,13 @@ def load_postgresql(rows: int, org: dict, now) -> dict:
                         values[index] = Jsonb(values[index])
                     copy.write_row(values)
                     tag_pairs.extend((values[0], tag) for tag in tags)
+                    key_rows.append((values[1], values[2], values[0]))
             with transaction.atomic():
                 copy_tag_links(cursor, tag_pairs)
+                with cursor.cursor.copy(keys_sql) as copy:
+                    copy.set_types(["varchar", "varchar", "int8"])
+                    for key in key_rows:
+                        copy.write_row(key)
             _progress(min(offset + CHUNK, rows), rows, started)
         if superuser:
             cursor.execute("RESET session_replication_role")
@@ -326,8 +344,15 @@ def load_postgresql(rows: int, org: dict, now) -> dict:
         print("inbox: VACUUM ANALYZE", file=sys.stderr, flush=True)
         cursor.execute(f"VACUUM ANALYZE {mentions}")
         cursor.execute(f"VACUUM ANALYZE {through}")
+        cursor.execute(f"VACUUM ANALYZE {keys}")
         cursor.execute("ANALYZE")
-        cursor.execute(f"SELECT pg_total_relation_size('{mentions}')")
+        # A partitioned table's size is its partitions'.
+        cursor.execute(
+            "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c "
+            "WHERE c.oid = %s::regclass OR c.oid IN (SELECT inhrelid FROM pg_inherits "
+            "WHERE inhparent = %s::regclass)",
+            [mentions, mentions],
+        )
         size = cursor.fetchone()[0]
         cursor.execute(f"SELECT count(*) FROM {through}")
         tag_rows = cursor.fetchone()[0]
@@ -361,6 +386,11 @@ def load_sqlite(rows: int, org: dict, now) -> dict:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(insert, values)
         cursor.executemany(f"INSERT INTO {through} (mention_id, tag_id) VALUES (%s, %s)", tag_pairs)
+        cursor.executemany(
+            f"INSERT INTO {MentionKey._meta.db_table} (platform, external_id, mention_id) "
+            "VALUES (%s, %s, %s)",
+            [(row[1], row[2], row[0]) for row in values],
+        )
         cursor.execute("ANALYZE")
     _progress(rows, rows, started)
     return {"seed_s": round(time.perf_counter() - started, 1), "tag_rows": len(tag_pairs)}
@@ -370,6 +400,6 @@ def no_mentions(postgresql: bool) -> None:
     """The benchmarks before this one leave their mentions: the inbox starts from none."""
     if postgresql:
         with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {Mention._meta.db_table} CASCADE")
+            partitions.truncate_mentions(cursor)
     else:
         Mention.objects.all().delete()

@@ -276,6 +276,18 @@ def test_french_and_english_stemming_on_postgresql(social_user):
     assert found("q=refusé", social_user) == {plural_fr.pk}
 
 
+def uses_index(plan: str, name: str) -> bool:
+    """The plan reads index `name`, or on partitioned mentions its copy in a partition."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = to_regclass(%s)",
+            [name],
+        )
+        names = [name, *(local for (local,) in cursor.fetchall())]
+    return any(f" {index} " in plan for index in names)
+
+
 @postgresql_only
 def test_the_search_column_has_a_gin_index_the_planner_uses(social_user):
     with connection.cursor() as cursor:
@@ -290,7 +302,7 @@ def test_the_search_column_has_a_gin_index_the_planner_uses(social_user):
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = matches[: FEW_MATCHES + 1].explain()
-    assert "mention_search" in plan
+    assert uses_index(plan, "mention_search")
 
 
 @pytest.mark.parametrize("few", [FEW_MATCHES, 1])
@@ -319,7 +331,7 @@ def test_a_reason_by_risk_is_read_from_its_own_partial_index_without_a_sort(soci
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_bitmapscan = off")
         plan = page[:51].explain()
-    assert f"mention_reason_{code}" in plan
+    assert uses_index(plan, f"mention_reason_{code}")
     assert "Sort" not in plan.replace("Sort Key", "")
 
 

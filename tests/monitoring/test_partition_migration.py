@@ -1,0 +1,83 @@
+"""Migration 0019 partitions a mentions table that holds rows, and back (PostgreSQL)."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL partitions"),
+]
+BEFORE = ("monitoring", "0018_mention_queue_and_impersonation_indexes")
+AFTER = ("monitoring", "0019_partitioned_mentions")
+
+
+def _migrate(target):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate([target])
+
+
+def _one(sql, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def _indexes() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'monitoring_mention'")
+        return {name for (name,) in cursor.fetchall()}
+
+
+def test_the_migration_partitions_a_table_holding_rows_and_back():
+    _migrate(BEFORE)
+    assert _one("SELECT relkind FROM pg_class WHERE relname = 'monitoring_mention'") == "r"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO monitoring_mention (platform, external_id, author_id, author_handle, "
+            "author_name, author_verified, text, url, language, published_at, parent_id, "
+            "thread_id, engagement, raw, sentiment_label, risk_score, risk_reasons, priority, "
+            "status, rule_trace, received_at) SELECT 'x', 'm' || n, '', '', '', false, "
+            "'text ' || n, '', 'en', timestamptz '2024-01-20' + n * interval '9 days', '', '', "
+            "0, '{}', '', n, '[{\"code\": \"legal\"}]', 2, 'new', '[]', now() "
+            "FROM generate_series(1, 60) n"
+        )
+        cursor.execute("INSERT INTO monitoring_tag (name) VALUES ('moved')")
+        cursor.execute(
+            "INSERT INTO monitoring_mention_tags (mention_id, tag_id) "
+            "SELECT id, (SELECT id FROM monitoring_tag) FROM monitoring_mention"
+        )
+    last_id = _one("SELECT max(id) FROM monitoring_mention")
+    before = _indexes() - {"monitoring_mention_unique", "monitoring_mention_pkey"}
+
+    _migrate(AFTER)
+
+    from monitoring import partitions, pipeline
+    from tests.monitoring.scripted import mention
+
+    assert partitions.is_partitioned()
+    assert _one("SELECT count(*) FROM monitoring_mention") == 60
+    assert _one("SELECT count(*) FROM monitoring_mention_default") == 0
+    assert _one("SELECT count(*) FROM monitoring_mentionkey") == 60
+    assert _one("SELECT sum(reason_flags) FROM monitoring_mention") > 0
+    assert _one("SELECT count(*) FROM monitoring_mention_tags") == 60
+    # Every month that held rows has its partition, and every index came back on each.
+    assert len(partitions.partition_months()) >= 18
+    assert before | {"mention_key"} <= _indexes()
+    assert _one(
+        "SELECT count(*) FROM pg_indexes WHERE tablename = 'monitoring_mention_p202402'"
+    ) == len(_indexes())
+    # The sequence went on from the old one (an id each, the duplicate's unused); the keys
+    # judge duplicates.
+    result = pipeline.ingest([mention(1, external_id="m5"), mention(2, external_id="new")])
+    assert result.duplicates == [("x", "m5")]
+    assert result.ids == [last_id + 2]
+
+    _migrate(BEFORE)
+
+    assert _one("SELECT relkind FROM pg_class WHERE relname = 'monitoring_mention'") == "r"
+    assert _one("SELECT count(*) FROM monitoring_mention") == 61
+    assert "monitoring_mention_unique" in _indexes()
+    _migrate(AFTER)
+    assert partitions.is_partitioned()
