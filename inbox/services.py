@@ -424,12 +424,14 @@ def apply_sla(batch: list) -> None:
     """
     targets = Targets.load()
     now = timezone.now()
+    due: dict[tuple, tuple] = {}  # the whole batch starts at `now`: once per queue and priority
     for mention in batch:
         if mention.status == MentionStatus.OWN:
             continue
-        mention.first_response_due_at, mention.resolve_due_at = targets.due(
-            start=now, priority=mention.priority, team_id=mention.team_id
-        )
+        key = (mention.priority, mention.team_id)
+        if key not in due:
+            due[key] = targets.due(start=now, priority=mention.priority, team_id=mention.team_id)
+        mention.first_response_due_at, mention.resolve_due_at = due[key]
 
 
 def brand_replies_record(stored: list) -> None:
