@@ -8,8 +8,8 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL partitions"),
 ]
-BEFORE = ("monitoring", "0018_mention_queue_and_impersonation_indexes")
-AFTER = ("monitoring", "0019_partitioned_mentions")
+BEFORE = ("monitoring", "0019_mention_impersonation_open")
+AFTER = ("monitoring", "0020_partitioned_mentions")
 
 
 def _migrate(target):

@@ -168,7 +168,7 @@ def unpartition(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("monitoring", "0018_mention_queue_and_impersonation_indexes"),
+        ("monitoring", "0019_mention_impersonation_open"),
         # Their foreign keys to the mentions go first (db_constraint=False).
         ("inbox", "0004_partitioned_mentions"),
         ("incidents", "0004_partitioned_mentions"),
