@@ -408,20 +408,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": HEARTBEAT_INTERVAL.total_seconds(),
         "options": {"expires": HEARTBEAT_INTERVAL.total_seconds()},
     },
-    # The outbox's sweep: replies due for a retry, or held by a worker that died.
-    "send-due-replies": {
+    "send-due-replies": {  # the outbox: replies due for a retry, or held by a dead worker
         "task": "respond.tasks.send_due_replies",
         "schedule": 30.0,
         "options": {"expires": 30.0},
     },
-    # Scheduled posts whose time has come, retries due, and the freeze's hold.
-    "send-due-posts": {
+    "send-due-posts": {  # scheduled posts whose time has come, retries, the freeze's hold
         "task": "publishing.tasks.send_due_posts",
         "schedule": 30.0,
         "options": {"expires": 30.0},
     },
-    # Legal's decisions on advocacy posts reach the library.
-    "sync-advocacy-library": {
+    "sync-advocacy-library": {  # Legal's decisions on advocacy posts reach the library
         "task": "advocacy.tasks.sync_library",
         "schedule": 60.0,
         "options": {"expires": 60.0},
@@ -431,14 +428,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 10.0,
         "options": {"expires": 10.0},
     },
-    # Every minute: the window slides, so a storm is seen within a minute of being loud enough.
-    "detect-spikes": {
+    "detect-spikes": {  # every minute: a storm is seen within a minute of being loud enough
         "task": "alerting.tasks.detect_spikes",
         "schedule": env.float("MONITORING_SPIKE_CHECK_SECONDS", default=60.0),
         "options": {"expires": env.float("MONITORING_SPIKE_CHECK_SECONDS", default=60.0)},
     },
-    # The mentions' monthly partitions, made ahead; then the retention (when set) drops old ones.
-    "mention-partitions": {
+    "mention-partitions": {  # months made ahead, then the retention (when set) drops old ones
         "task": "monitoring.tasks.maintain_partitions",
         "schedule": crontab(hour=2, minute=15),
     },
@@ -486,8 +481,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.send_digests",
         "schedule": crontab(hour=NOTIFICATIONS_DIGEST_HOUR, minute=0),
     },
-    # The reports' daily roll-ups: closed days, and the days changed since the last run.
-    "refresh-report-rollups": {
+    "refresh-report-rollups": {  # closed days, and the days changed since the last run
         "task": "reports.tasks.refresh_rollups",
         "schedule": 300.0,
         "options": {"expires": 300.0},
@@ -579,10 +573,9 @@ MONITORING_CLAIM_SECONDS = CELERY_TASK_TIME_LIMIT + 30
 MONITORING_MAX_BACKOFF_SECONDS = env.int("MONITORING_MAX_BACKOFF_SECONDS", default=3600)
 # Mention text longer than this is cut (the raw payload keeps the rest).
 MONITORING_MAX_TEXT = 20_000
-# PostgreSQL: months of mentions partitions made ahead of this one (monitoring.partitions).
+# PostgreSQL (monitoring.partitions): monthly partitions of mentions made ahead; months kept,
+# older ones exported to VAR_DIR/archive/mentions then dropped but for open incidents' (0: all).
 MONITORING_PARTITIONS_AHEAD = env.int("MONITORING_PARTITIONS_AHEAD", default=3)
-# Months of mentions kept; older months are exported to VAR_DIR/archive/mentions and
-# dropped (those an open incident links stay). 0 keeps them all. PostgreSQL only.
 MONITORING_RETENTION_MONTHS = env.int("MONITORING_RETENTION_MONTHS", default=0)
 # The local demo network that `make run` starts (monitoring.demo.network).
 MONITORING_DEMO_NETWORK_URL = env.str(

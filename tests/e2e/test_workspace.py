@@ -2,13 +2,14 @@
 business hours, and the inbox's clock of an open mention moves to the new due time."""
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Team
-from inbox.models import SlaTarget
+from inbox.models import SlaTarget, TeamHours
 from inbox.selectors import Targets
 from monitoring.models import MentionStatus, Priority
 from tests.e2e.session import sign_in
@@ -48,13 +49,19 @@ def test_an_admin_sets_two_hours_with_business_hours_and_the_inbox_clock_changes
         },
     )
     support = Team.objects.get(slug="customer-service")  # 8:00-20:00 every day (demo)
+    # It arrived at 10:00 of the team's last day begun: two business hours then end before
+    # eight hours round the clock, whatever the hour the test runs at (at 19:00 they would not).
+    local = timezone.now().astimezone(ZoneInfo(TeamHours.objects.get(team=support).timezone))
+    arrived = local.replace(hour=10, minute=0, second=0, microsecond=0)
+    if arrived > local:
+        arrived -= timedelta(days=1)
     mention = MentionFactory(
         team=support,
         priority=Priority.NORMAL,
         status=MentionStatus.NEW,
         text="My Lumora Brew still will not start after the update.",
         published_at=timezone.now(),
-        received_at=timezone.now() - timedelta(minutes=5),
+        received_at=arrived,
     )
     before, _resolve = Targets.load().due(
         start=mention.received_at, priority=mention.priority, team_id=support.pk
