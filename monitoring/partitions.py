@@ -1,6 +1,6 @@
 """The mentions' monthly partitions on PostgreSQL: made ahead, and dropped after retention.
 
-Migration 0019 partitions monitoring_mention by RANGE (published_at), one partition a month
+Migration 0020 partitions monitoring_mention by RANGE (published_at), one partition a month
 (`monitoring_mention_pYYYYMM`, in UTC) and a DEFAULT one for any month without its own
 (a post dated years back, a clock far ahead). Beat's `ensure_partitions` makes this month's
 and the next ones before rows come; when a month's partition is made while DEFAULT holds

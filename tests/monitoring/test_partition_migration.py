@@ -1,4 +1,4 @@
-"""Migration 0019 partitions a mentions table that holds rows, and back (PostgreSQL)."""
+"""Migration 0020 partitions a mentions table that holds rows, and back (PostgreSQL)."""
 
 import pytest
 from django.db import connection
