@@ -451,18 +451,18 @@ def _row_key(mention: Mention, can_triage: bool) -> str:
     )
 
 
-def render_rows(mentions: list[Mention], *, can_triage: bool, read=None) -> None:
+def render_rows(mentions: list[Mention], *, can_triage: bool, read) -> None:
     """Give each decorated mention its row's HTML (`mention.row_html`).
 
-    The rows not in the cache are rendered from `read(those mentions)` when given (the same
-    mentions, read in full and decorated: inbox_page reads only ROW_KEY_FIELDS), else from the
-    mentions themselves; their relations (team, assignee, tags) are read for them only.
+    The rows not in the cache are rendered from `read(those mentions)`: the same mentions,
+    read in full and decorated (inbox_page reads only ROW_KEY_FIELDS); their relations
+    (team, assignee, tags) are read for them only.
     """
     keys = {mention.pk: _row_key(mention, can_triage) for mention in mentions}
     cached = ROWS_NEAR.get_many(keys.values())
     missing = [mention for mention in mentions if keys[mention.pk] not in cached]
     if missing:
-        anew = read(missing) if read else missing
+        anew = read(missing)
         prefetch_related_objects(anew, "team", "assignee", tags_by_name())
         rendered = {
             keys[mention.pk]: render_to_string(
