@@ -7,4 +7,9 @@ class RiskdeskConfig(AppConfig):
     verbose_name = _("riskdesk core")
 
     def ready(self):
+        from django.db.backends.signals import connection_created
+
         from riskdesk import checks, signals  # noqa: F401  (system checks; audits sign-in events)
+        from riskdesk.db import keep_plans
+
+        connection_created.connect(keep_plans, dispatch_uid="riskdesk.keep_plans")

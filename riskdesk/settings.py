@@ -119,23 +119,11 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "csp",
-    "riskdesk",
-    "accounts",
-    "offboarding",
-    "connections",
-    "policies",
-    "compliance",
-    "monitoring",
-    "inbox",
-    "respond",
-    "publishing",
-    "alerting",
-    "incidents",
-    "advocacy",
-    "workspace",
-    "notifications",
-    "reports",
-]
+    # riskdesk's own apps
+    "riskdesk", "accounts", "offboarding", "connections", "policies", "compliance", "monitoring",
+    "inbox", "respond", "publishing", "alerting", "incidents", "advocacy", "workspace",
+    "notifications", "reports",
+]  # fmt: skip
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -196,6 +184,9 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# On PostgreSQL, a SELECT sent again this many times keeps its plan (riskdesk.db); "off": never.
+_prepare = env.str("DATABASE_PREPARE_THRESHOLD", default="1")
+DATABASE_PREPARE_THRESHOLD = None if _prepare == "off" else int(_prepare)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
