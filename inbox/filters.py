@@ -5,6 +5,7 @@ so a rare word costs what a common one does; a reason filter has a partial index
 """
 
 import copy
+import hashlib
 
 import django_filters
 from django import forms
@@ -25,8 +26,13 @@ from monitoring.models import (
     Stream,
     has_reason_flag,
 )
+from riskdesk.near_cache import NearCache
 
 FEW_MATCHES = 2000
+# A search known to match many mentions skips the count of its matches this long: matches
+# only grow as mentions arrive, and the plain query is right whatever their number.
+MANY_REMEMBERED = 600
+MANY_NEAR = NearCache(max_entries=1000)
 
 
 def search_match(value: str) -> RawSQL:
@@ -50,8 +56,12 @@ def few_first(queryset, matched):
     of a thousand or two scattered ids the planner still walked the date index (50 ms at
     1M for "ines_7"), where fetching them by id and sorting them takes a fraction of it.
     """
+    many_key = "inbox:search-many:" + hashlib.sha256(str(matched.query).encode()).hexdigest()
+    if MANY_NEAR.get(many_key):
+        return matched
     found = list(matched.order_by().values_list("pk", "published_at")[: FEW_MATCHES + 1])
     if len(found) > FEW_MATCHES:
+        MANY_NEAR.set(many_key, True, MANY_REMEMBERED)
         return matched
     if connection.vendor != "postgresql":
         return queryset.filter(pk__in=[pk for pk, _published in found])

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import TeamKind
@@ -320,6 +321,36 @@ def test_search_finds_the_newest_matches_whether_few_or_many(social_user, monkey
 
     assert rows == [new, old]
     assert hidden not in rows
+
+
+def _searched(query: str, user) -> tuple[list, int]:
+    """The rows a search finds, and how many times its matches were counted (few_first)."""
+    with CaptureQueriesContext(connection) as queries:
+        rows = list(_filter(query, user).qs.order_by("-published_at"))
+    sent = [q["sql"] for q in queries.captured_queries]
+    return rows, sum("remboursement" in sql and "ORDER BY" not in sql for sql in sent)
+
+
+@postgresql_only  # elsewhere a search is a plain LIKE
+def test_a_search_that_matched_many_is_not_counted_again(social_user, monkeypatch):
+    monkeypatch.setattr("inbox.filters.FEW_MATCHES", 1)
+    many = [MentionFactory(text="Remboursement refusé") for _ in range(2)]
+    rows, counted = _searched("q=remboursement", social_user)
+    assert set(rows) == set(many)
+    assert counted == 1
+
+    newer = MentionFactory(text="Remboursement encore", published_at=timezone.now())
+    rows, counted = _searched("q=remboursement", social_user)
+    assert rows == [newer, *sorted(many, key=lambda m: m.published_at, reverse=True)]
+    assert counted == 0
+
+
+@postgresql_only
+def test_a_search_that_matched_few_is_counted_each_time(social_user):
+    first = MentionFactory(text="Remboursement refusé")
+    assert _searched("q=remboursement", social_user) == ([first], 1)
+    second = MentionFactory(text="Remboursement encore", published_at=timezone.now())
+    assert _searched("q=remboursement", social_user) == ([second, first], 1)
 
 
 @postgresql_only
