@@ -16,7 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
-from inbox.selectors import REASON_LABELS, breached_q, overdue_q, visible_teams
+from inbox.selectors import (
+    REASON_LABELS,
+    breached_q,
+    by_id_and_date,
+    overdue_q,
+    visible_teams,
+)
 from monitoring.enrichment import REASON_CODES
 from monitoring.models import (
     OPEN_STATUSES,
@@ -46,43 +52,30 @@ def search_match(value: str) -> RawSQL:
 
 
 def few_first(queryset, matched):
-    """`matched` (`queryset` narrowed by a condition a GIN index answers), planned to be fast.
+    """`matched` (`queryset` narrowed by a condition a GIN index answers), planned to be fast,
+    and when few, every match's (id, published_at, risk_score) (for `page_of_matches`).
 
     Few matches (a rare word or reason, or all of them in queues hidden from the reader):
     the planner would walk every mention in the page's order looking for them, seconds at a
     million. Find them through the GIN index first; with many, the walk finds a page at once.
-
-    The ids found are joined as a set (IN a subquery), not `id = ANY(list)`: against a list
-    of a thousand or two scattered ids the planner still walked the date index (50 ms at
-    1M for "ines_7"), where fetching them by id and sorting them takes a fraction of it.
     """
     many_key = "inbox:search-many:" + hashlib.sha256(str(matched.query).encode()).hexdigest()
     if MANY_NEAR.get(many_key):
-        return matched
-    found = list(matched.order_by().values_list("pk", "published_at")[: FEW_MATCHES + 1])
+        return matched, None
+    found = list(
+        matched.order_by().values_list("pk", "published_at", "risk_score")[: FEW_MATCHES + 1]
+    )
     if len(found) > FEW_MATCHES:
         MANY_NEAR.set(many_key, True, MANY_REMEMBERED)
-        return matched
-    if connection.vendor != "postgresql":
-        return queryset.filter(pk__in=[pk for pk, _published in found])
-    # With its date, each id is looked up in its month's partition alone (the rows are
-    # partitioned by published_at: by id alone, every partition's key would be probed).
-    ids, dates = zip(*found, strict=True) if found else ((), ())
-    table = Mention._meta.db_table
-    return queryset.filter(
-        RawSQL(  # noqa: S611 (our own names; the values go as parameters)
-            f"({table}.id, {table}.published_at) IN "  # noqa: S608
-            "(SELECT * FROM unnest(%s::bigint[], %s::timestamptz[]))",
-            (list(ids), list(dates)),
-            output_field=BooleanField(),
-        )
-    )
+        return matched, None
+    return by_id_and_date(queryset, [(pk, published) for pk, published, _score in found]), found
 
 
 def _search(queryset, value: str):
+    """The mentions matching `value`, and on PostgreSQL when they are few, their keys."""
     value = value.strip()
     if not value:
-        return queryset
+        return queryset, None
     if connection.vendor == "postgresql":
         return few_first(queryset, queryset.filter(search_match(value)))
     words = value.split()
@@ -92,7 +85,7 @@ def _search(queryset, value: str):
             | Q(author_handle__icontains=word)
             | Q(author_name__icontains=word)
         )
-    return queryset
+    return queryset, None
 
 
 def has_reason(code: str) -> Q:
@@ -138,7 +131,7 @@ class InboxFilter(django_filters.FilterSet):
     SORT_CHOICES = [("newest", _("Newest first")), ("riskiest", _("Riskiest first"))]
     OWNED_CHOICES = [("only", _("Only them")), ("include", _("With the others"))]
 
-    q = django_filters.CharFilter(label=_("Search"), method="filter_search")
+    q = django_filters.CharFilter(label=_("Search"), method="filter_nothing")  # applied last
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=STATUS_CHOICES, method="filter_status"
     )
@@ -197,6 +190,7 @@ class InboxFilter(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         self.user = user if user is not None else getattr(self.request, "user", None)
         self.filters["team"].queryset = visible_teams(self.user)
+        self.search_matches = None
 
     def get_form_class(self):
         """The form class, built once for all requests (django-filter builds one per request).
@@ -217,16 +211,19 @@ class InboxFilter(django_filters.FilterSet):
         return self._form
 
     def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        owned, status = self.form.cleaned_data.get("owned"), self.form.cleaned_data.get("status")
+        """Every filter, the search last: its count of matches (`few_first`) is then of the
+        very mentions the page shows, kept in `search_matches` when they are few."""
+        data = self.form.cleaned_data
+        for name, value in data.items():
+            if name != "q":
+                queryset = self.filters[name].filter(queryset, value)
+        owned, status = data.get("owned"), data.get("status")
         if owned == "only":
-            return queryset.filter(Q(owned_by__isnull=False) | Q(status=MentionStatus.OWN))
-        if owned == "include" or status:  # a status filter keeps or drops them itself
-            return queryset
-        return queryset.exclude(status=MentionStatus.OWN)
-
-    def filter_search(self, queryset, name, value):
-        return _search(queryset, value)
+            queryset = queryset.filter(Q(owned_by__isnull=False) | Q(status=MentionStatus.OWN))
+        elif owned != "include" and not status:  # a status filter keeps or drops them itself
+            queryset = queryset.exclude(status=MentionStatus.OWN)
+        queryset, self.search_matches = _search(queryset, data.get("q") or "")
+        return queryset
 
     def filter_tag(self, queryset, name, value):
         # EXISTS rather than a join: no duplicate rows to remove with DISTINCT.
@@ -262,7 +259,7 @@ class InboxFilter(django_filters.FilterSet):
         return queryset.filter(breached_q(now)) if not status else queryset.none()
 
     def filter_nothing(self, queryset, name, value):
-        return queryset  # the order is the page's business (inbox_page)
+        return queryset  # the order is the page's business (inbox_page), the search comes last
 
     @property
     def order(self) -> str:

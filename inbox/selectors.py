@@ -8,10 +8,13 @@ import functools
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
-from django.db.models import Count, F, Prefetch, Q, prefetch_related_objects
+from django.db import connection
+from django.db.models import BooleanField, Count, F, Prefetch, Q, prefetch_related_objects
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncWeek
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
@@ -47,25 +50,36 @@ def _from_micros(value: int) -> datetime:
     return datetime.fromtimestamp(value / 1_000_000, tz=UTC)
 
 
-def _after(sort: str, cursor: str) -> Q | None:
-    """The rows after `cursor` in `sort` order; None for a mangled cursor (first page)."""
+def _cursor_key(sort: str, cursor: str) -> tuple | None:
+    """The sort key `cursor` stands at: (published_at, id), or (risk_score, published_at, id)
+    when riskiest; None for a mangled cursor (first page)."""
     parts = cursor.split(".")
     if not all(p.lstrip("-").isdigit() for p in parts):
         return None
     numbers = [int(p) for p in parts]
     if sort == "riskiest" and len(numbers) == 3:
         score, published, pk = numbers
-        published = _from_micros(published)
+        return score, _from_micros(published), pk
+    if sort == "newest" and len(numbers) == 2:
+        published, pk = numbers
+        return _from_micros(published), pk
+    return None
+
+
+def _after(sort: str, cursor: str) -> Q | None:
+    """The rows after `cursor` in `sort` order; None for a mangled cursor (first page)."""
+    key = _cursor_key(sort, cursor)
+    if key is None:
+        return None
+    if sort == "riskiest":
+        score, published, pk = key
         return (
             Q(risk_score__lt=score)
             | Q(risk_score=score, published_at__lt=published)
             | Q(risk_score=score, published_at=published, pk__lt=pk)
         )
-    if sort == "newest" and len(numbers) == 2:
-        published, pk = numbers
-        published = _from_micros(published)
-        return Q(published_at__lt=published) | Q(published_at=published, pk__lt=pk)
-    return None
+    published, pk = key
+    return Q(published_at__lt=published) | Q(published_at=published, pk__lt=pk)
 
 
 def cursor_of(sort: str, mention: Mention) -> str:
@@ -114,6 +128,44 @@ def inbox_page(queryset, *, sort: str = "newest", cursor: str | None = None, siz
     items = list(queryset.only(*ROW_KEY_FIELDS)[: size + 1])
     next_cursor = cursor_of(sort, items[size - 1]) if len(items) > size else None
     return InboxPage(items=items[:size], next_cursor=next_cursor)
+
+
+def page_of_matches(matches, visible, *, sort: str = "newest", cursor=None, size=PAGE_SIZE):
+    """The page among mentions already found with every filter (`matches`: the (id,
+    published_at, risk_score) of each, from `inbox.filters.few_first`): ordered and cut here,
+    then only the page's rows read, by id and date, from `visible`."""
+    rank = itemgetter(2, 1, 0) if sort == "riskiest" else itemgetter(1, 0)
+    ranked = sorted(matches, key=rank, reverse=True)
+    start = _cursor_key(sort, cursor) if cursor else None
+    if start is not None:
+        ranked = [match for match in ranked if rank(match) < start]
+    chosen = [(pk, published) for pk, published, _score in ranked[: size + 1]]
+    read = by_id_and_date(visible, chosen).order_by(*ORDER.get(sort, ORDER["newest"]))
+    items = list(read.only(*ROW_KEY_FIELDS))
+    next_cursor = cursor_of(sort, items[size - 1]) if len(items) > size else None
+    return InboxPage(items=items[:size], next_cursor=next_cursor)
+
+
+def by_id_and_date(queryset, keys):
+    """`queryset` narrowed to the mentions of `keys` ((id, published_at) pairs).
+
+    With its date, each id is looked up in its month's partition alone (mentions are
+    partitioned by published_at: by id alone, every partition's key would be probed). The
+    pairs are joined as a set, not `id = ANY(list)`: against a list of a thousand or two
+    scattered ids the planner walked the date index instead (50 ms at 1M).
+    """
+    if connection.vendor != "postgresql":
+        return queryset.filter(pk__in=[pk for pk, _published in keys])
+    ids, dates = zip(*keys, strict=True) if keys else ((), ())
+    table = Mention._meta.db_table
+    return queryset.filter(
+        RawSQL(  # noqa: S611 (our own names; the values go as parameters)
+            f"({table}.id, {table}.published_at) IN "  # noqa: S608
+            "(SELECT * FROM unnest(%s::bigint[], %s::timestamptz[]))",
+            (list(ids), list(dates)),
+            output_field=BooleanField(),
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from inbox.selectors import (
     builtin_views,
     inbox_page,
     list_queryset,
+    page_of_matches,
     render_rows,
     viewers_of,
     visible_teams,
@@ -110,7 +111,12 @@ def inbox(request):
     filterset = _filterset(request)
     now = timezone.now()
     if filterset.is_valid():
-        page = inbox_page(filterset.qs, sort=filterset.order, cursor=request.GET.get("cursor"))
+        found, cursor, sort = filterset.qs, request.GET.get("cursor"), filterset.order
+        if filterset.search_matches is None:
+            page = inbox_page(found, sort=sort, cursor=cursor)
+        else:  # a search that found few: its matches are in hand
+            visible = Mention.objects.visible_to(request.user)
+            page = page_of_matches(filterset.search_matches, visible, sort=sort, cursor=cursor)
     else:
         page = inbox_page(Mention.objects.none())
     rows = decorate(page.items, request.user, now, shown=False)

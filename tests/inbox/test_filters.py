@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import TeamKind
 from inbox.filters import FEW_MATCHES, InboxFilter, search_match
-from inbox.selectors import ORDER, builtin_views, inbox_page
+from inbox.selectors import ORDER, builtin_views, inbox_page, page_of_matches
 from monitoring.models import Mention, Tag
 from tests.accounts.factories import TeamFactory, UserFactory
 from tests.inbox.factories import restricted_team
@@ -351,6 +351,35 @@ def test_a_search_that_matched_few_is_counted_each_time(social_user):
     assert _searched("q=remboursement", social_user) == ([first], 1)
     second = MentionFactory(text="Remboursement encore", published_at=timezone.now())
     assert _searched("q=remboursement", social_user) == ([second, first], 1)
+
+
+@postgresql_only
+@pytest.mark.parametrize("sort", ["newest", "riskiest"])
+def test_the_pages_of_a_few_matches_are_the_plain_querys(social_user, sort):
+    now = timezone.now()
+    for i in range(9):
+        MentionFactory(
+            text=f"Remboursement n°{i}",
+            published_at=now - timedelta(hours=i % 4),  # some at the same moment
+            risk_score=(i * 37) % 3 * 30,  # and at the same risk
+            status="resolved" if i % 4 == 0 else "new",
+        )
+    MentionFactory(text="Remboursement caché", team=restricted_team())
+    filterset = _filter(f"q=remboursement&status=open&sort={sort}", social_user)
+    assert filterset.is_valid()
+    plain = inbox_page(filterset.qs, sort=sort, size=100).items
+    assert filterset.search_matches is not None  # counted with the status filter: 6 of them
+    assert len(filterset.search_matches) == len(plain) == 6
+
+    walked, cursor = [], "mangled"  # a mangled cursor is the first page
+    visible = Mention.objects.visible_to(social_user)
+    while cursor:
+        page = page_of_matches(filterset.search_matches, visible, sort=sort, cursor=cursor, size=4)
+        walked += page.items
+        cursor = page.next_cursor
+        if len(walked) > 4:
+            assert cursor is None
+    assert [m.pk for m in walked] == [m.pk for m in plain]
 
 
 @postgresql_only
