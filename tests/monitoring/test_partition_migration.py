@@ -1,4 +1,5 @@
-"""Migration 0020 partitions a mentions table that holds rows, and back (PostgreSQL)."""
+"""Migration 0020 partitions a mentions table that holds rows, and back; 0021 trims its
+indexes (PostgreSQL). Each test leaves the schema at the latest migration."""
 
 import pytest
 from django.db import connection
@@ -12,10 +13,10 @@ BEFORE = ("monitoring", "0019_mention_impersonation_open")
 AFTER = ("monitoring", "0020_partitioned_mentions")
 
 
-def _migrate(target):
+def _migrate(target=None):
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
-    executor.migrate([target])
+    executor.migrate([target or executor.loader.graph.leaf_nodes("monitoring")[0]])
 
 
 def _one(sql, params=()):
@@ -79,5 +80,42 @@ def test_the_migration_partitions_a_table_holding_rows_and_back():
     assert _one("SELECT relkind FROM pg_class WHERE relname = 'monitoring_mention'") == "r"
     assert _one("SELECT count(*) FROM monitoring_mention") == 61
     assert "monitoring_mention_unique" in _indexes()
-    _migrate(AFTER)
+    _migrate()
     assert partitions.is_partitioned()
+
+
+FOREIGN_KEY_INDEXES = {
+    "monitoring_mention_team_id_e9fb9832",
+    "monitoring_mention_assignee_id_97bd7129",
+    "monitoring_mention_impersonates_id_078abf6d",
+    "monitoring_mention_owned_by_id_ab0f992a",
+}
+
+
+def test_the_foreign_keys_single_indexes_go_the_rare_ones_partial_and_back():
+    _migrate(AFTER)
+    assert _indexes() >= FOREIGN_KEY_INDEXES
+
+    _migrate()
+
+    assert not FOREIGN_KEY_INDEXES & _indexes()
+    assert {"mention_impersonates", "mention_owned_by"} <= _indexes()
+    assert "WHERE (impersonates_id IS NOT NULL)" in _one(
+        "SELECT indexdef FROM pg_indexes WHERE indexname = 'mention_impersonates'"
+    )
+    # On every partition too, and the keys themselves are still checked.
+    partition = "monitoring_mention_default"
+    assert _one("SELECT count(*) FROM pg_indexes WHERE tablename = %s", [partition]) == len(
+        _indexes()
+    )
+    assert (
+        _one(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = 'monitoring_mention'::regclass "
+            "AND contype = 'f'"
+        )
+        >= 4
+    )
+
+    _migrate(AFTER)
+    assert _indexes() >= FOREIGN_KEY_INDEXES
+    _migrate()
