@@ -50,7 +50,7 @@ def _from_micros(value: int) -> datetime:
     return datetime.fromtimestamp(value / 1_000_000, tz=UTC)
 
 
-def _cursor_key(sort: str, cursor: str) -> tuple | None:
+def cursor_key(sort: str, cursor: str) -> tuple | None:
     """The sort key `cursor` stands at: (published_at, id), or (risk_score, published_at, id)
     when riskiest; None for a mangled cursor (first page)."""
     parts = cursor.split(".")
@@ -66,9 +66,9 @@ def _cursor_key(sort: str, cursor: str) -> tuple | None:
     return None
 
 
-def _after(sort: str, cursor: str) -> Q | None:
+def after_cursor(sort: str, cursor: str) -> Q | None:
     """The rows after `cursor` in `sort` order; None for a mangled cursor (first page)."""
-    key = _cursor_key(sort, cursor)
+    key = cursor_key(sort, cursor)
     if key is None:
         return None
     if sort == "riskiest":
@@ -120,7 +120,7 @@ ROW_KEY_FIELDS = (
 def inbox_page(queryset, *, sort: str = "newest", cursor: str | None = None, size=PAGE_SIZE):
     queryset = queryset.order_by(*ORDER.get(sort, ORDER["newest"]))
     if cursor:
-        after = _after(sort, cursor)
+        after = after_cursor(sort, cursor)
         if after is not None:
             queryset = queryset.filter(after)
     # What the rows' cache keys, the cursor and the clocks need: the rows not in the cache
@@ -136,7 +136,7 @@ def page_of_matches(matches, visible, *, sort: str = "newest", cursor=None, size
     then only the page's rows read, by id and date, from `visible`."""
     rank = itemgetter(2, 1, 0) if sort == "riskiest" else itemgetter(1, 0)
     ranked = sorted(matches, key=rank, reverse=True)
-    start = _cursor_key(sort, cursor) if cursor else None
+    start = cursor_key(sort, cursor) if cursor else None
     if start is not None:
         ranked = [match for match in ranked if rank(match) < start]
     chosen = [(pk, published) for pk, published, _score in ranked[: size + 1]]

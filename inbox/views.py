@@ -88,11 +88,12 @@ def _history(mention: Mention) -> list:
     return events
 
 
-def _filterset(request, data=None):
+def _filterset(request, data=None, *, for_page=False):
     return InboxFilter(
         data if data is not None else request.GET,
         queryset=Mention.objects.visible_to(request.user),
         user=request.user,
+        for_page=for_page,
     )
 
 
@@ -108,13 +109,13 @@ def _filter_query(request) -> str:
 @require_GET
 def inbox(request):
     require(request.user, "mention.view")
-    filterset = _filterset(request)
+    filterset = _filterset(request, for_page=True)
     now = timezone.now()
     if filterset.is_valid():
         found, cursor, sort = filterset.qs, request.GET.get("cursor"), filterset.order
         if filterset.search_matches is None:
             page = inbox_page(found, sort=sort, cursor=cursor)
-        else:  # a search that found few: its matches are in hand
+        else:  # a search's matches are in hand: the page is cut from them
             visible = Mention.objects.visible_to(request.user)
             page = page_of_matches(filterset.search_matches, visible, sort=sort, cursor=cursor)
     else:

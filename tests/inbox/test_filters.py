@@ -334,14 +334,18 @@ def _searched(query: str, user) -> tuple[list, int]:
 @postgresql_only  # elsewhere a search is a plain LIKE
 def test_a_search_that_matched_many_is_not_counted_again(social_user, monkeypatch):
     monkeypatch.setattr("inbox.filters.FEW_MATCHES", 1)
-    many = [MentionFactory(text="Remboursement refusé") for _ in range(2)]
+    now = timezone.now()
+    many = [
+        MentionFactory(text="Remboursement refusé", published_at=now - timedelta(hours=h))
+        for h in (1, 2)
+    ]
     rows, counted = _searched("q=remboursement", social_user)
     assert set(rows) == set(many)
     assert counted == 1
 
-    newer = MentionFactory(text="Remboursement encore", published_at=timezone.now())
+    newer = MentionFactory(text="Remboursement encore", published_at=now)
     rows, counted = _searched("q=remboursement", social_user)
-    assert rows == [newer, *sorted(many, key=lambda m: m.published_at, reverse=True)]
+    assert rows == [newer, *many]
     assert counted == 0
 
 
@@ -379,6 +383,47 @@ def test_the_pages_of_a_few_matches_are_the_plain_querys(social_user, sort):
         cursor = page.next_cursor
         if len(walked) > 4:
             assert cursor is None
+    assert [m.pk for m in walked] == [m.pk for m in plain]
+
+
+def _search_pages(query: str, user, *, size: int) -> list[Mention]:
+    """Every page of an inbox search, newest first, fetched as the inbox page does."""
+    rows, cursor = [], ""
+    visible = Mention.objects.visible_to(user)
+    while True:
+        data = QueryDict(f"{query}&cursor={cursor}" if cursor else query)
+        filterset = InboxFilter(data, queryset=visible, user=user, for_page=True)
+        assert filterset.is_valid()
+        found = filterset.qs
+        if filterset.search_matches is None:
+            page = inbox_page(found, cursor=cursor, size=size)
+        else:
+            page = page_of_matches(filterset.search_matches, visible, cursor=cursor, size=size)
+        rows += page.items
+        if not page.next_cursor:
+            return rows
+        cursor = page.next_cursor
+
+
+@postgresql_only
+def test_a_newest_page_of_many_matches_is_cut_from_the_last_weeks(social_user, monkeypatch):
+    monkeypatch.setattr("inbox.filters.FEW_MATCHES", 5)  # eight matches are many
+    monkeypatch.setattr("inbox.filters.PAGE_SIZE", 2)
+    now = timezone.now()
+    for days in (0, 1, 1, 3, 9, 20, 40, 80):
+        MentionFactory(text="Remboursement refusé", published_at=now - timedelta(days=days))
+    MentionFactory(text="Remboursement caché", team=restricted_team(), published_at=now)
+    MentionFactory(text="Rien à voir", published_at=now)
+
+    first = _filter("q=remboursement", social_user)
+    first.for_page = True
+    assert first.is_valid()
+    assert len(first.qs) == 4  # only the last week's, enough for the first page
+    assert first.search_matches is not None
+
+    walked = _search_pages("q=remboursement", social_user, size=2)
+    plain = list(_filter("q=remboursement", social_user).qs.order_by(*ORDER["newest"]))
+    assert len(plain) == 8
     assert [m.pk for m in walked] == [m.pk for m in plain]
 
 
