@@ -1,7 +1,9 @@
 """The inbox's filters: one FilterSet (`InboxFilter`) for the page and `/api/v1/mentions/`.
 
 Searches that few mentions match are answered through their GIN index first (`few_first`),
-so a rare word costs what a common one does; a reason filter has a partial index per reason.
+so a rare word costs what a common one does, and an inbox page newest first from the last
+week's matches when they hold it (`recent_matches`); a reason filter has a partial index per
+reason.
 """
 
 import copy
@@ -55,15 +57,21 @@ def search_match(value: str) -> RawSQL:
     )
 
 
-def few_first(queryset, matched):
+def _digest(matched) -> str:
+    """What a verdict on `matched` is remembered under: its SQL names the reader's view and
+    filters."""
+    return hashlib.sha256(str(matched.query).encode()).hexdigest()
+
+
+def few_first(queryset, matched, many_key: str):
     """`matched` (`queryset` narrowed by a condition a GIN index answers), planned to be fast,
     and when few, every match's (id, published_at, risk_score) (for `page_of_matches`).
 
     Few matches (a rare word or reason, or all of them in queues hidden from the reader):
     the planner would walk every mention in the page's order looking for them, seconds at a
     million. Find them through the GIN index first; with many, the walk finds a page at once.
+    `many_key`: where that verdict is remembered.
     """
-    many_key = "inbox:search-many:" + hashlib.sha256(str(matched.query).encode()).hexdigest()
     if MANY_NEAR.get(many_key):
         return matched, None
     found = list(
@@ -72,13 +80,13 @@ def few_first(queryset, matched):
     if len(found) > FEW_MATCHES:
         MANY_NEAR.set(many_key, True, MANY_REMEMBERED)
         return matched, None
-    return by_id_and_date(queryset, [(pk, published) for pk, published, _score in found]), found
+    return by_id_and_date(queryset, found), found
 
 
 RECENT_MATCHES = timedelta(days=7)
 
 
-def recent_matches(matched, *, cursor: str | None):
+def recent_matches(matched, *, cursor: str | None, dense_key: str):
     """The keys of `matched` published in the last week (before `cursor`), if a page of the
     newest first is among them; None otherwise.
 
@@ -87,11 +95,8 @@ def recent_matches(matched, *, cursor: str | None):
     matches of a rarer word reads each of them (15 ms for two thousand). Those of the last
     week, found through the GIN index of the recent partitions alone, hold the page when they
     are more than a page: all the others are older. More than FEW_MATCHES (a common word)
-    and the walk is fast: None, and remembered like `few_first`'s many.
+    and the walk is fast: None, and remembered like `few_first`'s many, under `dense_key`.
     """
-    if connection.vendor != "postgresql":
-        return None
-    dense_key = "inbox:search-dense:" + hashlib.sha256(str(matched.query).encode()).hexdigest()
     if MANY_NEAR.get(dense_key):
         return None
     start = cursor_key("newest", cursor) if cursor else None
@@ -118,10 +123,12 @@ def _search(queryset, value: str, *, newest_page: bool = False, cursor: str | No
         return queryset, None
     if connection.vendor == "postgresql":
         matched = queryset.filter(search_match(value))
-        keys = recent_matches(matched, cursor=cursor) if newest_page else None
-        if keys is not None:
-            return by_id_and_date(queryset, [(pk, date) for pk, date, _risk in keys]), keys
-        return few_first(queryset, matched)
+        digest = _digest(matched)  # the SQL written once for both verdicts
+        if newest_page:
+            keys = recent_matches(matched, cursor=cursor, dense_key=f"inbox:search-dense:{digest}")
+            if keys is not None:
+                return by_id_and_date(queryset, keys), keys
+        return few_first(queryset, matched, many_key=f"inbox:search-many:{digest}")
     words = value.split()
     for word in words[:8]:
         queryset = queryset.filter(

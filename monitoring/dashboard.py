@@ -81,11 +81,12 @@ class StreamChart:
     # template loops: on every dashboard load the loops cost more than all its queries. The
     # numbers are ints; the texts are escaped.
     def bars_svg(self) -> str:
+        zone = timezone.get_current_timezone()
         parts = []
         for bar in self.bars:
             if not bar.total:
                 continue
-            _iso, hour = _hour_texts(bar.hour, timezone.get_current_timezone())
+            _iso, hour = _hour_texts(bar.hour, zone)
             negative = (
                 f'<rect class="chart__negative" x="{bar.x}" y="{bar.negative_y}"'
                 f' width="{self.bar_width}" height="{bar.negative_height}"></rect>'
