@@ -109,7 +109,7 @@ def sso_callback(request):
     except services.SsoRefused as exc:
         login_guard.record_failure(request)
         return _refused(request, exc.message)
-    auth_login(request, identity.user, backend="django.contrib.auth.backends.ModelBackend")
+    auth_login(request, identity.user, backend="accounts.backends.RoleBackend")
     otp_login(request, identity)  # the provider asked for the second factor
     return redirect(flow.get("next") or "dashboard")
 
