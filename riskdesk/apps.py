@@ -10,6 +10,9 @@ class RiskdeskConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from riskdesk import checks, signals  # noqa: F401  (system checks; audits sign-in events)
-        from riskdesk.db import keep_plans
+        from riskdesk.db import keep_plans, read_timestamps_compiled
 
         connection_created.connect(keep_plans, dispatch_uid="riskdesk.keep_plans")
+        connection_created.connect(
+            read_timestamps_compiled, dispatch_uid="riskdesk.read_timestamps_compiled"
+        )

@@ -16,8 +16,15 @@ Behind a pooler in transaction mode (PgBouncer without `max_prepared_statements`
 `DATABASE_PREPARE_THRESHOLD=off`: a prepared statement belongs to one server session.
 """
 
+import datetime
+
+import psycopg
 from django.db.backends.postgresql.base import Cursor
 from psycopg._preparing import Prepare
+from psycopg.adapt import Loader
+from psycopg.postgres import types
+from psycopg.pq import Format
+from psycopg.types.datetime import TimestamptzLoader
 
 
 class PreparingCursor(Cursor):
@@ -43,3 +50,38 @@ def keep_plans(sender, connection, **kwargs) -> None:
         return
     connection.connection.cursor_factory = PreparingCursor
     connection.connection.prepare_threshold = settings.DATABASE_PREPARE_THRESHOLD
+
+
+# psycopg's own loader of timestamptz text: its compiled one when psycopg[binary] is there.
+PSYCOPG_TIMESTAMPTZ = psycopg.adapters.get_loader(types["timestamptz"].oid, Format.TEXT)
+
+
+class CompiledTimestamptzLoader(Loader):
+    """timestamptz read by psycopg's compiled loader, in a session whose time zone is UTC.
+
+    Django registers a loader of its own, in Python, which parses the text and then sets the
+    time zone Django expects: about 5 µs a value, 1.7 ms of the 300 timestamps an inbox page
+    reads. In a UTC session (Django's default) psycopg's compiled loader gives the same
+    datetimes, down to their tzinfo (`datetime.timezone.utc`), in a fifth of the time.
+    """
+
+    timezone = datetime.UTC  # what Django's cursors compare with their connection's
+
+    def __init__(self, oid, context=None):
+        super().__init__(oid, context)
+        self._compiled = PSYCOPG_TIMESTAMPTZ(oid, context)
+
+    def load(self, data):
+        return self._compiled.load(data)
+
+
+def read_timestamps_compiled(sender, connection, **kwargs) -> None:
+    """On each new PostgreSQL connection in UTC (connection_created): the compiled loader."""
+    if (
+        connection.vendor != "postgresql"
+        or connection.timezone is not datetime.UTC
+        or connection.connection.info.parameter_status("TimeZone") != "UTC"
+        or PSYCOPG_TIMESTAMPTZ is TimestamptzLoader  # psycopg without its compiled part
+    ):
+        return
+    connection.connection.adapters.register_loader("timestamptz", CompiledTimestamptzLoader)

@@ -1,9 +1,14 @@
-"""Repeated SELECTs keep their plan on the connection (riskdesk.db), on PostgreSQL."""
+"""riskdesk.db, on PostgreSQL: repeated SELECTs keep their plan on the connection;
+timestamps are read by psycopg's compiled loader."""
+
+import datetime
 
 import pytest
-from django.db import connection, transaction
+from django.db import DataError, connection, connections, transaction
+from django.db.backends.postgresql.psycopg_any import register_tzloader
+from psycopg.pq import Format
 
-from riskdesk.db import PreparingCursor
+from riskdesk.db import CompiledTimestamptzLoader, PreparingCursor
 from tests.monitoring.factories import MentionFactory
 
 pytestmark = [
@@ -70,13 +75,57 @@ def test_writes_and_transaction_commands_are_never_prepared():
 
 
 def test_off_leaves_djangos_cursor(settings):
-    from django.db import connections
-
     settings.DATABASE_PREPARE_THRESHOLD = None
     other = connections.create_connection("default")
     try:
         other.ensure_connection()
         assert not isinstance(other.connection.cursor(), PreparingCursor)
         assert other.connection.prepare_threshold is None
+    finally:
+        other.close()
+
+
+TIMESTAMPS = (
+    "'2026-12-06 21:50:29.302752+00'",
+    "'2026-03-29 01:59:59.999999+02'",  # another offset, read back in UTC
+    "'1999-12-31 23:00:00-05:30'",
+    "'0044-03-15 12:00:00+00'",
+    "'9999-12-31 23:59:59.999999+00'",
+    "NULL",
+)
+
+
+def _read(cursor) -> list:
+    cursor.execute("SELECT " + ", ".join(f"{value}::timestamptz" for value in TIMESTAMPS))
+    return list(cursor.fetchone())
+
+
+def test_timestamps_are_read_by_the_compiled_loader_as_django_reads_them():
+    connection.ensure_connection()
+    assert connection.connection.adapters.get_loader(1184, Format.TEXT) is (
+        CompiledTimestamptzLoader
+    )
+    with connection.cursor() as cursor:
+        ours = _read(cursor)
+        register_tzloader(connection.timezone, cursor)  # Django's own, on this cursor only
+        djangos = _read(cursor)
+    assert ours == djangos
+    assert ours[0] == datetime.datetime(2026, 12, 6, 21, 50, 29, 302752, tzinfo=datetime.UTC)
+    assert all(value.tzinfo is datetime.UTC for value in ours[:-1])
+    assert ours[-1] is None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 'infinity'::timestamptz")
+        with pytest.raises(DataError):  # as Django's loader refuses it
+            cursor.fetchone()
+
+
+def test_a_session_in_another_time_zone_keeps_djangos_loader():
+    default = connections["default"]
+    other = type(default)({**default.settings_dict, "TIME_ZONE": "Europe/Paris"}, "default")
+    try:
+        other.ensure_connection()
+        loader = other.connection.adapters.get_loader(1184, Format.TEXT)
+        assert loader is not CompiledTimestamptzLoader
+        assert str(loader.timezone) == "Europe/Paris"
     finally:
         other.close()
