@@ -162,6 +162,7 @@ TEMPLATES = [
                 "incidents.selectors.context.publishing_freeze",
                 "workspace.selectors.workspace_context",
             ],
+            "libraries": {"i18n": "riskdesk.templatetags.kept_i18n"},
         },
     },
 ]

@@ -1,0 +1,53 @@
+"""`{% load i18n %}` is riskdesk.templatetags.kept_i18n: Django's library, constant translate
+tags kept per language and escaping, the same output as Django's own."""
+
+import pytest
+from django.template import Context, Engine, engines
+from django.utils import translation
+
+from riskdesk.templatetags.kept_i18n import KeptTranslateNode
+
+SOURCE = (
+    "{% load i18n %}"
+    '{% translate "Inbox" %}|{% trans "Search" %}|{% translate "Tom & Jerry <b>" %}|'
+    '{% translate "Inbox" noop %}|{% translate "Inbox"|upper %}|{% translate text %}|'
+    '{% translate "May" context "month name" %}|{% translate "Reset" as reset %}{{ reset }}|'
+    "{% blocktranslate count counter=n %}{{ counter }} breach{% plural %}"
+    "{{ counter }} breaches{% endblocktranslate %}|"
+    '{% autoescape off %}{% translate "Tom & Jerry <b>" %}{% endautoescape %}'
+)
+
+
+def _django_engine() -> Engine:
+    return Engine(libraries={"i18n": "django.templatetags.i18n"})
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_same_output_as_djangos_library(language):
+    ours = engines["django"].from_string(SOURCE)
+    theirs = _django_engine().from_string(SOURCE)
+    with translation.override(language):
+        for values in ({"text": "Filters", "n": 1}, {"text": "Views", "n": 3}):
+            expected = theirs.render(Context(values))
+            assert ours.render(values) == expected
+            assert ours.render(values) == expected  # and kept
+    assert expected.startswith("Boîte de réception|" if language == "fr" else "Inbox|")
+    assert "|Tom & Jerry <b>|" in expected  # a literal of the template is its own markup
+
+
+def test_a_kept_text_follows_the_language():
+    template = engines["django"].from_string('{% load i18n %}{% translate "Inbox" %}')
+    outputs = {}
+    for language in ("fr", "en", "fr"):
+        with translation.override(language):
+            outputs.setdefault(language, set()).add(template.render({}))
+    assert outputs == {"fr": {"Boîte de réception"}, "en": {"Inbox"}}
+
+
+def test_only_constant_texts_are_kept():
+    nodes = (
+        engines["django"].from_string(SOURCE).template.nodelist.get_nodes_by_type(KeptTranslateNode)
+    )
+    kept = [node.constant for node in nodes]
+    # Inbox, Search, Tom & Jerry, noop; |upper, a variable, a context, `as`; autoescape off.
+    assert kept == [True, True, True, True, False, False, False, False, True]
