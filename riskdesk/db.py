@@ -1,4 +1,6 @@
-"""PostgreSQL keeps the plan of a SELECT that a connection sends again.
+"""Two things every PostgreSQL connection is given when it opens: the plan of a SELECT it
+sends again is kept (PreparingCursor), and timestamps are read by psycopg's compiled loader
+(CompiledTimestamptzLoader, below).
 
 Django binds parameters on the client (psycopg's ClientCursor), so each query reaches the server
 as text with its values written in and is planned anew. Over mentions partitioned by month,
