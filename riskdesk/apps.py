@@ -11,7 +11,9 @@ class RiskdeskConfig(AppConfig):
 
         from riskdesk import checks, signals  # noqa: F401  (system checks; audits sign-in events)
         from riskdesk.db import keep_plans, read_timestamps_compiled
+        from riskdesk.kept_translations import install as keep_translations
 
+        keep_translations()
         connection_created.connect(keep_plans, dispatch_uid="riskdesk.keep_plans")
         connection_created.connect(
             read_timestamps_compiled, dispatch_uid="riskdesk.read_timestamps_compiled"

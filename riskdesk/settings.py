@@ -162,13 +162,9 @@ TEMPLATES = [
                 "incidents.selectors.context.publishing_freeze",
                 "workspace.selectors.workspace_context",
             ],
-            "libraries": {"i18n": "riskdesk.templatetags.kept_i18n"},
         },
     },
 ]
-# That `i18n` is Django's library with its constant translate tags kept: deliberately the
-# same name, which Django's check W003 reports.
-SILENCED_SYSTEM_CHECKS = ["templates.W003"]
 
 # --- Data -------------------------------------------------------------------
 
@@ -521,7 +517,7 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SILENCED_SYSTEM_CHECKS += env.list("SILENCED_SYSTEM_CHECKS", default=[])
+    SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
 
 # --- Logging ----------------------------------------------------------------
 

@@ -1,18 +1,14 @@
-"""Django's `i18n` template library, with the output of `{% translate "a text" %}` kept.
+"""`{% translate "a text" %}` keeps its output, per language and escaping.
 
-Settings map `{% load i18n %}` here. Every tag and filter is Django's; only a translate tag
-whose text is a constant (no variable, filter, context or `as`) keeps what it rendered, per
-language and escaping: Django resolves such a tag anew on every render through a lazy string
-(about 20 µs; an inbox page has some eighty).
+Django resolves a translate tag anew on every render, through a lazy string: about 20 µs,
+and an inbox page has some eighty. `install` (RiskdeskConfig.ready) makes Django's own
+`i18n` library build the tags below instead: a tag whose text is a constant (no variable,
+filter, context or `as`) keeps what it rendered; any other renders as Django renders it.
+The library keeps its name (a second library named `i18n` is a warning of Django's checks).
 """
 
-from django import template
 from django.templatetags import i18n
 from django.utils.translation import get_language
-
-register = template.Library()
-register.tags.update(i18n.register.tags)
-register.filters.update(i18n.register.filters)
 
 
 class KeptTranslateNode(i18n.TranslateNode):
@@ -37,8 +33,11 @@ class KeptTranslateNode(i18n.TranslateNode):
         return value
 
 
-@register.tag("translate")
-@register.tag("trans")
 def do_translate(parser, token):
     node = i18n.do_translate(parser, token)
     return KeptTranslateNode(node.filter_expression, node.noop, node.asvar, node.message_context)
+
+
+def install() -> None:
+    """Every template compiled from now on that loads `i18n` builds its translate tags here."""
+    i18n.register.tags["translate"] = i18n.register.tags["trans"] = do_translate

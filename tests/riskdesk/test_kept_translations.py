@@ -1,11 +1,12 @@
-"""`{% load i18n %}` is riskdesk.templatetags.kept_i18n: Django's library, constant translate
-tags kept per language and escaping, the same output as Django's own."""
+"""riskdesk.kept_translations: constant translate tags keep their output per language and
+escaping, the same output as Django's own tags."""
 
 import pytest
-from django.template import Context, Engine, engines
+from django.template import engines
+from django.templatetags import i18n
 from django.utils import translation
 
-from riskdesk.templatetags.kept_i18n import KeptTranslateNode
+from riskdesk.kept_translations import KeptTranslateNode
 
 SOURCE = (
     "{% load i18n %}"
@@ -18,17 +19,21 @@ SOURCE = (
 )
 
 
-def _django_engine() -> Engine:
-    return Engine(libraries={"i18n": "django.templatetags.i18n"})
+def _as_django_compiles_it(monkeypatch):
+    with monkeypatch.context() as django_tags:
+        django_tags.setitem(i18n.register.tags, "translate", i18n.do_translate)
+        django_tags.setitem(i18n.register.tags, "trans", i18n.do_translate)
+        return engines["django"].from_string(SOURCE)
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_the_same_output_as_djangos_library(language):
+def test_the_same_output_as_djangos_tags(language, monkeypatch):
     ours = engines["django"].from_string(SOURCE)
-    theirs = _django_engine().from_string(SOURCE)
+    theirs = _as_django_compiles_it(monkeypatch)
+    assert not theirs.template.nodelist.get_nodes_by_type(KeptTranslateNode)
     with translation.override(language):
         for values in ({"text": "Filters", "n": 1}, {"text": "Views", "n": 3}):
-            expected = theirs.render(Context(values))
+            expected = theirs.render(values)
             assert ours.render(values) == expected
             assert ours.render(values) == expected  # and kept
     assert expected.startswith("Boîte de réception|" if language == "fr" else "Inbox|")
