@@ -16,7 +16,7 @@ from inbox.services import mentions_assign
 from monitoring.models import Mention, MentionStatus, Stream
 from reports import rollups
 from reports.models import MentionDay, RolledDay
-from reports.selectors import Period, figures, report_for, rolled
+from reports.selectors import Period, figures, local_today, report_for, rolled
 from tests.monitoring.factories import MentionFactory
 from tests.reports.factories import NOW, PERIOD, at, organisation
 
@@ -156,12 +156,13 @@ def test_a_late_mention_dated_in_the_past_counts_at_once(org, social_user, legal
 
 def test_today_and_the_brands_own_posts(org, social_user):
     rollups.rollups_refresh()
-    assert not RolledDay.objects.filter(day__gte=timezone.localdate()).exists()
+    today = local_today()  # the report's day (the organisation's zone), not the server's
+    assert not RolledDay.objects.filter(day__gte=today).exists()
     MentionFactory(published_at=timezone.now(), sentiment_label="positive", sentiment=0.5)
     MentionFactory(published_at=timezone.now(), status=MentionStatus.OWN)
-    today = Period(timezone.localdate() - timedelta(days=1), timezone.localdate())
-    assert _rolled(social_user, today)["headline"]["mentions"] == 1
-    _assert_equal([social_user], [today])
+    yesterday_and_today = Period(today - timedelta(days=1), today)
+    assert _rolled(social_user, yesterday_and_today)["headline"]["mentions"] == 1
+    _assert_equal([social_user], [yesterday_and_today])
     assert not MentionDay.objects.filter(total=0).exists()
 
 
