@@ -92,6 +92,51 @@ class RolledDay(models.Model):
         return f"{self.day} {self.rolled_at}"
 
 
+class ResponseDay(models.Model):
+    """The mentions received on one day (the report's time zone) per stream, team and
+    assignee: how many were answered and resolved, in time or not, and how long each took.
+
+    The roll-up of the reports' response times, written only by `reports.rollups` as
+    MentionDay is. A percentile is exact only from every duration, so the durations are kept,
+    packed (`reports.selectors.stats`). Whether a target not yet met counts as missed depends
+    on the moment of the report: those targets are kept too, so any moment's SLA counts are
+    the rows' own.
+    """
+
+    day = models.DateField()
+    stream_id = models.BigIntegerField(null=True)
+    team_id = models.BigIntegerField(null=True)
+    assignee_id = models.BigIntegerField(null=True)
+    total = models.PositiveIntegerField()
+    responded = models.PositiveIntegerField()
+    resolved = models.PositiveIntegerField()
+    first_met = models.PositiveIntegerField()  # answered by the target
+    first_due_done = models.PositiveIntegerField()  # answered, with a target
+    first_waiting = models.BinaryField()  # the targets of those not answered yet
+    resolve_met = models.PositiveIntegerField()
+    resolve_due_done = models.PositiveIntegerField()  # resolved, with a target
+    resolve_waiting = models.BinaryField()
+    first_response_seconds = models.BinaryField()
+    resolution_seconds = models.BinaryField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="reports_responseday_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.total}"
+
+
+class RolledResponseDay(models.Model):
+    """A day whose ResponseDay rows are written, and when their computation began (as
+    RolledDay for MentionDay)."""
+
+    day = models.DateField(primary_key=True)
+    rolled_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.day} {self.rolled_at}"
+
+
 class RollupState(models.Model):
     """One row: when the last roll-up run began, and in which time zone its days were cut.
 

@@ -2,7 +2,8 @@
 
 - `period`: the date range, its previous period, its days or weeks, the time zone;
 - `stats`: durations and percentiles computed by the database;
-- `figures`: each section's figures;
+- `figures`: each section's figures, counted from the mentions;
+- `rolled` and `responses`: the same figures from the daily roll-ups and the live days;
 - this module: the whole report, and the headline figures compared with the previous period.
 """
 
@@ -13,9 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents.selectors.metrics import duration_label as incident_duration_label
-from reports.selectors import rolled
+from reports.selectors import responses, rolled
 from reports.selectors.figures import (
-    headline_times,
     incident_times,
     incidents_in,
     response_times,
@@ -193,6 +193,10 @@ class Report:
         }
 
 
+def _incident_headline(summary: dict) -> dict:
+    return {"incidents": summary["count"], "detect_p50": summary["detect_p50"]}
+
+
 def _round(value):
     return round(value) if value is not None else None
 
@@ -200,30 +204,37 @@ def _round(value):
 def report_for(user, period: Period, *, now=None) -> Report:
     """Every section of the report on `period` as `user` may see it.
 
-    The publication figures come from the daily roll-ups and the live days (`rolled`); the
-    response times and incidents from their own queries.
+    The publication figures and the response times come from the daily roll-ups and the live
+    days (`rolled`, `responses`); the incidents from their own queries.
     """
     now = now or timezone.now()
     previous = period.previous()
     streams = rolled.streams_by_id()
     rows = rolled.published_rows(user, period, streams)
     previous_rows = rolled.published_rows(user, previous, streams)
+    answered = responses.response_rows(user, period, streams)
+    previous_answered = responses.response_rows(user, previous, streams)
     incidents = list(incidents_in(user, period)[: INCIDENTS_SHOWN + 1])
     summary = incident_times(user, period)
+    previous_summary = incident_times(user, previous)
     return Report(
         period=period,
         previous=previous,
         figures=compare(
-            rolled.headline_counts(rows) | headline_times(user, period, now),
-            rolled.headline_counts(previous_rows) | headline_times(user, previous, now),
+            rolled.headline_counts(rows)
+            | responses.headline_times(answered, now)
+            | _incident_headline(summary),
+            rolled.headline_counts(previous_rows)
+            | responses.headline_times(previous_answered, now)
+            | _incident_headline(previous_summary),
         ),
         over_time=rolled.volume_over_time(rows, period),
         networks=rolled.volume_by_network(rows),
         streams=rolled.volume_by_stream(rows),
         reasons=rolled.risk_by_reason(rows),
         voice=rolled.share_of_voice(rows),
-        teams=response_times(user, period, by="team", now=now),
-        people=response_times(user, period, by="assignee", now=now),
+        teams=responses.response_times(answered, now, by="team"),
+        people=responses.response_times(answered, now, by="assignee"),
         incident_summary=summary,
         incidents=incidents[:INCIDENTS_SHOWN],
         incidents_more=max(0, summary["count"] - INCIDENTS_SHOWN),

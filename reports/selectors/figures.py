@@ -161,12 +161,12 @@ def share_of_voice(user, period: Period) -> list[dict]:
     return rows
 
 
-def _first_response():
+def first_response_seconds():
     # A brand reply found by polling can predate riskdesk's receipt: answered at once, not sooner.
     return Greatest(Seconds(F("first_response_at"), F("received_at")), Value(0.0))
 
 
-def _resolution():
+def resolution_seconds():
     return Greatest(Seconds(F("resolved_at"), F("received_at")), Value(0.0))
 
 
@@ -189,8 +189,8 @@ def response_times(user, period: Period, *, by: str | None, now=None) -> list[di
         counts |= {
             f"{prefix}_{name}": Percentile(value, fraction, filter=kept)
             for prefix, value, kept in (
-                ("first_response", _first_response(), first_kept),
-                ("resolution", _resolution(), resolved_kept),
+                ("first_response", first_response_seconds(), first_kept),
+                ("resolution", resolution_seconds(), resolved_kept),
             )
             for name, fraction in FRACTIONS.items()
         }
@@ -201,12 +201,21 @@ def response_times(user, period: Period, *, by: str | None, now=None) -> list[di
     first = resolution = {}
     if not together:
         first = percentiles(
-            mentions, key=key, value=_first_response(), condition=first_kept,
+            mentions, key=key, value=first_response_seconds(), condition=first_kept,
             prefix="first_response",
         )  # fmt: skip
         resolution = percentiles(
-            mentions, key=key, value=_resolution(), condition=resolved_kept, prefix="resolution"
-        )
+            mentions, key=key, value=resolution_seconds(), condition=resolved_kept,
+            prefix="resolution",
+        )  # fmt: skip
+    for group, row in grouped.items():
+        row |= first.get(group, {}) | resolution.get(group, {})
+    return labelled_response_rows(grouped, by)
+
+
+def labelled_response_rows(grouped: dict, by: str | None) -> list[dict]:
+    """{group: counts and percentiles} as the report lists them: the percentiles in whole
+    seconds, the SLA shares, the team's or person's name, the busiest first."""
     names = {}
     if by == "team":
         names = dict(
@@ -218,7 +227,6 @@ def response_times(user, period: Period, *, by: str | None, now=None) -> list[di
         )
     rows = []
     for group, row in grouped.items():
-        row |= first.get(group, {}) | resolution.get(group, {})
         for name in (
             "first_response_p50",
             "first_response_p90",

@@ -1,14 +1,18 @@
-"""Durations and percentiles computed by the database.
+"""Durations and percentiles: computed by the database, or from packed durations.
 
 PostgreSQL answers a group's median and 90th percentile in the grouping query itself
 (`percentile_cont`). SQLite has no percentile aggregate: there each percentile is read as
 the one or two rows around its rank (ORDER BY … LIMIT 2 OFFSET k), still one small query a
-group and never the group's rows. Both interpolate between ranks the same way, so the two
-databases give the same figures.
+group and never the group's rows. The roll-ups keep each day's durations packed (`pack`), and
+`packed_percentiles` selects the ranks among a period's. All three interpolate between ranks
+as PostgreSQL does, so they give the same figures.
 """
 
 import math
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 
+import numpy
 from django.db import connection
 from django.db.models import Aggregate, Count, FloatField, Func, Q
 
@@ -85,4 +89,47 @@ def percentiles(queryset, *, key: str | None, value, condition: Q, prefix: str) 
             f"{prefix}_{name}": _rank_value(members, value, count, fraction)
             for name, fraction in FRACTIONS.items()
         }
+    return result
+
+
+PACKED = numpy.dtype("<f8")  # float64 seconds, little-endian, one after the other
+MOMENTS = numpy.dtype("<i8")  # microseconds since 1970 (UTC)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def pack(seconds: Iterable[float]) -> bytes:
+    """Durations as a roll-up row keeps them, in ascending order (the same rows, the same bytes)."""
+    return numpy.sort(numpy.fromiter(seconds, dtype=PACKED)).tobytes()
+
+
+def _micro(moment: datetime) -> int:
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+def pack_moments(moments: Iterable[datetime]) -> bytes:
+    """Moments as a roll-up row keeps them, exactly, in ascending order."""
+    return numpy.sort(numpy.fromiter(map(_micro, moments), dtype=MOMENTS)).tobytes()
+
+
+def packed_before(packed: Iterable[bytes], moment: datetime) -> int:
+    """How many of the moments in `packed` are before `moment`."""
+    limit = _micro(moment)
+    return sum(int((numpy.frombuffer(b, dtype=MOMENTS) < limit).sum()) for b in packed)
+
+
+def packed_percentiles(packed: Iterable[bytes], prefix: str) -> dict[str, float | None]:
+    """{f"{prefix}_p50": seconds, f"{prefix}_p90": seconds} of every duration in `packed`:
+    `percentile_cont`'s figures, the ranks found by a partial sort (numpy.partition)."""
+    values = numpy.concatenate([numpy.frombuffer(b, dtype=PACKED) for b in packed] or [[]])
+    count = len(values)
+    if not count:
+        return {f"{prefix}_{name}": None for name in FRACTIONS}
+    ranks = {name: fraction * (count - 1) for name, fraction in FRACTIONS.items()}
+    wanted = sorted({i for rank in ranks.values() for i in (math.floor(rank), math.ceil(rank))})
+    ordered = numpy.partition(values, wanted)
+    result = {}
+    for name, rank in ranks.items():
+        low = math.floor(rank)
+        first, second = float(ordered[low]), float(ordered[math.ceil(rank)])
+        result[f"{prefix}_{name}"] = first + (second - first) * (rank - low)
     return result

@@ -1,9 +1,10 @@
 """The reports' daily roll-ups give every figure the mentions give, whatever was written since.
 
-Each test compares the figures read through the roll-ups (`reports.selectors.rolled`) with
-the live ones (`reports.selectors.figures`) on periods whose days are rolled up, after a triage
-write that changes an old day, and after a late mention dated in the past. The tests commit
-(transaction=True): `updated_at` is the writing transaction's start, as in production.
+Each test compares the figures read through the roll-ups (`reports.selectors.rolled` and
+`responses`) with the live ones (`reports.selectors.figures`) on periods whose days are rolled
+up, after a triage write that changes an old day, after a late mention dated in the past, and
+at report moments before and after a target falls due. The tests commit (transaction=True):
+`updated_at` is the writing transaction's start, as in production.
 """
 
 from datetime import timedelta
@@ -15,10 +16,10 @@ from accounts.models import TeamMembership
 from inbox.services import mentions_assign
 from monitoring.models import Mention, MentionStatus, Stream
 from reports import rollups
-from reports.models import MentionDay, RolledDay
-from reports.selectors import Period, figures, local_today, report_for, rolled
+from reports.models import MentionDay, ResponseDay, RolledDay
+from reports.selectors import Period, figures, local_today, report_for, responses, rolled
 from tests.monitoring.factories import MentionFactory
-from tests.reports.factories import NOW, PERIOD, at, organisation
+from tests.reports.factories import MIN, NOW, PERIOD, at, organisation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,9 +57,14 @@ def org(settings, monkeypatch):
     return made
 
 
-def _rolled(user, period):
+def _rolled(user, period, now=NOW):
     rows = rolled.published_rows(user, period)
+    answered = responses.response_rows(user, period, rolled.streams_by_id())
     return {
+        **{
+            f"response_{by}": responses.response_times(answered, now, by=by)
+            for by in (None, "team", "assignee")
+        },
         "over_time": rolled.volume_over_time(rows, period),
         "networks": rolled.volume_by_network(rows),
         "streams": rolled.volume_by_stream(rows),
@@ -68,9 +74,13 @@ def _rolled(user, period):
     }
 
 
-def _live(user, period):
+def _live(user, period, now=NOW):
     headline = figures.headline(user, period, NOW)
     return {
+        **{
+            f"response_{by}": figures.response_times(user, period, by=by, now=now)
+            for by in (None, "team", "assignee")
+        },
         "over_time": figures.volume_over_time(user, period),
         "networks": figures.volume_by_network(user, period),
         "streams": figures.volume_by_stream(user, period),
@@ -88,8 +98,8 @@ def _assert_equal(users, periods=PERIODS):
                 assert got[key] == want[key], (user, period, key)
 
 
-def _exact_days(period) -> set:
-    return set(rollups.split_days(period)[0])
+def _exact_days(period, kind=rollups.PUBLICATION) -> set:
+    return set(rollups.split_days(period, kind)[0])
 
 
 def test_every_figure_from_the_roll_ups_equals_the_live_one(org, social_user, legal_user):
@@ -97,8 +107,11 @@ def test_every_figure_from_the_roll_ups_equals_the_live_one(org, social_user, le
     _assert_equal([social_user, legal_user])
     done = rollups.rollups_refresh()
     assert done["days"] > 60
+    assert done["responses"]["days"] > 60
     assert MentionDay.objects.exists()
+    assert ResponseDay.objects.exists()
     assert _exact_days(PERIOD) == {PERIOD.first + timedelta(days=n) for n in range(7)}
+    assert _exact_days(PERIOD, rollups.RESPONSES) == _exact_days(PERIOD)
     # From the first mention's day (10 January) on.
     assert len(_exact_days(LONG)) == (PERIOD.last - at(10, month=1).date()).days + 1
     _assert_equal([social_user, legal_user])
@@ -106,8 +119,11 @@ def test_every_figure_from_the_roll_ups_equals_the_live_one(org, social_user, le
     report = report_for(social_user, PERIOD, now=NOW)
     assert {f.key: f.value for f in report.figures}["mentions"] == 4 + 5
     assert report.over_time == figures.volume_over_time(social_user, PERIOD)
+    assert report.teams == figures.response_times(social_user, PERIOD, by="team", now=NOW)
+    assert report.people == figures.response_times(social_user, PERIOD, by="assignee", now=NOW)
+    assert {f.key: f.value for f in report.figures}["first_response_p50"] == 20 * 60
     # A second run has nothing to do.
-    assert rollups.rollups_refresh()["days"] == 0
+    assert rollups.rollups_refresh() == {"days": 0, "rows": 0, "responses": {"days": 0, "rows": 0}}
 
 
 def test_the_roll_ups_keep_the_visibility_rule(org, social_user, legal_user, no_role_user):
@@ -131,10 +147,14 @@ def test_a_triage_write_sends_its_day_back_to_live_until_the_next_run(
     # m1 (1 March) moves to the Legal queue: the social team may no longer count it.
     mentions_assign(actor=admin_user, mentions=[org.mentions["m1"]], team=org.legal)
     assert PERIOD.first not in _exact_days(PERIOD)
+    assert PERIOD.first not in _exact_days(PERIOD, rollups.RESPONSES)
     assert _rolled(social_user, PERIOD)["headline"]["mentions"] == 8
+    assert _rolled(social_user, PERIOD)["response_None"][0]["total"] == 8
     _assert_equal([social_user, legal_user])
-    assert rollups.rollups_refresh()["days"] == 1
+    done = rollups.rollups_refresh()
+    assert (done["days"], done["responses"]["days"]) == (1, 1)
     assert PERIOD.first in _exact_days(PERIOD)
+    assert PERIOD.first in _exact_days(PERIOD, rollups.RESPONSES)
     _assert_equal([social_user, legal_user])
 
 
@@ -194,3 +214,39 @@ def test_a_deleted_stream_or_a_stream_turned_competitor(org, social_user):
     assert len(_exact_days(PERIOD)) == 7
     _assert_equal([social_user])
     assert _rolled(social_user, PERIOD)["voice"][1]["label"] == "Brand"
+
+
+def test_a_target_falling_due_after_the_roll_up(org, social_user, legal_user):
+    # Answered after its target, one still waiting, one resolved in time, on 2 March; and on
+    # 3 March, targets still to fall due when the day is rolled up.
+    later = timezone.now() + timedelta(days=2)
+    MentionFactory(
+        published_at=at(2, 11), received_at=at(2, 11), first_response_at=at(2, 13),
+        first_response_due_at=at(2, 12), resolved_at=at(2, 14), resolve_due_at=at(2, 15),
+        team=org.team, assignee=org.bob,
+    )  # fmt: skip
+    MentionFactory(
+        published_at=at(2, 12), received_at=at(2, 12), first_response_due_at=at(2, 13),
+        team=org.team,
+    )  # fmt: skip
+    for hours in (1, 30):
+        MentionFactory(
+            published_at=at(3, 9), received_at=at(3, 9), first_response_due_at=later,
+            resolve_due_at=later + hours * 60 * MIN, team=org.team, assignee=org.alice,
+        )  # fmt: skip
+    Mention.objects.update(updated_at=timezone.now() - timedelta(hours=1))
+    rollups.rollups_refresh()
+    assert _exact_days(PERIOD, rollups.RESPONSES) == _exact_days(PERIOD)
+    assert ResponseDay.objects.exclude(first_waiting=b"").exists()
+    # Before, between and after the targets: the same figures as the mentions give then.
+    moments = [NOW, later, later + 2 * 60 * MIN, later + 2 * 24 * 60 * MIN]
+    dues = []
+    for now in moments:
+        for user in (social_user, legal_user):
+            for period in PERIODS:
+                got, want = _rolled(user, period, now), _live(user, period, now)
+                for key in ("response_None", "response_team", "response_assignee"):
+                    assert got[key] == want[key], (user, period, now, key)
+        overall = _rolled(social_user, PERIOD, now)["response_None"][0]
+        dues.append((overall["first_due"], overall["resolve_due"]))
+    assert dues == [(5, 4), (5, 4), (7, 5), (7, 6)]

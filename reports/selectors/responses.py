@@ -1,0 +1,113 @@
+"""The report's response times and SLA (overall, per team, per person) from the daily
+roll-ups and the live days, in two queries.
+
+`response_rows` reads the rolled-up days' `ResponseDay` rows, the visibility rule filtering
+their teams, and counts the other days live (`reports.rollups.split_days`); the competitors'
+streams are left out here, as the live figures leave them out. `response_times` then sums each
+group's counts and finds its percentiles among its durations, and equals what
+`reports.selectors.figures.response_times` computes from the mentions
+(tests/reports/test_response_rollups.py).
+"""
+
+from datetime import datetime
+
+from django.db import connection
+from django.db.models import Aggregate, BinaryField, Q, Sum
+
+from monitoring.models import visible_by_team
+from reports import rollups  # which imports this package's period: read at call time
+from reports.models import ResponseDay
+from reports.selectors.figures import labelled_response_rows, mentions_in
+from reports.selectors.period import Period
+from reports.selectors.stats import packed_before, packed_percentiles
+
+COUNTS = (
+    "total",
+    "responded",
+    "resolved",
+    "first_met",
+    "first_due_done",
+    "resolve_met",
+    "resolve_due_done",
+)
+DURATIONS = {"first_response": "first_response_seconds", "resolution": "resolution_seconds"}
+# Targets still running when rolled up: (the count they add to, the count of those met or not).
+WAITING = {
+    "first_waiting": ("first_due", "first_due_done"),
+    "resolve_waiting": ("resolve_due", "resolve_due_done"),
+}
+PACKED = (*DURATIONS.values(), *WAITING)
+GROUPS = {None: None, "team": "team_id", "assignee": "assignee_id"}
+
+
+class Joined(Aggregate):
+    """PostgreSQL's concatenation of a group's packed durations, in one value."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(%(expressions)s, ''::bytea)"
+    output_field = BinaryField()
+
+
+def response_rows(user, period: Period, streams: dict) -> list[dict]:
+    """The response rows of `period` that `user` may see, rolled up or counted live, the
+    competitors' streams (`streams`: id -> (name, is_competitor)) left out: the counts and
+    the packed durations and targets per team and assignee (finer on SQLite and live days)."""
+    rolled, live = rollups.split_days(period, rollups.RESPONSES)
+    competitors = [pk for pk, (_name, competitor) in streams.items() if competitor]
+    rows = []
+    if rolled:
+        runs = Q()
+        for run in rollups.day_runs(rolled):
+            runs |= Q(day__gte=run.first, day__lte=run.last)
+        days = visible_by_team(ResponseDay.objects.filter(runs), user).exclude(
+            stream_id__in=competitors
+        )
+        if connection.vendor == "postgresql":  # summed and joined by the database
+            days = (
+                days.values("team_id", "assignee_id")
+                .annotate(
+                    **{name: Sum(name) for name in COUNTS},
+                    **{field: Joined(field) for field in PACKED},
+                )
+                .order_by()
+            )
+        rows += days.values("team_id", "assignee_id", *COUNTS, *PACKED)
+    if live:
+        where = Q()
+        for run in rollups.day_runs(live):
+            where |= Q(received_at__gte=run.start, received_at__lt=run.end)
+        mentions = mentions_in(user, period, field="received_at").filter(where)
+        rows += rollups.response_counted(mentions.exclude(stream_id__in=competitors))
+    return rows
+
+
+def response_times(rows: list[dict], now: datetime, *, by: str | None) -> list[dict]:
+    """`figures.response_times` at `now` from `rows` (response_rows): per team (`by="team"`),
+    person (`by="assignee"`) or overall (None)."""
+    key = GROUPS[by]
+    groups: dict = {} if key else {None: []}
+    for row in rows:
+        groups.setdefault(row[key] if key else None, []).append(row)
+    grouped = {}
+    for group, members in groups.items():
+        figures = {name: sum(row[name] for row in members) for name in COUNTS}
+        for field, (count, done) in WAITING.items():
+            figures[count] = figures.pop(done) + packed_before((row[field] for row in members), now)
+        for prefix, field in DURATIONS.items():
+            figures |= packed_percentiles((row[field] for row in members), prefix)
+        grouped[group] = figures
+    return labelled_response_rows(grouped, by)
+
+
+def headline_times(rows: list[dict], now: datetime) -> dict:
+    """The headline's response figures (`figures.headline_times` without the incidents)."""
+    overall = response_times(rows, now, by=None)[0]
+    return {
+        name: overall[name]
+        for name in (
+            "first_response_p50",
+            "resolution_p50",
+            "first_response_sla",
+            "resolution_sla",
+        )
+    }
