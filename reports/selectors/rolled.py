@@ -1,10 +1,12 @@
 """The report's publication figures (volume, sentiment, networks, streams, risk reasons, share
-of voice, the headline's counts) from the daily roll-ups and the live days, in two queries.
+of voice, the headline's counts) from the daily roll-ups and the live days.
 
 `published_rows` reads the rolled-up days' `MentionDay` rows and counts the other days live
-(`reports.rollups.split_days`), both grouped by day and by every dimension but team, which
-the visibility rule filters first. Each figure is then summed from these rows, and equals
-what `reports.selectors.figures` counts from the mentions (tests/reports/test_rollups.py).
+(`reports.rollups.split_days`), the visibility rule filtering teams first, in two groupings:
+by day, stream, network and sentiment (KEYS), and by stream and risk (RISK_KEYS), each
+far fewer rows than all the dimensions together. Each figure is then summed from these rows,
+and equals what `reports.selectors.figures` counts from the mentions
+(tests/reports/test_rollups.py).
 """
 
 from collections import defaultdict
@@ -22,21 +24,28 @@ from reports.selectors.figures import SENTIMENTS, _with_shares, average, mention
 from reports.selectors.period import Period
 from riskdesk.networks import Platform
 
-KEYS = ("day", "stream_id", "platform", "sentiment_label", "reason_flags", "high_risk")
+KEYS = ("day", "stream_id", "platform", "sentiment_label")
+RISK_KEYS = ("stream_id", "reason_flags", "high_risk")
 
 
 class Rows:
-    """A period's counted rows, and the streams they name (id -> (name, is_competitor))."""
+    """A period's counted rows (by KEYS) and risk rows (by RISK_KEYS), and the streams they
+    name (id -> (name, is_competitor))."""
 
-    def __init__(self, rows: list[dict], streams: dict):
+    def __init__(self, rows: list[dict], streams: dict, risk: list[dict] | None = None):
         self.streams = streams
-        self.all = []
-        for row in rows:
-            if row["stream_id"] not in streams:
-                row["stream_id"] = None  # a deleted stream: its mentions have none now
-            self.all.append(row)
+        self.all = self._known(rows)
         self.brand = [r for r in self.all if not self._competitor(r["stream_id"])]
         self.competitors = [r for r in self.all if self._competitor(r["stream_id"])]
+        self.brand_risk = [
+            r for r in self._known(risk or []) if not self._competitor(r["stream_id"])
+        ]
+
+    def _known(self, rows: list[dict]) -> list[dict]:
+        for row in rows:
+            if row["stream_id"] not in self.streams:
+                row["stream_id"] = None  # a deleted stream: its mentions have none now
+        return rows
 
     def _competitor(self, stream_id) -> bool:
         return stream_id is not None and self.streams[stream_id][1]
@@ -46,22 +55,26 @@ def published_rows(user, period: Period, streams: dict | None = None) -> Rows:
     if streams is None:
         streams = streams_by_id()
     rolled, live = rollups.split_days(period)
-    rows = []
+    rows, risk = [], []
     if rolled:
         runs = Q()
         for run in rollups.day_runs(rolled):
             runs |= Q(day__gte=run.first, day__lte=run.last)
-        rows += visible_by_team(MentionDay.objects.filter(runs), user).values(*KEYS).annotate(
+        days = visible_by_team(MentionDay.objects.filter(runs), user).order_by()
+        rows += days.values(*KEYS).annotate(
             total=Sum("total"),
             sentiment_micro=Sum("sentiment_micro"),
             sentiment_count=Sum("sentiment_count"),
-        ).order_by()  # fmt: skip
+        )
+        risk += days.values(*RISK_KEYS).annotate(total=Sum("total"))
     if live:
         where = Q()
         for run in rollups.day_runs(live):
             where |= Q(published_at__gte=run.start, published_at__lt=run.end)
-        rows += rollups.counted(mentions_in(user, period).filter(where), by=KEYS)
-    return Rows(list(rows), streams)
+        mentions = mentions_in(user, period).filter(where)
+        rows += rollups.counted(mentions, by=KEYS)
+        risk += rollups.counted(mentions, by=RISK_KEYS)
+    return Rows(list(rows), streams, list(risk))
 
 
 def streams_by_id() -> dict:
@@ -144,7 +157,7 @@ def risk_by_reason(rows: Rows) -> list[dict]:
     result = []
     for code in REASON_CODES:
         bit = REASON_BITS[code]
-        count = sum(r["total"] for r in rows.brand if r["reason_flags"] & bit)
+        count = sum(r["total"] for r in rows.brand_risk if r["reason_flags"] & bit)
         result.append({"code": code, "label": str(REASON_LABELS.get(code, code)), "count": count})
     return sorted(result, key=lambda row: (-row["count"], row["code"]))
 
@@ -180,6 +193,6 @@ def headline_counts(rows: Rows) -> dict:
         "average_sentiment": round(mentions["average"], 2)
         if mentions["average"] is not None
         else None,
-        "high_risk": sum(r["total"] for r in rows.brand if r["high_risk"]),
+        "high_risk": sum(r["total"] for r in rows.brand_risk if r["high_risk"]),
         "share_of_voice": voice[0]["share"] if len(voice) > 1 else None,
     }
