@@ -17,29 +17,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import connection, models, transaction
-from django.db.models import (
-    BooleanField,
-    Case,
-    Count,
-    ExpressionWrapper,
-    F,
-    Max,
-    Q,
-    Sum,
-    When,
-)
+from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, Max, Q, Sum, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from inbox.selectors import CRITICAL_RISK
 from monitoring.models import Mention, MentionStatus
-from reports.models import (
-    MentionDay,
-    ResponseDay,
-    RolledDay,
-    RolledResponseDay,
-    RollupState,
-)
+from reports.models import MentionDay, ResponseDay, RolledDay, RolledResponseDay, RollupState
 from reports.selectors.figures import first_response_seconds, resolution_seconds, sentiment_micro
 from reports.selectors.period import Period, local_today, report_timezone
 from reports.selectors.stats import pack, pack_moments
@@ -140,27 +124,19 @@ def response_counted(mentions) -> list[dict]:
     return list(rows.values())
 
 
-def _publication_rows(mentions) -> list:
-    return [MentionDay(**row) for row in counted(mentions)]
-
-
-def _response_rows(mentions) -> list:
-    return [ResponseDay(**row) for row in response_counted(mentions)]
-
-
 @dataclass(frozen=True)
 class Kind:
     """One roll-up: the mention date its days are cut by, its rows, its days rolled up and
-    how a day's rows are computed from its mentions."""
+    how a day's rows are counted from its mentions."""
 
     field: str
     rows: type[models.Model]
     rolled: type[models.Model]
-    rows_of: Callable[[object], list]
+    count: Callable[[object], list[dict]]
 
 
-PUBLICATION = Kind("published_at", MentionDay, RolledDay, _publication_rows)
-RESPONSES = Kind("received_at", ResponseDay, RolledResponseDay, _response_rows)
+PUBLICATION = Kind("published_at", MentionDay, RolledDay, counted)
+RESPONSES = Kind("received_at", ResponseDay, RolledResponseDay, response_counted)
 KINDS = (PUBLICATION, RESPONSES)
 
 
@@ -169,9 +145,7 @@ def _day_rollup(kind: Kind, day: date, horizon) -> int:
     mentions = Mention.objects.filter(
         **{f"{kind.field}__gte": period.start, f"{kind.field}__lt": period.end}
     )
-    rows = kind.rows_of(mentions)
-    for row in rows:
-        row.day = day
+    rows = [kind.rows(**(row | {"day": day})) for row in kind.count(mentions)]
     with transaction.atomic():
         kind.rows.objects.filter(day=day).delete()
         kind.rows.objects.bulk_create(rows)

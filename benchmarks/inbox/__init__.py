@@ -207,8 +207,11 @@ def inbox(rounds: int = 40) -> dict:
     seeded["rollups_s"] = round(time.perf_counter() - started, 1)
     seeded["rollups_days"] = rolled["days"]
     seeded["rollups_rows"] = rolled["rows"]
+    seeded["rollups_response_days"] = rolled["responses"]["days"]
+    seeded["rollups_response_rows"] = rolled["responses"]["rows"]
     print(
-        f"inbox: roll-ups of {rolled['days']} days built in {seeded['rollups_s']} s",
+        f"inbox: roll-ups of {rolled['days']} days (and their responses) built in"
+        f" {seeded['rollups_s']} s",
         file=sys.stderr,
     )
     client = Client()
