@@ -213,18 +213,22 @@ def response_times(user, period: Period, *, by: str | None, now=None) -> list[di
     return labelled_response_rows(grouped, by)
 
 
-def labelled_response_rows(grouped: dict, by: str | None) -> list[dict]:
-    """{group: counts and percentiles} as the report lists them: the percentiles in whole
-    seconds, the SLA shares, the team's or person's name, the busiest first."""
-    names = {}
+def group_names(by: str | None, ids) -> dict:
+    """{id: name} of the teams (`by="team"`) or people (`by="assignee"`) of `ids` that exist."""
+    ids = [pk for pk in ids if pk]
     if by == "team":
-        names = dict(
-            Team.objects.filter(pk__in=[k for k in grouped if k]).values_list("pk", "name")
-        )
-    elif by == "assignee":
-        names = dict(
-            User.objects.filter(pk__in=[k for k in grouped if k]).values_list("pk", "display_name")
-        )
+        return dict(Team.objects.filter(pk__in=ids).values_list("pk", "name"))
+    if by == "assignee":
+        return dict(User.objects.filter(pk__in=ids).values_list("pk", "display_name"))
+    return {}
+
+
+def labelled_response_rows(grouped: dict, by: str | None, names: dict | None = None) -> list[dict]:
+    """{group: counts and percentiles} as the report lists them: the percentiles in whole
+    seconds, the SLA shares, the team's or person's name (`names`, read when None), the
+    busiest first."""
+    if names is None:
+        names = group_names(by, grouped)
     rows = []
     for group, row in grouped.items():
         for name in (

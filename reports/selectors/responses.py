@@ -17,7 +17,7 @@ from django.db.models import Aggregate, BinaryField, Q, Sum
 from monitoring.models import visible_by_team
 from reports import rollups  # which imports this package's period: read at call time
 from reports.models import ResponseDay
-from reports.selectors.figures import labelled_response_rows, mentions_in
+from reports.selectors.figures import group_names, labelled_response_rows, mentions_in
 from reports.selectors.period import Period
 from reports.selectors.stats import packed_before, packed_percentiles
 
@@ -86,8 +86,11 @@ def response_times(rows: list[dict], now: datetime, *, by: str | None) -> list[d
     person (`by="assignee"`) or overall (None)."""
     key = GROUPS[by]
     groups: dict = {} if key else {None: []}
+    names = group_names(by, {row[key] for row in rows}) if key else {}
     for row in rows:
-        groups.setdefault(row[key] if key else None, []).append(row)
+        # A team or person deleted since the roll-up: their mentions have none now.
+        group = row[key] if key and row[key] in names else None
+        groups.setdefault(group, []).append(row)
     grouped = {}
     for group, members in groups.items():
         figures = {name: sum(row[name] for row in members) for name in COUNTS}
@@ -96,7 +99,7 @@ def response_times(rows: list[dict], now: datetime, *, by: str | None) -> list[d
         for prefix, field in DURATIONS.items():
             figures |= packed_percentiles((row[field] for row in members), prefix)
         grouped[group] = figures
-    return labelled_response_rows(grouped, by)
+    return labelled_response_rows(grouped, by, names)
 
 
 def headline_times(rows: list[dict], now: datetime) -> dict:

@@ -216,6 +216,18 @@ def test_a_deleted_stream_or_a_stream_turned_competitor(org, social_user):
     assert _rolled(social_user, PERIOD)["voice"][1]["label"] == "Brand"
 
 
+def test_a_deleted_team_or_person(org, social_user):
+    rollups.rollups_refresh()
+    # Their mentions lose them without a write to updated_at: the rows name them no more.
+    org.team.delete()
+    org.alice.delete()
+    assert _exact_days(PERIOD, rollups.RESPONSES) == _exact_days(PERIOD)
+    assert len(_exact_days(PERIOD)) == 7
+    _assert_equal([social_user])
+    people = _rolled(social_user, PERIOD)["response_assignee"]
+    assert [(row["id"], row["total"]) for row in people] == [(None, 8), (org.bob.pk, 1)]
+
+
 def test_a_target_falling_due_after_the_roll_up(org, social_user, legal_user):
     # Answered after its target, one still waiting, one resolved in time, on 2 March; and on
     # 3 March, targets still to fall due when the day is rolled up.
