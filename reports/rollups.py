@@ -206,21 +206,32 @@ def rollups_refresh(*, now=None) -> dict:
     return done
 
 
-def split_days(period: Period, kind: Kind = PUBLICATION) -> tuple[list[date], list[date]]:
-    """The days of `period` the roll-up rows of `kind` answer exactly, and those counted
-    live."""
-    days = [period.first + timedelta(days=n) for n in range(period.days)]
+def exact_days(span: Period) -> dict[Kind, set[date]]:
+    """The days of `span` each kind's roll-up rows answer exactly: read once for a report
+    and its previous period."""
     state = RollupState.objects.filter(pk=1).first()
     if state is None or state.timezone != report_timezone().key:
-        return [], days
+        return {kind: set() for kind in KINDS}
     today = local_today()
-    rolled = dict(
-        kind.rolled.objects.filter(
-            day__gte=period.first, day__lte=period.last, day__lt=today
-        ).values_list("day", "rolled_at")
-    )
-    exact = set(rolled) - _changed_days(kind, rolled)
-    return sorted(exact), [day for day in days if day not in exact]
+    exact = {}
+    for kind in KINDS:
+        rolled = dict(
+            kind.rolled.objects.filter(
+                day__gte=span.first, day__lte=span.last, day__lt=today
+            ).values_list("day", "rolled_at")
+        )
+        exact[kind] = set(rolled) - _changed_days(kind, rolled)
+    return exact
+
+
+def split_days(
+    period: Period, kind: Kind = PUBLICATION, exact: dict[Kind, set[date]] | None = None
+) -> tuple[list[date], list[date]]:
+    """The days of `period` the roll-up rows of `kind` answer exactly, and those counted
+    live (`exact`: exact_days of a span holding `period`, read when None)."""
+    exact_here = (exact if exact is not None else exact_days(period))[kind]
+    days = [period.first + timedelta(days=n) for n in range(period.days)]
+    return [d for d in days if d in exact_here], [d for d in days if d not in exact_here]
 
 
 def day_runs(days: list[date]) -> list[Period]:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents.selectors.metrics import duration_label as incident_duration_label
+from reports import rollups  # which imports this package's modules: read at call time
 from reports.selectors import responses, rolled
 from reports.selectors.figures import (
     incident_times,
@@ -210,10 +211,11 @@ def report_for(user, period: Period, *, now=None) -> Report:
     now = now or timezone.now()
     previous = period.previous()
     streams = rolled.streams_by_id()
-    rows = rolled.published_rows(user, period, streams)
-    previous_rows = rolled.published_rows(user, previous, streams)
-    answered = responses.response_rows(user, period, streams)
-    previous_answered = responses.response_rows(user, previous, streams)
+    exact = rollups.exact_days(Period(previous.first, period.last))
+    rows = rolled.published_rows(user, period, streams, exact)
+    previous_rows = rolled.published_rows(user, previous, streams, exact)
+    answered = responses.response_rows(user, period, streams, exact)
+    previous_answered = responses.response_rows(user, previous, streams, exact)
     incidents = list(incidents_in(user, period)[: INCIDENTS_SHOWN + 1])
     summary = incident_times(user, period)
     previous_summary = incident_times(user, previous)

@@ -48,11 +48,12 @@ class Joined(Aggregate):
     output_field = BinaryField()
 
 
-def response_rows(user, period: Period, streams: dict) -> list[dict]:
+def response_rows(user, period: Period, streams: dict, exact=None) -> list[dict]:
     """The response rows of `period` that `user` may see, rolled up or counted live, the
     competitors' streams (`streams`: id -> (name, is_competitor)) left out: the counts and
-    the packed durations and targets per team and assignee (finer on SQLite and live days)."""
-    rolled, live = rollups.split_days(period, rollups.RESPONSES)
+    the packed durations and targets per team and assignee (finer on SQLite and live days).
+    `exact`: rollups.exact_days of a span holding `period`, read when None."""
+    rolled, live = rollups.split_days(period, rollups.RESPONSES, exact)
     competitors = [pk for pk, (_name, competitor) in streams.items() if competitor]
     rows = []
     if rolled:

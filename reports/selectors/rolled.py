@@ -51,10 +51,12 @@ class Rows:
         return stream_id is not None and self.streams[stream_id][1]
 
 
-def published_rows(user, period: Period, streams: dict | None = None) -> Rows:
+def published_rows(user, period: Period, streams: dict | None = None, exact=None) -> Rows:
+    """The rows of `period` that `user` may see (`exact`: rollups.exact_days of a span holding
+    `period`, read when None)."""
     if streams is None:
         streams = streams_by_id()
-    rolled, live = rollups.split_days(period)
+    rolled, live = rollups.split_days(period, rollups.PUBLICATION, exact)
     rows, risk = [], []
     if rolled:
         runs = Q()
