@@ -1,7 +1,7 @@
 """The reports' reads, one module per part:
 
 - `period`: the date range, its previous period, its days or weeks, the time zone;
-- `stats`: durations and percentiles computed by the database;
+- `stats`: durations and percentiles, computed by the database or from packed durations;
 - `figures`: each section's figures, counted from the mentions;
 - `rolled` and `responses`: the same figures from the daily roll-ups and the live days;
 - this module: the whole report, and the headline figures compared with the previous period.

@@ -1,12 +1,12 @@
 """The report's response times and SLA (overall, per team, per person) from the daily
-roll-ups and the live days, in two queries.
+roll-ups and the live days.
 
 `response_rows` reads the rolled-up days' `ResponseDay` rows, the visibility rule filtering
 their teams, and counts the other days live (`reports.rollups.split_days`); the competitors'
 streams are left out here, as the live figures leave them out. `response_times` then sums each
 group's counts and finds its percentiles among its durations, and equals what
 `reports.selectors.figures.response_times` computes from the mentions
-(tests/reports/test_response_rollups.py).
+(tests/reports/test_rollups.py).
 """
 
 from datetime import datetime
@@ -31,7 +31,8 @@ COUNTS = (
     "resolve_due_done",
 )
 DURATIONS = {"first_response": "first_response_seconds", "resolution": "resolution_seconds"}
-# Targets still running when rolled up: (the count they add to, the count of those met or not).
+# Targets still running when counted: (the SLA count each adds to once past, and the count
+# of those answered or resolved with a target it adds to).
 WAITING = {
     "first_waiting": ("first_due", "first_due_done"),
     "resolve_waiting": ("resolve_due", "resolve_due_done"),
