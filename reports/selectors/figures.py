@@ -279,18 +279,25 @@ def incidents_in(user, period: Period):
 
 def incident_times(user, period: Period) -> dict:
     incidents = incidents_in(user, period)
-    summary = incidents.aggregate(
-        count=Count("pk"), resolved=Count("pk", filter=Q(resolved_at__isnull=False))
-    )
-    detected = Q(first_mention_at__isnull=False)
-    detect = percentiles(incidents, key=None, value=_detect(), condition=detected, prefix="detect")
-    resolved = Q(resolved_at__isnull=False)
-    resolve = percentiles(
-        incidents, key=None, value=_incident_resolve(), condition=resolved, prefix="resolve"
-    )
-    detect, resolve = detect[None], resolve[None]
-    summary |= {k: round(v) if v is not None else None for k, v in (detect | resolve).items()}
-    return summary
+    detected, resolved = Q(first_mention_at__isnull=False), Q(resolved_at__isnull=False)
+    times = (("detect", _detect(), detected), ("resolve", _incident_resolve(), resolved))
+    counts = {"count": Count("pk"), "resolved": Count("pk", filter=resolved)}
+    if connection.vendor == "postgresql":  # the percentiles in the counting query (FILTER)
+        summary = incidents.aggregate(
+            **counts,
+            **{
+                f"{prefix}_{name}": Percentile(value, fraction, filter=kept)
+                for prefix, value, kept in times
+                for name, fraction in FRACTIONS.items()
+            },
+        )
+    else:
+        summary = incidents.aggregate(**counts)
+        for prefix, value, kept in times:
+            summary |= percentiles(incidents, key=None, value=value, condition=kept, prefix=prefix)[
+                None
+            ]
+    return {k: round(v) if isinstance(v, float) else v for k, v in summary.items()}
 
 
 def headline(user, period: Period, now=None) -> dict:
