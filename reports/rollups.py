@@ -234,7 +234,7 @@ def split_days(
     return [d for d in days if d in exact_here], [d for d in days if d not in exact_here]
 
 
-def day_runs(days: list[date]) -> list[Period]:
+def _day_runs(days: list[date]) -> list[Period]:
     """Consecutive days as periods: a range query each."""
     runs: list[Period] = []
     for day in sorted(days):
@@ -243,3 +243,15 @@ def day_runs(days: list[date]) -> list[Period]:
         else:
             runs.append(Period(day, day))
     return runs
+
+
+def on_days(days: list[date], kind: Kind | None = None) -> Q:
+    """The roll-up rows of `days` (`kind` None), or the mentions whose date of `kind` falls on
+    one of them: a range for each run of consecutive days."""
+    where = Q()
+    for run in _day_runs(days):
+        if kind is None:
+            where |= Q(day__gte=run.first, day__lte=run.last)
+        else:
+            where |= Q(**{f"{kind.field}__gte": run.start, f"{kind.field}__lt": run.end})
+    return where

@@ -21,7 +21,7 @@ from incidents.selectors import incidents_visible
 from monitoring.enrichment import REASON_CODES
 from monitoring.models import Mention, MentionStatus, Stream
 from reports.selectors.period import Period, report_timezone
-from reports.selectors.stats import FRACTIONS, Percentile, Seconds, percentiles
+from reports.selectors.stats import Seconds, percentile_aggregates, percentiles
 from riskdesk.networks import Platform
 
 SENTIMENTS = ("negative", "neutral", "positive")
@@ -185,15 +185,13 @@ def response_times(user, period: Period, *, by: str | None, now=None) -> list[di
     first_kept, resolved_kept = Q(first_response_at__isnull=False), Q(resolved_at__isnull=False)
     together = connection.vendor == "postgresql"
     if together:
-        # The percentiles in the counting query itself (FILTER): one pass over the rows, not three.
-        counts |= {
-            f"{prefix}_{name}": Percentile(value, fraction, filter=kept)
-            for prefix, value, kept in (
+        # The percentiles in the counting query itself: one pass over the rows, not three.
+        counts |= percentile_aggregates(
+            (
                 ("first_response", first_response_seconds(), first_kept),
                 ("resolution", resolution_seconds(), resolved_kept),
             )
-            for name, fraction in FRACTIONS.items()
-        }
+        )
     if key:
         grouped = {row.pop(key): row for row in mentions.values(key).annotate(**counts).order_by()}
     else:
@@ -282,21 +280,13 @@ def incident_times(user, period: Period) -> dict:
     detected, resolved = Q(first_mention_at__isnull=False), Q(resolved_at__isnull=False)
     times = (("detect", _detect(), detected), ("resolve", _incident_resolve(), resolved))
     counts = {"count": Count("pk"), "resolved": Count("pk", filter=resolved)}
-    if connection.vendor == "postgresql":  # the percentiles in the counting query (FILTER)
-        summary = incidents.aggregate(
-            **counts,
-            **{
-                f"{prefix}_{name}": Percentile(value, fraction, filter=kept)
-                for prefix, value, kept in times
-                for name, fraction in FRACTIONS.items()
-            },
-        )
+    if connection.vendor == "postgresql":
+        summary = incidents.aggregate(**counts, **percentile_aggregates(times))
     else:
         summary = incidents.aggregate(**counts)
         for prefix, value, kept in times:
-            summary |= percentiles(incidents, key=None, value=value, condition=kept, prefix=prefix)[
-                None
-            ]
+            found = percentiles(incidents, key=None, value=value, condition=kept, prefix=prefix)
+            summary |= found[None]
     return {k: round(v) if isinstance(v, float) else v for k, v in summary.items()}
 
 

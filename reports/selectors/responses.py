@@ -12,7 +12,7 @@ group's counts and finds its percentiles among its durations, and equals what
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Aggregate, BinaryField, Q, Sum
+from django.db.models import Aggregate, BinaryField, Sum
 
 from monitoring.models import visible_by_team
 from reports import rollups  # which imports this package's period: read at call time
@@ -58,10 +58,7 @@ def response_rows(user, period: Period, streams: dict, exact=None) -> list[dict]
     competitors = [pk for pk, (_name, competitor) in streams.items() if competitor]
     rows = []
     if rolled:
-        runs = Q()
-        for run in rollups.day_runs(rolled):
-            runs |= Q(day__gte=run.first, day__lte=run.last)
-        days = visible_by_team(ResponseDay.objects.filter(runs), user).exclude(
+        days = visible_by_team(ResponseDay.objects.filter(rollups.on_days(rolled)), user).exclude(
             stream_id__in=competitors
         )
         if connection.vendor == "postgresql":  # summed and joined by the database
@@ -75,9 +72,7 @@ def response_rows(user, period: Period, streams: dict, exact=None) -> list[dict]
             )
         rows += days.values("team_id", "assignee_id", *COUNTS, *PACKED)
     if live:
-        where = Q()
-        for run in rollups.day_runs(live):
-            where |= Q(received_at__gte=run.start, received_at__lt=run.end)
+        where = rollups.on_days(live, rollups.RESPONSES)
         mentions = mentions_in(user, period, field="received_at").filter(where)
         rows += rollups.response_counted(mentions.exclude(stream_id__in=competitors))
     return rows

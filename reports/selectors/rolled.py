@@ -13,7 +13,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.db import connection
-from django.db.models import Q, Sum
+from django.db.models import Sum
 
 from inbox.selectors import REASON_LABELS
 from monitoring.enrichment import REASON_CODES
@@ -59,10 +59,7 @@ def published_rows(user, period: Period, streams: dict | None = None, exact=None
     rolled, live = rollups.split_days(period, rollups.PUBLICATION, exact)
     rows, risk = [], []
     if rolled:
-        runs = Q()
-        for run in rollups.day_runs(rolled):
-            runs |= Q(day__gte=run.first, day__lte=run.last)
-        days = visible_by_team(MentionDay.objects.filter(runs), user).order_by()
+        days = visible_by_team(MentionDay.objects.filter(rollups.on_days(rolled)), user).order_by()
         rows += days.values(*KEYS).annotate(
             total=Sum("total"),
             sentiment_micro=Sum("sentiment_micro"),
@@ -70,10 +67,7 @@ def published_rows(user, period: Period, streams: dict | None = None, exact=None
         )
         risk += days.values(*RISK_KEYS).annotate(total=Sum("total"))
     if live:
-        where = Q()
-        for run in rollups.day_runs(live):
-            where |= Q(published_at__gte=run.start, published_at__lt=run.end)
-        mentions = mentions_in(user, period).filter(where)
+        mentions = mentions_in(user, period).filter(rollups.on_days(live, rollups.PUBLICATION))
         rows += rollups.counted(mentions, by=KEYS)
         risk += rollups.counted(mentions, by=RISK_KEYS)
     return Rows(list(rows), streams, list(risk))

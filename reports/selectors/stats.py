@@ -51,6 +51,17 @@ class Percentile(Aggregate):
         super().__init__(expression, fraction=float(fraction), **extra)
 
 
+def percentile_aggregates(measured) -> dict:
+    """PostgreSQL aggregates of the percentiles of each (prefix, value, condition) of
+    `measured`, named f"{prefix}_p50" and so on: computed by the counting query itself (FILTER),
+    one pass over the rows."""
+    return {
+        f"{prefix}_{name}": Percentile(value, fraction, filter=condition)
+        for prefix, value, condition in measured
+        for name, fraction in FRACTIONS.items()
+    }
+
+
 def _rank_value(queryset, value, count: int, fraction: float) -> float | None:
     if not count:
         return None
