@@ -2,8 +2,8 @@
 
 Searches that few mentions match are answered through their GIN index first (`few_first`),
 so a rare word costs what a common one does, and an inbox page newest first from the last
-week's matches when they hold it (`recent_matches`); a reason filter has a partial index per
-reason.
+week's matches when they hold it (`recent_matches`). A reason filter has a partial index per
+reason, which answers `few_first` in the same way for a rare reason.
 """
 
 import copy
@@ -64,12 +64,13 @@ def _digest(matched) -> str:
 
 
 def few_first(queryset, matched, many_key: str):
-    """`matched` (`queryset` narrowed by a condition a GIN index answers), planned to be fast,
-    and when few, every match's (id, published_at, risk_score) (for `page_of_matches`).
+    """`matched` (`queryset` narrowed by a condition an index answers: the search's GIN, a
+    reason's partial index), planned to be fast, and when few, every match's (id,
+    published_at, risk_score) (for `page_of_matches`).
 
     Few matches (a rare word or reason, or all of them in queues hidden from the reader):
     the planner would walk every mention in the page's order looking for them, seconds at a
-    million. Find them through the GIN index first; with many, the walk finds a page at once.
+    million. Find them through that index first; with many, the walk finds a page at once.
     `many_key`: where that verdict is remembered.
     """
     if MANY_NEAR.get(many_key):
@@ -276,12 +277,22 @@ class InboxFilter(django_filters.FilterSet):
             queryset = queryset.filter(Q(owned_by__isnull=False) | Q(status=MentionStatus.OWN))
         elif owned != "include" and not status:  # a status filter keeps or drops them itself
             queryset = queryset.exclude(status=MentionStatus.OWN)
+        query = data.get("q") or ""
         queryset, self.search_matches = _search(
             queryset,
-            data.get("q") or "",
+            query,
             newest_page=self.for_page and self.order == "newest",
             cursor=self.page_cursor,
         )
+        postgresql = connection.vendor == "postgresql"
+        if data.get("reason") and not (query.strip() or status) and postgresql:
+            # A reason is rare, or its mentions sit in queues hidden from the reader (legal
+            # threats for the social team): its partial index, which holds each mention's
+            # team and status, finds the visible ones without reading a row. Not with a
+            # status: the planner, which cannot tell how rare a reason is, reads the open
+            # mentions instead, then each row for its reasons.
+            key = f"inbox:reason-many:{_digest(queryset)}"
+            queryset, self.search_matches = few_first(queryset, queryset, many_key=key)
         return queryset
 
     def filter_tag(self, queryset, name, value):

@@ -401,9 +401,12 @@ class Mention(models.Model):
                 name="mention_open_riskiest",
             ),
             # A reason filter by risk, one index per reason: its first page without a sort.
+            # With the team and status, it finds a rare reason's visible matches without
+            # reading the rows (inbox.filters.few_first).
             *(
                 models.Index(
                     fields=["-risk_score", "-published_at", "-id"],
+                    include=["team", "status"],
                     condition=Q(has_reason_flag(code)),
                     name=f"mention_reason_{code}",
                 )

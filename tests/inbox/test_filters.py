@@ -386,8 +386,8 @@ def test_the_pages_of_a_few_matches_are_the_plain_querys(social_user, sort):
     assert [m.pk for m in walked] == [m.pk for m in plain]
 
 
-def _search_pages(query: str, user, *, size: int) -> list[Mention]:
-    """Every page of an inbox search, newest first, fetched as the inbox page does."""
+def _pages(query: str, user, *, size: int) -> list[Mention]:
+    """Every page of an inbox list, fetched as the inbox page does."""
     rows, cursor = [], ""
     visible = Mention.objects.visible_to(user)
     while True:
@@ -395,10 +395,13 @@ def _search_pages(query: str, user, *, size: int) -> list[Mention]:
         filterset = InboxFilter(data, queryset=visible, user=user, for_page=True)
         assert filterset.is_valid()
         found = filterset.qs
+        sort = filterset.order
         if filterset.search_matches is None:
-            page = inbox_page(found, cursor=cursor, size=size)
+            page = inbox_page(found, sort=sort, cursor=cursor, size=size)
         else:
-            page = page_of_matches(filterset.search_matches, visible, cursor=cursor, size=size)
+            page = page_of_matches(
+                filterset.search_matches, visible, sort=sort, cursor=cursor, size=size
+            )
         rows += page.items
         if not page.next_cursor:
             return rows
@@ -421,7 +424,7 @@ def test_a_newest_page_of_many_matches_is_cut_from_the_last_weeks(social_user, m
     assert len(first.qs) == 4  # only the last week's, enough for the first page
     assert first.search_matches is not None
 
-    walked = _search_pages("q=remboursement", social_user, size=2)
+    walked = _pages("q=remboursement", social_user, size=2)
     plain = list(_filter("q=remboursement", social_user).qs.order_by(*ORDER["newest"]))
     assert len(plain) == 8
     assert [m.pk for m in walked] == [m.pk for m in plain]
@@ -429,7 +432,10 @@ def test_a_newest_page_of_many_matches_is_cut_from_the_last_weeks(social_user, m
 
 @postgresql_only
 @pytest.mark.parametrize("code", ["legal", "impersonation"])
-def test_a_reason_by_risk_is_read_from_its_own_partial_index_without_a_sort(social_user, code):
+def test_a_reason_by_risk_is_read_from_its_own_partial_index_without_a_sort(
+    social_user, code, monkeypatch
+):
+    monkeypatch.setattr("inbox.filters.FEW_MATCHES", 0)  # many: the page walks the index
     MentionFactory(risk_score=80, risk_reasons=[{"code": code, "detail": "x"}])
     page = _filter(f"reason={code}&sort=riskiest", social_user).qs.order_by(*ORDER["riskiest"])
     with connection.cursor() as cursor:
@@ -452,6 +458,49 @@ def test_the_reason_filter_finds_the_riskiest(social_user):
 
     assert page.items == [high, low]
     assert hidden not in page.items
+
+
+@postgresql_only  # elsewhere the page walks the reason's mentions
+@pytest.mark.parametrize("sort", ["newest", "riskiest"])
+def test_a_rare_reason_is_paged_from_its_matches_as_the_walk_would(social_user, sort):
+    legal = [{"code": "legal", "detail": "lawsuit"}]
+    now = timezone.now()
+    shown = [
+        MentionFactory(risk_reasons=legal, risk_score=30 + n, published_at=now - timedelta(hours=n))
+        for n in range(5)
+    ]
+    MentionFactory(risk_reasons=legal, team=restricted_team())  # hidden from the social team
+    MentionFactory(risk_reasons=[{"code": "crisis", "detail": "recall"}])
+
+    filterset = _filter(f"reason=legal&sort={sort}", social_user)
+    assert filterset.is_valid()
+    plain = list(filterset.qs.order_by(*ORDER[sort]))
+    assert sorted(key[0] for key in filterset.search_matches) == sorted(m.pk for m in shown)
+    walked = _pages(f"reason=legal&sort={sort}", social_user, size=2)
+    assert [m.pk for m in walked] == [m.pk for m in plain]
+    assert set(plain) == set(shown)
+
+
+@postgresql_only
+def test_a_reason_with_many_matches_is_walked_and_not_counted_again(social_user, monkeypatch):
+    monkeypatch.setattr("inbox.filters.FEW_MATCHES", 1)
+    legal = [{"code": "legal", "detail": "lawsuit"}]
+    MentionFactory.create_batch(2, risk_reasons=legal)
+    first = _filter("reason=legal", social_user)
+    assert first.is_valid()
+    assert len(first.qs) == 2
+    assert first.search_matches is None
+    with CaptureQueriesContext(connection) as queries:
+        again = _filter("reason=legal", social_user)
+        assert len(again.qs) == 2
+    assert len(queries.captured_queries) == 1  # the page's own query, no count first
+
+
+def test_a_reason_with_a_status_is_walked(social_user):
+    MentionFactory(risk_reasons=[{"code": "legal", "detail": "lawsuit"}])
+    filterset = _filter("reason=legal&status=open", social_user)
+    assert len(filterset.qs) == 1
+    assert filterset.search_matches is None
 
 
 @pytest.mark.skipif("connection.vendor == 'postgresql'", reason="SQLite fallback")
