@@ -285,12 +285,11 @@ class InboxFilter(django_filters.FilterSet):
             cursor=self.page_cursor,
         )
         postgresql = connection.vendor == "postgresql"
-        if data.get("reason") and not (query.strip() or status) and postgresql:
+        if data.get("reason") and not query.strip() and postgresql:
             # A reason is rare, or its mentions sit in queues hidden from the reader (legal
             # threats for the social team): its partial index, which holds each mention's
-            # team and status, finds the visible ones without reading a row. Not with a
-            # status: the planner, which cannot tell how rare a reason is, reads the open
-            # mentions instead, then each row for its reasons.
+            # team and status, finds the visible ones without reading a row (the planner
+            # knows how rare a reason is from monitoring.partitions.add_reason_statistics).
             key = f"inbox:reason-many:{_digest(queryset)}"
             queryset, self.search_matches = few_first(queryset, queryset, many_key=key)
         return queryset

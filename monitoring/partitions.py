@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from monitoring.models import Mention
+from monitoring.models import REASON_BITS, Mention
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +94,22 @@ def _stored_columns(cursor, table: str) -> str:
     return ", ".join(name for (name,) in cursor.fetchall())
 
 
+def add_reason_statistics(cursor, table: str) -> None:
+    """Statistics of each reason's bit on the partition `table`, which ANALYZE then keeps.
+
+    Without them the planner takes a third of the mentions for every reason (its guess for an
+    expression), where legal threats are one in fifty and a watchlist none: it walked the
+    open queue or the date index for them instead of the reason's partial index (a reason
+    filter with a status took up to 650 ms at 1M). Statistics belong to one table: each
+    partition has its own, as it has its own indexes.
+    """
+    for code, bit in REASON_BITS.items():
+        cursor.execute(
+            f"CREATE STATISTICS IF NOT EXISTS {table}_reason_{code} "
+            f"ON (reason_flags & {bit}) FROM {table}"
+        )
+
+
 def ensure_partition(month: datetime.date) -> bool:
     """Make `month`'s partition unless it exists; True when made.
 
@@ -118,6 +134,7 @@ def ensure_partition(month: datetime.date) -> bool:
                 f"CREATE TABLE {name} PARTITION OF {TABLE} FOR VALUES FROM (%s) TO (%s)",
                 [start, end],
             )
+            add_reason_statistics(cursor, name)
             return True
         # No row of that month may come into DEFAULT between the move and the attach.
         cursor.execute(f"LOCK TABLE {DEFAULT} IN SHARE ROW EXCLUSIVE MODE")
@@ -134,6 +151,8 @@ def ensure_partition(month: datetime.date) -> bool:
             f"ALTER TABLE {TABLE} ATTACH PARTITION {name} FOR VALUES FROM (%s) TO (%s)",
             [start, end],
         )
+        add_reason_statistics(cursor, name)
+        cursor.execute(f"ANALYZE {name}")  # it holds rows already: their statistics now
     return True
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import TeamKind
 from inbox.filters import FEW_MATCHES, InboxFilter, search_match
 from inbox.selectors import ORDER, builtin_views, inbox_page, page_of_matches
-from monitoring.models import Mention, Tag
+from monitoring.models import Mention, MentionStatus, Tag
 from tests.accounts.factories import TeamFactory, UserFactory
 from tests.inbox.factories import restricted_team
 from tests.monitoring.factories import MentionFactory, StreamFactory
@@ -496,11 +496,16 @@ def test_a_reason_with_many_matches_is_walked_and_not_counted_again(social_user,
     assert len(queries.captured_queries) == 1  # the page's own query, no count first
 
 
-def test_a_reason_with_a_status_is_walked(social_user):
-    MentionFactory(risk_reasons=[{"code": "legal", "detail": "lawsuit"}])
+@postgresql_only
+def test_a_rare_reason_among_the_open_mentions_is_paged_from_its_matches(social_user):
+    legal = [{"code": "legal", "detail": "lawsuit"}]
+    open_one = MentionFactory(risk_reasons=legal, status=MentionStatus.NEW)
+    MentionFactory(risk_reasons=legal, status=MentionStatus.RESOLVED)
+    MentionFactory(risk_reasons=legal, status=MentionStatus.NEW, team=restricted_team())
+
     filterset = _filter("reason=legal&status=open", social_user)
-    assert len(filterset.qs) == 1
-    assert filterset.search_matches is None
+    assert list(filterset.qs) == [open_one]
+    assert [key[0] for key in filterset.search_matches] == [open_one.pk]
 
 
 @pytest.mark.skipif("connection.vendor == 'postgresql'", reason="SQLite fallback")

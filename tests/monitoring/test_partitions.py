@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from inbox.models import MentionEvent
 from incidents.models import IncidentMention, Status
 from monitoring import partitions, pipeline
-from monitoring.models import Mention, MentionKey, Tag
+from monitoring.models import REASON_BITS, Mention, MentionKey, Tag
 from riskdesk.models import AuditEvent
 from tests.incidents.factories import IncidentFactory
 from tests.monitoring.factories import MentionFactory
@@ -20,6 +20,15 @@ pytestmark = pytest.mark.django_db
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="only PostgreSQL partitions the mentions"
 )
+
+
+def _reason_statistics(table: str) -> set[str]:
+    """The reasons whose bit `table` keeps statistics of."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT stxname FROM pg_statistic_ext WHERE stxrelid = %s::regclass", [table]
+        )
+        return {name.removeprefix(f"{table}_reason_") for (name,) in cursor.fetchall()}
 
 
 def _partition_of(pk: int) -> str:
@@ -154,6 +163,9 @@ def test_making_a_month_moves_its_rows_out_of_default():
         counts = [count for (count,) in cursor.fetchall()]
     assert len(counts) == 2
     assert counts[0] == counts[1] > 20
+    # And the statistics of each reason, as every partition made ahead has them.
+    assert _reason_statistics("monitoring_mention_p200105") == set(REASON_BITS)
+    assert _reason_statistics("monitoring_mention_default") == set(REASON_BITS)
     # A re-fetch dated in the new month is still the same post.
     again = pipeline.ingest([mention(1, published_at=datetime(2001, 5, 20, tzinfo=UTC))])
     assert again.duplicates == [("x", "1")]
@@ -171,6 +183,7 @@ def test_partitions_are_made_ahead(settings):
         "monitoring_mention_p203412",
         "monitoring_mention_p203501",
     ]
+    assert all(_reason_statistics(name) == set(REASON_BITS) for name in made)
     assert partitions.ensure_partitions(now=now) == []
     from monitoring.tasks import maintain_partitions
 
