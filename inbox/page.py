@@ -78,7 +78,7 @@ def forget_saved_views(instance, **_signal) -> None:
     transaction.on_commit(lambda: cache.delete(key))
 
 
-def _counts_version() -> int:
+def counts_version() -> int:
     return cache.get_or_set(COUNTS_VERSION_KEY, 1, None)
 
 
@@ -95,7 +95,7 @@ def breach_count(user) -> int:
     from inbox.selectors import breach_count as count
 
     hidden = ",".join(map(str, sorted(hidden_team_ids(user)))) or "-"
-    key = f"inbox:counts:breached:{_counts_version()}:{hidden}"
+    key = f"inbox:counts:breached:{counts_version()}:{hidden}"
     found = cache.get(key)
     if found is None:
         found = count(Mention.objects.visible_to(user), timezone.now())

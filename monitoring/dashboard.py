@@ -4,18 +4,20 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.db.models import Count, Q, Window
 from django.db.models.functions import TruncHour
 from django.template.defaultfilters import date as date_filter
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from alerting.models import SpikeAlert
+from inbox.page import counts_version
 from inbox.selectors import CRITICAL_RISK, overdue_q
-from monitoring.models import OPEN_STATUSES, Mention, MentionStatus
+from monitoring.models import OPEN_STATUSES, Mention, MentionStatus, hidden_team_ids
 from monitoring.reasons import reason_label
 from riskdesk.permissions import can
 
@@ -26,6 +28,7 @@ RISKIEST_SHOWN = 10
 IMPERSONATIONS_SHOWN = 5
 SPIKES_SHOWN = 10
 CHART_HOURS = 24
+RISK_TTL = 20  # seconds the risk cards' shared figures are kept (see dashboard_risk)
 # Chart geometry, in SVG user units.
 BAR_WIDTH, BAR_GAP, CHART_HEIGHT = 10, 2, 60
 
@@ -175,16 +178,41 @@ def _top_codes(reasons, limit: int = 3) -> list[str]:
 
 
 def dashboard_risk(user) -> dict | None:
-    """What the dashboard's risk cards show, in five queries; None for who cannot see mentions."""
+    """What the dashboard's risk cards show; None for who cannot see mentions.
+
+    The figures are the same for everyone who sees the same queues, in the same language and
+    time zone (each reader's own count is among the open counts by assignee): they are read
+    once for all of them, in six queries, and kept RISK_TTL seconds or until a triage write
+    changes the counts (inbox.page.forget_counts). The cards reload every 30 seconds, on
+    every open dashboard.
+    """
     if not can(user, "mention.view"):
         return None
-    now = timezone.now()
+    hidden = hidden_team_ids(user)
+    key = ":".join(
+        (
+            f"dashboard:risk:{counts_version()}",
+            ",".join(map(str, sorted(hidden))) or "-",
+            translation.get_language() or "-",
+            timezone.get_current_timezone_name(),
+        )
+    )
+    risk = cache.get(key)
+    if risk is None:
+        risk = _shared_risk(Mention.objects.visible_to(user), timezone.now())
+        cache.set(key, risk, RISK_TTL)
+    mine = risk["open_by_assignee"].get(user.pk, 0)
+    return {**risk, "queue": {**risk["queue"], "mine": mine}}
+
+
+def _shared_risk(mentions, now: datetime) -> dict:
+    """The risk cards' figures of `mentions` (those one set of readers may see)."""
     since = now - timedelta(days=RISK_DAYS)
-    mentions = Mention.objects.visible_to(user)
     # Open statuses only: the brand's own posts (status "own") are never in these lists.
     riskiest = list(
         mentions.filter(status__in=OPEN_STATUSES, published_at__gte=since)
         .select_related("team", "impersonates")
+        .defer("raw")
         .order_by("-risk_score", "-published_at", "-id")[:RISKIEST_SHOWN]
     )
     for mention in riskiest:
@@ -195,6 +223,7 @@ def dashboard_risk(user) -> dict | None:
     impersonations = list(
         mentions.filter(impersonates__isnull=False, published_at__gte=since)
         .select_related("impersonates")
+        .defer("raw")
         .annotate(found=Window(Count("pk")))
         .order_by("-published_at", "-id")[:IMPERSONATIONS_SHOWN]
     )
@@ -204,17 +233,30 @@ def dashboard_risk(user) -> dict | None:
         .annotate(open_count=Window(Count("pk")))
         .order_by("-created_at", "-id")[:SPIKES_SHOWN]
     )
-    return {
-        # Only columns of mention_open_queue, the open statuses said once: an index-only scan,
-        # not 40,000 rows fetched at 1M. risk_score is never null: counting it counts rows.
-        "queue": mentions.filter(status__in=OPEN_STATUSES).aggregate(
+    # Only columns of mention_open_queue, the open statuses said once: an index-only scan,
+    # not 40,000 rows fetched at 1M. risk_score is never null: counting it counts rows. By
+    # assignee, so that each reader's own count comes with the others'.
+    by_assignee = (
+        mentions.filter(status__in=OPEN_STATUSES)
+        .values("assignee_id")
+        .annotate(
             open=Count("*"),
-            mine=Count("risk_score", filter=Q(assignee=user)),
             unassigned_critical=Count(
                 "risk_score", filter=Q(assignee__isnull=True, risk_score__gte=CRITICAL_RISK)
             ),
             breached=Count("risk_score", filter=overdue_q(now)),
-        ),
+        )
+        .order_by()
+    )
+    queue = {"open": 0, "unassigned_critical": 0, "breached": 0}
+    open_by_assignee = {}
+    for row in by_assignee:
+        for name in queue:
+            queue[name] += row[name]
+        open_by_assignee[row["assignee_id"]] = row["open"]
+    return {
+        "queue": queue,
+        "open_by_assignee": open_by_assignee,
         "critical_risk": CRITICAL_RISK,
         "riskiest": riskiest,
         "impersonations": impersonations,
@@ -222,5 +264,7 @@ def dashboard_risk(user) -> dict | None:
         "spikes": spikes,
         "spikes_count": spikes[0].open_count if spikes else 0,
         "charts": _volume_charts(mentions, now),
+        # The monitoring card's figure (it counts what came in, whatever its date).
+        "mentions_24h": mentions.filter(received_at__gte=now - timedelta(hours=24)).count(),
         "days": RISK_DAYS,
     }

@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import (
@@ -18,7 +16,6 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -28,7 +25,7 @@ from advocacy.dashboard import dashboard_card as advocacy_card
 from compliance.dashboard import dashboard_card as compliance_card
 from incidents.dashboard import dashboard_card as incidents_card
 from monitoring.dashboard import dashboard_risk
-from monitoring.models import Mention, Stream, StreamStatus
+from monitoring.models import Stream, StreamStatus
 from offboarding.dashboard import dashboard_card as offboarding_card
 from policies.dashboard import dashboard_card as policies_card
 from publishing.dashboard import dashboard_card as publishing_card
@@ -61,7 +58,6 @@ def _dashboard_counts(user, *, monitoring: bool) -> dict[str, int]:
         "without_role": _count(User.objects.filter(groups=None, is_active=True)),
     }
     if monitoring:
-        since = timezone.now() - timedelta(hours=24)
         counts |= {
             f"streams_{status}": _count(Stream.objects.filter(status=status))
             for status in StreamStatus.values
@@ -69,13 +65,13 @@ def _dashboard_counts(user, *, monitoring: bool) -> dict[str, int]:
             "streams_attention": _count(
                 Stream.objects.filter(status__in=NEEDS_ATTENTION, enabled=True)
             ),
-            "mentions_24h": _count(Mention.objects.visible_to(user).filter(received_at__gte=since)),
         }
     return User.objects.filter(pk=user.pk).values(**counts).get()
 
 
-def _monitoring_summary(counts: dict[str, int]) -> dict:
-    """Streams by status, mentions of the last 24 hours, and the streams that need a fix."""
+def _monitoring_summary(counts: dict[str, int], risk: dict | None) -> dict:
+    """Streams by status, mentions of the last 24 hours (from the risk cards' figures, none
+    for who may not read mentions), and the streams that need a fix."""
     attention = Stream.objects.filter(status__in=NEEDS_ATTENTION, enabled=True).order_by(
         Case(
             When(status=StreamStatus.STOPPED, then=Value(0)),
@@ -98,7 +94,7 @@ def _monitoring_summary(counts: dict[str, int]) -> dict:
             ),
             (StreamStatus.STOPPED.value, _("Stopped"), counts["streams_stopped"], True),
         ],
-        "mentions_24h": counts["mentions_24h"],
+        "mentions_24h": risk["mentions_24h"] if risk else 0,
         "attention": list(attention),
         "attention_more": max(0, counts["streams_attention"] - ATTENTION_SHOWN),
     }
@@ -115,6 +111,7 @@ def dashboard(request):
             "name"
         )
     )
+    risk = dashboard_risk(request.user)
     recent_events = None
     if can(request.user, "audit.view"):
         recent_events = list(AuditEvent.objects.select_related("target_type")[:10])
@@ -127,8 +124,8 @@ def dashboard(request):
             "teams": teams,
             "my_teams": [team for team in teams if team.is_mine],
             "recent_events": recent_events,
-            "monitoring": _monitoring_summary(counts) if show_monitoring else None,
-            "risk": dashboard_risk(request.user),
+            "monitoring": _monitoring_summary(counts, risk) if show_monitoring else None,
+            "risk": risk,
             "incidents": incidents_card(request.user),
             "compliance": compliance_card(request.user),
             "publishing": publishing_card(request.user),

@@ -12,11 +12,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.models import TeamKind
 from alerting.models import SpikeAlert
-from monitoring.dashboard import risk_band
+from inbox.page import forget_counts
+from inbox.services import mentions_assign, mentions_set_status
+from monitoring.dashboard import dashboard_risk, risk_band
+from monitoring.models import MentionStatus
 from offboarding.models import BrandAccount
-from tests.accounts.factories import TeamFactory
+from tests.accounts.factories import TeamFactory, UserFactory
 from tests.conftest import ANONYMOUS, NO_ROLE
+from tests.inbox.factories import restricted_team
 from tests.monitoring.factories import MentionFactory, StreamFactory
 
 pytestmark = pytest.mark.django_db
@@ -262,19 +267,71 @@ def test_risk_cards_query_count_does_not_grow(client_for, role):
             _mention(impersonates=account, stream=stream)
             _spike(stream)
 
+    def read(url, **headers):  # the figures read, not taken from the cache
+        forget_counts()
+        return _queries(client, url, **headers)
+
     add(3)
     client.get("/")  # the freeze banner in the cache, as on every page after the first
-    page_few = _queries(client, "/")
-    fragment_few = _queries(client, "/dashboard/risk/", HTTP_HX_REQUEST="true")
+    page_few = read("/")
+    fragment_few = read("/dashboard/risk/", HTTP_HX_REQUEST="true")
     add(27)
-    page_many = _queries(client, "/")
-    fragment_many = _queries(client, "/dashboard/risk/", HTTP_HX_REQUEST="true")
+    page_many = read("/")
+    fragment_many = read("/dashboard/risk/", HTTP_HX_REQUEST="true")
 
     assert page_many == page_few
     assert fragment_many == fragment_few
     # Session, user, 2FA device, permissions (2), the viewer's teams (restricted queues),
-    # then the five cards (riskiest, impersonations, spikes, queue, volume) and the teams.
+    # then the cards (riskiest, impersonations, spikes, queue, volume, the day's count).
     assert fragment_few <= 12
+    # Kept, the figures cost no query: what is left is the session and the reader.
+    assert _queries(client, "/dashboard/risk/", HTTP_HX_REQUEST="true") == fragment_few - 6
+
+
+def test_readers_of_the_same_queues_share_the_figures_each_with_their_own_count(user_for):
+    first, second = user_for("social"), UserFactory(roles=["social"])
+    for assignee in (first, first, second, None):
+        _mention(assignee=assignee, risk_score=50)
+
+    before = dashboard_risk(first)
+    with CaptureQueriesContext(connection) as read:
+        after = dashboard_risk(second)
+
+    assert not [q for q in read.captured_queries if "monitoring_mention" in q["sql"]]
+    assert before["queue"] | {"mine": 1} == after["queue"]
+    assert (before["queue"]["open"], before["queue"]["mine"]) == (4, 2)
+    assert before["mentions_24h"] == after["mentions_24h"] == 4
+
+
+def test_a_queue_hidden_from_a_reader_never_reaches_them_through_the_kept_figures(user_for):
+    legal_team = restricted_team(TeamKind.LEGAL, members=[user_for("legal")], name="Legal")
+    threat = _mention(team=legal_team, risk_score=95, risk_reasons=[{"code": "legal"}])
+
+    assert dashboard_risk(user_for("legal"))["riskiest"] == [threat]  # kept for Legal
+    social = dashboard_risk(user_for("social"))
+
+    assert social["riskiest"] == []
+    assert social["queue"]["open"] == social["mentions_24h"] == 0
+
+
+def test_a_triage_write_shows_at_the_next_load(user_for, django_capture_on_commit_callbacks):
+    social = user_for("social")
+    mention = _mention(risk_score=50)
+    assert dashboard_risk(social)["queue"]["open"] == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        mentions_set_status(actor=social, mentions=[mention], status=MentionStatus.RESOLVED)
+    assert dashboard_risk(social)["queue"]["open"] == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        mentions_set_status(actor=social, mentions=[mention], status=MentionStatus.NEW)
+        mentions_assign(actor=social, mentions=[mention], assignee=social)
+    assert dashboard_risk(social)["queue"] == {
+        "open": 1,
+        "mine": 1,
+        "unassigned_critical": 0,
+        "breached": 0,
+    }
 
 
 def test_the_dashboard_has_no_inline_script_or_style(client_for):
