@@ -73,6 +73,48 @@ def _two_factor_off_by_default(settings):
     settings.RISKDESK_REQUIRE_2FA = False
 
 
+MIGRATED_ROWS: list[str] = []  # the test database as the migrations left it, serialised
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _migrated_rows(django_db_setup, django_db_blocker):
+    """What the migrations wrote in the test database (roles, permissions, defaults), read
+    once, for `pytest_runtest_teardown` to put back."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        MIGRATED_ROWS[:] = [connection.creation.serialize_db_to_string()]
+
+
+def _empties_the_database(item) -> bool:
+    """A transactional test, as pytest-django tells them: its teardown empties every table."""
+    marker = item.get_closest_marker("django_db")
+    transaction = marker is not None and (
+        marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    )
+    return bool(transaction) or bool({"transactional_db", "live_server"} & set(item.fixturenames))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test, the migrations' rows back before a test that expects them.
+
+    pytest-django runs transactional tests last, but a worker of pytest-xdist may be handed
+    others after one, and a reused database keeps what the last test left. Django's flush
+    made the content types and permissions again, under new ids: they go first.
+    """
+    result = yield
+    if _empties_the_database(item) and (nextitem is None or not _empties_the_database(nextitem)):
+        from django.core.management import call_command
+        from django.db import connection
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+            connection.creation.deserialize_db_from_string(MIGRATED_ROWS[0])
+    return result
+
+
 def pytest_configure(config):
     # whitenoise warns that STATIC_ROOT (filled by collectstatic) is absent: true and harmless here.
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
