@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from alerting.models import SpikeAlert
-from inbox.page import counts_version
+from inbox.page import counts_version, hidden_queues_key
 from inbox.selectors import CRITICAL_RISK, overdue_q
-from monitoring.models import OPEN_STATUSES, Mention, MentionStatus, hidden_team_ids
+from monitoring.models import OPEN_STATUSES, Mention, MentionStatus
 from monitoring.reasons import reason_label
 from riskdesk.permissions import can
 
@@ -188,11 +188,10 @@ def dashboard_risk(user) -> dict | None:
     """
     if not can(user, "mention.view"):
         return None
-    hidden = hidden_team_ids(user)
     key = ":".join(
         (
             f"dashboard:risk:{counts_version()}",
-            ",".join(map(str, sorted(hidden))) or "-",
+            hidden_queues_key(user),
             translation.get_language() or "-",
             timezone.get_current_timezone_name(),
         )
