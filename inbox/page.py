@@ -21,7 +21,7 @@ from django.utils.safestring import mark_safe
 
 from accounts.models import Team, User
 from inbox.models import SavedView
-from monitoring.models import Mention, Stream, hidden_team_ids
+from monitoring.models import Mention, Stream, hidden_team_ids, visibility_key
 from riskdesk.near_cache import NearCache
 
 CHOICES_TTL = 10 * 60
@@ -90,17 +90,11 @@ def forget_counts() -> None:
         cache.set(COUNTS_VERSION_KEY, 1, None)
 
 
-def hidden_queues_key(user) -> str:
-    """The queues hidden from `user`, as a part of a cache key: readers with the same one
-    see the same mentions (the visibility rule, monitoring.models.visible_by_team)."""
-    return ",".join(map(str, sorted(hidden_team_ids(user)))) or "-"
-
-
 def breach_count(user) -> int:
     """Open mentions past a due time among those `user` may see, at most BREACHES_TTL old."""
     from inbox.selectors import breach_count as count
 
-    key = f"inbox:counts:breached:{counts_version()}:{hidden_queues_key(user)}"
+    key = f"inbox:counts:breached:{counts_version()}:{visibility_key(user)}"
     found = cache.get(key)
     if found is None:
         found = count(Mention.objects.visible_to(user), timezone.now())

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from alerting.models import SpikeAlert
-from inbox.page import counts_version, hidden_queues_key
+from inbox.page import counts_version
 from inbox.selectors import CRITICAL_RISK, overdue_q
-from monitoring.models import OPEN_STATUSES, Mention, MentionStatus
+from monitoring.models import OPEN_STATUSES, Mention, MentionStatus, visibility_key
 from monitoring.reasons import reason_label
 from riskdesk.permissions import can
 
@@ -191,7 +191,7 @@ def dashboard_risk(user) -> dict | None:
     key = ":".join(
         (
             f"dashboard:risk:{counts_version()}",
-            hidden_queues_key(user),
+            visibility_key(user),
             translation.get_language() or "-",
             timezone.get_current_timezone_name(),
         )

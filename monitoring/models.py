@@ -203,6 +203,16 @@ def visible_by_team(queryset, user):
     return queryset.exclude(team_id__in=hidden) if hidden else queryset
 
 
+def visibility_key(user) -> str:
+    """What `visible_by_team` depends on for `user`, as a part of a cache key: readers with the
+    same key see the same mentions, so figures counted for one may be shown to the others."""
+    from riskdesk.permissions import can
+
+    if user is None or not can(user, "mention.view"):
+        return "none"
+    return ",".join(map(str, sorted(hidden_team_ids(user)))) or "all"
+
+
 class MentionQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The mentions `user` may read: the one rule for every page, fragment, export and API

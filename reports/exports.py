@@ -16,7 +16,7 @@ from django.http import StreamingHttpResponse
 from inbox.filters import InboxFilter
 from inbox.selectors import ORDER
 from monitoring.models import Mention
-from reports.selectors import incidents_in, local_today, parse_period, report_for
+from reports.selectors import incidents_in, local_today, parse_period, shared_report
 from reports.services import export_record
 from riskdesk import csv_export
 from riskdesk.filters import AuditEventFilter
@@ -257,7 +257,7 @@ def section_download(user, data, name: str) -> StreamingHttpResponse | None:
     if name not in SECTIONS:
         return None
     period, _errors = parse_period(data)
-    report = report_for(user, period)
+    report = shared_report(user, period)
     header, rows = section(report, name, incidents_in(user, period))
     if name == "incidents":
         count = report.incident_summary["count"]

@@ -59,7 +59,7 @@ def _charts(report) -> dict:
 def _report_context(request):
     require(request.user, "report.view")
     period, errors = selectors.parse_period(request.GET)
-    report = selectors.report_for(request.user, period)
+    report = selectors.shared_report(request.user, period)
     return {
         "report": report,
         "charts": _charts(report),

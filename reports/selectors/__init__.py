@@ -8,12 +8,14 @@
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django.utils import timezone
+from django.core.cache import cache
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from incidents.selectors.metrics import duration_label as incident_duration_label
+from monitoring.models import visibility_key
 from reports import rollups  # which imports this package's modules: read at call time
 from reports.selectors import responses, rolled
 from reports.selectors.figures import (
@@ -30,6 +32,7 @@ from reports.selectors.period import (
     parse_period,
     report_timezone,
 )
+from riskdesk.permissions import can
 
 __all__ = [
     "HEADLINE",
@@ -47,9 +50,11 @@ __all__ = [
     "report_for",
     "report_timezone",
     "response_times",
+    "shared_report",
 ]
 
 INCIDENTS_SHOWN = 50
+REPORT_TTL = 60  # seconds a report is kept for its readers (shared_report)
 
 # (key, label, kind): a count and a duration change by a relative %, a share by points,
 # a score by its difference.
@@ -150,6 +155,7 @@ class Report:
     incident_summary: dict = field(default_factory=dict)
     incidents: list = field(default_factory=list)
     incidents_more: int = 0
+    computed_at: datetime | None = None
 
     def as_dict(self) -> dict:
         """The figures as JSON-ready data (the API's summary)."""
@@ -240,4 +246,28 @@ def report_for(user, period: Period, *, now=None) -> Report:
         incident_summary=summary,
         incidents=incidents[:INCIDENTS_SHOWN],
         incidents_more=max(0, summary["count"] - INCIDENTS_SHOWN),
+        computed_at=now,
     )
+
+
+def shared_report(user, period: Period) -> Report:
+    """`report_for(user, period)`, computed once for everyone who reads the same mentions and
+    incidents in the same language, and kept REPORT_TTL seconds: the page, its printable copy
+    and its section downloads show the same figures, and a reload or a return to a period
+    costs no count. The page says when its figures were computed."""
+    key = ":".join(
+        (
+            "reports:report",
+            visibility_key(user),
+            "incidents" if can(user, "incident.view") else "-",
+            translation.get_language() or "-",
+            str(report_timezone()),
+            period.first.isoformat(),
+            period.last.isoformat(),
+        )
+    )
+    report = cache.get(key)
+    if report is None:
+        report = report_for(user, period)
+        cache.set(key, report, REPORT_TTL)
+    return report
