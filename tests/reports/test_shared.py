@@ -38,7 +38,7 @@ def test_a_reload_counts_nothing_and_says_when_the_figures_were_computed(org, cl
         again = client.get(URL)
     sections = re.compile(r'<section class="report-section".*</main>', re.S)
     assert sections.search(again.content.decode())[0] == sections.search(first.content.decode())[0]
-    assert "Figures as of noon." in again.content.decode()
+    assert "Figures as of noon</p>" in again.content.decode()
     tables = " ".join(q["sql"] for q in reload.captured_queries)
     assert "monitoring_mention" not in tables
     assert "reports_mentionday" not in tables
