@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -62,7 +63,8 @@ def _report_context(request):
     report = selectors.shared_report(request.user, period)
     return {
         "report": report,
-        "charts": _charts(report),
+        "report_ttl": selectors.REPORT_TTL,
+        "charts": SimpleLazyObject(lambda: _charts(report)),  # drawn when the page is not kept
         "errors": errors,
         "presets": selectors.PRESETS,
         "preset": request.GET.get("preset", ""),

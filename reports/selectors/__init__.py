@@ -156,6 +156,7 @@ class Report:
     incidents: list = field(default_factory=list)
     incidents_more: int = 0
     computed_at: datetime | None = None
+    key: str = ""  # the cache key its readers share it under (shared_report)
 
     def as_dict(self) -> dict:
         """The figures as JSON-ready data (the API's summary)."""
@@ -254,7 +255,8 @@ def shared_report(user, period: Period) -> Report:
     """`report_for(user, period)`, computed once for everyone who reads the same mentions and
     incidents in the same language, and kept REPORT_TTL seconds: the page, its printable copy
     and its section downloads show the same figures, and a reload or a return to a period
-    costs no count. The page says when its figures were computed."""
+    costs no count (templates/reports/_sections.html keeps its rendering as long). The page
+    says when its figures were computed."""
     key = ":".join(
         (
             "reports:report",
@@ -269,5 +271,6 @@ def shared_report(user, period: Period) -> Report:
     report = cache.get(key)
     if report is None:
         report = report_for(user, period)
+        report.key = key
         cache.set(key, report, REPORT_TTL)
     return report
