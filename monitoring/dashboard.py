@@ -198,10 +198,12 @@ def dashboard_risk(user) -> dict | None:
     )
     risk = cache.get(key)
     if risk is None:
-        risk = _shared_risk(Mention.objects.visible_to(user), timezone.now())
+        now = timezone.now()
+        risk = {**_shared_risk(Mention.objects.visible_to(user), now), "computed_at": now}
         cache.set(key, risk, RISK_TTL)
     mine = risk["open_by_assignee"].get(user.pk, 0)
-    return {**risk, "queue": {**risk["queue"], "mine": mine}}
+    # The cards but the first are rendered once under the same key (_dashboard_risk.html).
+    return {**risk, "queue": {**risk["queue"], "mine": mine}, "key": key, "ttl": RISK_TTL}
 
 
 def _shared_risk(mentions, now: datetime) -> dict:

@@ -271,6 +271,6 @@ def shared_report(user, period: Period) -> Report:
     report = cache.get(key)
     if report is None:
         report = report_for(user, period)
-        report.key = key
         cache.set(key, report, REPORT_TTL)
+    report.key = key  # which its rendering is kept under: never one reader's for another
     return report

@@ -314,6 +314,32 @@ def test_a_queue_hidden_from_a_reader_never_reaches_them_through_the_kept_figure
     assert social["queue"]["open"] == social["mentions_24h"] == 0
 
 
+def test_the_kept_cards_never_show_a_hidden_queue_to_another_reader(client_for, user_for):
+    legal_team = restricted_team(TeamKind.LEGAL, members=[user_for("legal")], name="Legal")
+    _mention(team=legal_team, risk_score=95, text="Our lawyers hold the contract draft")
+    _mention(risk_score=40, text="The pods taste burnt")
+
+    assert "contract draft" in client_for("legal").get("/").content.decode()  # rendered, kept
+    page = client_for("social").get("/").content.decode()
+
+    assert "contract draft" not in page
+    assert "The pods taste burnt" in page
+
+
+def test_the_kept_cards_change_with_the_figures(
+    client_for, user_for, django_capture_on_commit_callbacks
+):
+    client = client_for("social")
+    mention = _mention(risk_score=60, text="My machine is dead")
+    assert "My machine is dead" in client.get("/").content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        mentions_set_status(
+            actor=user_for("social"), mentions=[mention], status=MentionStatus.RESOLVED
+        )
+    assert "My machine is dead" not in client.get("/").content.decode()
+
+
 def test_a_triage_write_shows_at_the_next_load(user_for, django_capture_on_commit_callbacks):
     social = user_for("social")
     mention = _mention(risk_score=50)
