@@ -11,6 +11,7 @@ from monitoring.connectors.base import NormalizedMention
 from monitoring.enrichment.evaluation import mention_of
 from monitoring.enrichment.training import load_labelled
 from monitoring.models import Stream
+from riskdesk.celery import prepare_worker
 
 
 def _realistic_mentions(rows: int, seed: int = 11) -> list[NormalizedMention]:
@@ -38,6 +39,7 @@ def pipeline(rows: int = 200_000, batch: int = 1000) -> dict:
     seed_monitoring()  # brand accounts and keyword lists, as a real install has them
     seed_alerting()  # and the demo's rules and channels
     mentions = _realistic_mentions(rows)
+    prepare_worker()  # as a worker starts; the 200,000 inputs a worker never holds frozen with it
     postgresql = connection.vendor == "postgresql"
     stream = Stream.objects.create(name="bench pipeline", connector="x")
     before = (

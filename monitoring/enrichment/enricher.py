@@ -7,6 +7,7 @@ them are kept until one of those changes.
 """
 
 from collections.abc import Set
+from datetime import UTC, datetime
 
 from monitoring.connectors.base import NormalizedMention
 from monitoring.enrichment import KEYWORD_CODES, BrandAccountRef
@@ -118,6 +119,21 @@ def current_enricher() -> Enricher:
         )
         _cached = (key, enricher)
     return _cached[1]
+
+
+# What warm_up() enriches: a post in each language the lemmatiser and the lexicons know, without
+# a language, so the detector loads too.
+WARM_UP_TEXTS = ("Still waiting for my refund, not happy", "Toujours pas de remboursement, déçu")
+
+
+def warm_up() -> None:
+    """Loads what enrichment reads on its first mention (the trained model, both lexicons, the
+    lemmatiser's dictionaries, the language detector), so that a worker loads them once before
+    it forks its pool rather than in every child on its first batch."""
+    enricher = Enricher(keyword_lists=default_keyword_lists(), brand_accounts=[])
+    for n, text in enumerate(WARM_UP_TEXTS):
+        published_at = datetime(2026, 1, 1, tzinfo=UTC)
+        enricher.enrich(NormalizedMention("x", f"warm-up-{n}", text, published_at))
 
 
 def enrich_batch(batch: list[NormalizedMention]) -> None:
