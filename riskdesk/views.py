@@ -29,6 +29,7 @@ from monitoring.models import Stream, StreamStatus
 from offboarding.dashboard import dashboard_card as offboarding_card
 from policies.dashboard import dashboard_card as policies_card
 from publishing.dashboard import dashboard_card as publishing_card
+from riskdesk.dashboard_cards import kept_cards
 from riskdesk.filters import AuditEventFilter
 from riskdesk.health import health_report
 from riskdesk.htmx import render_page
@@ -112,6 +113,17 @@ def dashboard(request):
         )
     )
     risk = dashboard_risk(request.user)
+    cards = kept_cards(
+        request.user,
+        {
+            "incidents": incidents_card,
+            "compliance": compliance_card,
+            "publishing": publishing_card,
+            "policies": policies_card,
+            "offboarding": offboarding_card,
+            "advocacy": advocacy_card,
+        },
+    )
     recent_events = None
     if can(request.user, "audit.view"):
         recent_events = list(AuditEvent.objects.select_related("target_type")[:10])
@@ -126,12 +138,8 @@ def dashboard(request):
             "recent_events": recent_events,
             "monitoring": _monitoring_summary(counts, risk) if show_monitoring else None,
             "risk": risk,
-            "incidents": incidents_card(request.user),
-            "compliance": compliance_card(request.user),
-            "publishing": publishing_card(request.user),
-            "policies_card": policies_card(request.user),
-            "offboarding": offboarding_card(request.user),
-            "advocacy": advocacy_card(request.user),
+            "policies_card": cards.pop("policies"),
+            **cards,
         },
     )
 
