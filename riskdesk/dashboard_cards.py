@@ -1,12 +1,13 @@
 """The dashboard's per-person cards, each kept for its reader until its app writes.
 
-A card (incidents, compliance, publishing, offboarding, policies, advocacy) is worked out from
-its app's rows and from its reader's roles and teams: about half of a dashboard load, in a
-dozen queries. Each is kept per reader, language and time zone under its app's version, which
-every save or delete of one of the app's rows moves on, and every save or delete of a person,
-team, membership or role moves on for all of them (a card depends on who is in which team).
-So what anyone changes shows at the next load. Writes that send no signal (`QuerySet.update`,
-`bulk_create`) and the passing of time (a task falling overdue) show within CARD_TTL.
+A card (people and streams, incidents, compliance, publishing, offboarding, policies,
+advocacy) is worked out from its app's rows and from its reader's roles and teams: about half
+of a dashboard load, in two dozen queries. Each is kept per reader, language and time zone
+under its app's version, which every save or delete of one of the app's rows moves on, and
+every save or delete of a person, team, membership, role or setting moves on for all of them
+(a card depends on who is in which team). So what anyone changes shows at the next load.
+Writes that send no signal (`QuerySet.update`, `bulk_create`, a stream's status after a poll)
+and the passing of time (a task falling overdue) show within CARD_TTL.
 """
 
 import time
@@ -18,7 +19,9 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone, translation
 
 CARD_TTL = 30
-CARD_APPS = ("incidents", "compliance", "publishing", "offboarding", "policies", "advocacy")
+CARD_APPS = (
+    "accounts", "incidents", "compliance", "publishing", "offboarding", "policies", "advocacy",
+)  # fmt: skip
 PEOPLE_APPS = ("accounts", "auth", "workspace")  # people, teams, roles, settings: every card
 _VERSION_KEY = "dashboard:card-version:{}"
 

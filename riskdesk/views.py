@@ -70,9 +70,8 @@ def _dashboard_counts(user, *, monitoring: bool) -> dict[str, int]:
     return User.objects.filter(pk=user.pk).values(**counts).get()
 
 
-def _monitoring_summary(counts: dict[str, int], risk: dict | None) -> dict:
-    """Streams by status, mentions of the last 24 hours (from the risk cards' figures, none
-    for who may not read mentions), and the streams that need a fix."""
+def _streams_summary(counts: dict[str, int]) -> dict:
+    """Streams by status and the streams that need a fix."""
     attention = Stream.objects.filter(status__in=NEEDS_ATTENTION, enabled=True).order_by(
         Case(
             When(status=StreamStatus.STOPPED, then=Value(0)),
@@ -95,27 +94,36 @@ def _monitoring_summary(counts: dict[str, int], risk: dict | None) -> dict:
             ),
             (StreamStatus.STOPPED.value, _("Stopped"), counts["streams_stopped"], True),
         ],
-        "mentions_24h": risk["mentions_24h"] if risk else 0,
         "attention": list(attention),
         "attention_more": max(0, counts["streams_attention"] - ATTENTION_SHOWN),
     }
 
 
-@login_required
-def dashboard(request):
-    show_monitoring = can(request.user, "stream.view")
-    counts = _dashboard_counts(request.user, monitoring=show_monitoring)
-    people = {k: counts[k] for k in ("active", "departed", "without_role")}
-    mine = TeamMembership.objects.filter(team=OuterRef("pk"), user=request.user)
+def _overview_card(user) -> dict:
+    """People, teams and, for who may see them, streams: the cards above the others."""
+    show_monitoring = can(user, "stream.view")
+    counts = _dashboard_counts(user, monitoring=show_monitoring)
+    mine = TeamMembership.objects.filter(team=OuterRef("pk"), user=user)
     teams = list(
         Team.objects.annotate(member_count=Count("memberships"), is_mine=Exists(mine)).order_by(
             "name"
         )
     )
+    return {
+        "people": {k: counts[k] for k in ("active", "departed", "without_role")},
+        "teams": teams,
+        "my_teams": [team for team in teams if team.is_mine],
+        "streams": _streams_summary(counts) if show_monitoring else None,
+    }
+
+
+@login_required
+def dashboard(request):
     risk = dashboard_risk(request.user)
     cards = kept_cards(
         request.user,
         {
+            "accounts": _overview_card,
             "incidents": incidents_card,
             "compliance": compliance_card,
             "publishing": publishing_card,
@@ -124,6 +132,8 @@ def dashboard(request):
             "advocacy": advocacy_card,
         },
     )
+    overview = cards.pop("accounts")
+    streams = overview.pop("streams")
     recent_events = None
     if can(request.user, "audit.view"):
         recent_events = list(AuditEvent.objects.select_related("target_type")[:10])
@@ -132,11 +142,12 @@ def dashboard(request):
         request,
         "riskdesk/dashboard.html",
         {
-            "people": people,
-            "teams": teams,
-            "my_teams": [team for team in teams if team.is_mine],
+            **overview,
             "recent_events": recent_events,
-            "monitoring": _monitoring_summary(counts, risk) if show_monitoring else None,
+            # Mentions of the last 24 hours from the risk cards' figures (none for who may not
+            # read mentions).
+            "monitoring": streams
+            and {**streams, "mentions_24h": risk["mentions_24h"] if risk else 0},
             "risk": risk,
             "policies_card": cards.pop("policies"),
             **cards,

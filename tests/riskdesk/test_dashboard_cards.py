@@ -11,7 +11,17 @@ from tests.policies.factories import PolicyFactory, publish
 
 pytestmark = pytest.mark.django_db
 
-CARD_TABLES = ("policies_", "incidents_", "compliance_", "publishing_", "offboarding_", "advocacy_")
+CARD_TABLES = (
+    '"accounts_team"',
+    '"monitoring_stream"',
+    "COUNT(",
+    "policies_",
+    "incidents_",
+    "compliance_",
+    "publishing_",
+    "offboarding_",
+    "advocacy_",
+)
 
 
 def _card_queries(client) -> list[str]:
@@ -32,7 +42,7 @@ def test_a_reload_reads_no_card_rows_and_shows_the_same_cards(
     assert _card_queries(manager) == []
     again = manager.get(reverse("dashboard")).context
     assert [p.title for p in first["policies_card"]["pending"]] == [policy.title]
-    for card in ("incidents", "compliance", "publishing", "policies_card", "offboarding"):
+    for card in ("people", "teams", "monitoring", "incidents", "compliance", "policies_card"):
         assert again[card] == first[card]
 
 
