@@ -55,8 +55,9 @@ def kept_cards(user, cards: dict[str, Card]) -> dict[str, dict | None]:
 
 def _forget_on_write(sender, action: str = "post_", **_signal) -> None:
     """A row saved or deleted (post_save, post_delete, m2m_changed): its app's cards are stale,
-    all of them when it is a person, a team, a membership or a role. Now, and again after the
-    commit: a card worked out in between read the rows as they were before it."""
+    all of them when it is a person, a team, a membership or a role. Once the write is
+    committed (at once outside a transaction): a card worked out before then read the rows as
+    they were, and is left behind under the old version."""
     app = sender._meta.app_label
     if app in PEOPLE_APPS:
         stale = CARD_APPS
@@ -65,7 +66,6 @@ def _forget_on_write(sender, action: str = "post_", **_signal) -> None:
     else:
         return
     if action.startswith("post_"):
-        forget_cards(stale)
         transaction.on_commit(lambda: forget_cards(stale))
 
 

@@ -133,7 +133,9 @@ def dashboard(request):
         },
     )
     overview = cards.pop("accounts")
-    streams = overview.pop("streams")
+    monitoring = overview["streams"]
+    if monitoring is not None:  # with the last 24 hours' mentions from the risk cards' figures
+        monitoring = {**monitoring, "mentions_24h": risk["mentions_24h"] if risk else 0}
     recent_events = None
     if can(request.user, "audit.view"):
         recent_events = list(AuditEvent.objects.select_related("target_type")[:10])
@@ -142,12 +144,11 @@ def dashboard(request):
         request,
         "riskdesk/dashboard.html",
         {
-            **overview,
+            "people": overview["people"],
+            "teams": overview["teams"],
+            "my_teams": overview["my_teams"],
             "recent_events": recent_events,
-            # Mentions of the last 24 hours from the risk cards' figures (none for who may not
-            # read mentions).
-            "monitoring": streams
-            and {**streams, "mentions_24h": risk["mentions_24h"] if risk else 0},
+            "monitoring": monitoring,
             "risk": risk,
             "policies_card": cards.pop("policies"),
             **cards,
