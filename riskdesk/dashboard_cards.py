@@ -44,7 +44,7 @@ def kept_cards(user, cards: dict[str, Card]) -> dict[str, dict | None]:
     reader = f"{user.pk}:{translation.get_language()}:{timezone.get_current_timezone_name()}"
     keys = {app: f"dashboard:card:{app}:{versions[app]}:{reader}" for app in cards}
     kept = cache.get_many(keys.values())
-    fresh = {}
+    fresh = {}  # each card wrapped: a card may be None, which get_many cannot tell from missing
     for app, card in cards.items():
         if keys[app] not in kept:
             fresh[keys[app]] = kept[keys[app]] = {"card": card(user)}

@@ -131,8 +131,8 @@ def warm_up() -> None:
     lemmatiser's dictionaries, the language detector), so that a worker loads them once before
     it forks its pool rather than in every child on its first batch."""
     enricher = Enricher(keyword_lists=default_keyword_lists(), brand_accounts=[])
+    published_at = datetime(2026, 1, 1, tzinfo=UTC)
     for n, text in enumerate(WARM_UP_TEXTS):
-        published_at = datetime(2026, 1, 1, tzinfo=UTC)
         enricher.enrich(NormalizedMention("x", f"warm-up-{n}", text, published_at))
 
 
