@@ -15,7 +15,7 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 
 from monitoring.enrichment import DATA_DIR
 from monitoring.enrichment.features import Features, word_features
@@ -43,8 +43,13 @@ class RiskModel:
             Head(name, settings[name]["bias"], settings[name]["threshold"])
             for name in header["heads"]
         ]
+        # Weights are rounded to 0.001: some 16,000 values among 470,000. One float object per
+        # value rather than per weight takes the model from 25 MB to 14 MB, less for every
+        # mention to fetch from memory. (The JSON parser shares them: compiled code would box
+        # a new float for each weight it handled itself.)
+        read = partial(json.loads, parse_float=lru_cache(maxsize=None)(float))
         self.weights: dict[str, tuple[float, ...]] = {
-            name: tuple(row) for name, row in map(json.loads, lines[1:])
+            name: tuple(row) for name, row in map(read, lines[1:])
         }
         self._zero = (0.0,) * len(self.heads)
         self._index = {head.name: i for i, head in enumerate(self.heads)}

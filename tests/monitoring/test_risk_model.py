@@ -89,6 +89,11 @@ def test_the_same_text_gets_the_same_reasons_every_time():
     assert enrich(text).risk_reasons == enrich(text).risk_reasons
 
 
+def test_the_model_holds_one_float_object_per_distinct_weight():
+    weights = [w for row in trained_model().weights.values() for w in row]
+    assert len({id(w) for w in weights}) == len({repr(w) for w in weights}) < len(weights) / 10
+
+
 def test_sarcasm_reads_as_negative():
     assert enrich("Bravo Lumora 👏 encore une mise à jour qui tue ma machine.", "fr").sentiment < 0
 
