@@ -12,6 +12,7 @@ and the passing of time (a task falling overdue) show within CARD_TTL.
 
 import time
 from collections.abc import Callable
+from functools import partial
 
 from django.core.cache import cache
 from django.db import transaction
@@ -66,7 +67,36 @@ def _forget_on_write(sender, action: str = "post_", **_signal) -> None:
     else:
         return
     if action.startswith("post_"):
-        transaction.on_commit(lambda: forget_cards(stale))
+        _forget_once_committed(stale)
+
+
+class _StaleCards:
+    """What a transaction's writes made stale. Each write still registers its own commit
+    callback (a savepoint rolled back takes its own with it), and the first to run forgets
+    every card of the batch: a service saving hundreds of rows moves each version once, not
+    hundreds of times. A batch whose transaction rolled back is carried into the next one,
+    which at worst forgets a card too many."""
+
+    def __init__(self) -> None:
+        self.apps: set[str] = set()
+        self.forgotten: set[str] = set()
+
+    def forget(self, connection) -> None:
+        if getattr(connection, "riskdesk_stale_cards", None) is self:
+            connection.riskdesk_stale_cards = None  # the next write starts a new batch
+        apps = self.apps - self.forgotten
+        self.forgotten |= apps
+        if apps:
+            forget_cards(sorted(apps))
+
+
+def _forget_once_committed(stale) -> None:
+    connection = transaction.get_connection()
+    batch = getattr(connection, "riskdesk_stale_cards", None)
+    if batch is None:
+        batch = connection.riskdesk_stale_cards = _StaleCards()
+    batch.apps.update(stale)
+    transaction.on_commit(partial(batch.forget, connection))
 
 
 def forget_cards(apps=CARD_APPS) -> None:

@@ -1,12 +1,14 @@
 """The dashboard's per-person cards kept per reader until their app writes."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from policies.services.acknowledgements import acknowledgement_record
+from riskdesk import dashboard_cards
 from tests.accounts.factories import TeamFactory, TeamMembershipFactory
+from tests.incidents.factories import PlaybookFactory
 from tests.policies.factories import PolicyFactory, publish
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +91,41 @@ def test_a_card_is_kept_for_its_reader_only(
         in client_for("social").get(reverse("dashboard")).content.decode()
     )
     assert "Store staff on social media" not in hr.get(reverse("dashboard")).content.decode()
+
+
+@pytest.fixture
+def moved(monkeypatch) -> list[list[str]]:
+    """The apps whose cards each call of forget_cards made stale."""
+    calls: list[list[str]] = []
+    monkeypatch.setattr(dashboard_cards, "forget_cards", lambda apps: calls.append(list(apps)))
+    return calls
+
+
+def test_a_transaction_moves_each_version_once(user_for, moved, django_capture_on_commit_callbacks):
+    legal = user_for("legal")
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        for n in range(20):
+            PolicyFactory(title=f"Policy {n}", owner=legal)
+        PlaybookFactory()
+    assert len(moved) == 1  # not 21 (the person made before is in the batch too: every app)
+    assert {"incidents", "policies"} <= set(moved[0])
+
+
+def _policy_rolled_back(owner) -> None:
+    with transaction.atomic():
+        PolicyFactory(owner=owner)
+        raise RuntimeError
+
+
+def test_a_write_rolled_back_leaves_the_others_to_forget(
+    user_for, moved, django_capture_on_commit_callbacks
+):
+    legal = user_for("legal")
+    with pytest.raises(RuntimeError):
+        _policy_rolled_back(legal)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        PlaybookFactory()
+        with pytest.raises(RuntimeError):
+            _policy_rolled_back(legal)
+    assert len(moved) == 1
+    assert "incidents" in moved[0]
