@@ -79,13 +79,11 @@ class _StaleCards:
 
     def __init__(self) -> None:
         self.apps: set[str] = set()
-        self.forgotten: set[str] = set()
 
     def forget(self, connection) -> None:
         if getattr(connection, "riskdesk_stale_cards", None) is self:
             connection.riskdesk_stale_cards = None  # the next write starts a new batch
-        apps = self.apps - self.forgotten
-        self.forgotten |= apps
+        apps, self.apps = self.apps, set()  # the batch's other callbacks find nothing left
         if apps:
             forget_cards(sorted(apps))
 
