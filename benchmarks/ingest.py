@@ -116,24 +116,33 @@ def _executemany_reference(mentions: list[NormalizedMention]) -> float:
 
 def _through_pipeline(mentions, batch: int, stream=None) -> tuple[float, int, int]:
     """Seconds to ingest `mentions` in batches (as a stream's pages when `stream` is given)."""
-    table = Mention._meta.db_table
-    with connection.cursor() as cursor:  # on PostgreSQL, an empty table without dead rows
+    _empty_mentions()
+    started = time.perf_counter()
+    results = _ingest_pages(mentions, batch, stream)
+    seconds = time.perf_counter() - started
+    stored = sum(len(result.ids) for result in results)
+    duplicates = sum(len(result.duplicates) for result in results)
+    assert stored == Mention.objects.count()
+    return seconds, stored, duplicates
+
+
+def _empty_mentions() -> None:
+    """On PostgreSQL, an empty table without dead rows."""
+    with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             partitions.truncate_mentions(cursor)
         else:
             cursor.execute(f"DELETE FROM {MentionKey._meta.db_table}")
-            cursor.execute(f"DELETE FROM {table}")
-    started = time.perf_counter()
-    # As a worker ingests a poll's pages: each stored behind the preparation of the next.
+            cursor.execute(f"DELETE FROM {Mention._meta.db_table}")
+
+
+def _ingest_pages(mentions, batch: int, stream=None) -> list:
+    """As a worker ingests a poll's pages: each stored behind the preparation of the next."""
     with pipeline.StoreBehind(stream=stream) as behind:
         for offset in range(0, len(mentions), batch):
             page = mentions[offset : offset + batch]
             behind.submit(page, cursor={"offset": offset + batch} if stream else None)
-    seconds = time.perf_counter() - started
-    stored = sum(len(result.ids) for result in behind.results)
-    duplicates = sum(len(result.duplicates) for result in behind.results)
-    assert stored == Mention.objects.count()
-    return seconds, stored, duplicates
+    return behind.results
 
 
 @contextmanager
