@@ -152,11 +152,13 @@ def tokens_of(text: str) -> list[str]:
     if "@" in text:
         text = _HANDLE.sub(" cuehandle ", text)
     text = _SPACED.sub(_unspaced, text)
+    # No piece (_PIECES) holds a space, so the text's pieces are its chunks' pieces: a chunk
+    # ("dead.", "#ad", "c'est") is tokenised once and kept, most come back in the next post.
     raw: list[str] = []
-    known = _PIECE_TOKENS
-    for piece in _PIECES.findall(text):
-        tokens = known.get(piece)
-        raw += tokens if tokens is not None else _tokens_of_piece(piece)
+    known = _CHUNK_TOKENS
+    for chunk in text.split(" "):
+        tokens = known.get(chunk)
+        raw += tokens if tokens is not None else _tokens_of_chunk(chunk)
     return raw
 
 
@@ -164,16 +166,19 @@ def _unspaced(spaced: re.Match[str]) -> str:
     return _SPACERS.sub("", spaced.group())
 
 
-_PIECE_TOKENS: dict[str, tuple[str, ...]] = {}
+_CHUNK_TOKENS: dict[str, tuple[str, ...]] = {}
 
 
-def _tokens_of_piece(piece: str) -> tuple[str, ...]:
-    """The tokens of a piece of text (_PIECES), kept for the next time (an empty tuple too)."""
-    tokens = (".",) if piece in _CLAUSE_END else _words_of_piece(piece)
-    if len(_PIECE_TOKENS) >= WORD_CACHE:
-        _PIECE_TOKENS.clear()
-    _PIECE_TOKENS[piece] = tokens
-    return tokens
+def _tokens_of_chunk(chunk: str) -> tuple[str, ...]:
+    """The tokens of a chunk of text between spaces, kept for the next time (an empty tuple
+    too)."""
+    tokens: list[str] = []
+    for piece in _PIECES.findall(chunk):
+        tokens += (".",) if piece in _CLAUSE_END else _words_of_piece(piece)
+    if len(_CHUNK_TOKENS) >= WORD_CACHE:
+        _CHUNK_TOKENS.clear()
+    found = _CHUNK_TOKENS[chunk] = tuple(tokens)
+    return found
 
 
 def _words_of_piece(piece: str) -> tuple[str, ...]:

@@ -4,6 +4,8 @@ import json
 
 import pytest
 from django.db import connection
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitoring.connectors.base import NormalizedMention
 from monitoring.demo.day import SCRIPT
@@ -38,6 +40,28 @@ def test_masked_and_stretched_spellings_are_read_as_the_word(text, word):
 def test_codes_handles_and_links_are_not_mangled():
     tokens = tokens_of("Code LUMORA20 via https://x.example/a?b=1 @lumora_support #Partenariat")
     assert tokens == ["code", "lumora20", "via", "cueurl", "cuehandle", "#partenariat"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab é1*@#.'-_· \n\t,!?()/:w", max_size=40))
+def test_a_text_tokenises_as_its_pieces_read_whole(text):
+    """tokens_of reads the text chunk by chunk between spaces (and keeps each chunk's tokens):
+    the same tokens as the pieces of the whole text, read twice or once."""
+    from monitoring.enrichment import features as read
+
+    rewritten = text
+    if "://" in text or "www." in text:
+        rewritten = read._URL.sub(" cueurl ", rewritten)
+    if "@" in text:
+        rewritten = read._HANDLE.sub(" cuehandle ", rewritten)
+    rewritten = read._SPACED.sub(read._unspaced, rewritten)
+    whole = [
+        token
+        for piece in read._PIECES.findall(rewritten)
+        for token in ((".",) if piece in read._CLAUSE_END else read._words_of_piece(piece))
+    ]
+    assert tokens_of(text) == whole
+    assert tokens_of(text) == whole
 
 
 def test_lemmas_join_inflections():
