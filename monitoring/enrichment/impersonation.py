@@ -4,8 +4,10 @@ Names are compared as *skeletons*: case and accents folded, look-alike character
 mapped to one letter (I/l/1 → l, 0 → o, rn → m, Cyrillic o → o …), separators dropped.
 An author whose skeleton equals a brand name's, or contains it with only "added words"
 around it (official, support, fr …), or is very close to it (rapidfuzz ratio ≥ 0.85),
-is a lookalike. The brand's own accounts (same platform id, or same handle on the same
-network) never are.
+is a lookalike; so is an author whose handle and display name both begin with a brand name,
+each with words of its own after it ("@lumora_giveaways", "Lumora Giveaways"), unless it says
+it is not the brand ("fan", "unofficial"). The brand's own accounts (same platform id, or same
+handle on the same network) never are.
 """
 
 import re
@@ -33,6 +35,10 @@ ADDED_WORDS = (
     "billing", "desk", "center", "centre", "24h", "247", "france", "paris", "es", "oficial",
     "club", "rewards", "vip",
 )  # fmt: skip
+
+# What an account that names itself after the brand says to be something else.
+DISCLAIMERS = ("fan", "unofficial", "nonofficiel", "parody", "parodie", "notaffiliated", "alumni")
+CLAIMED_SCORE = 0.9  # the brand's name claimed in both names, with words of the author's own
 
 # Look-alike characters → the letter they imitate. Keys are exact characters; a character
 # not listed is case-folded and looked up again, so "I" → "i" → "l".
@@ -123,6 +129,9 @@ def skeleton(text: str) -> str:
         if pair in s:
             s = s.replace(pair, letter)
     return s
+
+
+_DISCLAIMERS = tuple(map(skeleton, DISCLAIMERS))
 
 
 @lru_cache(maxsize=1024)
@@ -364,6 +373,8 @@ class ImpersonationDetector:
             pass
         match = self._best_match(platform, handle, display_name)
         result = _lookalike(platform, match) if match else None
+        if result is None:
+            result = self._claimed_twice(platform, handle, display_name)
         if len(self._cache) >= CACHE_SIZE:
             self._cache.clear()
         self._cache[key] = result
@@ -414,6 +425,30 @@ class ImpersonationDetector:
                     )
                     best = _Match(score, kind, author, text, s, start, end, matched, ratio, target)
         return best
+
+    def _claimed_twice(self, platform: str, handle: str, display_name: str) -> Lookalike | None:
+        """The brand account whose name begins both the author's handle and display name,
+        each followed by words the added words do not cover ("@lumora_cadeaux", "Lumora
+        Cadeaux"), as giveaway, delivery and helpdesk scams name themselves. One name alone
+        is not enough (a fan's "@lumora_lover" named Kate; Reddit, whose display name is the
+        handle), nor a name that says it is not the brand."""
+        name = _name_of_handle(platform, handle)
+        words = re.findall(r"[^\W_]+", display_name[:MAX_NAME])
+        if not words or display_name.strip().casefold() == name.casefold():
+            return None  # the handle shown again (Reddit): one name, not two
+        handle_s, first_word = skeleton(name), skeleton(words[0])
+        said = handle_s + skeleton(display_name)
+        if any(disclaimer in said for disclaimer in _DISCLAIMERS):
+            return None
+        for core, groups in self._cores.items():
+            if handle_s.startswith(core) and len(handle_s) > len(core) and first_word == core:
+                target = groups[0].target_for(platform)
+                shown = (
+                    f'{_shown_handle(platform, handle)} and display name "{_clip(display_name)}"'
+                )
+                detail = f"handle {shown} both begin with the name of {target.label(platform)}"
+                return Lookalike(account=target.account, score=CLAIMED_SCORE, detail=detail)
+        return None
 
     def _candidates(self, s: str) -> list[tuple[str, int, int, str, float, float, _Group]]:
         """(kind, start, end, matched, ratio, score, group): s[start:end] imitates `matched`."""

@@ -154,6 +154,44 @@ def test_no_false_positives_on_ordinary_users(detector, handle, display_name):
     assert check(detector, handle, display_name) is None
 
 
+@pytest.mark.parametrize(
+    ("platform", "handle", "display_name"),
+    [
+        ("x", "@lumora_giveaways", "Lumora Giveaways"),
+        ("x", "@lumora_cadeau_fr", "Lumora Cadeaux 🎁"),
+        ("x", "@lumora_legal_dept", "Lumora Legal Department"),
+        ("bluesky", "@lumora-quebec.bsky.social", "Lumora Québec"),
+        ("mastodon", "@lumora_conseil@mastodon.example", "Lumora Conseil"),
+    ],
+)
+def test_the_brand_name_claimed_in_both_names_is_a_lookalike(
+    detector, platform, handle, display_name
+):
+    found = check(detector, handle, display_name, platform=platform)
+
+    assert found is not None, handle
+    assert found.score == 0.9
+    assert "both begin with the name of @lumora" in found.detail
+
+
+@pytest.mark.parametrize(
+    ("platform", "handle", "display_name"),
+    [
+        ("x", "@lumora_lover", "Kate"),  # one name only
+        ("x", "@kate_brews", "Lumora Lover"),
+        ("reddit", "u/lumora_qa_alumni", "lumora_qa_alumni"),  # Reddit shows the handle twice
+        ("mastodon", "@lumoranerds@piaille.example", "Lumora Nerds (fans, non officiel)"),
+        ("x", "@lumora_superfan", "Lumora Superfan"),
+        ("x", "@lumora_parody", "Lumora Parody"),
+        ("x", "@lumora_wiki", "Lumora Wiki (unofficial)"),
+        ("x", "@lumora_infos", "Lumora Infos, non officiel"),
+        ("reddit", "u/lumora_alumni", "Lumora Alumni"),
+    ],
+)
+def test_one_claim_or_a_disclaimer_is_not_enough(detector, platform, handle, display_name):
+    assert check(detector, handle, display_name, platform=platform) is None
+
+
 def test_a_fan_mentioning_the_brand_is_not_an_impostor(detector):
     text = "I love @lumora, the official Lumora support team was great! Lumora official FTW"
 
