@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from accounts.selectors import has_confirmed_totp, two_factor_pending
 from riskdesk.audit import RequestMeta, current_request_meta
+from riskdesk.request_memo import request_memo
 
 
 def client_ip(request) -> str | None:
@@ -18,7 +19,8 @@ def client_ip(request) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Makes the request's IP address and user agent available to the audit log."""
+    """Makes the request's IP address and user agent available to the audit log, and opens
+    the request's memo (riskdesk.request_memo)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -27,7 +29,8 @@ class RequestContextMiddleware:
         meta = RequestMeta(client_ip(request), request.META.get("HTTP_USER_AGENT", ""))
         token = current_request_meta.set(meta)
         try:
-            return self.get_response(request)
+            with request_memo():
+                return self.get_response(request)
         finally:
             current_request_meta.reset(token)
 

@@ -15,6 +15,7 @@ from accounts.models import Team
 from inbox.models import Holiday, SlaTarget, TeamHours
 from monitoring.enrichment.language import LANGUAGE_CODES
 from riskdesk.permissions import can
+from riskdesk.request_memo import forget, remembered
 from workspace.models import Organisation
 from workspace.sections import SECTIONS, Section
 
@@ -40,8 +41,13 @@ def organisation() -> Organisation:
     it (workspace.services.organisation_update creates the row and forgets the cached copy).
 
     Every page's top bar shows it, so it is kept in the cache for a minute, and read into it
-    when someone signs in (organisation_warm): pages do not pay a query for it.
+    when someone signs in (organisation_warm): pages do not pay a query for it. A request reads
+    it from there once (the reports ask for its time zone at every step).
     """
+    return remembered(CACHE_KEY, _shared_organisation)
+
+
+def _shared_organisation() -> Organisation:
     found = cache.get(CACHE_KEY)
     if found is None:
         found = Organisation.objects.filter(pk=1).first() or Organisation(pk=1)
@@ -51,6 +57,7 @@ def organisation() -> Organisation:
 
 def organisation_forget() -> None:
     cache.delete(CACHE_KEY)
+    forget(CACHE_KEY)
 
 
 def organisation_warm(**_signal) -> None:

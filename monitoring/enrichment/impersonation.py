@@ -4,10 +4,9 @@ Names are compared as *skeletons*: case and accents folded, look-alike character
 mapped to one letter (I/l/1 → l, 0 → o, rn → m, Cyrillic o → o …), separators dropped.
 An author whose skeleton equals a brand name's, or contains it with only "added words"
 around it (official, support, fr …), or is very close to it (rapidfuzz ratio ≥ 0.85),
-is a lookalike; so is an author whose handle and display name both begin with a brand name,
-each with words of its own after it ("@lumora_giveaways", "Lumora Giveaways"), unless it says
-it is not the brand ("fan", "unofficial"). The brand's own accounts (same platform id, or same
-handle on the same network) never are.
+is a lookalike, as is one whose handle and display name both begin with a brand name followed
+by words of its own ("@lumora_cadeaux", "Lumora Cadeaux") and no "fan" nor "unofficial".
+The brand's own accounts (same platform id, or same handle on the same network) never are.
 """
 
 import re
@@ -427,11 +426,9 @@ class ImpersonationDetector:
         return best
 
     def _claimed_twice(self, platform: str, handle: str, display_name: str) -> Lookalike | None:
-        """The brand account whose name begins both the author's handle and display name,
-        each followed by words the added words do not cover ("@lumora_cadeaux", "Lumora
-        Cadeaux"), as giveaway, delivery and helpdesk scams name themselves. One name alone
-        is not enough (a fan's "@lumora_lover" named Kate; Reddit, whose display name is the
-        handle), nor a name that says it is not the brand."""
+        """The brand account whose name begins both the author's handle and display name, as
+        giveaway and helpdesk scams name themselves; not one name alone (a fan's "@lumora_lover"
+        named Kate), nor a name that says it is not the brand."""
         name = _name_of_handle(platform, handle)
         words = re.findall(r"[^\W_]+", display_name[:MAX_NAME])
         if not words or display_name.strip().casefold() == name.casefold():
