@@ -430,22 +430,22 @@ class ImpersonationDetector:
         giveaway and helpdesk scams name themselves; not one name alone (a fan's "@lumora_lover"
         named Kate), nor a name that says it is not the brand."""
         name = _name_of_handle(platform, handle)
-        words = re.findall(r"[^\W_]+", display_name[:MAX_NAME])
-        if not words or display_name.strip().casefold() == name.casefold():
-            return None  # the handle shown again (Reddit): one name, not two
-        handle_s, first_word = skeleton(name), skeleton(words[0])
-        said = handle_s + skeleton(display_name)
-        if any(disclaimer in said for disclaimer in _DISCLAIMERS):
+        handle_s = skeleton(name)
+        cores = [c for c in self._cores if handle_s.startswith(c) and handle_s != c]
+        if not cores:  # most authors: the handle does not begin with a brand name
             return None
-        for core, groups in self._cores.items():
-            if handle_s.startswith(core) and len(handle_s) > len(core) and first_word == core:
-                target = groups[0].target_for(platform)
-                shown = (
-                    f'{_shown_handle(platform, handle)} and display name "{_clip(display_name)}"'
-                )
-                detail = f"handle {shown} both begin with the name of {target.label(platform)}"
-                return Lookalike(account=target.account, score=CLAIMED_SCORE, detail=detail)
-        return None
+        words = re.findall(r"[^\W_]+", display_name[:MAX_NAME])
+        core = skeleton(words[0]) if words else ""
+        if core not in cores:
+            return None
+        if display_name.strip().casefold() == name.casefold():
+            return None  # the handle shown again (Reddit): one name, not two
+        if any(disclaimer in handle_s + skeleton(display_name) for disclaimer in _DISCLAIMERS):
+            return None
+        target = self._cores[core][0].target_for(platform)
+        shown = f'{_shown_handle(platform, handle)} and display name "{_clip(display_name)}"'
+        detail = f"handle {shown} both begin with the name of {target.label(platform)}"
+        return Lookalike(account=target.account, score=CLAIMED_SCORE, detail=detail)
 
     def _candidates(self, s: str) -> list[tuple[str, int, int, str, float, float, _Group]]:
         """(kind, start, end, matched, ratio, score, group): s[start:end] imitates `matched`."""

@@ -180,6 +180,7 @@ def test_the_brand_name_claimed_in_both_names_is_a_lookalike(
         ("x", "@lumora_lover", "Kate"),  # one name only
         ("x", "@kate_brews", "Lumora Lover"),
         ("reddit", "u/lumora_qa_alumni", "lumora_qa_alumni"),  # Reddit shows the handle twice
+        ("reddit", "u/lumora_ops_grumble", "lumora_ops_grumble"),
         ("mastodon", "@lumoranerds@piaille.example", "Lumora Nerds (fans, non officiel)"),
         ("x", "@lumora_superfan", "Lumora Superfan"),
         ("x", "@lumora_parody", "Lumora Parody"),
