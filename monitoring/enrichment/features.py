@@ -147,11 +147,7 @@ def _learn_word(word: str, language: str) -> WordFeatures:
 
 def tokens_of(text: str) -> list[str]:
     """Normalised words with clause ends kept as "." (negation scopes stop there)."""
-    if "://" in text or "www." in text:  # what every _URL match holds
-        text = _URL.sub(" cueurl ", text)
-    if "@" in text:
-        text = _HANDLE.sub(" cuehandle ", text)
-    text = _SPACED.sub(_unspaced, text)
+    text = _rewritten(text)
     # No piece (_PIECES) holds a space, so the text's pieces are its chunks' pieces: a chunk
     # ("dead.", "#ad", "c'est") is tokenised once and kept, most come back in the next post.
     raw: list[str] = []
@@ -160,6 +156,15 @@ def tokens_of(text: str) -> list[str]:
         tokens = known.get(chunk)
         raw += tokens if tokens is not None else _tokens_of_chunk(chunk)
     return raw
+
+
+def _rewritten(text: str) -> str:
+    """The text with links and handles as cue words and spaced-out letters joined."""
+    if "://" in text or "www." in text:  # what every _URL match holds
+        text = _URL.sub(" cueurl ", text)
+    if "@" in text:
+        text = _HANDLE.sub(" cuehandle ", text)
+    return _SPACED.sub(_unspaced, text)
 
 
 def _unspaced(spaced: re.Match[str]) -> str:
