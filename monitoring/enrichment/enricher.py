@@ -10,8 +10,8 @@ from collections.abc import Set
 from datetime import UTC, datetime
 
 from monitoring.connectors.base import NormalizedMention
-from monitoring.enrichment import KEYWORD_CODES, BrandAccountRef
-from monitoring.enrichment.features import features
+from monitoring.enrichment import KEYWORD_CODES, BrandAccountRef, Lookalike
+from monitoring.enrichment.features import brand_words, features
 from monitoring.enrichment.impersonation import ImpersonationDetector, claims_in_brand_name
 from monitoring.enrichment.keywords import DEFAULT_KEYWORDS
 from monitoring.enrichment.language import detect_language
@@ -32,6 +32,7 @@ class Enricher:
     ):
         self.matcher = KeywordMatcher(keyword_lists)
         self.detector = ImpersonationDetector(brand_accounts)
+        self.brand = brand_words(brand_accounts)
         self.watched = watched
         self.model = trained_model()
 
@@ -39,7 +40,21 @@ class Enricher:
         if not mention.language:
             mention.language = detect_language(mention.text)
         hits = self.matcher.matches(mention.text)
-        found = features(mention.text, mention.language, hits, mention.author_name)
+        owner, lookalike = author_standing(
+            self.detector,
+            platform=mention.platform,
+            author_id=mention.author_id,
+            handle=mention.author_handle,
+            display_name=mention.author_name,
+        )
+        found = features(
+            mention.text,
+            mention.language,
+            hits,
+            mention.author_name,
+            lookalike=lookalike is not None,
+            brand=self.brand,
+        )
         probabilities = self.model.probabilities(found)
         fired = self.model.fired(probabilities)
         mention.sentiment = with_tone(
@@ -49,18 +64,6 @@ class Enricher:
             sarcastic="cue:sarcasm" in found.signals,
         )
         mention.sentiment_label = sentiment_label(mention.sentiment)
-        # The brand's own post is kept for threads and context, never triage work; only an
-        # author who is not the brand can imitate it.
-        owner = self.detector.brand_account(
-            platform=mention.platform, author_id=mention.author_id, handle=mention.author_handle
-        )
-        lookalike = None
-        if owner is None:
-            lookalike = self.detector.lookalike(
-                platform=mention.platform,
-                handle=mention.author_handle,
-                display_name=mention.author_name,
-            )
         text_fired = [code for code in KEYWORD_CODES if code in fired]
         evidence = self.model.explain(found, text_fired, hits) if text_fired else {}
         mention.risk_score, mention.risk_reasons = risk_assessment(
@@ -79,6 +82,23 @@ class Enricher:
         if owner is not None:
             mention.owned_by_id = owner.pk
             mention.status = OWN
+
+
+def author_standing(
+    detector: ImpersonationDetector,
+    *,
+    platform: str,
+    author_id: str,
+    handle: str,
+    display_name: str,
+) -> tuple[BrandAccountRef | None, Lookalike | None]:
+    """(the brand account that wrote it, the brand account its author imitates): at most one
+    of the two. The brand's own post is kept for threads and context, never triage work; only
+    an author who is not the brand can imitate it."""
+    owner = detector.brand_account(platform=platform, author_id=author_id, handle=handle)
+    if owner is not None:
+        return owner, None
+    return None, detector.lookalike(platform=platform, handle=handle, display_name=display_name)
 
 
 def default_keyword_lists() -> dict[str, list[str]]:

@@ -9,29 +9,12 @@ labelled one) and the negative tone's precision and recall.
 from datetime import UTC, datetime
 
 from monitoring.connectors.base import NormalizedMention
-from monitoring.enrichment import BrandAccountRef
 from monitoring.enrichment.enricher import Enricher, default_keyword_lists
 from monitoring.enrichment.risk import KeywordMatcher
 from monitoring.enrichment.sentiment import score_sentiment, sentiment_label
-from monitoring.enrichment.training import load_labelled, split
+from monitoring.enrichment.training import LABELLED_BRAND_ACCOUNTS, load_labelled, split
 
 LABELS = ("legal", "security", "crisis", "compliance", "profanity", "impersonation")
-
-# The demo brand's accounts as the labelled set knows them (data/labelled/README.md).
-EVAL_BRAND_ACCOUNTS = [
-    BrandAccountRef(1, "x", "lumora", "Lumora", "111"),
-    BrandAccountRef(2, "mastodon", "lumora", "Lumora", "https://demo.riskdesk.local/@lumora"),
-    BrandAccountRef(
-        3,
-        "mastodon",
-        "lumora_support",
-        "Lumora Support",
-        "https://demo.riskdesk.local/@lumora_support",
-    ),
-    BrandAccountRef(
-        4, "bluesky", "lumora.bsky.social", "Lumora", "did:plc:droabxk7sen5xaazrn4cphoy"
-    ),
-]
 
 
 def test_rows() -> list[dict]:
@@ -57,7 +40,7 @@ def mention_of(row: dict) -> NormalizedMention:
 
 
 def evaluation_enricher() -> Enricher:
-    return Enricher(keyword_lists=default_keyword_lists(), brand_accounts=EVAL_BRAND_ACCOUNTS)
+    return Enricher(keyword_lists=default_keyword_lists(), brand_accounts=LABELLED_BRAND_ACCOUNTS)
 
 
 def enrich_rows(rows: list[dict], enricher: Enricher | None = None) -> list[NormalizedMention]:

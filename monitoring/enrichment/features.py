@@ -1,6 +1,6 @@
 """What the risk model reads in a mention: normalised words, their lemmas, and cues.
 
-`features(text, language, keyword_hits, author)` returns the `Features` the trained
+`features(text, language, keyword_hits, author, lookalike)` returns the `Features` the trained
 model (model.py) weighs. Training (training.py) and scoring call this one function, so the
 two can never disagree on what a text says.
 
@@ -12,11 +12,16 @@ Normalisation undoes what posters do to slip past filters and what spelling vari
   plainte" are one thing, then folded (case, accents).
 
 Features: `w:` lemma, `b:` two consecutive lemmas, `n:` a lemma under a negation ("pas",
-"never" ... up to the end of the clause), `c:` character 4-grams of the normalised words
-(spelling variants the lemmatiser does not know), `a:` a word of the author's name (an
-employee's "Lumora Retail", a newsroom), `lex:` / `lexneg:` a configured keyword list's
-code matched plainly / under a negation, and a few cues (`cue:`) for disclosure tags, discount
-codes, affiliate links, the clapping emoji and other sarcasm marks.
+"never" ... up to the end of the clause), `k:` a lemma in a clause that names the brand (a
+recall at Lumora, not at the supermarket; `brand_words()` reads the brand's names from its
+accounts), `c:` character 4-grams of the normalised words (spelling variants the lemmatiser
+does not know), `a:` a word of the author's name (an employee's "Lumora Retail", a newsroom),
+`e:` an emoji (a knife, a fire, a heart: the words read as nothing), `lex:` / `lexneg:` a
+configured keyword list's code matched plainly / under a negation, and a few cues (`cue:`)
+for disclosure tags, discount codes, affiliate links, the clapping emoji and other sarcasm
+marks, and an author the impersonation detector takes for a lookalike of a brand account
+(`cue:impostor`: an impostor's "giveaway" is the impostor's scam, not a contest without
+rules).
 
 The network is not a feature: in the labelled set it said more about where each writer put
 their ordinary posts than about risk, and the model had learnt that a lawyer on X is less of
@@ -28,12 +33,15 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import simplemma
 
+from monitoring.enrichment import BrandAccountRef
 from monitoring.enrichment.cues import CUE_OF_WORD
+from monitoring.enrichment.impersonation import ADDED_WORDS
 from monitoring.enrichment.risk import fold
 
 # Canonical swear words (folded) that masked spellings are resolved to.
@@ -57,6 +65,7 @@ _PIECES = re.compile(r"[#]?[\w*#%&?@$!|€'-]+|[.,;:!?()\n]")
 _STRETCH = re.compile(r"(\w)\1{2,}")
 _NOT_WORD = re.compile(r"[^\w'-]")
 _CLAUSE_END = frozenset(".,;:!?()[]\n")
+_EMOJI = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _HANDLE = re.compile(r"(?<![\w@])@[\w.]+(?:@[\w.-]+)?")
 # A link that pays its poster: an affiliate, referral or creator id in its query.
@@ -101,12 +110,13 @@ def normalise_word(word: str) -> str:
     if word.isalpha():  # most words: nothing masked, nothing leet, nothing to drop
         word = _STRETCH.sub(r"\1", word)
         return ABBREVIATIONS.get(word, word)
-    masked = word.rstrip("!?")  # "hazard?" asks, "f***!" swears
+    masked = word.rstrip("!?")  # "hazard?" asks, "f***!" swears, "dead!" is no leet "deadi"
     if word[0] not in _MASK and any(ch in _MASK for ch in masked[1:]):
         pattern = _masked_pattern(masked)
         for swear in SWEARS:
             if pattern.fullmatch(swear):
                 return swear
+    word = masked
     if any(ch.isalpha() for ch in word) and not word.isalpha():
         leet = word.translate(_LEET)
         word = leet if leet.isalpha() else word  # "sh1t" yes, "lumora20" no
@@ -179,11 +189,18 @@ def _tokens_of_chunk(chunk: str) -> tuple[str, ...]:
     too)."""
     tokens: list[str] = []
     for piece in _PIECES.findall(chunk):
-        tokens += (".",) if piece in _CLAUSE_END else _words_of_piece(piece)
+        tokens += _tokens_of_piece(piece)
     if len(_CHUNK_TOKENS) >= WORD_CACHE:
         _CHUNK_TOKENS.clear()
     found = _CHUNK_TOKENS[chunk] = tuple(tokens)
     return found
+
+
+def _tokens_of_piece(piece: str) -> tuple[str, ...]:
+    if piece in _CLAUSE_END:
+        return (".",)
+    words = _words_of_piece(piece)
+    return (*words, ".") if piece[-1] in "!?" else words  # "dead!" ends a clause as "dead !"
 
 
 def _words_of_piece(piece: str) -> tuple[str, ...]:
@@ -234,6 +251,8 @@ def features(
     language: str,
     keyword_hits: dict[str, list[str]],
     author: str = "",
+    lookalike: bool = False,
+    brand: frozenset[str] = frozenset(),
 ) -> Features:
     text = text[:MAX_CHARS]
     tokens = tokens_of(text)
@@ -243,11 +262,13 @@ def features(
     known = _KNOWN_WORDS.get(lang) or {}
     negated_words: set[str] = set()
     previous = ""
-    negated = False
-    size = 0
+    negated = names_brand = False
+    clause = size = 0  # clause: where the current clause's lemmas start
     for token in tokens:
         if token == ".":  # noqa: S105 (a clause end, not a secret)
-            previous, negated = "", False
+            if names_brand:
+                context += _about_brand(lemmas[clause:], brand)
+            previous, negated, names_brand, clause = "", False, False, len(lemmas)
             continue
         if token[0] == "#":
             word = token.lstrip("#")
@@ -270,9 +291,15 @@ def features(
             negated_words.add(word)
         elif word in NEGATORS:
             negated = True
+        names_brand = names_brand or word in brand
         previous = base
+    if names_brand:
+        context += _about_brand(lemmas[clause:], brand)
     found.size = size
     found.context += _author_features(author)
+    found.context += [f"e:{emoji}" for emoji in _EMOJI.findall(text)]
+    if lookalike:
+        signals.add("cue:impostor")
     if _DISCOUNT.search(text):
         found.signals.add("cue:code")
     if _AFFILIATE.search(text):
@@ -285,6 +312,21 @@ def features(
         if any(_first_word(term) in negated_words for term in terms):
             found.signals.add(f"lexneg:{code}")
     return found
+
+
+def _about_brand(clause: list[str], brand: frozenset[str]) -> list[str]:
+    return [f"k:{lemma}" for lemma in clause if lemma not in brand]
+
+
+def brand_words(accounts: Iterable[BrandAccountRef]) -> frozenset[str]:
+    """The words that name the brand: its accounts' display names less the words impostors
+    and support desks add ("Lumora Support" -> lumora)."""
+    return frozenset(
+        word
+        for account in accounts
+        for word in tokens_of(account.display_name or account.handle)
+        if word != "." and word not in ADDED_WORDS
+    )
 
 
 @lru_cache(maxsize=65_536)

@@ -25,6 +25,7 @@ EXPLAINED = 3  # features named in a reason's detail
 SHORTEST_WORD = 3  # "the", "les", "pas" explain nothing; "sue", "fdp" come as keyword terms
 CONSIDERED = 12  # the strongest features looked at to find them (some have no words)
 WORD_CACHE = 100_000
+LARGEST_EXPONENT = 700.0
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,9 @@ class RiskModel:
             map(sum, zip(*once, strict=True)) if once else self._zero,
             strict=True,
         )
+        # exp() overflows past 709: a text of thousands of the same strong word gets there.
         return {
-            name: 1 / (1 + exp(-(bias + text * scale + signals)))
+            name: 1 / (1 + exp(min(-(bias + text * scale + signals), LARGEST_EXPONENT)))
             for (name, bias), text, signals in totals
         }
 
@@ -103,9 +105,10 @@ class RiskModel:
     ) -> dict[str, list[str]]:
         """What made each fired head fire, in words, strongest first: the keyword terms
         matched, then the words, pairs of words and cues that weigh most for it."""
-        # The features that can be said in words: the words' lemmas, pairs of words, signals.
+        # The features that can be said in words: the words' lemmas, pairs of words, emoji,
+        # signals.
         lemmas = set(found.lemmas)
-        named = {f for f in found.context if f.startswith("b:")} | found.signals
+        named = {f for f in found.context if f.startswith(("b:", "e:"))} | found.signals
         said_by_head = {}
         for head in fired:
             by_lemma, by_name = self._positive(self._index[head])
@@ -149,6 +152,8 @@ def _in_words(feature: str) -> str:
         return value
     if kind == "b" and "cue" not in value:
         return value.replace("_", " ")
+    if kind == "e":
+        return value
     return CUES.get(feature, "")
 
 
@@ -157,6 +162,7 @@ CUES = {
     "cue:affiliate": "an affiliate link",
     "cue:disclosure": "a disclosure tag",
     "cue:sarcasm": "a sarcasm marker",
+    "cue:impostor": "an author imitating the brand",
 }
 
 

@@ -11,10 +11,17 @@ from monitoring.connectors.base import NormalizedMention
 from monitoring.demo.day import SCRIPT
 from monitoring.enrichment import KEYWORD_CODES
 from monitoring.enrichment.enricher import Enricher, default_keyword_lists
-from monitoring.enrichment.evaluation import EVAL_BRAND_ACCOUNTS, mention_of
-from monitoring.enrichment.features import features, tokens_of
+from monitoring.enrichment.evaluation import mention_of
+from monitoring.enrichment.features import brand_words, features, tokens_of
 from monitoring.enrichment.model import ARTEFACT, trained_model
-from monitoring.enrichment.training import dump, in_test_split, load_labelled, split, train
+from monitoring.enrichment.training import (
+    LABELLED_BRAND_ACCOUNTS,
+    dump,
+    in_test_split,
+    load_labelled,
+    split,
+    train,
+)
 
 
 @pytest.mark.parametrize(
@@ -49,11 +56,8 @@ def test_a_text_tokenises_as_its_pieces_read_whole(text):
     the same tokens as the pieces of the whole text, read twice or once."""
     from monitoring.enrichment import features as read
 
-    whole = [
-        token
-        for piece in read._PIECES.findall(read._rewritten(text))
-        for token in ((".",) if piece in read._CLAUSE_END else read._words_of_piece(piece))
-    ]
+    pieces = read._PIECES.findall(read._rewritten(text))
+    whole = [token for piece in pieces for token in read._tokens_of_piece(piece)]
     assert tokens_of(text) == whole
     assert tokens_of(text) == whole
 
@@ -84,8 +88,40 @@ def test_the_author_is_read_too_and_the_network_is_not():
     assert not any(feature.startswith("p:") for feature in trained_model().weights)
 
 
+def test_an_exclamation_ends_its_clause_and_is_no_leet_letter():
+    assert tokens_of("dead! Bravo?! sh!t") == ["dead", ".", "bravo", ".", "shit"]
+
+
+def test_the_words_of_a_clause_that_names_the_brand_are_marked():
+    brand = brand_words(LABELLED_BRAND_ACCOUNTS)
+    assert brand == {"lumora"}  # "Lumora Support" adds a support desk's word, not a name
+    elsewhere = features("Kettle recall in the news. Not Lumora!", "en", {}, brand=brand)
+    assert [f for f in elsewhere.context if f.startswith("k:")] == ["k:not"]
+    here = features("Lumora recalls its capsules", "en", {}, brand=brand)
+    assert {"k:recall", "k:capsule"} <= set(here.context)
+    assert "k:lumora" not in here.context
+
+
+def test_emoji_are_read():
+    found = features("catch him on my road 🔪🔪", "en", {})
+    assert found.context.count("e:🔪") == 2
+
+
+GIVEAWAY = "Repost this and win a Brew Mini! Winners contacted by DM 🎁"
+
+
+def test_an_impostors_giveaway_is_its_scam_not_a_contest_without_rules():
+    impostor = enrich(GIVEAWAY, author_handle="@lumora_giveaways", author_name="Lumora Giveaways")
+    assert "cue:impostor" in features(GIVEAWAY, "en", {}, lookalike=True).signals
+    assert set(reasons(impostor)) == {"impersonation"}
+    customer = enrich(GIVEAWAY, author_handle="@kate_brews", author_name="Kate")
+    assert set(reasons(customer)) == {"compliance"}
+
+
 def enrich(text: str, language: str = "en", **fields) -> NormalizedMention:
-    enricher = Enricher(keyword_lists=default_keyword_lists(), brand_accounts=EVAL_BRAND_ACCOUNTS)
+    enricher = Enricher(
+        keyword_lists=default_keyword_lists(), brand_accounts=LABELLED_BRAND_ACCOUNTS
+    )
     row = {"id": "t1", "platform": "x", "text": text, "language": language, **fields}
     mention = mention_of(row)
     enricher.enrich(mention)
@@ -124,17 +160,11 @@ CALM_UNTIL = 8 * 3600 + 50 * 60
 UNHAPPY = {"kim_brews", "amelie_r", "sophie_t"}
 # Misread still, and strict: the test fails when one is read right, so that it leaves this
 # list. A customer's plain recommendation reads like the staff's undisclosed praise of the
-# labelled set ("si vous hésitez", "la meilleure machine"). A wary "on verra bien" after an
-# update reads as a complaint: in the labelled set it mostly ends one ("on verra si vous
-# rigolez encore"), and most French posts about an update are unhappy.
+# labelled set ("si vous hésitez", "la meilleure machine").
 STILL_MISREAD = {
     "Je recommande la #lumora Brew à tous ceux qui hésitent. Meilleur achat de l'année.": (
         "positive",
         ["compliance"],
-    ),
-    "Mise à jour 3.2 lancée sur la #lumora Brew. On verra bien demain matin !": (
-        "negative",
-        ["negative"],
     ),
 }
 
@@ -165,7 +195,7 @@ def test_the_demo_morning_is_read_as_the_customers_meant_it():
 # 69,000 features between two Xeon kernels). So the committed model is compared as a model:
 # what it was trained on and each head's positives exactly; the numbers within these bounds.
 WEIGHT_ABSOLUTE, WEIGHT_RELATIVE = 0.6, 0.15
-THRESHOLD_STEPS = 3  # the threshold search goes by 0.02
+THRESHOLD_STEPS = 6  # the threshold search goes by 0.01
 CV_SCORE, BIAS_RELATIVE = 0.01, 0.03
 VANISHING = 0.05
 
@@ -184,7 +214,7 @@ def assert_same_model(committed: str, retrained: str) -> None:
     for head, old in old_head["head_settings"].items():
         new = new_head["head_settings"][head]
         assert (new["C"], new["positives"]) == (old["C"], old["positives"]), head
-        assert abs(new["threshold"] - old["threshold"]) <= 0.02 * THRESHOLD_STEPS + 1e-9, head
+        assert abs(new["threshold"] - old["threshold"]) <= 0.01 * THRESHOLD_STEPS + 1e-9, head
         assert abs(new["cv_score"] - old["cv_score"]) <= CV_SCORE, head
         assert _close(new["bias"], old["bias"], 0.01, BIAS_RELATIVE), head
     old_weights, new_weights = dict(old_rows), dict(new_rows)

@@ -8,14 +8,13 @@ is a fifth of the set that training never reads (training.in_test_split).
 import pytest
 
 from monitoring.enrichment.evaluation import (
-    EVAL_BRAND_ACCOUNTS,
     LABELS,
     enrich_rows,
     evaluate,
     keyword_reference,
     test_rows,
 )
-from monitoring.enrichment.training import load_labelled
+from monitoring.enrichment.training import LABELLED_BRAND_ACCOUNTS, load_labelled
 
 TARGET = 0.85  # every reason's precision and recall
 EXACT_TARGET = 0.90
@@ -81,7 +80,7 @@ def test_the_negative_tone_is_read_better_than_by_the_lexicon_alone(figures):
 
 
 def test_the_brand_own_accounts_are_never_flagged_as_impostors():
-    own_ids = {account.platform_id for account in EVAL_BRAND_ACCOUNTS}
+    own_ids = {account.platform_id for account in LABELLED_BRAND_ACCOUNTS}
     rows = [row for row in load_labelled() if row["author_id"] in own_ids]
     assert len(rows) >= 20
     assert evaluate(rows)["per_reason"]["impersonation"]["precision"] == 1.0
