@@ -5,7 +5,8 @@ author imitates one of the brand's own accounts. Each part is its own module:
 
 - language.py      `detect_language(text) -> str` (ISO 639-1 code, "" when unsure)
 - sentiment.py     `score_sentiment(text, language) -> float` in [-1, 1]; `sentiment_label(score)`
-- features.py      `features(text, language, keyword_hits) -> {feature}`: what the model reads
+- features.py      `features(text, language, keyword_hits, ...) -> Features`: what the model
+                   reads, the author's standing and where the brand is named included
 - model.py         `trained_model()`: each text reason's probability and the words behind it
 - training.py      `make train`: the model from data/labelled/, test split held out
 - evaluation.py    precision, recall, F1 and exact reason sets on the test split
