@@ -1,8 +1,8 @@
 """What the risk model reads in a mention: normalised words, their lemmas, and cues.
 
-`features(text, language, keyword_hits, author, lookalike)` returns the `Features` the trained
-model (model.py) weighs. Training (training.py) and scoring call this one function, so the
-two can never disagree on what a text says.
+`features(text, language, keyword_hits, author, lookalike, brand)` returns the `Features` the
+trained model (model.py) weighs. Training (training.py) and scoring call this one function,
+so the two can never disagree on what a text says.
 
 Normalisation undoes what posters do to slip past filters and what spelling varies:
 - masked and leetspeak swearing: "f***", "sh1t", "m3rde", "put@in", "fvck" -> the word;
@@ -41,7 +41,7 @@ import simplemma
 
 from monitoring.enrichment import BrandAccountRef
 from monitoring.enrichment.cues import CUE_OF_WORD
-from monitoring.enrichment.impersonation import ADDED_WORDS
+from monitoring.enrichment.impersonation import ADDED_WORDS, name_of_handle
 from monitoring.enrichment.risk import fold
 
 # Canonical swear words (folded) that masked spellings are resolved to.
@@ -318,13 +318,17 @@ def _about_brand(clause: list[str], brand: frozenset[str]) -> list[str]:
     return [f"k:{lemma}" for lemma in clause if lemma not in brand]
 
 
+_NAME_SEPARATORS = str.maketrans("_-", "  ")
+
+
 def brand_words(accounts: Iterable[BrandAccountRef]) -> frozenset[str]:
-    """The words that name the brand: its accounts' display names less the words impostors
-    and support desks add ("Lumora Support" -> lumora)."""
+    """The words that name the brand: its accounts' display names (or handles' names) less
+    the words impostors and support desks add ("Lumora Support", @lumora_support -> lumora)."""
+    names = (a.display_name or name_of_handle(a.platform, a.handle) for a in accounts)
     return frozenset(
         word
-        for account in accounts
-        for word in tokens_of(account.display_name or account.handle)
+        for name in names
+        for word in tokens_of(name.translate(_NAME_SEPARATORS))
         if word != "." and word not in ADDED_WORDS
     )
 

@@ -205,7 +205,7 @@ def _split_words(s: str) -> list[str] | None:
     return None
 
 
-def _name_of_handle(platform: str, handle: str) -> str:
+def name_of_handle(platform: str, handle: str) -> str:
     """The part of a handle a person reads as the name.
 
     "@name", "@name@instance" (Mastodon), "u/name" (Reddit), "name.bsky.social" or a
@@ -324,7 +324,7 @@ class ImpersonationDetector:
         for account in self.accounts:
             key = _exact_key(account.platform, account.handle)
             self._handles.setdefault(account.platform, []).append((account, key))
-            name = _name_of_handle(account.platform, account.handle)
+            name = name_of_handle(account.platform, account.handle)
             shown = _shown_handle(account.platform, account.handle)
             names = [("handle", name, shown)]
             if account.display_name:
@@ -406,7 +406,7 @@ class ImpersonationDetector:
     def _best_match(self, platform: str, handle: str, display_name: str) -> _Match | None:
         best: _Match | None = None
         best_key: tuple = ()
-        for rank, text in enumerate((_name_of_handle(platform, handle), display_name)):
+        for rank, text in enumerate((name_of_handle(platform, handle), display_name)):
             s = skeleton(text)
             if len(s) < 2:
                 continue
@@ -429,7 +429,7 @@ class ImpersonationDetector:
         """The brand account whose name begins both the author's handle and display name, as
         giveaway and helpdesk scams name themselves; not one name alone (a fan's "@lumora_lover"
         named Kate), nor a name that says it is not the brand."""
-        name = _name_of_handle(platform, handle)
+        name = name_of_handle(platform, handle)
         handle_s = skeleton(name)
         cores = [c for c in self._cores if handle_s.startswith(c) and handle_s != c]
         if not cores:  # most authors: the handle does not begin with a brand name

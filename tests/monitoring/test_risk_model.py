@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from monitoring.connectors.base import NormalizedMention
 from monitoring.demo.day import SCRIPT
-from monitoring.enrichment import KEYWORD_CODES
+from monitoring.enrichment import KEYWORD_CODES, BrandAccountRef
 from monitoring.enrichment.enricher import Enricher, default_keyword_lists
 from monitoring.enrichment.evaluation import mention_of
 from monitoring.enrichment.features import brand_words, features, tokens_of
@@ -95,6 +95,8 @@ def test_an_exclamation_ends_its_clause_and_is_no_leet_letter():
 def test_the_words_of_a_clause_that_names_the_brand_are_marked():
     brand = brand_words(LABELLED_BRAND_ACCOUNTS)
     assert brand == {"lumora"}  # "Lumora Support" adds a support desk's word, not a name
+    unnamed = BrandAccountRef(5, "bluesky", "lumora-fr.bsky.social", "", "did:plc:x")
+    assert brand_words([unnamed]) == {"lumora"}  # the handle's name, not "bsky" nor "social"
     elsewhere = features("Kettle recall in the news. Not Lumora!", "en", {}, brand=brand)
     assert [f for f in elsewhere.context if f.startswith("k:")] == ["k:not"]
     here = features("Lumora recalls its capsules", "en", {}, brand=brand)
