@@ -157,12 +157,13 @@ def _best_threshold(probabilities, truth) -> tuple[tuple, float, float]:
     import numpy
 
     scores, truth = numpy.asarray(probabilities), numpy.asarray(truth, dtype=bool)
+    positives = int(truth.sum())
     best = None
     for step in range(round(MIN_THRESHOLD * 100), round(MAX_THRESHOLD * 100) + 1):
         threshold = step / 100
         fired = scores >= threshold
         tp = int((fired & truth).sum())
-        fp, fn = int(fired.sum()) - tp, int(truth.sum()) - tp
+        fp, fn = int(fired.sum()) - tp, positives - tp
         smaller = min(tp / (tp + fp) if tp + fp else 0.0, tp / (tp + fn) if tp + fn else 0.0)
         if smaller >= ERRORS_FROM:
             rank = (1, -(fp + fn))
